@@ -1,0 +1,396 @@
+#!/usr/bin/env node
+// OverlayScope benchmark: `npm run bench` (= node scripts/build-cli.mjs && node bench/run.mjs).
+//
+//   node bench/run.mjs [--reps 3] [--skip-tshark] [--big-packets 2000000]
+//                      [--small-packets 100000] [--seed 1] [--no-reader]
+//                      [--linearity-tolerance 1.5] [--no-write]
+//
+// 1. Generates (or reuses, when FILE.truth.json matches the generator version
+//    and arguments and the size matches) bench/out/overlay-<N>-s<seed>.pcap for
+//    the big and the small size, plus bench/out/empty.pcap (header only) whose
+//    timings are each tool's fixed start-up cost.
+// 2. Warms the page cache (one untimed bare walk of each file): every figure is
+//    a warm-cache figure; the disk is not what is measured.
+// 3. For each file, repeats --reps times, interleaved (bare, reader, analyze,
+//    tshark, bare, reader, ...), each as its own child process under
+//    /usr/bin/time -f '%e %M' (peak RSS); wall time is taken with hrtime around
+//    the child (finer than %e):
+//      bare     node bench/walk.mjs --impl bare FILE   (fs 4 MiB chunks, every record header)
+//      reader   node bench/walk.mjs --impl reader FILE (our PcapReader, no dissection; extra, informative)
+//      analyze  node bin/overlayscope.js analyze FILE --format json --out bench/out/analyze-<name>.json
+//      tshark   tshark -r FILE -d udp.port==8472,vxlan -q -z conv,tcp  (stdout to bench/out/tshark-conv-<name>.txt)
+// 4. Prints medians, paired ratios, peak memory, per-packet costs, targets
+//    pass/fail; writes bench/results.json and bench/RESULTS.md.
+import { spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate, GEN_VERSION, DEFAULT_PACKETS, DEFAULT_SEED } from './gen-overlay.mjs';
+import { bundleReader } from './lib/bundle.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'bench/out');
+const rel = (p) => path.relative(ROOT, p);
+
+// ---------------------------------------------------------------- options
+const opt = {
+  reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
+  reader: true, linTol: 1.5, write: true,
+};
+{
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    const k = a[i], v = () => a[++i];
+    if (k === '--reps') opt.reps = Number(v());
+    else if (k === '--skip-tshark') opt.skipTshark = true;
+    else if (k === '--big-packets') opt.bigPackets = Number(String(v()).replace(/_/g, ''));
+    else if (k === '--small-packets') opt.smallPackets = Number(String(v()).replace(/_/g, ''));
+    else if (k === '--seed') opt.seed = Number(v());
+    else if (k === '--no-reader') opt.reader = false;
+    else if (k === '--linearity-tolerance') opt.linTol = Number(v());
+    else if (k === '--no-write') opt.write = false;
+    else if (k === '-h' || k === '--help') {
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      process.exit(0);
+    } else { console.error(`bench: unknown argument ${k}`); process.exit(2); }
+  }
+  if (!(opt.reps >= 1)) throw new Error('--reps must be >= 1');
+}
+
+// Targets (the figures the bench reports pass/fail against).
+const TARGETS = {
+  tsharkOverAnalyzeMin: 40,      // analyze >= 40x faster than the tshark command (big file, medians)
+  analyzeOverBareMax: 2.5,       // analyze within 2.5x of the bare record walk (big file, medians)
+  analyzePeakRssMaxMB: 300,      // analyze peak RSS <= 300 MB (10^6 bytes; max over all runs on the big file)
+  linearityTolerance: opt.linTol, // start-up-corrected per-packet cost, 100k vs big: ratio within [1/tol, tol]
+};
+
+// ---------------------------------------------------------------- helpers
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const r3 = (x, d = 3) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
+const fmt = (x, d = 2) => (x == null ? 'n/a' : x.toFixed(d));
+const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim(); } catch { return null; } };
+const which = (c) => sh('sh', ['-c', `command -v ${c}`]);
+
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+if (!TIME) console.error('bench: /usr/bin/time not found (apt-get install time): peak RSS will be missing for tshark; node children report their own maxRSS');
+
+/** Runs one command as a measured child. Returns { wallS, timeWallS, rssKB, exit, stderrTail, stdout }. */
+function measure(cmd, args, { stdoutFile = null, captureStdout = false } = {}) {
+  const tf = path.join(OUT, `.time-${process.pid}.txt`);
+  const full = TIME ? [TIME, ['-f', '%e %M', '-o', tf, '--', cmd, ...args]] : [cmd, args];
+  let outFd = 'ignore';
+  if (stdoutFile) outFd = fs.openSync(stdoutFile, 'w');
+  else if (captureStdout) outFd = 'pipe';
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(full[0], full[1], { stdio: ['ignore', outFd, 'pipe'], maxBuffer: 64 * 1024 * 1024, cwd: ROOT });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (typeof outFd === 'number') fs.closeSync(outFd);
+  let timeWallS = null, rssKB = null;
+  if (TIME && fs.existsSync(tf)) {
+    const lines = fs.readFileSync(tf, 'utf8').trim().split('\n');
+    const last = lines[lines.length - 1].trim().split(/\s+/);
+    if (last.length === 2 && Number.isFinite(Number(last[0]))) { timeWallS = Number(last[0]); rssKB = Number(last[1]); }
+    fs.rmSync(tf, { force: true });
+  }
+  const stderr = (r.stderr ?? Buffer.alloc(0)).toString('utf8');
+  const stdout = captureStdout && r.stdout ? r.stdout.toString('utf8') : null;
+  if (rssKB == null && stdout) { // fallback without /usr/bin/time: node children report their own maxRSS
+    try { rssKB = JSON.parse(stdout.trim().split('\n').pop()).maxRssKB ?? null; } catch { /* not JSON */ }
+  }
+  return { wallS, timeWallS, rssKB, exit: r.status ?? (r.signal ? `signal ${r.signal}` : 'error'), stderrTail: stderr.slice(-1500), stdout };
+}
+
+// ---------------------------------------------------------------- inputs
+fs.mkdirSync(OUT, { recursive: true });
+function ensureCapture(packets) {
+  const file = path.join(OUT, `overlay-${packets}-s${opt.seed}.pcap`);
+  const tf = file + '.truth.json';
+  if (fs.existsSync(file) && fs.existsSync(tf)) {
+    try {
+      const t = JSON.parse(fs.readFileSync(tf, 'utf8'));
+      if (t.version === GEN_VERSION && t.args?.packets === packets && t.args?.seed === opt.seed && fs.statSync(file).size === t.bytes.file) {
+        console.log(`bench: reusing ${rel(file)} (${t.packets} packets, ${(t.bytes.file / 1e9).toFixed(3)} GB)`);
+        return { file, truth: t, generatedSeconds: null };
+      }
+    } catch { /* regenerate */ }
+  }
+  console.log(`bench: generating ${rel(file)} (${packets} packets) ...`);
+  const { truth, seconds } = generate({ out: file, packets, seed: opt.seed, quiet: false });
+  return { file, truth, generatedSeconds: seconds };
+}
+const big = ensureCapture(opt.bigPackets);
+const small = ensureCapture(opt.smallPackets);
+const emptyFile = path.join(OUT, 'empty.pcap');
+{
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6); h.writeUInt32LE(262144, 16); h.writeUInt32LE(1, 20);
+  fs.writeFileSync(emptyFile, h);
+}
+
+// Generator time: measured now, or carried over from an earlier results.json for the same arguments.
+const resultsPath = path.join(ROOT, 'bench/results.json');
+let previous = null;
+try { previous = JSON.parse(fs.readFileSync(resultsPath, 'utf8')); } catch { /* none */ }
+const genInfo = (c) => {
+  if (c.generatedSeconds != null) return { seconds: r3(c.generatedSeconds), measured: 'this run' };
+  const p = previous?.inputs?.find?.((i) => i.packets === c.truth.packets && i.seed === opt.seed && i.generatorVersion === GEN_VERSION);
+  return p?.generator ? { ...p.generator, measured: p.generator.measured === 'this run' ? `earlier run (${previous.date})` : p.generator.measured } : { seconds: null, measured: 'reused file; not timed' };
+};
+
+// ---------------------------------------------------------------- tools
+await bundleReader();
+const cliBundle = path.join(ROOT, 'dist/cli.js');
+const tsharkPath = opt.skipTshark ? null : which('tshark');
+const notes = [];
+
+const tools = [];
+tools.push({ id: 'bare', label: 'bare record walk (node, fs 4 MiB chunks)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'bare', f], capture: true });
+if (opt.reader) tools.push({ id: 'reader', label: 'PcapReader only (node, 4 MiB chunks, no dissection)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'reader', f], capture: true });
+const analyzeOut = (f) => path.join(OUT, `analyze-${path.basename(f, '.pcap')}.json`);
+const analyzeTool = { id: 'analyze', label: 'node bin/overlayscope.js analyze FILE --format json --out OUT', cmd: process.execPath, args: (f) => ['bin/overlayscope.js', 'analyze', f, '--format', 'json', '--out', analyzeOut(f)] };
+let analyzeStatus = 'ok';
+if (!fs.existsSync(cliBundle)) {
+  analyzeStatus = 'dist/cli.js missing (build failed or src/cli.ts not written yet)';
+} else {
+  const pre = measure(analyzeTool.cmd, analyzeTool.args(small.file));
+  if (pre.exit !== 0) analyzeStatus = `pre-flight on ${rel(small.file)} exited ${pre.exit}: ${pre.stderrTail.trim().split('\n').slice(-3).join(' | ')}`;
+}
+if (analyzeStatus === 'ok') tools.push(analyzeTool);
+else { console.error(`bench: analyze not measured: ${analyzeStatus}`); notes.push(`analyze not measured: ${analyzeStatus}`); }
+const tsharkArgs = (f) => ['-r', f, '-d', 'udp.port==8472,vxlan', '-q', '-z', 'conv,tcp'];
+if (tsharkPath) tools.push({ id: 'tshark', label: 'tshark -r FILE -d udp.port==8472,vxlan -q -z conv,tcp', cmd: tsharkPath, args: tsharkArgs, stdoutFile: (f) => path.join(OUT, `tshark-conv-${path.basename(f, '.pcap')}.txt`) });
+else { notes.push(opt.skipTshark ? 'tshark skipped (--skip-tshark)' : 'tshark not found'); }
+
+// ---------------------------------------------------------------- warm-up
+for (const f of [big.file, small.file]) measure(process.execPath, ['bench/walk.mjs', '--impl', 'bare', f]);
+
+// ---------------------------------------------------------------- timed runs
+const files = [
+  { key: 'big', file: big.file, truth: big.truth },
+  { key: 'small', file: small.file, truth: small.truth },
+  { key: 'empty', file: emptyFile, truth: { packets: 0, bytes: { file: 24 } } },
+];
+const runs = {}; // runs[fileKey][toolId] = [run...]
+for (const fx of files) {
+  runs[fx.key] = {};
+  for (const t of tools) runs[fx.key][t.id] = [];
+  for (let rep = 1; rep <= opt.reps; rep++) {
+    for (const t of tools) {
+      const m = measure(t.cmd, t.args(fx.file), { captureStdout: !!t.capture, stdoutFile: t.stdoutFile ? t.stdoutFile(fx.file) : null });
+      const run = { rep, wallS: r3(m.wallS, 4), timeWallS: m.timeWallS, rssKB: m.rssKB, exit: m.exit };
+      if (m.exit !== 0) run.error = m.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      if (t.capture && m.stdout) {
+        try { const j = JSON.parse(m.stdout.trim().split('\n').pop()); run.records = j.records; run.innerMs = r3(j.ms, 1); } catch { /* ignore */ }
+      }
+      runs[fx.key][t.id].push(run);
+      console.log(`  ${fx.key.padEnd(5)} rep ${rep} ${t.id.padEnd(7)} ${fmt(m.wallS, 3).padStart(8)} s  ${m.rssKB == null ? '   n/a' : String(Math.round(m.rssKB / 1024)).padStart(6)} MiB${m.exit !== 0 ? `  exit ${m.exit}` : ''}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- statistics
+const stats = {};
+for (const fx of files) {
+  stats[fx.key] = {};
+  for (const t of tools) {
+    const ok = runs[fx.key][t.id].filter((r) => r.exit === 0);
+    const wall = median(ok.map((r) => r.wallS));
+    const rss = ok.map((r) => r.rssKB).filter((x) => x != null);
+    stats[fx.key][t.id] = {
+      runsOk: ok.length, runs: runs[fx.key][t.id].length,
+      medianWallS: r3(wall, 4), minWallS: r3(Math.min(...ok.map((r) => r.wallS)), 4), maxWallS: r3(Math.max(...ok.map((r) => r.wallS)), 4),
+      peakRssMB: rss.length ? r3(Math.max(...rss) * 1024 / 1e6, 1) : null,
+      medianRssMB: rss.length ? r3(median(rss) * 1024 / 1e6, 1) : null,
+      usPerPacket: wall != null && fx.truth.packets ? r3(wall * 1e6 / fx.truth.packets, 4) : null,
+      mbPerS: wall != null && fx.truth.packets ? r3(fx.truth.bytes.file / 1e6 / wall, 1) : null,
+    };
+  }
+}
+// Start-up-corrected per-packet cost (empty-capture median subtracted).
+for (const key of ['big', 'small']) {
+  for (const t of tools) {
+    const s = stats[key][t.id], e = stats.empty[t.id];
+    const pk = files.find((f) => f.key === key).truth.packets;
+    s.startupS = e?.medianWallS ?? null;
+    s.usPerPacketCorrected = s.medianWallS != null && e?.medianWallS != null ? r3((s.medianWallS - e.medianWallS) * 1e6 / pk, 4) : null;
+  }
+}
+const pairedRatio = (key, num, den) => {
+  const a = runs[key]?.[num], b = runs[key]?.[den];
+  if (!a || !b) return null;
+  const rs = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i].exit === 0 && b[i].exit === 0) rs.push(a[i].wallS / b[i].wallS);
+  return rs.length ? { medianOfPaired: r3(median(rs), 2), perRep: rs.map((x) => r3(x, 2)), ratioOfMedians: r3(stats[key][num].medianWallS / stats[key][den].medianWallS, 2) } : null;
+};
+const ratios = {};
+for (const key of ['big', 'small']) {
+  ratios[key] = {
+    tsharkOverAnalyze: pairedRatio(key, 'tshark', 'analyze'),
+    analyzeOverBare: pairedRatio(key, 'analyze', 'bare'),
+    readerOverBare: pairedRatio(key, 'reader', 'bare'),
+    tsharkOverBare: pairedRatio(key, 'tshark', 'bare'),
+  };
+}
+const linearity = {};
+for (const t of tools) {
+  const b = stats.big[t.id].usPerPacketCorrected, s = stats.small[t.id].usPerPacketCorrected;
+  linearity[t.id] = {
+    usPerPacketBig: b, usPerPacketSmall: s,
+    smallOverBig: b && s ? r3(s / b, 2) : null,
+    rawUsPerPacketBig: stats.big[t.id].usPerPacket, rawUsPerPacketSmall: stats.small[t.id].usPerPacket,
+  };
+}
+
+const verdict = (measured, pass) => (measured == null ? 'not measured' : pass ? 'PASS' : 'FAIL');
+const an = stats.big.analyze;
+const tOverA = ratios.big.tsharkOverAnalyze?.medianOfPaired ?? null;
+const aOverB = ratios.big.analyzeOverBare?.medianOfPaired ?? null;
+const lin = linearity.analyze?.smallOverBig ?? null;
+const targets = [
+  { id: 'tshark-speedup', what: `analyze >= ${TARGETS.tsharkOverAnalyzeMin}x faster than \`tshark -r FILE -d udp.port==8472,vxlan -q -z conv,tcp\` (big file, median of paired ratios)`, measured: tOverA, unit: 'x', verdict: verdict(tOverA, tOverA >= TARGETS.tsharkOverAnalyzeMin) },
+  { id: 'bare-walk', what: `analyze within ${TARGETS.analyzeOverBareMax}x of the bare record walk (big file, median of paired ratios)`, measured: aOverB, unit: 'x', verdict: verdict(aOverB, aOverB <= TARGETS.analyzeOverBareMax) },
+  { id: 'peak-rss', what: `analyze peak RSS <= ${TARGETS.analyzePeakRssMaxMB} MB (max over the big-file runs)`, measured: an?.peakRssMB ?? null, unit: 'MB', verdict: verdict(an?.peakRssMB ?? null, (an?.peakRssMB ?? Infinity) <= TARGETS.analyzePeakRssMaxMB) },
+  { id: 'linearity', what: `analyze per-packet cost (start-up subtracted) on ${opt.smallPackets} packets within ${TARGETS.linearityTolerance}x of the big file's (ratio small/big in [${r3(1 / TARGETS.linearityTolerance, 2)}, ${TARGETS.linearityTolerance}])`, measured: lin, unit: 'small/big', verdict: verdict(lin, lin >= 1 / TARGETS.linearityTolerance && lin <= TARGETS.linearityTolerance) },
+];
+
+// ---------------------------------------------------------------- cross-checks against the truth file
+const checks = [];
+for (const fx of files.slice(0, 2)) {
+  for (const id of ['bare', 'reader']) {
+    const r = runs[fx.key][id]?.find((x) => x.records != null);
+    if (r) checks.push({ file: fx.key, check: `${id} records == truth packets`, expected: fx.truth.packets, got: r.records, ok: r.records === fx.truth.packets });
+  }
+  if (tsharkPath) {
+    const out = path.join(OUT, `tshark-conv-${path.basename(fx.file, '.pcap')}.txt`);
+    if (fs.existsSync(out)) {
+      const rows = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.includes('<->')).length;
+      checks.push({ file: fx.key, check: 'tshark conv,tcp rows == truth tcpConversations.total', expected: fx.truth.tcpConversations.total, got: rows, ok: rows === fx.truth.tcpConversations.total });
+    }
+  }
+  if (tools.includes(analyzeTool) && fs.existsSync(analyzeOut(fx.file))) {
+    // Best effort: the report format is owned by the CLI (schema overlayscope.analysis/v1 when
+    // this was written); a field that is not there is skipped, not failed.
+    try {
+      const j = JSON.parse(fs.readFileSync(analyzeOut(fx.file), 'utf8'));
+      const get = (o, p) => p.split('.').reduce((x, k) => (x == null ? undefined : x[k]), o);
+      const t = fx.truth;
+      const want = [
+        ['packets', t.packets, 'truth packets'],
+        ['captures.0.packets', t.packets, 'truth packets'],
+        ['captures.0.fileSize', t.bytes.file, 'truth bytes.file'],
+        ['protocols.vxlan', t.vxlanPackets.total, 'truth vxlanPackets.total'],
+        ['protocols.tcp', t.tcpPackets.depth0 + t.tcpPackets.depth1, 'truth tcpPackets depth0+depth1'],
+        ['protocols.dns', t.dnsQueries + t.dnsResponses, 'truth dnsQueries+dnsResponses'],
+      ];
+      let any = false;
+      for (const [p, expected, what] of want) {
+        const got = get(j, p);
+        if (typeof got !== 'number') continue;
+        any = true;
+        checks.push({ file: fx.key, check: `analyze report ${p} == ${what}`, expected, got, ok: got === expected });
+      }
+      if (!any) checks.push({ file: fx.key, check: 'analyze report has known count fields', expected: 'packets, protocols.*', got: 'none found', ok: null });
+    } catch (e) {
+      checks.push({ file: fx.key, check: 'analyze --out is JSON', expected: 'JSON', got: String(e.message).slice(0, 120), ok: false });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- machine and report
+const cpus = os.cpus();
+const gitHead = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+const machine = {
+  node: process.version, v8: process.versions.v8,
+  cpuModel: cpus[0]?.model ?? null, cpus: cpus.length, totalMemGiB: r3(os.totalmem() / 2 ** 30, 1),
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  tshark: tsharkPath ? (sh(tsharkPath, ['--version']) ?? '').split('\n')[0].replace(/\.$/, '') : null,
+  time: TIME ? '/usr/bin/time -f "%e %M" (GNU time; %M = peak RSS, KiB)' : null,
+};
+const results = {
+  date: new Date().toISOString(),
+  gitHead,
+  command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  machine,
+  options: opt,
+  cache: 'warm: each file walked once, untimed, before the timed runs; 24 GiB RAM holds the files in the page cache',
+  inputs: [big, small].map((c) => ({
+    file: rel(c.file), packets: c.truth.packets, bytes: c.truth.bytes.file, seed: opt.seed, generatorVersion: GEN_VERSION,
+    generator: genInfo(c),
+    truth: { connections: c.truth.connections.total, httpRequests: c.truth.httpRequests.total, dnsQueries: c.truth.dnsQueries, vxlan8472: c.truth.vxlanPackets.udp8472, vxlan4789: c.truth.vxlanPackets.udp4789, tcpConversations: c.truth.tcpConversations },
+  })),
+  tools: tools.map((t) => ({ id: t.id, command: t.label })),
+  targets, stats, ratios, linearity, checks, notes, runs,
+};
+
+const lines = [];
+const L = (s = '') => lines.push(s);
+L('# OverlayScope benchmark results');
+L();
+L(`Generated by \`npm run bench\` (\`${results.command}\`) on ${results.date.slice(0, 10)} at git ${gitHead ?? 'n/a'}. Do not edit by hand.`);
+L();
+L(`Machine: ${machine.cpuModel} (${machine.cpus} cores), ${machine.totalMemGiB} GiB RAM, ${machine.os}, Node ${machine.node}${machine.tshark ? `, ${machine.tshark}` : ''}.`);
+L(`Method: ${opt.reps} repetitions per file, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
+L();
+L('## Inputs');
+L();
+L('| file | packets | bytes | generator | connections | HTTP requests | DNS queries | VXLAN 8472 / 4789 | TCP conversations (depth 0 / 1) |');
+L('|---|---:|---:|---|---:|---:|---:|---|---|');
+for (const i of results.inputs) {
+  L(`| \`${i.file}\` | ${i.packets.toLocaleString('en-US')} | ${i.bytes.toLocaleString('en-US')} | ${i.generator.seconds != null ? `${i.generator.seconds} s (${i.generator.measured})` : i.generator.measured} | ${i.truth.connections} | ${i.truth.httpRequests} | ${i.truth.dnsQueries} | ${i.truth.vxlan8472} / ${i.truth.vxlan4789} | ${i.truth.tcpConversations.depth0} / ${i.truth.tcpConversations.depth1} |`);
+}
+L();
+L('## Targets');
+L();
+L('| target | measured | verdict |');
+L('|---|---:|---|');
+for (const t of targets) L(`| ${t.what} | ${t.measured == null ? 'n/a' : `${t.measured} ${t.unit}`} | **${t.verdict}** |`);
+L();
+for (const key of ['big', 'small', 'empty']) {
+  const fx = files.find((f) => f.key === key);
+  L(`## ${key === 'big' ? 'Big file' : key === 'small' ? 'Small file' : 'Header-only file (start-up cost)'}: \`${rel(fx.file)}\` (${fx.truth.packets.toLocaleString('en-US')} packets)`);
+  L();
+  L('| tool | median wall s | min–max s | peak RSS MB | µs/packet | µs/packet, start-up subtracted | MB/s |');
+  L('|---|---:|---:|---:|---:|---:|---:|');
+  for (const t of tools) {
+    const s = stats[key][t.id];
+    L(`| ${t.id}: \`${t.label}\` | ${fmt(s.medianWallS, 3)} | ${fmt(s.minWallS, 3)}–${fmt(s.maxWallS, 3)} | ${fmt(s.peakRssMB, 1)} | ${fmt(s.usPerPacket, 3)} | ${fmt(s.usPerPacketCorrected, 3)} | ${fmt(s.mbPerS, 0)} |`);
+  }
+  if (key !== 'empty') {
+    const rr = ratios[key];
+    const show = (name, r) => (r ? `${name}: ${r.medianOfPaired}× (paired per rep ${r.perRep.join(', ')}; ratio of medians ${r.ratioOfMedians}×)` : `${name}: n/a`);
+    L();
+    L(`- ${show('tshark / analyze', rr.tsharkOverAnalyze)}`);
+    L(`- ${show('analyze / bare walk', rr.analyzeOverBare)}`);
+    L(`- ${show('reader / bare walk', rr.readerOverBare)}`);
+    L(`- ${show('tshark / bare walk', rr.tsharkOverBare)}`);
+  }
+  L();
+}
+L('## Linearity (start-up-subtracted µs per packet)');
+L();
+L(`| tool | ${opt.smallPackets.toLocaleString('en-US')} packets | ${opt.bigPackets.toLocaleString('en-US')} packets | small / big |`);
+L('|---|---:|---:|---:|');
+for (const t of tools) { const l = linearity[t.id]; L(`| ${t.id} | ${fmt(l.usPerPacketSmall, 3)} | ${fmt(l.usPerPacketBig, 3)} | ${fmt(l.smallOverBig, 2)} |`); }
+L();
+L('## Cross-checks against the generator\'s truth file');
+L();
+for (const c of checks) L(`- ${c.file}: ${c.check}: expected ${c.expected}, got ${c.got} — ${c.ok === true ? 'ok' : c.ok === false ? '**MISMATCH**' : 'skipped'}`);
+if (!checks.length) L('- none');
+L();
+if (notes.length) { L('## Notes'); L(); for (const n of notes) L(`- ${n}`); L(); }
+L('Raw per-run figures are in `bench/results.json` (`runs`).');
+const md = lines.join('\n') + '\n';
+
+console.log('\n' + md);
+if (opt.write) {
+  fs.writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), md);
+  console.log(`bench: wrote ${rel(resultsPath)} and bench/RESULTS.md`);
+}
