@@ -1,0 +1,17 @@
+// Bundles the CLI (src/cli.ts and the engine) into dist/cli.js with esbuild.
+// Runs on `npm install` (prepare) so `npx overlayscope` works in a fresh checkout.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+await build({
+  entryPoints: [path.join(root, 'src/cli.ts')],
+  outfile: path.join(root, 'dist/cli.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+});

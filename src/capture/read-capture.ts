@@ -1,0 +1,81 @@
+/**
+ * Drives a reader over a ByteSource: sniffs the format, streams chunks,
+ * reports progress and honours cancellation. Memory does not grow with the
+ * file: each chunk is dropped once read (only a straddling record is copied).
+ */
+import { PcapReader } from './pcap-reader.js';
+import { PcapngReader } from './pcapng-reader.js';
+import { describeMagic, sniffFormat } from './sniff.js';
+import type { ByteSource, CaptureFormat, RecordSink } from './types.js';
+
+export const DEFAULT_CHUNK = 4 * 1024 * 1024;
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  chunkSize?: number;
+  /** Called after each chunk with bytes read so far. */
+  onProgress?: (bytesRead: number, total: number) => void;
+}
+
+export interface ReadSummary {
+  format: CaptureFormat | null;
+  packets: number;
+  bytesRead: number;
+  /** True when reading stopped at an error before the end of the file. */
+  stopped: boolean;
+  cancelled: boolean;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+export async function readCapture(source: ByteSource, sink: RecordSink, opts: ReadOptions = {}): Promise<ReadSummary> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK;
+  let reader: PcapReader | PcapngReader | null = null;
+  let format: CaptureFormat | null = null;
+  let bytesRead = 0;
+  let head: Uint8Array | null = null;
+  for await (const chunk of source.chunks(chunkSize, opts.signal)) {
+    if (opts.signal?.aborted) return { format, packets: reader?.packets ?? 0, bytesRead, stopped: false, cancelled: true };
+    if (!reader) {
+      head = head ? concat(head, chunk) : chunk;
+      if (head.length < 4 && bytesRead + chunk.length < source.size) {
+        bytesRead += chunk.length;
+        continue;
+      }
+      format = sniffFormat(head);
+      if (!format) {
+        sink.onIssue({ capture: source.name, packet: null, offset: 0, layer: 'file', reason: `not a capture file: ${describeMagic(head)}`, severity: 'error' });
+        return { format: null, packets: 0, bytesRead: chunk.length, stopped: true, cancelled: false };
+      }
+      reader = format === 'pcap' ? new PcapReader(source.name, sink) : new PcapngReader(source.name, sink);
+      reader.push(head);
+      bytesRead = head.length;
+      head = null;
+    } else {
+      reader.push(chunk);
+      bytesRead += chunk.length;
+    }
+    opts.onProgress?.(bytesRead, source.size);
+    if (reader.stopped) break;
+  }
+  if (!reader) {
+    const h = head ?? new Uint8Array(0);
+    sink.onIssue({ capture: source.name, packet: null, offset: 0, layer: 'file', reason: `not a capture file: ${describeMagic(h)}`, severity: 'error' });
+    return { format: null, packets: 0, bytesRead, stopped: true, cancelled: false };
+  }
+  const stoppedEarly = reader.stopped;
+  reader.end();
+  return { format, packets: reader.packets, bytesRead, stopped: stoppedEarly, cancelled: false };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const r = new Uint8Array(a.length + b.length);
+  r.set(a);
+  r.set(b, a.length);
+  return r;
+}

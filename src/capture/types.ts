@@ -1,0 +1,85 @@
+/**
+ * Types shared by the capture readers. A reader turns a byte stream into
+ * records; it never dissects. One `PacketRecord` object is reused for every
+ * record of a file (no per-packet allocation): copy what you keep.
+ */
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** Where a capture's bytes come from. Hosts (Node fs, browser File) implement it; the engine only reads. */
+export interface ByteSource {
+  /** What the user knows the file as (path or file name). */
+  readonly name: string;
+  readonly size: number;
+  /** Sequential chunks from offset 0. */
+  chunks(chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /** Random access, for reading one packet back by its offset. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** An interface as the file describes it (pcap: the one implied interface; pcapng: each IDB). */
+export interface CaptureInterface {
+  /** Index across the whole file (pcapng: sections concatenated). */
+  readonly id: number;
+  readonly linkType: number;
+  readonly snapLen: number;
+  readonly name: string | null;
+  readonly description: string | null;
+  /** Digits of sub-second precision the interface records (6 for µs, 9 for ns). */
+  readonly precision: number;
+  /** FCS bytes at the end of each frame (0 when none). */
+  readonly fcsLength: number;
+}
+
+/** One record as read. Reused by the reader: valid only during the callback. */
+export interface PacketRecord {
+  /** 0-based packet number in the file. */
+  index: number;
+  /** File offset of the record (pcap: record header; pcapng: block start). */
+  offset: number;
+  /** File offset of the first packet byte. */
+  dataOffset: number;
+  /** Seconds since the epoch (integer). */
+  tsSec: number;
+  /** Nanoseconds within the second (0..999,999,999). */
+  tsNsec: number;
+  capturedLength: number;
+  originalLength: number;
+  linkType: number;
+  interfaceId: number;
+}
+
+export type IssueSeverity = 'error' | 'warning';
+
+/** Something the engine could not read or found odd. Errors stop a file; warnings do not. */
+export interface CaptureIssue {
+  /** Capture file name. */
+  capture: string;
+  /** 1-based packet number (as Wireshark numbers frames), or null for file-level issues. */
+  packet: number | null;
+  /** Byte offset in the file. */
+  offset: number;
+  /** Layer or structure where it happened: `pcap`, `pcapng`, `ipv4`, `tcp`, ... */
+  layer: string;
+  reason: string;
+  severity: IssueSeverity;
+}
+
+export interface RecordSink {
+  onInterface(iface: CaptureInterface): void;
+  /** `bytes[start .. start+rec.capturedLength)` is the packet; valid only during the call. */
+  onRecord(rec: PacketRecord, bytes: Uint8Array, start: number): void;
+  onIssue(issue: CaptureIssue): void;
+}
+
+/** Hard bounds where the input controls sizes (issue #8). */
+export const LIMITS = {
+  /** Largest captured length of one record we accept (BIG TCP frames reach ~190 KB). */
+  maxRecordLength: 16 * 1024 * 1024,
+  /** Largest pcapng block. */
+  maxBlockLength: 32 * 1024 * 1024,
+  /** Most options one pcapng block may carry. */
+  maxOptions: 1024,
+  /** Most interfaces one pcapng file may describe. */
+  maxInterfaces: 65536,
+} as const;

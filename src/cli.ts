@@ -1,0 +1,75 @@
+/**
+ * overlayscope: the headless CLI. Same engine, same results as the app.
+ * Exit codes: 0 success; 1 the input could not be analysed; 2 bad usage.
+ * See docs/cli.md for the JSON contract.
+ */
+import { AnalysisSession } from './engine/session.js';
+import { fileSource } from './host/node/file-source.js';
+import { writeFileAtomic } from './host/node/atomic-write.js';
+import { runAnalyze, runPackets, type CliContext } from './cli/commands.js';
+import { UsageError, InputError } from './cli/errors.js';
+
+const HELP = `overlayscope: packet captures of Kubernetes overlay networks
+
+Usage:
+  overlayscope analyze CAPTURE... [--vxlan-port N,...] [--geneve-port N,...] [--format table|json|csv] [--out FILE]
+  overlayscope packets CAPTURE [--format ndjson|table] [--limit N] [--out FILE]
+  overlayscope help [COMMAND]
+
+Run 'overlayscope COMMAND --help' for a command's options.
+Exit codes: 0 success, 1 input could not be analysed, 2 bad usage.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const ctx: CliContext = {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    open: async (paths, opts) => {
+      const sources = [];
+      for (const p of paths) {
+        try {
+          sources.push(await fileSource(p));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          throw new InputError(`${p}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+        }
+      }
+      return AnalysisSession.open(sources, opts);
+    },
+    write: (file, data, protect) => writeFileAtomic(file, data, protect),
+  };
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    if (cmd === 'help' && rest[0]) return main([rest[0], '--help']);
+    ctx.stdout(HELP + '\n');
+    return cmd ? 0 : 2;
+  }
+  if (cmd === '--version') {
+    ctx.stdout('overlayscope 0.1.0\n');
+    return 0;
+  }
+  switch (cmd) {
+    case 'analyze': return runAnalyze(rest, ctx);
+    case 'packets': return runPackets(rest, ctx);
+    default:
+      throw new UsageError(`unknown command '${cmd}'\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`overlayscope: ${e.message}\n`);
+      process.exitCode = 2;
+    } else if (e instanceof InputError) {
+      process.stderr.write(`overlayscope: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      // A bug: say so plainly, with the stack only when asked for.
+      process.stderr.write(`overlayscope: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      if (process.env['OVERLAYSCOPE_DEBUG']) process.stderr.write(`${(e as Error)?.stack}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

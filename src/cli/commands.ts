@@ -1,0 +1,153 @@
+/** The CLI's commands. Output goes through the context so tests can run them in-process. */
+import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { AnalysisSession } from '../engine/session.js';
+import { readCapture } from '../capture/read-capture.js';
+import { DissectConfig } from '../dissect/config.js';
+import { DecodedPacket } from '../dissect/decoded.js';
+import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
+import { summarizePacket } from '../engine/packet-summary.js';
+import { formatTime } from '../engine/time.js';
+import { fileSource } from '../host/node/file-source.js';
+import { choice, one, parseArgs, portList } from './args.js';
+import { InputError, UsageError } from './errors.js';
+import { renderAnalysisTable, flowsCsv } from './format.js';
+
+export interface CliContext {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  stderrIsTTY: boolean;
+  open(paths: string[], opts: AnalyzeOptions): Promise<AnalysisSession>;
+  write(file: string, data: string, protect: string[]): Promise<void>;
+}
+
+const ANALYZE_HELP = `Usage: overlayscope analyze CAPTURE... [options]
+
+Reads pcap/pcapng captures (one per capture point) and reports packets,
+protocols, flows at every depth, HTTP and DNS transactions.
+
+Options:
+  --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
+  --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --format F           table (default), json, csv (the flow table)
+  --out FILE           write there (whole or not at all) instead of stdout
+  -h, --help           this help
+Exit: 0 success; 1 a capture could not be (fully) read — output still holds
+what was read; 2 bad usage.`;
+
+const PACKETS_HELP = `Usage: overlayscope packets CAPTURE [options]
+
+One line per packet: number, time, lengths, layers, source, destination, info.
+
+Options:
+  --format F           ndjson (default), table
+  --limit N            stop after N packets
+  --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
+  --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --out FILE           write there instead of stdout
+  -h, --help           this help`;
+
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+
+export async function runAnalyze(argv: string[], ctx: CliContext): Promise<number> {
+  const args = parseArgs(argv, {
+    help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true },
+    cluster: { value: true, multiple: true },
+  });
+  if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
+  if (!args.positional.length) throw new UsageError(`analyze needs at least one capture file\n\n${ANALYZE_HELP}`);
+  const format = choice(one(args, 'format'), ['table', 'json', 'csv'] as const, 'table', 'format');
+  const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
+  const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const out = one(args, 'out');
+  let lastShown = 0;
+  const showProgress = ctx.stderrIsTTY;
+  const opts: AnalyzeOptions = {
+    ...(vxlanPorts ? { vxlanPorts } : {}),
+    ...(genevePorts ? { genevePorts } : {}),
+    onProgress: (read, total) => {
+      if (!showProgress || total < PROGRESS_MIN_BYTES) return;
+      const pct = Math.floor((read / total) * 100);
+      if (pct !== lastShown) {
+        lastShown = pct;
+        ctx.stderr(`\rreading ${(read / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB (${pct}%)`);
+      }
+    },
+  };
+  const session = await ctx.open(args.positional, opts);
+  if (showProgress && lastShown > 0) ctx.stderr('\r\x1b[K');
+  const json = session.toJSON();
+  let text: string;
+  if (format === 'json') text = JSON.stringify(json, null, 2) + '\n';
+  else if (format === 'csv') text = flowsCsv(json);
+  else text = renderAnalysisTable(json);
+  if (out) await ctx.write(out, text, args.positional);
+  else ctx.stdout(text);
+  let failed = false;
+  for (const c of session.captures) {
+    for (const i of c.issues) {
+      if (i.severity === 'error') {
+        failed = true;
+        ctx.stderr(`overlayscope: ${i.capture}: offset ${i.offset}: ${i.layer}: ${i.reason}${c.packets ? ` (${c.packets} packets read before it are kept)` : ''}\n`);
+      }
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export async function runPackets(argv: string[], ctx: CliContext): Promise<number> {
+  const args = parseArgs(argv, {
+    help: {}, format: { value: true }, limit: { value: true }, out: { value: true },
+    'vxlan-port': { value: true }, 'geneve-port': { value: true },
+  });
+  if (args.flags.has('help')) { ctx.stdout(PACKETS_HELP + '\n'); return 0; }
+  if (args.positional.length !== 1) throw new UsageError(`packets takes exactly one capture file\n\n${PACKETS_HELP}`);
+  const format = choice(one(args, 'format'), ['ndjson', 'table'] as const, 'ndjson', 'format');
+  const limitText = one(args, 'limit');
+  const limit = limitText === undefined ? Infinity : Number(limitText);
+  if (!(limit >= 0)) throw new UsageError(`--limit takes a number, not '${limitText}'`);
+  const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
+  const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const cfg = new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}) });
+  const path = args.positional[0]!;
+  const source = await fileSource(path).catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  const out = one(args, 'out');
+  const lines: string[] = [];
+  const emit = (s: string): void => { if (out) lines.push(s); else ctx.stdout(s); };
+  const p = new DecodedPacket();
+  const ifaces: Array<{ linkType: number; fcs: number; precision: number }> = [];
+  let n = 0;
+  let failed = false;
+  const ac = new AbortController();
+  if (format === 'table') emit(`${'No.'.padStart(6)}  ${'Time'.padEnd(30)} ${'Len'.padStart(6)}  ${'Source'.padEnd(22)} ${'Destination'.padEnd(22)} Layers / Info\n`);
+  await readCapture(source, {
+    onInterface(i) { ifaces[i.id] = { linkType: i.linkType, fcs: i.fcsLength, precision: i.precision }; },
+    onRecord(rec, bytes, start) {
+      if (n >= limit) { ac.abort(); return; }
+      n++;
+      const ifc = ifaces[rec.interfaceId];
+      let caplen = rec.capturedLength;
+      if (ifc && ifc.fcs > 0 && rec.originalLength >= caplen && caplen >= ifc.fcs) caplen -= ifc.fcs;
+      let s = { layers: [] as string[], src: '', dst: '', info: `undecoded link type ${rec.linkType}` };
+      if (linkTypeDecoded(rec.linkType)) {
+        decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
+        s = summarizePacket(p, bytes, start, caplen);
+      }
+      const time = formatTime(rec.tsSec, rec.tsNsec, ifc?.precision ?? 6);
+      if (format === 'ndjson') {
+        emit(JSON.stringify({ n, time, caplen: rec.capturedLength, len: rec.originalLength, layers: s.layers, src: s.src, dst: s.dst, info: s.info, offset: rec.dataOffset, interface: rec.interfaceId }) + '\n');
+      } else {
+        emit(`${String(n).padStart(6)}  ${time.padEnd(30)} ${String(rec.originalLength).padStart(6)}  ${s.src.padEnd(22)} ${s.dst.padEnd(22)} ${s.layers.join(':')}  ${s.info}\n`);
+      }
+    },
+    onIssue(i) {
+      if (i.severity === 'error') {
+        failed = true;
+        ctx.stderr(`overlayscope: ${i.capture}: offset ${i.offset}: ${i.layer}: ${i.reason}${n ? ` (${n} packets read before it)` : ''}\n`);
+      }
+    },
+  }, { signal: ac.signal });
+  if (out) await ctx.write(out, lines.join(''), [path]);
+  return failed ? 1 : 0;
+}

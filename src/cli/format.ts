@@ -1,0 +1,40 @@
+/** Text renderings of the analysis for the CLI: a readable table and CSV. */
+import type { AnalysisJson } from '../engine/contract.js';
+import { csvRow } from '../report/csv.js';
+
+export function renderAnalysisTable(a: AnalysisJson): string {
+  const out: string[] = [];
+  out.push('Captures');
+  for (const c of a.captures) {
+    out.push(`  ${c.file}  ${c.format}  link types ${c.linkTypes.join(',') || '-'}  ${c.packets} packets  ${c.bytes} bytes  ${c.firstTime ?? '-'} .. ${c.lastTime ?? '-'}${c.complete ? '' : '  [incomplete]'}`);
+    for (const i of c.issues) out.push(`    ${i.severity}: offset ${i.offset}: ${i.layer}: ${i.reason}`);
+  }
+  out.push('', `Packets: ${a.packets}`, '', 'Protocols (packets holding the layer at any depth)');
+  for (const [name, n] of Object.entries(a.protocols).sort((x, y) => y[1] - x[1])) out.push(`  ${name.padEnd(8)} ${String(n).padStart(10)}`);
+  if (a.flows.length) {
+    out.push('', `Flows: ${a.flows.length} (top 20 by bytes)`);
+    out.push(`  ${'id'.padStart(6)} ${'d'.padStart(1)} ${'proto'.padEnd(6)} ${'A'.padEnd(40)} ${'B'.padEnd(40)} ${'packets'.padStart(8)} ${'bytes'.padStart(10)}  tunnel`);
+    for (const f of [...a.flows].sort((x, y) => y.bytes - x.bytes).slice(0, 20)) {
+      const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+      out.push(`  ${String(f.id).padStart(6)} ${f.depth} ${f.transport.padEnd(6)} ${ep(f.a).padEnd(40)} ${ep(f.b).padEnd(40)} ${String(f.packets).padStart(8)} ${String(f.bytes).padStart(10)}  ${f.tunnel ? `${f.tunnel.type} vni ${f.tunnel.vni} via flow ${f.tunnel.outerFlow}` : ''}`);
+    }
+  }
+  if (a.http.length) {
+    out.push('', `HTTP transactions: ${a.http.length} (first 20)`);
+    for (const h of a.http.slice(0, 20)) out.push(`  flow ${h.flow}  ${h.method ?? '-'} ${h.host ?? ''}${h.uri ?? ''}  → ${h.status ?? 'no response'}`);
+  }
+  const warnings = a.issues.filter((i) => i.severity !== 'error');
+  if (warnings.length) out.push('', `Packet issues: ${warnings.length} (see --format json for all)`);
+  return out.join('\n') + '\n';
+}
+
+export function flowsCsv(a: AnalysisJson): string {
+  const header = ['id', 'capture', 'depth', 'transport', 'a_ip', 'a_port', 'b_ip', 'b_port', 'packets', 'bytes', 'packets_a_to_b', 'packets_b_to_a', 'bytes_a_to_b', 'bytes_b_to_a', 'first_time', 'last_time', 'tunnel_type', 'tunnel_vni', 'outer_flow'];
+  const rows = [csvRow(header)];
+  for (const f of a.flows) {
+    rows.push(csvRow([f.id, Array.isArray(f.capture) ? f.capture.join(';') : f.capture ?? '', f.depth, f.transport, f.a.ip, f.a.port ?? '', f.b.ip, f.b.port ?? '',
+      f.packets, f.bytes, f.packetsAtoB, f.packetsBtoA, f.bytesAtoB, f.bytesBtoA, f.firstTime, f.lastTime,
+      f.tunnel?.type ?? '', f.tunnel?.vni ?? '', f.tunnel?.outerFlow ?? '']));
+  }
+  return rows.join('');
+}

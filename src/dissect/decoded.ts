@@ -1,0 +1,205 @@
+/**
+ * The reused decode state: one instance decodes every packet of a run, the
+ * way gopacket's DecodingLayerParser decodes into preallocated layers. All
+ * fields are typed arrays or numbers; `reset()` clears every field a decoder
+ * may set so nothing of packet A survives into packet B.
+ *
+ * Network levels: each IP header decoded (outer, then inner after a tunnel)
+ * is one level `i` with its fields at index i (IPv6 addresses use 4 words at
+ * 4*i). `netDepth[i]` is how many tunnels were crossed before it (0 outer).
+ * Levels inside an ICMP error quote are marked `netQuoted[i] = 1`.
+ */
+import { LAYER_COUNT } from './layers.js';
+
+export const MAX_LAYERS = 48;
+export const MAX_NET = 12;
+export const MAX_TUNNELS = 8;
+export const MAX_ETH = 12;
+
+export class DecodedPacket {
+  // --- layer stack -------------------------------------------------------
+  layerCount = 0;
+  readonly layerIds = new Uint8Array(MAX_LAYERS);
+  /** Offset of each layer's first byte, relative to the frame start. */
+  readonly layerStart = new Int32Array(MAX_LAYERS);
+  /** Bit i set when layer id i occurs anywhere in the packet. */
+  layerMask = 0;
+
+  // --- link ---------------------------------------------------------------
+  ethCount = 0;
+  /** dst(6) src(6) per Ethernet header. */
+  readonly ethMac = new Uint8Array(MAX_ETH * 12);
+  /** Tunnel depth at each Ethernet header. */
+  readonly ethDepth = new Uint8Array(MAX_ETH);
+  /** Outermost VLAN id (-1 none). */
+  vlanId = -1;
+
+  // --- network levels -----------------------------------------------------
+  netCount = 0;
+  readonly netDepth = new Uint8Array(MAX_NET);
+  readonly netQuoted = new Uint8Array(MAX_NET);
+  /** 4 or 6. */
+  readonly ipVersion = new Uint8Array(MAX_NET);
+  /** IPv4: word 0; IPv6: words 0..3 (big-endian words). */
+  readonly ipSrc = new Uint32Array(MAX_NET * 4);
+  readonly ipDst = new Uint32Array(MAX_NET * 4);
+  /** Transport protocol after extension headers. */
+  readonly ipProto = new Uint8Array(MAX_NET);
+  /** IPv4 identification; IPv6 fragment identification (0 when none). */
+  readonly ipId = new Uint32Array(MAX_NET);
+  readonly ipTtl = new Uint8Array(MAX_NET);
+  /** 0 not a fragment; 1 first fragment (more follow); 2 a later fragment. */
+  readonly ipFragment = new Uint8Array(MAX_NET);
+  /** Frame offset of the IP header. */
+  readonly ipStart = new Int32Array(MAX_NET);
+  /** Bytes the IP header says it holds (header + payload). */
+  readonly ipLength = new Int32Array(MAX_NET);
+
+  // --- transport (per network level; 0 when absent) -----------------------
+  /** 1 when the transport header of this level was decoded. */
+  readonly l4Present = new Uint8Array(MAX_NET);
+  readonly srcPort = new Uint16Array(MAX_NET);
+  readonly dstPort = new Uint16Array(MAX_NET);
+  /** TCP flags (9 bits: NS CWR ECE URG ACK PSH RST SYN FIN). */
+  readonly tcpFlags = new Uint16Array(MAX_NET);
+  readonly tcpSeq = new Uint32Array(MAX_NET);
+  readonly tcpAck = new Uint32Array(MAX_NET);
+  readonly tcpWindow = new Uint32Array(MAX_NET);
+  /** Options, -1 when absent. */
+  readonly tcpMss = new Int32Array(MAX_NET);
+  readonly tcpWscale = new Int32Array(MAX_NET);
+  readonly tcpSackPermitted = new Uint8Array(MAX_NET);
+  readonly tcpSackBlocks = new Uint8Array(MAX_NET);
+  readonly tcpTsVal = new Uint32Array(MAX_NET);
+  readonly tcpTsEcr = new Uint32Array(MAX_NET);
+  readonly tcpHasTs = new Uint8Array(MAX_NET);
+  readonly icmpType = new Int16Array(MAX_NET);
+  readonly icmpCode = new Int16Array(MAX_NET);
+  /** Frame offset and captured length of the transport payload. */
+  readonly payloadStart = new Int32Array(MAX_NET);
+  readonly payloadLength = new Int32Array(MAX_NET);
+  /** Payload length the headers claim (may exceed what was captured). */
+  readonly payloadWireLength = new Int32Array(MAX_NET);
+
+  // --- tunnels -----------------------------------------------------------
+  tunnelCount = 0;
+  readonly tunnelType = new Uint8Array(MAX_TUNNELS);
+  readonly tunnelVni = new Uint32Array(MAX_TUNNELS);
+  /** The network level whose UDP carried this tunnel. */
+  readonly tunnelNet = new Uint8Array(MAX_TUNNELS);
+  /** Frame offset of the tunnel header; the encapsulation overhead of level 0 is its inner start. */
+  readonly tunnelStart = new Int32Array(MAX_TUNNELS);
+  /** Frame offset where the carried frame starts (after VXLAN/Geneve header and options). */
+  readonly tunnelInner = new Int32Array(MAX_TUNNELS);
+  readonly geneveOptions = new Uint8Array(MAX_TUNNELS);
+  /** Current tunnel depth while decoding. */
+  depth = 0;
+
+  // --- application -------------------------------------------------------
+  /** Network level whose payload is HTTP (-1 none); 1 request, 2 response. */
+  httpNet = -1;
+  httpKind = 0;
+  /** Network level whose payload is DNS (-1 none). */
+  dnsNet = -1;
+  dnsId = 0;
+  dnsIsResponse = 0;
+
+  // --- scratch for the decode loop: where the next layer starts and ends ---
+  nextOff = 0;
+  nextEnd = 0;
+
+  // --- trouble -----------------------------------------------------------
+  /** Layer id where decoding stopped on a problem (-1 none). */
+  issueLayer = -1;
+  /** Frame offset of the problem. */
+  issueOffset = 0;
+  /** A constant string (no allocation) saying why. */
+  issueReason = '';
+  /** Set when a layer was present but its contents looked wrong (still decoded). */
+  malformed = 0;
+
+  reset(): void {
+    this.layerCount = 0;
+    this.layerMask = 0;
+    this.ethCount = 0;
+    this.vlanId = -1;
+    this.netCount = 0;
+    this.tunnelCount = 0;
+    this.depth = 0;
+    this.httpNet = -1;
+    this.httpKind = 0;
+    this.dnsNet = -1;
+    this.dnsId = 0;
+    this.dnsIsResponse = 0;
+    this.issueLayer = -1;
+    this.issueOffset = 0;
+    this.issueReason = '';
+    this.malformed = 0;
+  }
+
+  /** Starts a new network level, clearing every per-level field. */
+  beginNet(version: number, start: number): number {
+    const i = this.netCount++;
+    this.netDepth[i] = this.depth;
+    this.netQuoted[i] = 0;
+    this.ipVersion[i] = version;
+    const w = i * 4;
+    this.ipSrc[w] = this.ipSrc[w + 1] = this.ipSrc[w + 2] = this.ipSrc[w + 3] = 0;
+    this.ipDst[w] = this.ipDst[w + 1] = this.ipDst[w + 2] = this.ipDst[w + 3] = 0;
+    this.ipProto[i] = 0;
+    this.ipId[i] = 0;
+    this.ipTtl[i] = 0;
+    this.ipFragment[i] = 0;
+    this.ipStart[i] = start;
+    this.ipLength[i] = 0;
+    this.l4Present[i] = 0;
+    this.srcPort[i] = 0;
+    this.dstPort[i] = 0;
+    this.tcpFlags[i] = 0;
+    this.tcpSeq[i] = 0;
+    this.tcpAck[i] = 0;
+    this.tcpWindow[i] = 0;
+    this.tcpMss[i] = -1;
+    this.tcpWscale[i] = -1;
+    this.tcpSackPermitted[i] = 0;
+    this.tcpSackBlocks[i] = 0;
+    this.tcpTsVal[i] = 0;
+    this.tcpTsEcr[i] = 0;
+    this.tcpHasTs[i] = 0;
+    this.icmpType[i] = -1;
+    this.icmpCode[i] = -1;
+    this.payloadStart[i] = 0;
+    this.payloadLength[i] = 0;
+    this.payloadWireLength[i] = 0;
+    return i;
+  }
+
+  push(layer: number, start: number): boolean {
+    if (this.layerCount >= MAX_LAYERS) return false;
+    this.layerIds[this.layerCount] = layer;
+    this.layerStart[this.layerCount] = start;
+    this.layerCount++;
+    this.layerMask |= 1 << layer;
+    return true;
+  }
+
+  fail(layer: number, offset: number, reason: string): void {
+    if (this.issueLayer < 0) {
+      this.issueLayer = layer;
+      this.issueOffset = offset;
+      this.issueReason = reason;
+    }
+  }
+
+  has(layer: number): boolean {
+    return (this.layerMask & (1 << layer)) !== 0;
+  }
+
+  /** The innermost network level that is not inside an ICMP quote (-1 none). */
+  innermostNet(): number {
+    for (let i = this.netCount - 1; i >= 0; i--) if (this.netQuoted[i] === 0) return i;
+    return -1;
+  }
+}
+
+if (LAYER_COUNT > 31) throw new Error('layer ids must fit a 32-bit mask');

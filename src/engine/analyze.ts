@@ -1,0 +1,162 @@
+/**
+ * The analysis of one or more captures: read each file once, decode every
+ * packet into reused state, count layers, index packets, and hand each
+ * decoded packet to the observers (flow table, transactions) that build the
+ * higher-level results. What was read before a fatal error is kept.
+ */
+import { readCapture, type ReadSummary } from '../capture/read-capture.js';
+import type { ByteSource, CaptureFormat, CaptureInterface, CaptureIssue, PacketRecord, RecordSink } from '../capture/types.js';
+import { DissectConfig, type DissectOptions } from '../dissect/config.js';
+import { DecodedPacket } from '../dissect/decoded.js';
+import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
+import { LAYER_COUNT, LAYER_NAMES } from '../dissect/layers.js';
+import { PacketIndex } from './packet-index.js';
+
+/** Most per-packet issues kept per capture; the rest are counted (issue #8: bounded memory). */
+export const MAX_PACKET_ISSUES = 10_000;
+
+/** Sees every decoded packet of a capture, in file order. */
+export interface PacketObserver {
+  /**
+   * `b[base .. base+caplen)` is the frame; valid only during the call.
+   * Returns nothing; may set `index.flowId[packet]` / `outerFlowId[packet]`.
+   */
+  observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void;
+  /** The capture ended (normally or at an error). */
+  endCapture?(capture: number): void;
+}
+
+export interface CaptureResult {
+  /** Position of this capture in the session. */
+  readonly id: number;
+  readonly file: string;
+  readonly fileSize: number;
+  format: CaptureFormat | null;
+  readonly interfaces: CaptureInterface[];
+  packets: number;
+  /** Sum of original frame lengths (Wireshark's convention). */
+  bytes: number;
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+  /** Sub-second digits of the finest interface (6 µs, 9 ns). */
+  precision: number;
+  readonly issues: CaptureIssue[];
+  /** Issues beyond MAX_PACKET_ISSUES, counted but not kept. */
+  droppedIssues: number;
+  /** Packets holding each layer id at any depth. */
+  readonly layerPackets: Float64Array;
+  /** Packets whose link type has no dissector. */
+  undecoded: number;
+  /** True when a fatal error stopped reading before the end of the file. */
+  stopped: boolean;
+  cancelled: boolean;
+  readonly index: PacketIndex;
+}
+
+export interface AnalyzeOptions extends DissectOptions {
+  signal?: AbortSignal;
+  chunkSize?: number;
+  /** Progress over all captures together: bytes read of total bytes. */
+  onProgress?: (bytesRead: number, total: number, capture: number) => void;
+  /** Extra observers (flows, transactions) fed every decoded packet. */
+  observers?: PacketObserver[];
+}
+
+export function newCaptureResult(id: number, source: ByteSource): CaptureResult {
+  return {
+    id, file: source.name, fileSize: source.size, format: null, interfaces: [], packets: 0, bytes: 0,
+    firstSec: 0, firstNsec: 0, lastSec: 0, lastNsec: 0, precision: 6, issues: [], droppedIssues: 0,
+    layerPackets: new Float64Array(LAYER_COUNT), undecoded: 0, stopped: false, cancelled: false,
+    index: new PacketIndex(),
+  };
+}
+
+/** Reads and decodes one capture into `result`, feeding `observers`. */
+export async function analyzeCapture(source: ByteSource, result: CaptureResult, cfg: DissectConfig,
+  observers: readonly PacketObserver[], opts: AnalyzeOptions = {}, progressBase = 0, progressTotal = source.size): Promise<ReadSummary> {
+  const p = new DecodedPacket();
+  const index = result.index;
+  const counts = result.layerPackets;
+  const cap = result.id;
+  let fcs: number[] = [];
+  let decodable: boolean[] = [];
+  let fatal = false;
+  const addIssue = (issue: CaptureIssue): void => {
+    if (issue.severity === 'error') fatal = true;
+    if (issue.packet !== null && result.issues.length >= MAX_PACKET_ISSUES) {
+      result.droppedIssues++;
+      return;
+    }
+    result.issues.push(issue);
+  };
+  const sink: RecordSink = {
+    onInterface(iface) {
+      result.interfaces.push(iface);
+      fcs[iface.id] = iface.fcsLength;
+      decodable[iface.id] = linkTypeDecoded(iface.linkType);
+      if (iface.precision > result.precision) result.precision = Math.min(9, iface.precision);
+    },
+    onRecord(rec: PacketRecord, bytes: Uint8Array, start: number) {
+      const n = result.packets;
+      const ifc = rec.interfaceId;
+      let caplen = rec.capturedLength;
+      const f = fcs[ifc] ?? 0;
+      if (f > 0 && rec.originalLength >= caplen && caplen >= f) caplen -= f;
+      let mask: number;
+      if (decodable[ifc]) {
+        decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
+        mask = p.layerMask;
+        if (p.issueLayer >= 0) {
+          addIssue({ capture: source.name, packet: n + 1, offset: rec.dataOffset + p.issueOffset,
+            layer: LAYER_NAMES[p.issueLayer] ?? 'data', reason: p.issueReason, severity: 'warning' });
+        }
+      } else {
+        mask = 0;
+        result.undecoded++;
+      }
+      for (let m = mask, id = 0; m !== 0; m >>>= 1, id++) if (m & 1) counts[id]!++;
+      index.push(rec.dataOffset, rec.tsSec, rec.tsNsec, rec.capturedLength, rec.originalLength, ifc, mask);
+      if (n === 0) { result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec; }
+      // Last = latest seen (files are not always in time order).
+      if (n === 0 || rec.tsSec > result.lastSec || (rec.tsSec === result.lastSec && rec.tsNsec > result.lastNsec)) {
+        result.lastSec = rec.tsSec; result.lastNsec = rec.tsNsec;
+      }
+      if (rec.tsSec < result.firstSec || (rec.tsSec === result.firstSec && rec.tsNsec < result.firstNsec)) {
+        result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec;
+      }
+      result.packets = n + 1;
+      result.bytes += rec.originalLength;
+      if (mask !== 0) {
+        for (let k = 0; k < observers.length; k++) {
+          observers[k]!.observe(cap, n, p, bytes, start, rec.tsSec, rec.tsNsec, rec.originalLength);
+        }
+      }
+    },
+    onIssue: addIssue,
+  };
+  const summary = await readCapture(source, sink, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+    onProgress: (read) => opts.onProgress?.(progressBase + read, progressTotal, cap),
+  });
+  for (const o of observers) o.endCapture?.(cap);
+  result.format = summary.format;
+  result.stopped = fatal;
+  result.cancelled = summary.cancelled;
+  fcs = [];
+  decodable = [];
+  return summary;
+}
+
+/** Layer counts as the contract's `protocols` object (only layers seen). */
+export function protocolCounts(results: readonly CaptureResult[], layers: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const id of layers) {
+    let n = 0;
+    for (const r of results) n += r.layerPackets[id]!;
+    if (n > 0) out[LAYER_NAMES[id]!] = n;
+  }
+  return out;
+}

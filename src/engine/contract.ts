@@ -1,0 +1,70 @@
+/**
+ * The CLI's JSON contract (`overlayscope.analysis/v1`), as TypeScript types.
+ * Documented for users in docs/cli.md; add fields freely, bump the schema for
+ * a breaking change.
+ */
+import type { CaptureIssue } from '../capture/types.js';
+
+export interface CaptureJson {
+  file: string;
+  format: 'pcap' | 'pcapng' | 'unknown';
+  linkTypes: number[];
+  interfaces: Array<{ id: number; linkType: number; name: string | null; description: string | null; snapLen: number }>;
+  packets: number;
+  /** Sum of original frame lengths. */
+  bytes: number;
+  fileSize: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  /** False when an error stopped reading before the end of the file. */
+  complete: boolean;
+  /** Packets of link types without a dissector. */
+  undecoded: number;
+  /** File-level issues and errors (per-packet warnings are in the top-level `issues`). */
+  issues: CaptureIssue[];
+  droppedIssues: number;
+}
+
+export interface EndpointJson { ip: string; port: number | null }
+
+export interface FlowJson {
+  id: number;
+  capture?: string | string[];
+  transport: string;
+  a: EndpointJson;
+  b: EndpointJson;
+  depth: number;
+  packets: number;
+  bytes: number;
+  packetsAtoB: number;
+  packetsBtoA: number;
+  bytesAtoB: number;
+  bytesBtoA: number;
+  firstTime: string;
+  lastTime: string;
+  tunnel: null | { type: 'vxlan' | 'geneve'; vni: number; outerFlow: number };
+  [extra: string]: unknown;
+}
+
+export interface HttpJson {
+  flow: number;
+  method: string | null;
+  host: string | null;
+  uri: string | null;
+  status: number | null;
+  requestTime: string | null;
+  responseTime: string | null;
+  [extra: string]: unknown;
+}
+
+export interface AnalysisJson {
+  schema: 'overlayscope.analysis/v1';
+  captures: CaptureJson[];
+  packets: number;
+  protocols: Record<string, number>;
+  flows: FlowJson[];
+  http: HttpJson[];
+  dns: unknown[];
+  issues: Array<{ capture: string; packet: number | null; offset: number; layer: string; reason: string; severity: string }>;
+  [extra: string]: unknown;
+}

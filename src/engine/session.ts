@@ -1,0 +1,99 @@
+/**
+ * A session: several captures (one per capture point) analysed together on
+ * one timeline. Built by reading each capture in turn; the observers (flow
+ * table, transactions, overlay) see every packet of every capture.
+ */
+import type { ByteSource } from '../capture/types.js';
+import { DissectConfig } from '../dissect/config.js';
+import { DecodedPacket } from '../dissect/decoded.js';
+import { decodePacket } from '../dissect/decoder.js';
+import { COUNTED_LAYERS } from '../dissect/layers.js';
+import { analyzeCapture, newCaptureResult, protocolCounts, type AnalyzeOptions, type CaptureResult, type PacketObserver } from './analyze.js';
+import { summarizePacket, type PacketSummary } from './packet-summary.js';
+import { formatTime } from './time.js';
+import type { AnalysisJson, CaptureJson } from './contract.js';
+
+export class AnalysisSession {
+  readonly captures: CaptureResult[] = [];
+  readonly config: DissectConfig;
+  private readonly observers: PacketObserver[];
+
+  constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
+    this.config = new DissectConfig(options);
+    this.observers = [...(options.observers ?? [])];
+    sources.forEach((s, i) => this.captures.push(newCaptureResult(i, s)));
+  }
+
+  /** Reads every capture. Cancellation leaves what was read so far. */
+  async run(): Promise<this> {
+    const total = this.sources.reduce((a, s) => a + s.size, 0);
+    let base = 0;
+    for (let i = 0; i < this.sources.length; i++) {
+      const src = this.sources[i]!;
+      const summary = await analyzeCapture(src, this.captures[i]!, this.config, this.observers, this.options, base, total);
+      base += src.size;
+      if (summary.cancelled) break;
+    }
+    return this;
+  }
+
+  static async open(sources: readonly ByteSource[], options: AnalyzeOptions = {}): Promise<AnalysisSession> {
+    return new AnalysisSession(sources, options).run();
+  }
+
+  get packets(): number {
+    return this.captures.reduce((a, c) => a + c.packets, 0);
+  }
+
+  /** Reads packet `n` (0-based) of capture `c` back from its file and decodes it. */
+  async readPacket(c: number, n: number): Promise<{ bytes: Uint8Array; decoded: DecodedPacket; linkType: number }> {
+    const cap = this.captures[c];
+    if (!cap) throw new RangeError(`no capture ${c}`);
+    if (n < 0 || n >= cap.index.count) throw new RangeError(`capture ${cap.file} has no packet ${n + 1}`);
+    const bytes = await this.sources[c]!.read(cap.index.fileOffset[n]!, cap.index.capLen[n]!);
+    const iface = cap.interfaces[cap.index.iface[n]!];
+    const linkType = iface?.linkType ?? 1;
+    const decoded = new DecodedPacket();
+    let len = bytes.length;
+    if (iface && iface.fcsLength > 0 && cap.index.origLen[n]! >= len && len >= iface.fcsLength) len -= iface.fcsLength;
+    decodePacket(decoded, bytes, 0, len, linkType, this.config);
+    return { bytes, decoded, linkType };
+  }
+
+  async packetSummary(c: number, n: number): Promise<PacketSummary> {
+    const { bytes, decoded } = await this.readPacket(c, n);
+    return summarizePacket(decoded, bytes, 0, bytes.length);
+  }
+
+  captureJson(c: CaptureResult): CaptureJson {
+    return {
+      file: c.file,
+      format: c.format ?? 'unknown',
+      linkTypes: [...new Set(c.interfaces.map((i) => i.linkType))],
+      interfaces: c.interfaces.map((i) => ({ id: i.id, linkType: i.linkType, name: i.name, description: i.description, snapLen: i.snapLen })),
+      packets: c.packets,
+      bytes: c.bytes,
+      fileSize: c.fileSize,
+      firstTime: c.packets ? formatTime(c.firstSec, c.firstNsec, c.precision) : null,
+      lastTime: c.packets ? formatTime(c.lastSec, c.lastNsec, c.precision) : null,
+      complete: !c.stopped && !c.cancelled,
+      undecoded: c.undecoded,
+      issues: c.issues.filter((i) => i.packet === null || i.severity === 'error'),
+      droppedIssues: c.droppedIssues,
+    };
+  }
+
+  /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
+  toJSON(): AnalysisJson {
+    return {
+      schema: 'overlayscope.analysis/v1',
+      captures: this.captures.map((c) => this.captureJson(c)),
+      packets: this.packets,
+      protocols: protocolCounts(this.captures, COUNTED_LAYERS),
+      flows: [],
+      http: [],
+      dns: [],
+      issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/** Capture times: integer seconds plus nanoseconds, formatted at the capture's precision. */
+
+export interface Timestamp {
+  sec: number;
+  nsec: number;
+}
+
+/** ISO-8601 UTC with `precision` fractional digits (6 for µs captures, 9 for ns). */
+export function formatTime(sec: number, nsec: number, precision = 9): string {
+  const ms = sec * 1000;
+  const d = new Date(ms);
+  if (!Number.isFinite(ms) || Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+  const digits = Math.max(0, Math.min(9, precision));
+  const frac = String(nsec).padStart(9, '0').slice(0, digits);
+  return `${iso.slice(0, 19)}${digits > 0 ? '.' + frac : ''}Z`;
+}
+
+/** Seconds as a float (for charts and durations; loses sub-µs precision on epoch times). */
+export function toSeconds(sec: number, nsec: number): number {
+  return sec + nsec / 1e9;
+}
+
+/** a - b in nanoseconds (exact while the difference is under ~104 days). */
+export function diffNs(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return (aSec - bSec) * 1e9 + (aNsec - bNsec);
+}
+
+export function compareTime(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return aSec !== bSec ? aSec - bSec : aNsec - bNsec;
+}
