@@ -16,6 +16,10 @@ declare global {
   interface AbortSignal {
     readonly aborted: boolean;
   }
+  /** A browser File/Blob as a SourceRef carries it; only hosts read it. */
+  interface Blob {
+    readonly size: number;
+  }
   interface Console {
     log(...data: unknown[]): void;
     warn(...data: unknown[]): void;

@@ -1,0 +1,408 @@
+/**
+ * AnalyzerApi: the one contract between the UI and the engine. Every call and
+ * event is here, typed. The renderer imports only these types; it is served
+ * by a Web Worker in the browser build (src/service/ + renderer/worker) and by
+ * the Electron main process's engine worker behind IPC (electron/).
+ *
+ * Results cross as pages (a window of rows), never as whole packet lists.
+ * Text taken from captures (hosts, URIs, DNS names) arrives as plain strings:
+ * the UI renders them as text, never as HTML.
+ */
+
+// ---------------------------------------------------------------- sources
+
+/** Where a capture or a kubectl metadata file comes from. */
+export type SourceRef =
+  /** Desktop: a local path the main process opens read-only. */
+  | { kind: 'path'; path: string }
+  /** Browser: a picked or dropped file, read locally (never uploaded). */
+  | { kind: 'blob'; blob: Blob; name: string }
+  /** A capture served with the app (the bundled lab captures). */
+  | { kind: 'url'; url: string; name: string };
+
+export interface OpenOptions {
+  vxlanPorts?: number[];
+  genevePorts?: number[];
+  /** kubectl `get ... -o json|yaml` output. */
+  cluster?: SourceRef[];
+  /** Display label of the session (e.g. "nginx-proxy"). */
+  label?: string;
+}
+
+// ---------------------------------------------------------------- progress
+
+export interface Progress {
+  session: number;
+  phase: 'reading' | 'correlating' | 'done' | 'cancelled' | 'failed';
+  bytesRead: number;
+  bytesTotal: number;
+  /** Capture being read (index into the session's captures). */
+  capture: number;
+  packets: number;
+}
+
+// ---------------------------------------------------------------- pages
+
+export interface PageQuery {
+  offset: number;
+  limit: number;
+}
+
+export interface Page<T> {
+  total: number;
+  offset: number;
+  rows: T[];
+}
+
+export type SortDir = 'asc' | 'desc';
+
+// ---------------------------------------------------------------- summary
+
+export interface IssueRow {
+  capture: string;
+  /** 1-based packet number, null for file-level. */
+  packet: number | null;
+  offset: number;
+  layer: string;
+  reason: string;
+  severity: 'error' | 'warning';
+}
+
+export interface CaptureInfo {
+  id: number;
+  file: string;
+  /** Capture point name: from pcapng if_name/if_description, else the file name. */
+  point: string;
+  format: 'pcap' | 'pcapng' | 'unknown';
+  linkTypes: Array<{ id: number; name: string }>;
+  packets: number;
+  bytes: number;
+  fileSize: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  durationSec: number;
+  complete: boolean;
+  undecoded: number;
+  /** File-level issues and the error that stopped the file, if any. */
+  errors: IssueRow[];
+  warnings: number;
+}
+
+export interface TimeBucket {
+  /** Seconds since the session's first packet. */
+  t: number;
+  /** Packets per capture, in `captures` order. */
+  packets: number[];
+}
+
+export interface SessionSummary {
+  session: number;
+  label: string;
+  captures: CaptureInfo[];
+  packets: number;
+  bytes: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  /** Packets and bytes holding each layer at any depth. */
+  protocols: Array<{ name: string; packets: number; bytes: number }>;
+  timeline: { bucketSec: number; buckets: TimeBucket[] };
+  flows: number;
+  http: number;
+  dns: number;
+  issues: number;
+  /** Whether cluster metadata was loaded. */
+  hasCluster: boolean;
+}
+
+// ---------------------------------------------------------------- packets
+
+export interface PacketQuery extends PageQuery {
+  /** Restrict to one capture (index), or all in time order when absent. */
+  capture?: number;
+  /** Only packets of this flow. */
+  flow?: number;
+  /** Only packets holding this layer name. */
+  protocol?: string;
+  /** Free text matched against source, destination and info. */
+  text?: string;
+}
+
+export interface PacketRow {
+  /** Key for detail calls. */
+  capture: number;
+  /** 0-based index in its capture; shown 1-based as "No.". */
+  index: number;
+  time: string;
+  /** Seconds since the session's first packet. */
+  rel: number;
+  point: string;
+  caplen: number;
+  len: number;
+  layers: string[];
+  src: string;
+  dst: string;
+  info: string;
+  flow: number | null;
+  issue: string | null;
+}
+
+export interface FieldNode {
+  name: string;
+  value: string;
+  /** Byte range in the frame, for highlighting in the hex view. */
+  start: number;
+  length: number;
+  children?: FieldNode[];
+}
+
+export interface LayerNode {
+  /** Contract layer name (eth, ipv4, vxlan, ...). */
+  layer: string;
+  title: string;
+  start: number;
+  length: number;
+  fields: FieldNode[];
+}
+
+export interface PacketDetail {
+  row: PacketRow;
+  layers: LayerNode[];
+  /** The captured bytes, read back from the file by offset. */
+  bytes: Uint8Array;
+  issue: IssueRow | null;
+}
+
+// ---------------------------------------------------------------- flows
+
+export interface Endpoint {
+  ip: string;
+  port: number | null;
+}
+
+export interface Identity {
+  kind: 'node' | 'pod' | 'service' | 'external' | 'unknown';
+  /** namespace/name for pods and Services, node name for nodes. */
+  name: string;
+  namespace?: string;
+  node?: string;
+  detail?: string;
+}
+
+export interface FlowRow {
+  id: number;
+  captures: string[];
+  transport: string;
+  a: Endpoint;
+  b: Endpoint;
+  depth: number;
+  packets: number;
+  bytes: number;
+  packetsAtoB: number;
+  packetsBtoA: number;
+  bytesAtoB: number;
+  bytesBtoA: number;
+  firstTime: string;
+  lastTime: string;
+  durationSec: number;
+  tunnel: null | { type: 'vxlan' | 'geneve'; vni: number; outerFlow: number };
+  /** Inner flows carried (for tunnel flows). */
+  innerFlows: number;
+  identityA: Identity | null;
+  identityB: Identity | null;
+  service: string | null;
+  /** TCP: handshake/close state in words, e.g. "SYN→SYN/ACK→ACK, FIN". */
+  tcpState: string | null;
+  rttMs: number | null;
+  retransmissions: number;
+  resets: number;
+}
+
+export interface FlowQuery extends PageQuery {
+  text?: string;
+  transport?: string;
+  depth?: number;
+  /** Node, pod or Service name (matches identity and service columns). */
+  node?: string;
+  pod?: string;
+  service?: string;
+  capture?: number;
+  sort?: { key: keyof FlowRow | string; dir: SortDir };
+}
+
+export interface FlowDetail {
+  flow: FlowRow;
+  /** For a tunnel flow: the inner flows it carried. */
+  inner: FlowRow[];
+  /** For an inner flow: the tunnel flow(s) that carried it. */
+  outer: FlowRow[];
+}
+
+export interface StreamView {
+  flow: number;
+  /** Payload chunks in order, by direction; text is decoded as Latin-1 for display. */
+  segments: Array<{ dir: 'AtoB' | 'BtoA'; time: string; bytes: number; text: string }>;
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------- transactions
+
+export interface HttpRow {
+  id: number;
+  flow: number;
+  method: string | null;
+  host: string | null;
+  uri: string | null;
+  status: number | null;
+  reason: string | null;
+  requestTime: string | null;
+  responseTime: string | null;
+  /** Time to first response byte, ms. */
+  ttfbMs: number | null;
+  totalMs: number | null;
+  requestBytes: number;
+  responseBytes: number;
+  capture: string;
+  client: Endpoint;
+  server: Endpoint;
+}
+
+export interface DnsRow {
+  id: number;
+  flow: number;
+  queryId: number;
+  name: string;
+  type: string;
+  rcode: string | null;
+  answers: string[];
+  queryTime: string | null;
+  latencyMs: number | null;
+  capture: string;
+}
+
+// ---------------------------------------------------------------- overlay
+
+export interface OverlayNode {
+  /** Underlay (outer) IP. */
+  ip: string;
+  name: string | null;
+  vtepMacs: string[];
+  vnis: number[];
+  podCidrs: Array<{ cidr: string; evidence: number }>;
+}
+
+export interface TunnelEdge {
+  a: string;
+  b: string;
+  type: 'vxlan' | 'geneve';
+  vni: number;
+  packets: number;
+  bytes: number;
+  /** Bytes of outer headers (encapsulation overhead). */
+  overheadBytes: number;
+  innerFlows: number;
+}
+
+export interface TranslationRow {
+  kind: 'dnat' | 'snat' | 'dnat+snat';
+  service: string | null;
+  original: { src: Endpoint; dst: Endpoint };
+  translated: { src: Endpoint; dst: Endpoint };
+  /** Capture points where each side was seen. */
+  originalSeenAt: string[];
+  translatedSeenAt: string[];
+  evidence: string;
+}
+
+export interface JourneyHop {
+  point: string;
+  time: string;
+  src: Endpoint;
+  dst: Endpoint;
+  /** e.g. "DNAT 10.96.0.10:80 → 10.244.2.5:8080". */
+  translation: string | null;
+  tunnel: null | { type: string; vni: number; outerSrc: string; outerDst: string };
+  packets: number;
+  latencyMs: number | null;
+  note: string;
+}
+
+export interface Journey {
+  id: number;
+  http: number | null;
+  label: string;
+  hops: JourneyHop[];
+  complete: boolean;
+}
+
+export interface OverlayView {
+  nodes: OverlayNode[];
+  pods: Array<{ ip: string; name: string | null; namespace: string | null; node: string | null }>;
+  services: Array<{ name: string; namespace: string; clusterIp: string | null; ports: Array<{ port: number; nodePort: number | null; targetPort: string | number | null; protocol: string }> }>;
+  tunnels: TunnelEdge[];
+  translations: TranslationRow[];
+  journeys: Journey[];
+  /** Destinations never seen as sources whose connections reappear toward pods. */
+  candidateServices: Array<{ ip: string; port: number; evidence: number }>;
+}
+
+// ---------------------------------------------------------------- compare & export
+
+export interface ComparisonMetric {
+  name: string;
+  group: string;
+  a: number | null;
+  b: number | null;
+  delta: number | null;
+  unit: string;
+}
+
+export interface ComparisonView {
+  labelA: string;
+  labelB: string;
+  metrics: ComparisonMetric[];
+  explanation: string[];
+  perHop: Array<{ hop: string; a: number; b: number }>;
+  latency: Array<{ request: number; a: number | null; b: number | null }>;
+}
+
+export type ReportFormat = 'html' | 'md' | 'csv' | 'json';
+
+export interface ExportedReport {
+  fileName: string;
+  mime: string;
+  text: string;
+}
+
+// ---------------------------------------------------------------- the API
+
+export interface AnalyzerApi {
+  /** Opens a session of captures; progress arrives through onProgress. Replaces the current session. */
+  openSession(sources: SourceRef[], options?: OpenOptions): Promise<SessionSummary>;
+  /** Adds captures (capture points) to the current session, re-analysing it. */
+  addCaptures(sources: SourceRef[]): Promise<SessionSummary>;
+  /** Loads kubectl metadata into the current session. */
+  loadCluster(sources: SourceRef[]): Promise<SessionSummary>;
+  /** Cancels the running open; what was read stays. */
+  cancel(): Promise<void>;
+  onProgress(listener: (p: Progress) => void): () => void;
+
+  getSummary(): Promise<SessionSummary | null>;
+  getIssues(q: PageQuery): Promise<Page<IssueRow>>;
+  getPackets(q: PacketQuery): Promise<Page<PacketRow>>;
+  getPacketDetail(capture: number, index: number): Promise<PacketDetail>;
+  getFlows(q: FlowQuery): Promise<Page<FlowRow>>;
+  getFlowDetail(id: number): Promise<FlowDetail>;
+  getStream(flow: number): Promise<StreamView>;
+  getHttp(q: PageQuery & { text?: string }): Promise<Page<HttpRow>>;
+  getDns(q: PageQuery & { text?: string }): Promise<Page<DnsRow>>;
+  getOverlay(): Promise<OverlayView>;
+  /** Compares two sets of captures (each analysed on its own). */
+  compare(a: SourceRef[], b: SourceRef[], labels?: { a?: string; b?: string }, options?: OpenOptions): Promise<ComparisonView>;
+  exportReport(format: ReportFormat): Promise<ExportedReport>;
+}
+
+/** Names of the AnalyzerApi methods, for the preload and its test (the preload exposes exactly these). */
+export const ANALYZER_METHODS = [
+  'openSession', 'addCaptures', 'loadCluster', 'cancel', 'onProgress', 'getSummary', 'getIssues', 'getPackets',
+  'getPacketDetail', 'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
+] as const satisfies ReadonlyArray<keyof AnalyzerApi>;
