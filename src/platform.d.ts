@@ -16,6 +16,11 @@ declare global {
   interface AbortSignal {
     readonly aborted: boolean;
   }
+  interface AbortController {
+    readonly signal: AbortSignal;
+    abort(reason?: unknown): void;
+  }
+  var AbortController: { new (): AbortController };
   /** A browser File/Blob as a SourceRef carries it; only hosts read it. */
   interface Blob {
     readonly size: number;

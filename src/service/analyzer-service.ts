@@ -1,0 +1,329 @@
+/**
+ * The engine side of AnalyzerApi: one instance per window (Electron engine
+ * worker) or per browser tab (Web Worker). Hosts give it a SourceResolver
+ * that turns SourceRefs into ByteSources; everything else is platform-neutral.
+ */
+import type {
+  AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FlowDetail, FlowQuery, FlowRow, HttpRow,
+  IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
+  ReportFormat, SessionSummary, SourceRef, StreamView,
+} from '../api.js';
+import type { ByteSource } from '../capture/types.js';
+import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
+import { AnalysisSession } from '../engine/session.js';
+import { formatTime, toSeconds } from '../engine/time.js';
+import { PacketBrowser } from './packet-browser.js';
+import { capturePointName } from './capture-point.js';
+
+export { capturePointName };
+
+export interface SourceResolver {
+  resolve(ref: SourceRef): Promise<ByteSource>;
+}
+
+/** A feature whose engine part has not landed: the UI shows this as a clear state. */
+export class NotAvailableError extends Error {
+  constructor(what: string) {
+    super(`${what} is not available in this build yet`);
+    this.name = 'NotAvailableError';
+  }
+}
+
+export function refName(ref: SourceRef): string {
+  switch (ref.kind) {
+    case 'path': return ref.path;
+    case 'blob': return ref.name;
+    case 'url': return ref.name;
+  }
+}
+
+/** Hooks the later engine parts (flows, overlay, compare, report) register. */
+export interface ServiceExtensions {
+  queryFlows?(session: AnalysisSession, q: FlowQuery): Page<FlowRow>;
+  flowDetail?(session: AnalysisSession, id: number): FlowDetail;
+  flowStream?(session: AnalysisSession, id: number): Promise<StreamView>;
+  queryHttp?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<HttpRow>;
+  queryDns?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<DnsRow>;
+  overlayView?(session: AnalysisSession): OverlayView;
+  loadCluster?(session: AnalysisSession, sources: ByteSource[]): Promise<void>;
+  compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): ComparisonView;
+  exportReport?(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport;
+  /** Counts for the summary. */
+  counts?(session: AnalysisSession): { flows: number; http: number; dns: number };
+}
+
+const extensions: ServiceExtensions = {};
+
+/** Engine modules call this at import time to add their part of the API. */
+export function registerServiceExtension(ext: ServiceExtensions): void {
+  Object.assign(extensions, ext);
+}
+
+export function page<T>(rows: readonly T[], q: PageQuery): Page<T> {
+  const offset = Math.max(0, Math.floor(q.offset) || 0);
+  const limit = Math.max(0, Math.min(10_000, Math.floor(q.limit) || 0));
+  return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+}
+
+class ServiceImpl implements AnalyzerApi {
+  private session: AnalysisSession | null = null;
+  private sources: SourceRef[] = [];
+  private clusterRefs: SourceRef[] = [];
+  private options: OpenOptions = {};
+  private sessionId = 0;
+  private abort: AbortController | null = null;
+  private readonly listeners = new Set<(p: Progress) => void>();
+  private summaryCache: SessionSummary | null = null;
+  private browser: PacketBrowser | null = null;
+
+  constructor(private readonly resolver: SourceResolver) {}
+
+  private emit(p: Progress): void {
+    for (const l of this.listeners) {
+      try { l(p); } catch { /* a listener's failure must not stop the engine */ }
+    }
+  }
+
+  private async analyse(refs: SourceRef[], options: OpenOptions): Promise<AnalysisSession> {
+    const id = ++this.sessionId;
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    const sources: ByteSource[] = [];
+    for (const r of refs) sources.push(await this.resolver.resolve(r));
+    const total = sources.reduce((a, s) => a + s.size, 0);
+    let lastEmit = 0;
+    const session = new AnalysisSession(sources, {
+      ...(options.vxlanPorts ? { vxlanPorts: options.vxlanPorts } : {}),
+      ...(options.genevePorts ? { genevePorts: options.genevePorts } : {}),
+      signal: abort.signal,
+      onProgress: (read, tot, capture) => {
+        const now = Date.now();
+        if (now - lastEmit < 50 && read < tot) return;
+        lastEmit = now;
+        this.emit({ session: id, phase: 'reading', bytesRead: read, bytesTotal: tot, capture, packets: session.packets });
+      },
+    });
+    this.emit({ session: id, phase: 'reading', bytesRead: 0, bytesTotal: total, capture: 0, packets: 0 });
+    try {
+      await session.run();
+    } catch (e) {
+      this.emit({ session: id, phase: 'failed', bytesRead: 0, bytesTotal: total, capture: 0, packets: session.packets });
+      throw e;
+    }
+    if (options.cluster?.length && extensions.loadCluster) {
+      this.emit({ session: id, phase: 'correlating', bytesRead: total, bytesTotal: total, capture: sources.length - 1, packets: session.packets });
+      const cl: ByteSource[] = [];
+      for (const r of options.cluster) cl.push(await this.resolver.resolve(r));
+      await extensions.loadCluster(session, cl);
+    }
+    const cancelled = abort.signal.aborted;
+    this.emit({ session: id, phase: cancelled ? 'cancelled' : 'done', bytesRead: cancelled ? 0 : total, bytesTotal: total, capture: sources.length - 1, packets: session.packets });
+    return session;
+  }
+
+  private install(session: AnalysisSession): SessionSummary {
+    this.session = session;
+    this.summaryCache = null;
+    this.browser = new PacketBrowser(session);
+    return this.summary();
+  }
+
+  async openSession(sources: SourceRef[], options: OpenOptions = {}): Promise<SessionSummary> {
+    if (!Array.isArray(sources) || sources.length === 0) throw new Error('open needs at least one capture');
+    this.sources = [...sources];
+    this.options = { ...options };
+    this.clusterRefs = [...(options.cluster ?? [])];
+    return this.install(await this.analyse(this.sources, this.options));
+  }
+
+  async addCaptures(sources: SourceRef[]): Promise<SessionSummary> {
+    if (!this.session) return this.openSession(sources);
+    this.sources = [...this.sources, ...sources];
+    return this.install(await this.analyse(this.sources, { ...this.options, cluster: this.clusterRefs }));
+  }
+
+  async loadCluster(sources: SourceRef[]): Promise<SessionSummary> {
+    if (!extensions.loadCluster) throw new NotAvailableError('Cluster metadata');
+    const session = this.need();
+    const cl: ByteSource[] = [];
+    for (const r of sources) cl.push(await this.resolver.resolve(r));
+    await extensions.loadCluster(session, cl);
+    this.clusterRefs = [...this.clusterRefs, ...sources];
+    this.summaryCache = null;
+    return this.summary();
+  }
+
+  async cancel(): Promise<void> {
+    this.abort?.abort();
+  }
+
+  onProgress(listener: (p: Progress) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private need(): AnalysisSession {
+    if (!this.session) throw new Error('no capture is open');
+    return this.session;
+  }
+
+  async getSummary(): Promise<SessionSummary | null> {
+    return this.session ? this.summary() : null;
+  }
+
+  private summary(): SessionSummary {
+    if (this.summaryCache) return this.summaryCache;
+    const s = this.need();
+    const caps = s.captures;
+    let first: { sec: number; nsec: number } | null = null;
+    let last: { sec: number; nsec: number } | null = null;
+    let precision = 6;
+    for (const c of caps) {
+      if (!c.packets) continue;
+      precision = Math.max(precision, c.precision);
+      if (!first || c.firstSec < first.sec || (c.firstSec === first.sec && c.firstNsec < first.nsec)) first = { sec: c.firstSec, nsec: c.firstNsec };
+      if (!last || c.lastSec > last.sec || (c.lastSec === last.sec && c.lastNsec > last.nsec)) last = { sec: c.lastSec, nsec: c.lastNsec };
+    }
+    const captures: CaptureInfo[] = caps.map((c) => {
+      const errors = c.issues.filter((i) => i.packet === null || i.severity === 'error');
+      return {
+        id: c.id,
+        file: c.file,
+        point: capturePointName(c.file, c.interfaces),
+        format: c.format ?? 'unknown',
+        linkTypes: [...new Set(c.interfaces.map((i) => i.linkType))].map((id) => ({ id, name: linkTypeName(id) })),
+        packets: c.packets,
+        bytes: c.bytes,
+        fileSize: c.fileSize,
+        firstTime: c.packets ? formatTime(c.firstSec, c.firstNsec, c.precision) : null,
+        lastTime: c.packets ? formatTime(c.lastSec, c.lastNsec, c.precision) : null,
+        durationSec: c.packets ? toSeconds(c.lastSec - c.firstSec, c.lastNsec - c.firstNsec) : 0,
+        complete: !c.stopped && !c.cancelled,
+        undecoded: c.undecoded,
+        errors: errors.map(issueRow),
+        warnings: c.issues.length - errors.length + c.droppedIssues,
+      };
+    });
+    // Packets and bytes per layer, and the timeline, from the packet index.
+    const pk = new Float64Array(LAYER_NAMES.length);
+    const by = new Float64Array(LAYER_NAMES.length);
+    const span = first && last ? toSeconds(last.sec - first.sec, last.nsec - first.nsec) : 0;
+    const bucketSec = niceBucket(span);
+    const nb = Math.max(1, Math.min(2000, Math.floor(span / bucketSec) + 1));
+    const counts = caps.map(() => new Float64Array(nb));
+    caps.forEach((c, ci) => {
+      const ix = c.index;
+      for (let n = 0; n < ix.count; n++) {
+        const m = ix.layerMask[n]!;
+        const len = ix.origLen[n]!;
+        for (let mm = m, id = 0; mm !== 0; mm >>>= 1, id++) if (mm & 1) { pk[id]!++; by[id]! += len; }
+        if (first) {
+          const t = (ix.tsSec[n]! - first.sec) + (ix.tsNsec[n]! - first.nsec) / 1e9;
+          const b = Math.min(nb - 1, Math.max(0, Math.floor(t / bucketSec)));
+          counts[ci]![b]!++;
+        }
+      }
+    });
+    const protocols = COUNTED_LAYERS.filter((id) => pk[id]! > 0).map((id) => ({ name: LAYER_NAMES[id]!, packets: pk[id]!, bytes: by[id]! }))
+      .sort((a, b) => b.packets - a.packets);
+    const buckets = Array.from({ length: nb }, (_, b) => ({ t: b * bucketSec, packets: counts.map((c) => c[b]!) }));
+    const extra = extensions.counts?.(s) ?? { flows: 0, http: 0, dns: 0 };
+    this.summaryCache = {
+      session: this.sessionId,
+      label: this.options.label ?? captures.map((c) => c.point).join(', '),
+      captures,
+      packets: s.packets,
+      bytes: caps.reduce((a, c) => a + c.bytes, 0),
+      firstTime: first ? formatTime(first.sec, first.nsec, precision) : null,
+      lastTime: last ? formatTime(last.sec, last.nsec, precision) : null,
+      protocols,
+      timeline: { bucketSec, buckets },
+      flows: extra.flows,
+      http: extra.http,
+      dns: extra.dns,
+      issues: caps.reduce((a, c) => a + c.issues.length + c.droppedIssues, 0),
+      hasCluster: this.clusterRefs.length > 0,
+    };
+    return this.summaryCache;
+  }
+
+  async getIssues(q: PageQuery): Promise<Page<IssueRow>> {
+    const s = this.need();
+    return page(s.captures.flatMap((c) => c.issues.map(issueRow)), q);
+  }
+
+  async getPackets(q: PacketQuery): Promise<Page<PacketRow>> {
+    this.need();
+    return this.browser!.page(q);
+  }
+
+  async getPacketDetail(capture: number, index: number): Promise<PacketDetail> {
+    this.need();
+    return this.browser!.detail(capture, index);
+  }
+
+  async getFlows(q: FlowQuery): Promise<Page<FlowRow>> {
+    if (!extensions.queryFlows) throw new NotAvailableError('The flow table');
+    return extensions.queryFlows(this.need(), q);
+  }
+
+  async getFlowDetail(id: number): Promise<FlowDetail> {
+    if (!extensions.flowDetail) throw new NotAvailableError('Flow details');
+    return extensions.flowDetail(this.need(), id);
+  }
+
+  async getStream(flow: number): Promise<StreamView> {
+    if (!extensions.flowStream) throw new NotAvailableError('Follow stream');
+    return extensions.flowStream(this.need(), flow);
+  }
+
+  async getHttp(q: PageQuery & { text?: string }): Promise<Page<HttpRow>> {
+    if (!extensions.queryHttp) throw new NotAvailableError('HTTP transactions');
+    return extensions.queryHttp(this.need(), q);
+  }
+
+  async getDns(q: PageQuery & { text?: string }): Promise<Page<DnsRow>> {
+    if (!extensions.queryDns) throw new NotAvailableError('DNS transactions');
+    return extensions.queryDns(this.need(), q);
+  }
+
+  async getOverlay(): Promise<OverlayView> {
+    if (!extensions.overlayView) throw new NotAvailableError('The overlay view');
+    return extensions.overlayView(this.need());
+  }
+
+  async compare(a: SourceRef[], b: SourceRef[], labels: { a?: string; b?: string } = {}, options: OpenOptions = {}): Promise<ComparisonView> {
+    if (!extensions.compare) throw new NotAvailableError('Comparison');
+    const sa = await AnalysisSession.open(await Promise.all(a.map((r) => this.resolver.resolve(r))), options);
+    const sb = await AnalysisSession.open(await Promise.all(b.map((r) => this.resolver.resolve(r))), options);
+    return extensions.compare(sa, sb, { a: labels.a ?? defaultLabel(a), b: labels.b ?? defaultLabel(b) });
+  }
+
+  async exportReport(format: ReportFormat): Promise<ExportedReport> {
+    if (!extensions.exportReport) throw new NotAvailableError('Report export');
+    return extensions.exportReport(this.need(), format, this.summary().label);
+  }
+}
+
+export function defaultLabel(refs: readonly SourceRef[]): string {
+  const names = refs.map((r) => (refName(r).split(/[\\/]/).pop() ?? '').replace(/\.(pcapng|pcap|cap)$/i, ''));
+  return names.length === 1 ? names[0]! : names.join('+');
+}
+
+function issueRow(i: { capture: string; packet: number | null; offset: number; layer: string; reason: string; severity: 'error' | 'warning' }): IssueRow {
+  return { capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity };
+}
+
+/** A bucket width (1, 2, 5 × 10^k seconds) giving at most ~200 buckets. */
+export function niceBucket(span: number): number {
+  if (!(span > 0)) return 1;
+  const raw = span / 200;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+export function createAnalyzerService(resolver: SourceResolver): AnalyzerApi {
+  return new ServiceImpl(resolver);
+}

@@ -1,0 +1,184 @@
+/**
+ * Pages of packets across the captures of a session, in time order, with
+ * filters (capture, flow, protocol, text). Rows are built on demand by
+ * reading each packet back from its file; nothing but the compact index is
+ * held for the whole session.
+ */
+import type { LayerNode, Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
+import type { DecodedPacket } from '../dissect/decoded.js';
+import { LAYER_NAMES } from '../dissect/layers.js';
+import type { AnalysisSession } from '../engine/session.js';
+import { summarizePacket } from '../engine/packet-summary.js';
+import { formatTime } from '../engine/time.js';
+import { capturePointName } from './capture-point.js';
+
+/** Sessions larger than this refuse a free-text packet filter (it reads every packet back). */
+export const MAX_TEXT_FILTER_PACKETS = 300_000;
+
+type LayerDescriber = (bytes: Uint8Array, decoded: DecodedPacket, linkType: number) => LayerNode[];
+let describer: LayerDescriber | null = null;
+/** The dissect module registers the full layer-tree builder here. */
+export function registerLayerDescriber(d: LayerDescriber): void {
+  describer = d;
+}
+
+interface Selection {
+  key: string;
+  cap: Uint16Array;
+  idx: Int32Array;
+  count: number;
+}
+
+export class PacketBrowser {
+  private readonly firstSec: number;
+  private readonly firstNsec: number;
+  private merged: Selection | null = null;
+  private filtered: Selection | null = null;
+  private readonly points: string[];
+
+  constructor(private readonly session: AnalysisSession) {
+    let fs = Infinity, fn = 0;
+    for (const c of session.captures) {
+      if (c.packets && (c.firstSec < fs || (c.firstSec === fs && c.firstNsec < fn))) { fs = c.firstSec; fn = c.firstNsec; }
+    }
+    this.firstSec = Number.isFinite(fs) ? fs : 0;
+    this.firstNsec = fn;
+    this.points = session.captures.map((c) => capturePointName(c.file, c.interfaces));
+  }
+
+  /** Every packet of the session in time order (a stable merge of the captures). */
+  private all(): Selection {
+    if (this.merged) return this.merged;
+    const caps = this.session.captures;
+    const total = caps.reduce((a, c) => a + c.index.count, 0);
+    const cap = new Uint16Array(total);
+    const idx = new Int32Array(total);
+    const orders = caps.map((c) => sortedOrder(c.index.tsSec, c.index.tsNsec, c.index.count));
+    const pos = caps.map(() => 0);
+    for (let k = 0; k < total; k++) {
+      let best = -1;
+      let bs = 0, bn = 0;
+      for (let c = 0; c < caps.length; c++) {
+        const p = pos[c]!;
+        if (p >= caps[c]!.index.count) continue;
+        const n = orders[c]![p]!;
+        const s = caps[c]!.index.tsSec[n]!, ns = caps[c]!.index.tsNsec[n]!;
+        if (best < 0 || s < bs || (s === bs && ns < bn)) { best = c; bs = s; bn = ns; }
+      }
+      cap[k] = best;
+      idx[k] = orders[best]![pos[best]!]!;
+      pos[best]!++;
+    }
+    this.merged = { key: '', cap, idx, count: total };
+    return this.merged;
+  }
+
+  private async select(q: PacketQuery): Promise<Selection> {
+    const layerId = q.protocol ? LAYER_NAMES.indexOf(q.protocol) : -1;
+    if (q.protocol && layerId < 0) throw new Error(`unknown protocol '${q.protocol}'`);
+    const text = (q.text ?? '').trim().toLowerCase();
+    const key = JSON.stringify([q.capture ?? null, q.flow ?? null, layerId, text]);
+    if (key === JSON.stringify([null, null, -1, ''])) return this.all();
+    if (this.filtered?.key === key) return this.filtered;
+    const base = this.all();
+    if (text && base.count > MAX_TEXT_FILTER_PACKETS) {
+      throw new Error(`a text filter reads every packet back; this session has ${base.count} packets (limit ${MAX_TEXT_FILTER_PACKETS}): filter by flow or protocol instead`);
+    }
+    const cap = new Uint16Array(base.count);
+    const idx = new Int32Array(base.count);
+    let m = 0;
+    for (let k = 0; k < base.count; k++) {
+      const c = base.cap[k]!;
+      const n = base.idx[k]!;
+      if (q.capture !== undefined && c !== q.capture) continue;
+      const ix = this.session.captures[c]!.index;
+      if (q.flow !== undefined && ix.flowId[n] !== q.flow && ix.outerFlowId[n] !== q.flow) continue;
+      if (layerId >= 0 && (ix.layerMask[n]! & (1 << layerId)) === 0) continue;
+      if (text) {
+        const row = await this.row(c, n);
+        const hay = `${row.src} ${row.dst} ${row.info} ${row.layers.join(' ')} ${row.point}`.toLowerCase();
+        if (!hay.includes(text)) continue;
+      }
+      cap[m] = c;
+      idx[m] = n;
+      m++;
+    }
+    this.filtered = { key, cap, idx, count: m };
+    return this.filtered;
+  }
+
+  async page(q: PacketQuery): Promise<Page<PacketRow>> {
+    const sel = await this.select(q);
+    const offset = Math.max(0, Math.floor(q.offset) || 0);
+    const limit = Math.max(0, Math.min(1000, Math.floor(q.limit) || 0));
+    const rows: PacketRow[] = [];
+    for (let k = offset; k < Math.min(sel.count, offset + limit); k++) rows.push(await this.row(sel.cap[k]!, sel.idx[k]!));
+    return { total: sel.count, offset, rows };
+  }
+
+  async row(c: number, n: number): Promise<PacketRow> {
+    const { bytes, decoded } = await this.session.readPacket(c, n);
+    return this.rowFrom(c, n, bytes, decoded);
+  }
+
+  private rowFrom(c: number, n: number, bytes: Uint8Array, decoded: DecodedPacket): PacketRow {
+    const cap = this.session.captures[c]!;
+    const ix = cap.index;
+    const s = summarizePacket(decoded, bytes, 0, bytes.length);
+    const flow = ix.flowId[n]!;
+    return {
+      capture: c,
+      index: n,
+      time: formatTime(ix.tsSec[n]!, ix.tsNsec[n]!, cap.precision),
+      rel: (ix.tsSec[n]! - this.firstSec) + (ix.tsNsec[n]! - this.firstNsec) / 1e9,
+      point: this.points[c]!,
+      caplen: ix.capLen[n]!,
+      len: ix.origLen[n]!,
+      layers: s.layers,
+      src: s.src,
+      dst: s.dst,
+      info: s.info,
+      flow: flow >= 0 ? flow : null,
+      issue: decoded.issueLayer >= 0 ? `${LAYER_NAMES[decoded.issueLayer]}: ${decoded.issueReason}` : null,
+    };
+  }
+
+  async detail(c: number, n: number): Promise<PacketDetail> {
+    const { bytes, decoded, linkType } = await this.session.readPacket(c, n);
+    const row = this.rowFrom(c, n, bytes, decoded);
+    const layers = describer ? describer(bytes, decoded, linkType) : layerRanges(decoded, bytes.length);
+    const cap = this.session.captures[c]!;
+    const issue = decoded.issueLayer >= 0
+      ? { capture: cap.file, packet: n + 1, offset: cap.index.fileOffset[n]! + decoded.issueOffset, layer: LAYER_NAMES[decoded.issueLayer]!, reason: decoded.issueReason, severity: 'warning' as const }
+      : null;
+    return { row, layers, bytes, issue };
+  }
+}
+
+/** Each decoded layer with its byte range (no fields): the fallback layer tree. */
+export function layerRanges(p: DecodedPacket, frameLen: number): LayerNode[] {
+  const out: LayerNode[] = [];
+  for (let i = 0; i < p.layerCount; i++) {
+    const start = p.layerStart[i]!;
+    const end = i + 1 < p.layerCount ? p.layerStart[i + 1]! : frameLen;
+    const name = LAYER_NAMES[p.layerIds[i]!]!;
+    out.push({ layer: name, title: name.toUpperCase(), start, length: Math.max(0, end - start), fields: [] });
+  }
+  return out;
+}
+
+/** Indices 0..count-1 ordered by time (identity when already in order, the usual case). */
+function sortedOrder(sec: Float64Array, nsec: Uint32Array, count: number): Int32Array {
+  const order = new Int32Array(count);
+  let sorted = true;
+  for (let i = 0; i < count; i++) {
+    order[i] = i;
+    if (i > 0 && (sec[i]! < sec[i - 1]! || (sec[i] === sec[i - 1] && nsec[i]! < nsec[i - 1]!))) sorted = false;
+  }
+  if (!sorted) {
+    const arr = Array.from(order);
+    arr.sort((a, b) => (sec[a]! - sec[b]!) || (nsec[a]! - nsec[b]!) || a - b);
+    order.set(arr);
+  }
+  return order;
+}
