@@ -23,3 +23,31 @@ export async function bundleReader() {
   });
   return outfile;
 }
+
+/**
+ * Bundles the classic-pcap and pcapng readers and the format sniffer
+ * (src/capture/{pcap-reader,pcapng-reader,sniff}.ts) to bench/out/readers.mjs.
+ */
+export async function bundleReaders() {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const outfile = path.join(OUT_DIR, 'readers.mjs');
+  await build({
+    stdin: {
+      contents: [
+        "export { PcapReader } from './src/capture/pcap-reader.ts';",
+        "export { PcapngReader } from './src/capture/pcapng-reader.ts';",
+        "export { sniffFormat } from './src/capture/sniff.ts';",
+      ].join('\n'),
+      resolveDir: ROOT,
+      sourcefile: 'bench-readers-entry.mjs',
+      loader: 'js',
+    },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
