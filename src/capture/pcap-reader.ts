@@ -38,7 +38,7 @@ export class PcapReader extends Framer {
   private nsecWarned = false;
   private readonly rec: PacketRecord = {
     index: 0, offset: 0, dataOffset: 0, tsSec: 0, tsNsec: 0,
-    capturedLength: 0, originalLength: 0, linkType: 1, interfaceId: 0,
+    capturedLength: 0, originalLength: 0, linkType: 1, interfaceId: 0, timeless: false,
   };
   versionMajor = 0;
   versionMinor = 0;

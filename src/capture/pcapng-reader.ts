@@ -16,7 +16,7 @@
  */
 import { u16, u32 } from './bytes.js';
 import { Framer, FramingError } from './framer.js';
-import { LIMITS, type CaptureInterface, type PacketRecord, type RecordSink } from './types.js';
+import { LIMITS, LINKTYPE_CUSTOM_BLOCK, NO_INTERFACE, type CaptureInterface, type PacketRecord, type RecordSink } from './types.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 0x00000001;
@@ -25,6 +25,9 @@ const SPB = 0x00000003;
 const NRB = 0x00000004;
 const ISB = 0x00000005;
 const EPB = 0x00000006;
+/** Custom Blocks (copyable / not to be copied): PEN(4) then data Wireshark shows as a frame. */
+const CB_COPY = 0x00000bad;
+const CB_NOCOPY = 0x40000bad;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 const OPT_ENDOFOPT = 0;
@@ -62,7 +65,7 @@ export class PcapngReader extends Framer {
   private interfaceCount = 0;
   private readonly rec: PacketRecord = {
     index: 0, offset: 0, dataOffset: 0, tsSec: 0, tsNsec: 0,
-    capturedLength: 0, originalLength: 0, linkType: 1, interfaceId: 0,
+    capturedLength: 0, originalLength: 0, linkType: 1, interfaceId: 0, timeless: false,
   };
   sections = 0;
   readonly blockCounts = new Map<number, number>();
@@ -122,6 +125,8 @@ export class PcapngReader extends Framer {
       case EPB: return this.parseEnhanced(buf, off, len, fileOffset);
       case SPB: return this.parseSimple(buf, off, len, fileOffset);
       case PB_OBSOLETE: return this.parseObsolete(buf, off, len, fileOffset);
+      case CB_COPY:
+      case CB_NOCOPY: return this.parseCustom(buf, off, len, fileOffset);
       case NRB:
       case ISB:
       default:
@@ -216,6 +221,28 @@ export class PcapngReader extends Framer {
     this.fill(iface, caplen, origlen, 12, fileOffset);
     rec.tsSec = 0;
     rec.tsNsec = 0;
+    rec.timeless = true;
+    this.deliver(buf, off + 12);
+  }
+
+  /**
+   * A Custom Block becomes a record of no interface, no time and link type
+   * LINKTYPE_CUSTOM_BLOCK (counted as undecoded), so packet numbers stay
+   * Wireshark's frame numbers: Wireshark shows each custom block as a frame.
+   */
+  private parseCustom(buf: Uint8Array, off: number, len: number, fileOffset: number): void {
+    if (len < 16) throw new FramingError(fileOffset + 4, 'pcapng', `custom block is ${len} bytes, shorter than its 16-byte minimum`);
+    const rec = this.rec;
+    const n = len - 16;
+    rec.offset = fileOffset;
+    rec.dataOffset = fileOffset + 12;
+    rec.capturedLength = n;
+    rec.originalLength = n;
+    rec.linkType = LINKTYPE_CUSTOM_BLOCK;
+    rec.interfaceId = NO_INTERFACE;
+    rec.tsSec = 0;
+    rec.tsNsec = 0;
+    rec.timeless = true;
     this.deliver(buf, off + 12);
   }
 
@@ -253,6 +280,7 @@ export class PcapngReader extends Framer {
     rec.originalLength = origlen;
     rec.linkType = iface.linkType;
     rec.interfaceId = iface.id;
+    rec.timeless = false;
   }
 
   private deliver(buf: Uint8Array, dataAt: number): void {

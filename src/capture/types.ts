@@ -46,8 +46,16 @@ export interface PacketRecord {
   capturedLength: number;
   originalLength: number;
   linkType: number;
+  /** Interface id, or NO_INTERFACE for a record no interface describes (a pcapng Custom Block). */
   interfaceId: number;
+  /** True when the record carries no timestamp (pcapng Simple Packet and Custom Blocks): tsSec and tsNsec are 0. */
+  timeless: boolean;
 }
+
+/** `interfaceId` of a record that belongs to no interface. */
+export const NO_INTERFACE = 0xffff;
+/** `linkType` of a pcapng Custom Block shown as a record (Wireshark shows each as a frame of `data`). */
+export const LINKTYPE_CUSTOM_BLOCK = -1;
 
 export type IssueSeverity = 'error' | 'warning';
 

@@ -52,14 +52,15 @@ export function detectHttp(p: DecodedPacket, i: number, b: Uint8Array, off: numb
 }
 
 /** DNS header: id(2) flags(2) qdcount ancount nscount arcount (2 each). */
-export function detectDns(p: DecodedPacket, i: number, b: Uint8Array, off: number, end: number, base: number, overTcp: boolean): boolean {
+/** `quoted`: the message sits in an ICMP error quote: the layer is recorded, dnsNet is not set. */
+export function detectDns(p: DecodedPacket, i: number, b: Uint8Array, off: number, end: number, base: number, overTcp: boolean, quoted = false): boolean {
   let q = off;
   if (overTcp) {
     if (end - off < 2) return false;
     q += 2;
   }
   if (end - q < 12) {
-    if (end - q > 0) {
+    if (end - q > 0 && !quoted) {
       p.push(L_DNS, off - base);
       p.fail(L_DNS, off - base, 'DNS header needs 12 bytes');
       return true;
@@ -67,6 +68,7 @@ export function detectDns(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
     return false;
   }
   p.push(L_DNS, off - base);
+  if (quoted) return true;
   p.dnsNet = i;
   p.dnsId = u16be(b, q);
   p.dnsIsResponse = b[q + 2]! >> 7;

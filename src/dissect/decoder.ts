@@ -13,7 +13,7 @@ import {
   LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
 } from './layers.js';
 import {
-  decodeEthernet, decodeNull, decodeSll, decodeSll2, decodeVlan, ETHERTYPE_ARP, ETHERTYPE_IPV4,
+  decodeEthernet, decodeNull, decodeSll, decodeSll2, decodeVlan, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_RARP,
   ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, NEXT_STOP, NEXT_TRUNCATED,
 } from './link.js';
 import { detectDns, detectHttp } from './app.js';
@@ -64,7 +64,7 @@ export function decodePacket(p: DecodedPacket, b: Uint8Array, start: number, cap
         next = decodeVlan(p, b, off, end, base);
         off += 4;
         continue;
-      case ETHERTYPE_ARP:
+      case ETHERTYPE_ARP: case ETHERTYPE_RARP:
         next = decodeArp(p, b, off, end, base);
         continue;
       case ETHERTYPE_IPV4:
@@ -111,11 +111,17 @@ function transport(p: DecodedPacket, i: number, proto: number, b: Uint8Array, of
       if (!decodeUdp(p, i, b, off, end, base)) return NEXT_TRUNCATED;
       const pOff = p.nextOff;
       const pEnd = p.nextEnd;
-      if (pOff >= pEnd || quoted) return NEXT_STOP;
+      if (pOff >= pEnd) return NEXT_STOP;
       const dst = p.dstPort[i]!;
       const src = p.srcPort[i]!;
       let kind = cfg.udpPorts[dst]!;
       if (kind === 0) kind = cfg.udpPorts[src]!;
+      // Inside an ICMP error quote: the quoted DNS message is counted as dns (tshark does) but
+      // never becomes a transaction; tunnels in quotes are not followed.
+      if (quoted) {
+        if (kind === PORT_DNS) detectDns(p, i, b, pOff, pEnd, base, false, true);
+        return NEXT_STOP;
+      }
       if (kind === PORT_VXLAN) return decodeVxlan(p, i, b, pOff, pEnd, base);
       if (kind === PORT_GENEVE) return decodeGeneve(p, i, b, pOff, pEnd, base);
       if (kind === PORT_DNS) { detectDns(p, i, b, pOff, pEnd, base, false); return NEXT_STOP; }

@@ -10,6 +10,8 @@ import { L_ETH, L_LLC, L_NULL, L_SLL, L_SLL2, L_VLAN } from './layers.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
+/** Reverse ARP (RFC 903): ARP's format with opcodes 3 and 4; counted as arp, as tshark does. */
+export const ETHERTYPE_RARP = 0x8035;
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_QINQ_OLD = 0x9100;

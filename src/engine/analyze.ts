@@ -83,6 +83,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   let fcs: number[] = [];
   let decodable: boolean[] = [];
   let fatal = false;
+  let timed = false;
   const addIssue = (issue: CaptureIssue): void => {
     if (issue.severity === 'error') fatal = true;
     if (issue.packet !== null && result.issues.length >= MAX_PACKET_ISSUES) {
@@ -118,13 +119,17 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       }
       for (let m = mask, id = 0; m !== 0; m >>>= 1, id++) if (m & 1) counts[id]!++;
       index.push(rec.dataOffset, rec.tsSec, rec.tsNsec, rec.capturedLength, rec.originalLength, ifc, mask);
-      if (n === 0) { result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec; }
-      // Last = latest seen (files are not always in time order).
-      if (n === 0 || rec.tsSec > result.lastSec || (rec.tsSec === result.lastSec && rec.tsNsec > result.lastNsec)) {
-        result.lastSec = rec.tsSec; result.lastNsec = rec.tsNsec;
-      }
-      if (rec.tsSec < result.firstSec || (rec.tsSec === result.firstSec && rec.tsNsec < result.firstNsec)) {
-        result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec;
+      // Records without a timestamp (pcapng SPB, custom blocks) do not move first/last.
+      if (!rec.timeless) {
+        if (!timed) { result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec; }
+        // Last = latest seen (files are not always in time order).
+        if (!timed || rec.tsSec > result.lastSec || (rec.tsSec === result.lastSec && rec.tsNsec > result.lastNsec)) {
+          result.lastSec = rec.tsSec; result.lastNsec = rec.tsNsec;
+        }
+        if (rec.tsSec < result.firstSec || (rec.tsSec === result.firstSec && rec.tsNsec < result.firstNsec)) {
+          result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec;
+        }
+        timed = true;
       }
       result.packets = n + 1;
       result.bytes += rec.originalLength;
