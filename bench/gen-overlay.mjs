@@ -13,8 +13,8 @@
 //   * pod-to-pod HTTP/1.1 over TCP, node-to-node in VXLAN: UDP dst 8472 VNI 1
 //     (Flannel) for most, UDP dst 4789 VNI 4096 for some. Each connection:
 //     SYN, SYN/ACK, ACK, then 1-3 keep-alive exchanges (GET with Host header,
-//     server ACK, 200 response with Content-Length in segments of <= MSS 1398
-//     bytes, the first one carrying the headers, client ACK every 2 segments
+//     server ACK, 200 response with Content-Length in 2 or more segments of
+//     <= MSS 1398 bytes, the first one carrying the headers, client ACK every 2 segments
 //     and after the last), then FIN/ACK, FIN/ACK, ACK.
 //   * direct node-to-node HTTP (not tunnelled): Prometheus on .11 scraping
 //     node-exporter :9100 /metrics and kube-proxy :10256 /healthz on .12/.13.
@@ -28,7 +28,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const GEN_VERSION = 2;
+export const GEN_VERSION = 3;
 export const DEFAULT_PACKETS = 2_000_000;
 export const DEFAULT_SEED = 1;
 
@@ -334,9 +334,10 @@ export function generate(opts) {
     };
   }
 
+  // Body sizes; the smallest still makes a 2-segment response (headers ~150 bytes + >= 1400).
   function responseSize() {
     const r = rng.rand();
-    if (r < 0.45) return rng.int(60, 3000);
+    if (r < 0.45) return rng.int(1400, 4000);
     if (r < 0.85) return rng.int(3000, 30000);
     return rng.int(30000, 160000);
   }
