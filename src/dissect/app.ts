@@ -17,11 +17,21 @@ const C_SLASH = 0x2f;
 const C_ONE = 0x31;
 const C_DOT = 0x2e;
 
-/** Methods of RFC 9110, PATCH and WebDAV: a request line starting with one is HTTP. */
+/**
+ * Methods of RFC 9110, PATCH, WebDAV/DeltaV/CalDAV, SSDP, GENA and the others
+ * Wireshark's HTTP dissector recognises (is_http_request_or_reply): a line
+ * starting with one, then SP, CR or LF, is an HTTP request.
+ */
 const KNOWN_METHODS = [
   'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE',
   'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT',
+  'ACL', 'POLL', 'BCOPY', 'BMOVE', 'LABEL', 'MERGE', 'UPDATE', 'NOTIFY', 'BDELETE', 'CHECKIN',
+  'CHECKOUT', 'CCM_POST', 'M-SEARCH', 'SUBSCRIBE', 'BPROPFIND', 'BPROPPATCH', 'UNCHECKOUT',
+  'MKACTIVITY', 'MKCALENDAR', 'MKWORKSPACE', 'UNSUBSCRIBE', 'RPC_IN_DATA', 'RPC_OUT_DATA',
+  'VERSION-CONTROL', 'BASELINE-CONTROL', 'ORDERPATCH',
 ].map((m) => Array.from(m, (c) => c.charCodeAt(0)));
+const C_CR = 0x0d;
+const C_LF = 0x0a;
 
 /** 1 request line, 2 status line, 0 neither. */
 export function httpStartKind(b: Uint8Array, off: number, len: number): number {
@@ -37,7 +47,8 @@ export function httpStartKind(b: Uint8Array, off: number, len: number): number {
     const name = KNOWN_METHODS[m]!;
     if (len <= name.length) continue;
     for (let k = 0; k < name.length; k++) if (b[off + k] !== name[k]) continue outer;
-    if (b[off + name.length] === C_SPACE) return 1;
+    const after = b[off + name.length];
+    if (after === C_SPACE || after === C_CR || after === C_LF) return 1;
   }
   return 0;
 }
