@@ -22,6 +22,8 @@ export interface PacketObserver {
    * Returns nothing; may set `index.flowId[packet]` / `outerFlowId[packet]`.
    */
   observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void;
+  /** The capture is about to be read (its index is where `flowId`/`outerFlowId` go). */
+  beginCapture?(result: CaptureResult): void;
   /** The capture ended (normally or at an error). */
   endCapture?(capture: number): void;
 }
@@ -141,6 +143,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
     },
     onIssue: addIssue,
   };
+  for (const o of observers) o.beginCapture?.(result);
   const summary = await readCapture(source, sink, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),

@@ -12,15 +12,19 @@ import { analyzeCapture, newCaptureResult, protocolCounts, type AnalyzeOptions, 
 import { summarizePacket, type PacketSummary } from './packet-summary.js';
 import { formatTime } from './time.js';
 import type { AnalysisJson, CaptureJson } from './contract.js';
+import { FlowTracker } from '../flows/flow-tracker.js';
+import { dnsJson, flowJson, httpJson, tunnelLinks } from '../flows/flow-output.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
   readonly config: DissectConfig;
   private readonly observers: PacketObserver[];
+  /** Flows at every depth, TCP conversations, HTTP and DNS transactions (src/flows). */
+  readonly flows = new FlowTracker();
 
   constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
     this.config = new DissectConfig(options);
-    this.observers = [...(options.observers ?? [])];
+    this.observers = [this.flows, ...(options.observers ?? [])];
     sources.forEach((s, i) => this.captures.push(newCaptureResult(i, s)));
   }
 
@@ -83,6 +87,14 @@ export class AnalysisSession {
     };
   }
 
+  /** Every flow as the contract's FlowJson, in id order. */
+  flowsJson(): AnalysisJson['flows'] {
+    const links = tunnelLinks(this);
+    const out: AnalysisJson['flows'] = new Array(this.flows.table.count);
+    for (let f = 0; f < this.flows.table.count; f++) out[f] = flowJson(this, f, links);
+    return out;
+  }
+
   /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
   toJSON(): AnalysisJson {
     return {
@@ -90,9 +102,9 @@ export class AnalysisSession {
       captures: this.captures.map((c) => this.captureJson(c)),
       packets: this.packets,
       protocols: protocolCounts(this.captures, COUNTED_LAYERS),
-      flows: [],
-      http: [],
-      dns: [],
+      flows: this.flowsJson(),
+      http: this.flows.http.transactions.map((h) => httpJson(this, h)),
+      dns: this.flows.dns.transactions.map((d) => dnsJson(this, d)),
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
     };
   }

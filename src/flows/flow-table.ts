@@ -1,0 +1,266 @@
+/**
+ * The bidirectional flow table at every depth, as struct-of-arrays indexed by
+ * flow id, with an open-addressing hash index over fixed-size numeric keys
+ * (capture, depth, IP version, protocol, two addresses of 4 words, two
+ * ports): no string and no object per packet or per flow.
+ *
+ * A flow is one conversation at one depth in one capture. A is the side that
+ * sent the first packet seen (for TCP the SYN sender: a capture that starts
+ * with the SYN/ACK names its receiver A). Bytes are frame lengths (Wireshark's
+ * convention), counted once at every depth the packet has a flow.
+ *
+ * TCP: a SYN that reuses the 4-tuple of a finished (or differently numbered)
+ * conversation starts a new flow id; the old flow stays in the table but
+ * leaves the hash index (`superseded`).
+ */
+import { grown } from './grow.js';
+
+/** The key of one network level of a packet, filled by the caller before `find`/`create`. */
+export class FlowKey {
+  capture = 0;
+  depth = 0;
+  version = 4;
+  proto = 0;
+  readonly src = new Uint32Array(4);
+  readonly dst = new Uint32Array(4);
+  srcPort = 0;
+  dstPort = 0;
+}
+
+function endpointHash(w: Uint32Array, port: number): number {
+  let h = Math.imul(w[0]! ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w[1]!, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ w[2]!, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w[3]!, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ (port * 0x10001), 0x85ebca6b);
+  return h ^ (h >>> 15);
+}
+
+/** Direction-independent: A→B and B→A hash alike (as gopacket's FastHash). */
+export function flowHash(k: FlowKey): number {
+  const hs = endpointHash(k.src, k.srcPort);
+  const hd = endpointHash(k.dst, k.dstPort);
+  let h = (hs + hd) ^ Math.imul(k.proto | (k.depth << 8) | (k.version << 16), 0x27d4eb2d) ^ Math.imul(k.capture + 1, 0x165667b1);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  return (h ^ (h >>> 15)) | 0;
+}
+
+export class FlowTable {
+  count = 0;
+  capacity = 0;
+  capture = new Int32Array(0);
+  depth = new Uint8Array(0);
+  version = new Uint8Array(0);
+  proto = new Uint8Array(0);
+  /** 8 words a flow: A's address (4 words), then B's. IPv4 uses the first word of each. */
+  addr = new Uint32Array(0);
+  portA = new Uint16Array(0);
+  portB = new Uint16Array(0);
+  packetsAB = new Uint32Array(0);
+  packetsBA = new Uint32Array(0);
+  bytesAB = new Float64Array(0);
+  bytesBA = new Float64Array(0);
+  firstSec = new Float64Array(0);
+  firstNsec = new Uint32Array(0);
+  lastSec = new Float64Array(0);
+  lastNsec = new Uint32Array(0);
+  /** Packet index (0-based, in its capture) of the flow's first packet. */
+  firstPacket = new Uint32Array(0);
+  hash = new Int32Array(0);
+  /** 1 when a later conversation on the same key replaced this flow in the index. */
+  superseded = new Uint8Array(0);
+  /** The first tunnel link of an inner flow: outer flow (-1 none), tunnel type (layers.ts TUNNEL_*), VNI. */
+  tunnelOuter = new Int32Array(0);
+  tunnelType = new Uint8Array(0);
+  tunnelVni = new Uint32Array(0);
+  /** A second outer flow (the reverse tunnel direction usually), to skip the link lookup (-1 none). */
+  tunnelOuter2 = new Int32Array(0);
+  /** Number of distinct inner flows an outer flow carried. */
+  innerCount = new Uint32Array(0);
+
+  // Tunnel links (inner, outer, type, vni), one per distinct pair.
+  linkCount = 0;
+  linkInner = new Int32Array(1024);
+  linkOuter = new Int32Array(1024);
+  linkType = new Uint8Array(1024);
+  linkVni = new Uint32Array(1024);
+  /** Pairs beyond the two cached per inner flow (rare: a flow carried by 3+ tunnel flows). */
+  private readonly extraLinks = new Set<number>();
+
+  // Hash index: slot holds flow id + 1 (0 empty); slotHash the full hash.
+  private slots = new Int32Array(4096);
+  private slotHash = new Int32Array(4096);
+  private mask = 4095;
+  private live = 0;
+
+  constructor() {
+    this.ensure(1024);
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.capacity) return;
+    let c = Math.max(1024, this.capacity);
+    while (c < n) c *= 2;
+    this.capture = grown(this.capture, c);
+    this.depth = grown(this.depth, c);
+    this.version = grown(this.version, c);
+    this.proto = grown(this.proto, c);
+    this.addr = grown(this.addr, 8 * c);
+    this.portA = grown(this.portA, c);
+    this.portB = grown(this.portB, c);
+    this.packetsAB = grown(this.packetsAB, c);
+    this.packetsBA = grown(this.packetsBA, c);
+    this.bytesAB = grown(this.bytesAB, c);
+    this.bytesBA = grown(this.bytesBA, c);
+    this.firstSec = grown(this.firstSec, c);
+    this.firstNsec = grown(this.firstNsec, c);
+    this.lastSec = grown(this.lastSec, c);
+    this.lastNsec = grown(this.lastNsec, c);
+    this.firstPacket = grown(this.firstPacket, c);
+    this.hash = grown(this.hash, c);
+    this.superseded = grown(this.superseded, c);
+    this.tunnelOuter = grown(this.tunnelOuter, c, -1);
+    this.tunnelType = grown(this.tunnelType, c);
+    this.tunnelVni = grown(this.tunnelVni, c);
+    this.tunnelOuter2 = grown(this.tunnelOuter2, c, -1);
+    this.innerCount = grown(this.innerCount, c);
+    this.capacity = c;
+  }
+
+  /**
+   * The flow of key `k` as `2*id + dir` (dir 0 when k.src is A, 1 when k.src
+   * is B), or -1 when the table has none. `h` is flowHash(k).
+   */
+  find(k: FlowKey, h: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let at = h & mask;
+    for (;;) {
+      const v = slots[at]!;
+      if (v === 0) return -1;
+      if (this.slotHash[at] === h) {
+        const f = v - 1;
+        const d = this.matches(f, k);
+        if (d >= 0) return 2 * f + d;
+      }
+      at = (at + 1) & mask;
+    }
+  }
+
+  /** 0 when k matches flow f forward, 1 reversed, -1 not at all. */
+  private matches(f: number, k: FlowKey): number {
+    if (this.proto[f] !== k.proto || this.depth[f] !== k.depth || this.capture[f] !== k.capture || this.version[f] !== k.version) return -1;
+    const a = this.addr;
+    const o = 8 * f;
+    const s = k.src, d = k.dst;
+    if (this.portA[f] === k.srcPort && this.portB[f] === k.dstPort
+      && a[o] === s[0] && a[o + 4] === d[0] && a[o + 1] === s[1] && a[o + 2] === s[2] && a[o + 3] === s[3]
+      && a[o + 5] === d[1] && a[o + 6] === d[2] && a[o + 7] === d[3]) return 0;
+    if (this.portA[f] === k.dstPort && this.portB[f] === k.srcPort
+      && a[o] === d[0] && a[o + 4] === s[0] && a[o + 1] === d[1] && a[o + 2] === d[2] && a[o + 3] === d[3]
+      && a[o + 5] === s[1] && a[o + 6] === s[2] && a[o + 7] === s[3]) return 1;
+    return -1;
+  }
+
+  /**
+   * Adds a flow for key `k` (A = k.src, or k.dst when `swap`) and indexes it.
+   * `replace` is a flow of the same key that this one supersedes (-1 none).
+   */
+  create(k: FlowKey, h: number, swap: boolean, replace: number, packet: number, sec: number, nsec: number): number {
+    const f = this.count;
+    if (f === this.capacity) this.ensure(f + 1);
+    this.count = f + 1;
+    this.capture[f] = k.capture;
+    this.depth[f] = k.depth;
+    this.version[f] = k.version;
+    this.proto[f] = k.proto;
+    const a = this.addr;
+    const o = 8 * f;
+    const x = swap ? k.dst : k.src, y = swap ? k.src : k.dst;
+    a[o] = x[0]!; a[o + 1] = x[1]!; a[o + 2] = x[2]!; a[o + 3] = x[3]!;
+    a[o + 4] = y[0]!; a[o + 5] = y[1]!; a[o + 6] = y[2]!; a[o + 7] = y[3]!;
+    this.portA[f] = swap ? k.dstPort : k.srcPort;
+    this.portB[f] = swap ? k.srcPort : k.dstPort;
+    this.firstSec[f] = sec; this.firstNsec[f] = nsec;
+    this.lastSec[f] = sec; this.lastNsec[f] = nsec;
+    this.firstPacket[f] = packet;
+    this.hash[f] = h;
+    if (replace >= 0) {
+      this.superseded[replace] = 1;
+      // Take over the replaced flow's slot.
+      let at = h & this.mask;
+      while (this.slots[at] !== replace + 1) at = (at + 1) & this.mask;
+      this.slots[at] = f + 1;
+    } else {
+      if ((this.live + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+      this.insert(f, h);
+      this.live++;
+    }
+    return f;
+  }
+
+  private insert(f: number, h: number): void {
+    let at = h & this.mask;
+    while (this.slots[at] !== 0) at = (at + 1) & this.mask;
+    this.slots[at] = f + 1;
+    this.slotHash[at] = h;
+  }
+
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    this.slotHash = new Int32Array(size);
+    this.mask = size - 1;
+    for (let f = 0; f < this.count; f++) if (this.superseded[f] === 0) this.insert(f, this.hash[f]!);
+  }
+
+  /** Counts one packet of `frameLen` bytes in direction `dir` at time (sec, nsec). */
+  count1(f: number, dir: number, frameLen: number, sec: number, nsec: number): void {
+    if (dir === 0) { this.packetsAB[f]!++; this.bytesAB[f]! += frameLen; }
+    else { this.packetsBA[f]!++; this.bytesBA[f]! += frameLen; }
+    const ls = this.lastSec[f]!;
+    if (sec > ls || (sec === ls && nsec > this.lastNsec[f]!)) { this.lastSec[f] = sec; this.lastNsec[f] = nsec; }
+    else {
+      const fs = this.firstSec[f]!;
+      if (sec < fs || (sec === fs && nsec < this.firstNsec[f]!)) { this.firstSec[f] = sec; this.firstNsec[f] = nsec; }
+    }
+  }
+
+  /** Records that `inner` was carried by `outer` in a tunnel of `type` and `vni`. */
+  link(inner: number, outer: number, type: number, vni: number): void {
+    const t1 = this.tunnelOuter[inner]!;
+    if (t1 === outer || this.tunnelOuter2[inner] === outer) return;
+    if (t1 < 0) {
+      this.tunnelOuter[inner] = outer;
+      this.tunnelType[inner] = type;
+      this.tunnelVni[inner] = vni;
+    } else if (this.tunnelOuter2[inner]! < 0) {
+      this.tunnelOuter2[inner] = outer;
+    } else {
+      const key = inner * 0x4000000 + outer;
+      if (this.extraLinks.has(key)) return;
+      this.extraLinks.add(key);
+    }
+    const n = this.linkCount;
+    if (n === this.linkInner.length) {
+      this.linkInner = grown(this.linkInner, 2 * n);
+      this.linkOuter = grown(this.linkOuter, 2 * n);
+      this.linkType = grown(this.linkType, 2 * n);
+      this.linkVni = grown(this.linkVni, 2 * n);
+    }
+    this.linkInner[n] = inner;
+    this.linkOuter[n] = outer;
+    this.linkType[n] = type;
+    this.linkVni[n] = vni;
+    this.linkCount = n + 1;
+    this.innerCount[outer]!++;
+  }
+
+  packets(f: number): number {
+    return this.packetsAB[f]! + this.packetsBA[f]!;
+  }
+
+  bytes(f: number): number {
+    return this.bytesAB[f]! + this.bytesBA[f]!;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * FlowTracker: the PacketObserver that turns decoded packets into flows at
+ * every depth, TCP conversation state, tunnel links, and HTTP and DNS
+ * transactions; it also fills the packet index's `flowId` (innermost flow)
+ * and `outerFlowId` (outermost).
+ *
+ * Which network levels make a flow: every IP header not inside an ICMP
+ * error quote. TCP and UDP flows are keyed by addresses and ports; ICMP and
+ * ICMPv6 by addresses only (echo identifiers are not part of the key: one
+ * ICMP flow per address pair and depth); other IP protocols by addresses and
+ * protocol number. A TCP/UDP level whose header is absent (a later IP
+ * fragment, or a header cut by the snap length) makes no flow. ARP and other
+ * non-IP packets have none.
+ *
+ * Per packet nothing is allocated: the key is one reused FlowKey, tables are
+ * typed arrays. HTTP and DNS parsing allocate per message, not per packet.
+ */
+import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
+import type { DecodedPacket } from '../dissect/decoded.js';
+import { MAX_NET } from '../dissect/decoded.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
+import { FlowKey, FlowTable, flowHash } from './flow-table.js';
+import { TcpConversations, TCP_ACK, TCP_FIN, TCP_SYN } from './tcp-conversation.js';
+import { HttpTransactions } from './http-transactions.js';
+import { DnsTransactions } from './dns-transactions.js';
+
+export class FlowTracker implements PacketObserver {
+  readonly table = new FlowTable();
+  readonly tcp = new TcpConversations();
+  readonly http = new HttpTransactions();
+  readonly dns = new DnsTransactions();
+  /** Capture results by capture id (for their packet index). */
+  readonly captures: CaptureResult[] = [];
+  private flowIds: Int32Array | null = null;
+  private outerIds: Int32Array | null = null;
+  private readonly key = new FlowKey();
+  private readonly levelFlow = new Int32Array(MAX_NET);
+
+  beginCapture(result: CaptureResult): void {
+    this.captures[result.id] = result;
+  }
+
+  observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void {
+    const netCount = p.netCount;
+    let inner = -1;
+    let outer = -1;
+    if (netCount > 0) {
+      const k = this.key;
+      const table = this.table;
+      const levelFlow = this.levelFlow;
+      k.capture = capture;
+      for (let i = 0; i < netCount; i++) {
+        levelFlow[i] = -1;
+        if (p.netQuoted[i] !== 0) continue;
+        const proto = p.ipProto[i]!;
+        const isTcp = proto === IPPROTO_TCP;
+        if ((isTcp || proto === IPPROTO_UDP) && p.l4Present[i] === 0) continue;
+        k.depth = p.netDepth[i]!;
+        k.version = p.ipVersion[i]!;
+        k.proto = proto;
+        const w = 4 * i;
+        const src = p.ipSrc, dst = p.ipDst;
+        k.src[0] = src[w]!; k.src[1] = src[w + 1]!; k.src[2] = src[w + 2]!; k.src[3] = src[w + 3]!;
+        k.dst[0] = dst[w]!; k.dst[1] = dst[w + 1]!; k.dst[2] = dst[w + 2]!; k.dst[3] = dst[w + 3]!;
+        k.srcPort = p.srcPort[i]!;
+        k.dstPort = p.dstPort[i]!;
+        const h = flowHash(k);
+        const fd = table.find(k, h);
+        let f: number;
+        let dir: number;
+        let first = false;
+        const flags = isTcp ? p.tcpFlags[i]! : 0;
+        if (fd < 0) {
+          // TCP: a capture that starts at the SYN/ACK names the SYN sender (its receiver) A.
+          const swap = isTcp && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+          f = table.create(k, h, swap, -1, packet, tsSec, tsNsec);
+          dir = swap ? 1 : 0;
+          first = true;
+          if (isTcp) this.tcp.ensure(f + 1);
+        } else {
+          f = fd >> 1;
+          dir = fd & 1;
+          if (isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcp.isReuse(f, dir, p.tcpSeq[i]!)) {
+            f = table.create(k, h, false, f, packet, tsSec, tsNsec);
+            dir = 0;
+            first = true;
+            this.tcp.ensure(f + 1);
+          }
+        }
+        table.count1(f, dir, frameLen, tsSec, tsNsec);
+        levelFlow[i] = f;
+        const depth = k.depth;
+        if (depth > 0 && depth <= p.tunnelCount) {
+          const t = depth - 1;
+          const of = levelFlow[p.tunnelNet[t]!]!;
+          if (of >= 0) table.link(f, of, p.tunnelType[t]!, p.tunnelVni[t]!);
+        }
+        if (outer < 0) outer = f;
+        inner = f;
+        if (isTcp) {
+          const seglen = p.payloadWireLength[i]!;
+          this.tcp.segment(f, dir, first, flags, p.tcpSeq[i]!, p.tcpAck[i]!, p.tcpWindow[i]!, seglen, p.ipId[i]!, tsSec, tsNsec);
+          const startsHttp = p.httpNet === i;
+          if ((seglen > 0 || (flags & TCP_FIN) !== 0) && (startsHttp || this.http.has(f))) {
+            this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, (flags & TCP_SYN) !== 0, (flags & TCP_FIN) !== 0,
+              b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, tsSec, tsNsec);
+          }
+        }
+        if (p.dnsNet === i && p.payloadLength[i]! > 0) {
+          this.dns.payload(f, capture, packet, b, base + p.payloadStart[i]!, p.payloadLength[i]!, isTcp, tsSec, tsNsec);
+        }
+      }
+    }
+    if (inner >= 0) {
+      let ids = this.flowIds;
+      const idx = this.captures[capture]?.index;
+      if (idx) {
+        // The index grows by replacing its arrays: take the current ones.
+        if (ids !== idx.flowId) { ids = this.flowIds = idx.flowId; this.outerIds = idx.outerFlowId; }
+        ids[packet] = inner;
+        this.outerIds![packet] = outer;
+      }
+    }
+  }
+
+  endCapture(_capture: number): void {
+    this.http.endCapture();
+    this.dns.endCapture();
+    this.flowIds = null;
+    this.outerIds = null;
+  }
+}

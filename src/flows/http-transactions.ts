@@ -1,0 +1,473 @@
+/**
+ * HTTP/1.x transactions (RFC 9112) on TCP conversations: each direction of a
+ * flow is a byte stream put back in sequence order; requests and responses
+ * are parsed from it and paired first-in first-out (keep-alive and pipelined
+ * connections alike).
+ *
+ * Bounds: a message's header block is at most 64 KiB (beyond: an issue, and
+ * the direction waits for the next segment that starts a message); segments
+ * that arrive ahead of a gap are held up to 64 KiB per direction, then the
+ * gap is given up (its bytes count as lost; a body skips over them, a header
+ * block being read is abandoned).
+ *
+ * Bodies are never copied: Content-Length and chunk sizes are followed by
+ * arithmetic on sequence numbers; a response with neither is delimited by
+ * the close of its direction (RFC 9112 §6.3).
+ *
+ * Times: `requestTime` is the time of the segment carrying the request's
+ * first byte; the time to first byte runs from there to the segment carrying
+ * the response's first byte, the total time to the segment carrying its last.
+ */
+import { httpStartKind } from '../dissect/app.js';
+
+export const HTTP_MAX_HEADER = 64 * 1024;
+export const HTTP_MAX_PENDING = 64 * 1024;
+
+export interface HttpTransaction {
+  id: number;
+  flow: number;
+  capture: number;
+  /** Flow direction the request travelled (0 A→B, 1 B→A); -1 when only the response was seen. */
+  clientDir: number;
+  method: string | null;
+  host: string | null;
+  uri: string | null;
+  version: string | null;
+  status: number | null;
+  reason: string | null;
+  reqSec: number; reqNsec: number;
+  /** -1 sec when absent. */
+  respSec: number; respNsec: number;
+  endSec: number; endNsec: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** The response was read to its end (length, chunks or close). */
+  complete: boolean;
+}
+
+/** An issue found while reading HTTP streams (the caller adds the capture name). */
+export interface HttpIssue { capture: number; packet: number; flow: number; reason: string }
+
+const M_HEADERS = 0;
+const M_BODY = 1;
+const M_CHUNK_SIZE = 2;
+const M_CHUNK_DATA = 3;
+const M_CHUNK_CRLF = 4;
+const M_TRAILER = 5;
+const M_CLOSE = 6;
+/** Waiting for a segment that starts a message. */
+const M_LOST = 7;
+/** Not HTTP any more (after a 101 upgrade or a CONNECT tunnel). */
+const M_DONE = 8;
+
+interface Pending { seq: number; data: Uint8Array; wire: number; sec: number; nsec: number }
+
+class Direction {
+  synced = false;
+  expSeq = 0;
+  mode = M_LOST;
+  hdr: Uint8Array | null = null;
+  hdrLen = 0;
+  /** Length of the header line being read (CR not counted); 0 at a line start. */
+  lineLen = 0;
+  msgSec = 0;
+  msgNsec = 0;
+  /** Body or chunk bytes still to come. */
+  remaining = 0;
+  /** Chunk-size line: hex value so far, and whether an extension/space ended the digits. */
+  chunkSize = 0;
+  chunkDigits = 0;
+  chunkExt = false;
+  /** Transaction the bytes being read belong to (null: a request not paired yet is tracked by `isRequest`). */
+  txn: HttpTransaction | null = null;
+  isRequest = false;
+  pending: Pending[] = [];
+  pendingBytes = 0;
+  finished = false;
+}
+
+class HttpStream {
+  readonly dirs = [new Direction(), new Direction()];
+  /** Requests waiting for their response, oldest first. */
+  readonly waiting: HttpTransaction[] = [];
+  constructor(readonly flow: number, readonly capture: number) {}
+}
+
+export class HttpTransactions {
+  readonly transactions: HttpTransaction[] = [];
+  readonly issues: HttpIssue[] = [];
+  /** Most issues kept (the rest counted). */
+  droppedIssues = 0;
+  private readonly streams = new Map<number, HttpStream>();
+  private packet = 0;
+
+  /** Whether flow `f` is being followed as HTTP. */
+  has(f: number): boolean {
+    return this.streams.has(f);
+  }
+
+  /**
+   * One TCP segment of flow `f` from direction `dir`: `b[off .. off+len)` is
+   * the captured payload of `wire` bytes on the wire. `startsHttp` says the
+   * dissector saw a request or status line at its start.
+   */
+  segment(f: number, capture: number, packet: number, dir: number, seq: number, syn: boolean, fin: boolean, b: Uint8Array, off: number, len: number, wire: number,
+    startsHttp: boolean, sec: number, nsec: number): void {
+    let s = this.streams.get(f);
+    if (!s) {
+      if (!startsHttp) return;
+      s = new HttpStream(f, capture);
+      this.streams.set(f, s);
+    }
+    this.packet = packet;
+    const d = s.dirs[dir]!;
+    if (syn) seq = (seq + 1) >>> 0;
+    if (!d.synced) {
+      if (wire === 0) return;
+      if (!startsHttp) return;
+      d.synced = true;
+      d.expSeq = seq;
+      d.mode = M_HEADERS;
+      d.hdrLen = 0;
+      d.lineLen = 0;
+    }
+    if (wire > 0) this.deliver(s, d, seq, b, off, len, wire, sec, nsec);
+    if (fin) this.finish(s, d, sec, nsec);
+  }
+
+  /** Puts a segment in order: now, after earlier held segments, or held until the gap before it fills. */
+  private deliver(s: HttpStream, d: Direction, seq: number, b: Uint8Array, off: number, len: number, wire: number, sec: number, nsec: number): void {
+    let rel = (seq - d.expSeq) | 0;
+    if (rel < 0) {
+      // Retransmitted (in whole or part): only bytes beyond what was read count.
+      const skip = -rel;
+      if (skip >= wire) return;
+      off += Math.min(skip, len);
+      len = Math.max(0, len - skip);
+      wire -= skip;
+      seq = d.expSeq;
+      rel = 0;
+    }
+    if (rel > 0) {
+      if (d.pendingBytes + len > HTTP_MAX_PENDING) {
+        this.giveUpGap(s, d);
+        rel = (seq - d.expSeq) | 0;
+        if (rel > 0) this.skipGap(d, rel);
+        else if (rel < 0) return; // already covered by what was held
+      } else {
+        this.hold(d, seq, b, off, len, wire, sec, nsec);
+        return;
+      }
+    }
+    this.consume(s, d, b, off, len, wire, sec, nsec);
+    this.drain(s, d);
+  }
+
+  private hold(d: Direction, seq: number, b: Uint8Array, off: number, len: number, wire: number, sec: number, nsec: number): void {
+    const data = b.slice(off, off + len);
+    const p: Pending = { seq, data, wire, sec, nsec };
+    let i = d.pending.length;
+    while (i > 0 && ((d.pending[i - 1]!.seq - seq) | 0) > 0) i--;
+    d.pending.splice(i, 0, p);
+    d.pendingBytes += len;
+  }
+
+  /** Delivers held segments that are now in order. */
+  private drain(s: HttpStream, d: Direction): void {
+    while (d.pending.length) {
+      const p = d.pending[0]!;
+      const rel = (p.seq - d.expSeq) | 0;
+      if (rel > 0) return;
+      d.pending.shift();
+      d.pendingBytes -= p.data.length;
+      const skip = -rel;
+      if (skip >= p.wire) continue;
+      this.consume(s, d, p.data, Math.min(skip, p.data.length), Math.max(0, p.data.length - skip), p.wire - skip, p.sec, p.nsec);
+    }
+  }
+
+  /** The bytes before the first held segment are not coming: skip them and read on. */
+  private giveUpGap(s: HttpStream, d: Direction): void {
+    if (!d.pending.length) return;
+    const rel = (d.pending[0]!.seq - d.expSeq) | 0;
+    if (rel > 0) this.skipGap(d, rel);
+    this.drain(s, d);
+  }
+
+  /** `n` bytes of the stream are missing: a body steps over them; anything else loses its place. */
+  private skipGap(d: Direction, n: number): void {
+    d.expSeq = (d.expSeq + n) >>> 0;
+    this.lostBytes(d, n);
+  }
+
+  /** `n` bytes at the current stream position were not captured. */
+  private lostBytes(d: Direction, n: number): void {
+    if (d.mode === M_BODY || d.mode === M_CHUNK_DATA) {
+      const take = Math.min(n, d.remaining);
+      d.remaining -= take;
+      this.countBytes(d, take);
+      if (take === n) {
+        if (d.remaining === 0) {
+          if (d.mode === M_BODY) this.endMessage(d);
+          else d.mode = M_CHUNK_CRLF;
+        }
+        return;
+      }
+    } else if (d.mode === M_CLOSE) {
+      this.countBytes(d, n);
+      return;
+    }
+    if (d.mode !== M_DONE) d.mode = M_LOST;
+  }
+
+  private countBytes(d: Direction, n: number): void {
+    const t = d.txn;
+    if (!t) return;
+    if (d.isRequest) t.requestBytes += n; else t.responseBytes += n;
+  }
+
+  private touchEnd(d: Direction, sec: number, nsec: number): void {
+    const t = d.txn;
+    if (t && !d.isRequest) { t.endSec = sec; t.endNsec = nsec; }
+  }
+
+  /** In-order bytes: `len` captured of `wire` (the rest were cut by the snap length). */
+  private consume(s: HttpStream, d: Direction, b: Uint8Array, off: number, len: number, wire: number, sec: number, nsec: number): void {
+    d.expSeq = (d.expSeq + wire) >>> 0;
+    const end = off + len;
+    let p = off;
+    // Bounded: every pass consumes at least one byte or returns.
+    while (p < end) {
+      switch (d.mode) {
+        case M_DONE:
+          return;
+        case M_LOST: {
+          if (p !== off || httpStartKind(b, p, end - p) === 0) { p = end; break; }
+          d.mode = M_HEADERS; d.hdrLen = 0; d.lineLen = 0;
+          break;
+        }
+        case M_HEADERS: {
+          if (d.hdrLen === 0 && d.lineLen === 0) {
+            // Empty lines before a message are ignored (RFC 9112 §2.2).
+            while (p < end && (b[p] === 0x0d || b[p] === 0x0a)) p++;
+            if (p === end) break;
+            if (end - p >= 5 && httpStartKind(b, p, end - p) === 0) { d.mode = M_LOST; p = end; break; }
+            d.msgSec = sec; d.msgNsec = nsec;
+          }
+          let q = p;
+          let done = false;
+          let lineLen = d.lineLen;
+          for (; q < end; q++) {
+            const c = b[q]!;
+            if (c === 0x0a) {
+              if (lineLen === 0) { q++; done = true; break; }
+              lineLen = 0;
+            } else if (c !== 0x0d) lineLen++;
+          }
+          d.lineLen = lineLen;
+          const n = q - p;
+          if (d.hdrLen + n > HTTP_MAX_HEADER) {
+            this.issue(s, `HTTP header block longer than ${HTTP_MAX_HEADER} bytes; skipped to the next message`);
+            d.mode = M_LOST; d.hdrLen = 0; d.lineLen = 0;
+            p = end;
+            break;
+          }
+          if (!d.hdr || d.hdr.length < d.hdrLen + n) {
+            const g = new Uint8Array(Math.min(HTTP_MAX_HEADER, Math.max(1024, (d.hdrLen + n) * 2)));
+            if (d.hdr) g.set(d.hdr.subarray(0, d.hdrLen));
+            d.hdr = g;
+          }
+          d.hdr.set(b.subarray(p, q), d.hdrLen);
+          d.hdrLen += n;
+          p = q;
+          if (done) this.headersDone(s, d, sec, nsec);
+          break;
+        }
+        case M_BODY:
+        case M_CHUNK_DATA: {
+          const take = Math.min(end - p, d.remaining);
+          d.remaining -= take;
+          p += take;
+          this.countBytes(d, take);
+          this.touchEnd(d, sec, nsec);
+          if (d.remaining === 0) {
+            if (d.mode === M_BODY) this.endMessage(d);
+            else d.mode = M_CHUNK_CRLF;
+          }
+          break;
+        }
+        case M_CHUNK_CRLF: {
+          // The CRLF after chunk data.
+          const c = b[p]!;
+          p++;
+          this.countBytes(d, 1);
+          if (c === 0x0a) { d.mode = M_CHUNK_SIZE; d.chunkSize = 0; d.chunkDigits = 0; d.chunkExt = false; }
+          break;
+        }
+        case M_CHUNK_SIZE: {
+          const c = b[p]!;
+          p++;
+          this.countBytes(d, 1);
+          if (c === 0x0a) {
+            if (d.chunkDigits === 0) { d.mode = M_LOST; break; }
+            if (d.chunkSize === 0) { d.mode = M_TRAILER; d.lineLen = 0; }
+            else { d.mode = M_CHUNK_DATA; d.remaining = d.chunkSize; }
+          } else if (!d.chunkExt) {
+            const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+            if (v >= 0 && d.chunkDigits < 13) { d.chunkSize = d.chunkSize * 16 + v; d.chunkDigits++; }
+            else if (c === 0x3b || c === 0x20 || c === 0x09 || c === 0x0d) d.chunkExt = true;
+            else { d.mode = M_LOST; }
+          }
+          break;
+        }
+        case M_TRAILER: {
+          const c = b[p]!;
+          p++;
+          this.countBytes(d, 1);
+          if (c === 0x0a) {
+            if (d.lineLen === 0) { this.touchEnd(d, sec, nsec); this.endMessage(d); }
+            d.lineLen = 0;
+          } else if (c !== 0x0d) d.lineLen++;
+          break;
+        }
+        case M_CLOSE: {
+          this.countBytes(d, end - p);
+          this.touchEnd(d, sec, nsec);
+          p = end;
+          break;
+        }
+        default:
+          return;
+      }
+    }
+    if (len < wire) this.lostBytes(d, wire - len);
+  }
+
+  private issue(s: HttpStream, reason: string): void {
+    if (this.issues.length >= 1000) { this.droppedIssues++; return; }
+    this.issues.push({ capture: s.capture, packet: this.packet + 1, flow: s.flow, reason });
+  }
+
+  /** A header block is complete in d.hdr: parse it and start the body. */
+  private headersDone(s: HttpStream, d: Direction, sec: number, nsec: number): void {
+    const h = d.hdr!;
+    const n = d.hdrLen;
+    d.hdrLen = 0;
+    d.lineLen = 0;
+    let text = '';
+    for (let i = 0; i < n; i += 8192) text += String.fromCharCode.apply(null, Array.from(h.subarray(i, Math.min(n, i + 8192))));
+    const lines = text.split(/\r?\n/);
+    const start = lines[0] ?? '';
+    let contentLength = -1;
+    let chunked = false;
+    let host: string | null = null;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const c = line.indexOf(':');
+      if (c <= 0) continue;
+      const name = line.slice(0, c).trim().toLowerCase();
+      const value = line.slice(c + 1).trim();
+      if (name === 'content-length') {
+        const v = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+        if (v >= 0) contentLength = v;
+      } else if (name === 'transfer-encoding') {
+        if (/(^|,)\s*chunked\s*$/i.test(value)) chunked = true;
+      } else if (name === 'host' && host === null) host = value;
+    }
+    if (start.startsWith('HTTP/')) {
+      // Status line: HTTP-version SP status-code SP [reason-phrase]
+      const m = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(start);
+      const status = m ? Number(m[2]) : null;
+      const reason = m ? (m[3] ?? '') : null;
+      let t: HttpTransaction | undefined;
+      const interim = status !== null && status >= 100 && status < 200 && status !== 101;
+      if (interim) {
+        t = s.waiting[0];
+        if (t && t.respSec < 0) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
+        d.txn = t ?? null;
+        d.isRequest = false;
+        this.countBytes(d, n);
+        d.txn = null;
+        d.mode = M_HEADERS;
+        return;
+      }
+      t = s.waiting.shift();
+      if (!t) {
+        t = this.newTxn(s, -1, d.msgSec, d.msgNsec);
+        t.reqSec = -1;
+      }
+      t.status = status;
+      t.reason = reason;
+      if (!t.version && m) t.version = m[1]!;
+      if (t.respSec < 0) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
+      t.endSec = sec; t.endNsec = nsec;
+      d.txn = t;
+      d.isRequest = false;
+      t.responseBytes += n;
+      const noBody = t.method === 'HEAD' || status === 204 || status === 304 || (status !== null && status < 200);
+      if (status === 101 || (t.method === 'CONNECT' && status !== null && status >= 200 && status < 300)) {
+        t.complete = true;
+        s.dirs[0]!.mode = M_DONE;
+        s.dirs[1]!.mode = M_DONE;
+        d.txn = null;
+        return;
+      }
+      if (noBody) { this.endMessage(d); return; }
+      if (chunked) { d.mode = M_CHUNK_SIZE; d.chunkSize = 0; d.chunkDigits = 0; d.chunkExt = false; return; }
+      if (contentLength >= 0) {
+        if (contentLength === 0) { this.endMessage(d); return; }
+        d.mode = M_BODY; d.remaining = contentLength; return;
+      }
+      d.mode = M_CLOSE;
+      return;
+    }
+    // Request line: method SP request-target SP HTTP-version
+    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(\d\.\d)$/.exec(start);
+    const dir = s.dirs[0] === d ? 0 : 1;
+    const t = this.newTxn(s, dir, d.msgSec, d.msgNsec);
+    if (m) { t.method = m[1]!; t.uri = m[2]!; t.version = m[3]!; }
+    else {
+      const sp = start.indexOf(' ');
+      t.method = sp > 0 ? start.slice(0, sp) : start;
+      this.issue(s, 'HTTP request line is not "method SP target SP HTTP/x.y"');
+    }
+    t.host = host;
+    t.requestBytes = n;
+    s.waiting.push(t);
+    d.txn = t;
+    d.isRequest = true;
+    if (chunked) { d.mode = M_CHUNK_SIZE; d.chunkSize = 0; d.chunkDigits = 0; d.chunkExt = false; return; }
+    if (contentLength > 0) { d.mode = M_BODY; d.remaining = contentLength; return; }
+    this.endMessage(d);
+  }
+
+  private newTxn(s: HttpStream, clientDir: number, sec: number, nsec: number): HttpTransaction {
+    const t: HttpTransaction = {
+      id: this.transactions.length, flow: s.flow, capture: s.capture, clientDir, method: null, host: null, uri: null, version: null,
+      status: null, reason: null, reqSec: sec, reqNsec: nsec, respSec: -1, respNsec: 0, endSec: -1, endNsec: 0,
+      requestBytes: 0, responseBytes: 0, complete: false,
+    };
+    this.transactions.push(t);
+    return t;
+  }
+
+  private endMessage(d: Direction): void {
+    if (d.txn && !d.isRequest) d.txn.complete = true;
+    d.txn = null;
+    d.mode = M_HEADERS;
+    d.hdrLen = 0;
+    d.lineLen = 0;
+  }
+
+  /** The direction closed (FIN): a close-delimited response ends here. */
+  private finish(s: HttpStream, d: Direction, sec: number, nsec: number): void {
+    if (d.pending.length) this.giveUpGap(s, d);
+    if (d.mode === M_CLOSE) { if (d.txn && d.txn.endSec < 0) this.touchEnd(d, sec, nsec); this.endMessage(d); }
+    d.finished = true;
+  }
+
+  /** End of the capture: held segments are delivered past their gaps. */
+  endCapture(): void {
+    for (const s of this.streams.values()) for (const d of s.dirs) if (d.pending.length) this.giveUpGap(s, d);
+  }
+}
