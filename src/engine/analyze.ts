@@ -11,6 +11,7 @@ import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import { LAYER_COUNT, LAYER_NAMES } from '../dissect/layers.js';
 import { PacketIndex } from './packet-index.js';
+import type { ClusterMetadata } from '../overlay/cluster-metadata.js';
 
 /** Most per-packet issues kept per capture; the rest are counted (issue #8: bounded memory). */
 export const MAX_PACKET_ISSUES = 10_000;
@@ -64,6 +65,8 @@ export interface AnalyzeOptions extends DissectOptions {
   onProgress?: (bytesRead: number, total: number, capture: number) => void;
   /** Extra observers (flows, transactions) fed every decoded packet. */
   observers?: PacketObserver[];
+  /** kubectl metadata naming nodes, pods and Services (src/overlay/cluster-metadata.ts). */
+  clusterMetadata?: ClusterMetadata | null;
 }
 
 export function newCaptureResult(id: number, source: ByteSource): CaptureResult {

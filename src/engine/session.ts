@@ -12,6 +12,8 @@ import { analyzeCapture, newCaptureResult, protocolCounts, type AnalyzeOptions, 
 import { summarizePacket, type PacketSummary } from './packet-summary.js';
 import { formatTime } from './time.js';
 import type { AnalysisJson, CaptureJson } from './contract.js';
+import { OverlayObserver } from '../overlay/overlay-observer.js';
+import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
 import { dnsJson, flowJson, httpJson, tunnelLinks } from '../flows/flow-output.js';
 
@@ -19,12 +21,17 @@ export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
   readonly config: DissectConfig;
   private readonly observers: PacketObserver[];
+  /** Tunnels, nodes, stitching and journeys (src/overlay/). */
+  readonly overlayObserver: OverlayObserver;
+  private overlayCache: OverlayAnalysis | null = null;
   /** Flows at every depth, TCP conversations, HTTP and DNS transactions (src/flows). */
   readonly flows = new FlowTracker();
 
   constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
     this.config = new DissectConfig(options);
     this.observers = [this.flows, ...(options.observers ?? [])];
+    this.overlayObserver = new OverlayObserver((c, n) => this.captures[c]!.index.iface[n]!);
+    this.observers.push(this.overlayObserver);
     sources.forEach((s, i) => this.captures.push(newCaptureResult(i, s)));
   }
 
@@ -38,6 +45,7 @@ export class AnalysisSession {
       base += src.size;
       if (summary.cancelled) break;
     }
+    this.overlayCache = null;
     return this;
   }
 
@@ -95,17 +103,27 @@ export class AnalysisSession {
     return out;
   }
 
+  /** The overlay analysis (built once after reading, on first use). */
+  overlay(): OverlayAnalysis {
+    this.overlayCache ??= new OverlayAnalysis(this.overlayObserver, this.captures, this.options.clusterMetadata ?? null);
+    return this.overlayCache;
+  }
+
   /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
   toJSON(): AnalysisJson {
+    const overlay = this.overlay();
+    const flows = this.flowsJson();
+    overlay.annotateFlows(flows);
     return {
       schema: 'overlayscope.analysis/v1',
       captures: this.captures.map((c) => this.captureJson(c)),
       packets: this.packets,
       protocols: protocolCounts(this.captures, COUNTED_LAYERS),
-      flows: this.flowsJson(),
+      flows,
       http: this.flows.http.transactions.map((h) => httpJson(this, h)),
       dns: this.flows.dns.transactions.map((d) => dnsJson(this, d)),
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
+      ...overlay.toJSON(),
     };
   }
 }

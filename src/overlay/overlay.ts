@@ -1,0 +1,215 @@
+/**
+ * The overlay view of a session: nodes (VTEPs) with their MACs, VNIs and pod
+ * CIDRs inferred from tunnel traffic; the node-to-node tunnel matrix; the
+ * translations found by stitching connections across capture points; request
+ * journeys; and, with cluster metadata, the names of everything.
+ */
+import type { Endpoint, Identity, Journey, OverlayNode, OverlayView, TranslationRow, TunnelEdge } from '../api.js';
+import { ipv4ToString } from '../dissect/addr.js';
+import { TUNNEL_GENEVE } from '../dissect/layers.js';
+import type { CaptureResult } from '../engine/analyze.js';
+import type { FlowJson } from '../engine/contract.js';
+import type { ClusterMetadata } from './cluster-metadata.js';
+import { IdentityResolver } from './cluster-metadata.js';
+import { buildJourneys, httpExchanges } from './journeys.js';
+import { macToText, type OverlayObserver } from './overlay-observer.js';
+import { stitch, translationKind, type StitchResult } from './stitch.js';
+
+export interface CapturePointJson {
+  name: string;
+  file: string;
+  interface: number;
+  /** TCP/UDP packets seen at this point (innermost level). */
+  packets: number;
+  /** Of those, copies of a packet already seen at another point or depth (counted here, not a retransmission). */
+  copies: number;
+}
+
+/** What `toJSON` adds to `overlayscope.analysis/v1` (see docs/cli.md, "Overlay"). */
+export interface OverlayJson extends OverlayView {
+  capturePoints: CapturePointJson[];
+  /** Whether cluster metadata named the addresses. */
+  cluster: { files: string[] } | null;
+}
+
+/** A capture point's name: the interface name in a multi-interface pcapng, else the file name without extension. */
+export function capturePointName(c: CaptureResult, iface: number): string {
+  const i = c.interfaces.find((x) => x.id === iface);
+  const stem = (c.file.split(/[\\/]/).pop() ?? c.file).replace(/\.(pcapng|pcap|cap|ntar)(\.gz)?$/i, '');
+  if (c.interfaces.length > 1 && i) return i.name ?? i.description ?? `${stem}#${iface}`;
+  return stem;
+}
+
+export class OverlayAnalysis {
+  readonly stitched: StitchResult;
+  readonly resolver: IdentityResolver | null;
+  private readonly names: string[];
+
+  constructor(readonly observer: OverlayObserver, readonly captures: readonly CaptureResult[], readonly cluster: ClusterMetadata | null) {
+    this.stitched = stitch(observer);
+    this.resolver = cluster ? new IdentityResolver(cluster) : null;
+    this.names = observer.points.map((p) => capturePointName(captures[p.capture]!, p.iface));
+    // Two points with one name (the same file name in two folders): make them distinct.
+    const count = new Map<string, number>();
+    for (const n of this.names) count.set(n, (count.get(n) ?? 0) + 1);
+    this.names = this.names.map((n, i) => (count.get(n)! > 1 ? `${n} (${captures[observer.points[i]!.capture]!.file})` : n));
+  }
+
+  pointName(p: number): string {
+    return this.names[p] ?? `point ${p}`;
+  }
+
+  private get precision(): number {
+    return this.captures.reduce((a, c) => Math.max(a, c.precision), 6);
+  }
+
+  capturePoints(): CapturePointJson[] {
+    const o = this.observer;
+    const rows = new Float64Array(o.points.length);
+    const copies = new Float64Array(o.points.length);
+    for (let r = 0; r < o.count; r++) {
+      rows[o.point[r]!]++;
+      if (this.stitched.copy[r]) copies[o.point[r]!]++;
+    }
+    return o.points.map((p, i) => ({ name: this.pointName(i), file: this.captures[p.capture]!.file, interface: p.iface, packets: rows[i]!, copies: copies[i]! }));
+  }
+
+  nodes(): OverlayNode[] {
+    const vteps = [...this.observer.vteps.values()];
+    const vtepIps = new Set(vteps.map((v) => v.ip));
+    // /24 buckets of inner sources behind each VTEP; a bucket claimed by two VTEPs goes to the one with more evidence.
+    const buckets = new Map<number, Map<number, number>>();
+    for (const v of vteps) {
+      for (const [ip, n] of v.innerSources) {
+        if (vtepIps.has(ip)) continue;
+        const b = (ip & 0xffffff00) >>> 0;
+        let m = buckets.get(b);
+        if (!m) buckets.set(b, (m = new Map()));
+        m.set(v.ip, (m.get(v.ip) ?? 0) + n);
+      }
+    }
+    const owned = new Map<number, Array<{ cidr: string; evidence: number }>>();
+    for (const [b, m] of [...buckets].sort((x, y) => x[0] - y[0])) {
+      const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
+      const l = owned.get(owner) ?? [];
+      l.push({ cidr: `${ipv4ToString(b)}/24`, evidence });
+      owned.set(owner, l);
+    }
+    return vteps.sort((a, b) => a.ip - b.ip).map((v) => {
+      const ip = ipv4ToString(v.ip);
+      return {
+        ip, name: this.resolver?.nodeNameOf(ip) ?? null,
+        vtepMacs: [...v.macs].sort((a, b) => a - b).map(macToText),
+        vnis: [...v.vnis].sort((a, b) => a - b),
+        podCidrs: owned.get(v.ip) ?? [],
+      };
+    });
+  }
+
+  tunnels(): Array<TunnelEdge & { seenAt: Record<string, number> }> {
+    return [...this.observer.tunnels.values()].sort((a, b) => a.src - b.src || a.dst - b.dst || a.vni - b.vni).map((t) => ({
+      a: ipv4ToString(t.src), b: ipv4ToString(t.dst), type: t.type === TUNNEL_GENEVE ? 'geneve' : 'vxlan', vni: t.vni,
+      packets: t.packets, bytes: t.bytes, overheadBytes: t.overheadBytes, innerFlows: t.innerFlows.size,
+      seenAt: Object.fromEntries([...t.seenAt].map(([p, n]) => [this.pointName(p), n])),
+    }));
+  }
+
+  translations(): TranslationRow[] {
+    const out: TranslationRow[] = [];
+    for (const c of this.stitched.connections) {
+      if (c.tuples.length < 2) continue;
+      const a = c.tuples[0]!;
+      // The translated side: the tuple the server saw, the last one the request reached.
+      const b = [...c.tuples.slice(1)].sort((x, y) => (x.requestT === y.requestT ? x.firstT - y.firstT : x.requestT - y.requestT)).pop()!;
+      const kind = translationKind(a, b);
+      if (!kind) continue;
+      const svc = this.resolver?.serviceAt(a.dst, a.dport);
+      const evidence = [
+        c.streams.some((s) => s.syn) ? 'same TCP initial sequence number' : 'same TCP sequence numbers, IP ids and payloads',
+        `${c.streams.length} directional streams at ${new Set(c.streams.map((s) => s.point)).size} capture points`,
+      ].join('; ');
+      out.push({
+        kind, service: svc ? `${svc.service.namespace}/${svc.service.name}` : null,
+        original: { src: { ip: a.src, port: a.sport }, dst: { ip: a.dst, port: a.dport } },
+        translated: { src: { ip: b.src, port: b.sport }, dst: { ip: b.dst, port: b.dport } },
+        originalSeenAt: [...a.points].map((p) => this.pointName(p)).sort(),
+        translatedSeenAt: [...b.points].map((p) => this.pointName(p)).sort(),
+        evidence,
+      });
+    }
+    return out;
+  }
+
+  journeys(): Journey[] {
+    const ex = httpExchanges(this.observer, this.stitched);
+    return buildJourneys(this.observer, this.stitched, ex, (p) => this.pointName(p), this.precision);
+  }
+
+  candidateServices(tr: readonly TranslationRow[]): OverlayView['candidateServices'] {
+    const m = new Map<string, { ip: string; port: number; evidence: number }>();
+    for (const t of tr) {
+      if (t.kind === 'snat') continue;
+      const k = `${t.original.dst.ip}|${t.original.dst.port}`;
+      const e = m.get(k) ?? { ip: t.original.dst.ip, port: t.original.dst.port ?? 0, evidence: 0 };
+      e.evidence++;
+      m.set(k, e);
+    }
+    return [...m.values()].sort((a, b) => b.evidence - a.evidence || (a.ip < b.ip ? -1 : 1));
+  }
+
+  pods(): OverlayView['pods'] {
+    const md = this.cluster;
+    if (!md) return [];
+    return md.pods.filter((p) => !p.hostNetwork).flatMap((p) => p.ips.map((ip) => ({ ip, name: p.name, namespace: p.namespace, node: p.node })));
+  }
+
+  services(): OverlayView['services'] {
+    return (this.cluster?.services ?? []).map((s) => ({
+      name: s.name, namespace: s.namespace, clusterIp: s.clusterIps[0] ?? null,
+      ports: s.ports.map((p) => ({ port: p.port, nodePort: p.nodePort, targetPort: p.targetPort, protocol: p.protocol })),
+    }));
+  }
+
+  toJSON(): OverlayJson {
+    const translations = this.translations();
+    return {
+      capturePoints: this.capturePoints(),
+      cluster: this.cluster ? { files: this.cluster.files } : null,
+      nodes: this.nodes(),
+      pods: this.pods(),
+      services: this.services(),
+      tunnels: this.tunnels(),
+      translations,
+      journeys: this.journeys(),
+      candidateServices: this.candidateServices(translations),
+    };
+  }
+
+  /** Identity of an endpoint at a time (ISO or null), or null without metadata. */
+  identity(e: Endpoint, time: string | null): Identity | null {
+    if (!this.resolver) return null;
+    const ms = time ? Date.parse(time) : NaN;
+    return this.resolver.resolve(e.ip, e.port, Number.isFinite(ms) ? ms : null);
+  }
+
+  /** The Service a flow was sent to (ClusterIP/NodePort) or, toward an endpoint, the Service(s) it serves. */
+  serviceOfFlow(a: Endpoint, b: Endpoint): string | null {
+    const r = this.resolver;
+    if (!r) return null;
+    for (const x of [b, a]) {
+      const s = r.serviceAt(x.ip, x.port);
+      if (s) return `${s.service.namespace}/${s.service.name}`;
+    }
+    const served = [...r.servicesServedBy(b.ip, b.port), ...r.servicesServedBy(a.ip, a.port)];
+    return served.length ? [...new Set(served)].join(',') : null;
+  }
+
+  /** Adds `identity` and `service` to the contract's flows (with metadata). */
+  annotateFlows(flows: FlowJson[]): void {
+    if (!this.resolver) return;
+    for (const f of flows) {
+      f['identity'] = { a: this.identity(f.a, f.firstTime), b: this.identity(f.b, f.firstTime) };
+      f['service'] = this.serviceOfFlow(f.a, f.b);
+    }
+  }
+}
