@@ -14,4 +14,6 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // CommonJS dependencies bundled into this ESM file (yaml's node build) call require('process').
+  banner: { js: "import { createRequire as __overlayscopeCreateRequire } from 'node:module'; const require = __overlayscopeCreateRequire(import.meta.url);" },
 });

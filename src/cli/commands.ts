@@ -11,6 +11,8 @@ import { fileSource } from '../host/node/file-source.js';
 import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
+import { readFile } from 'node:fs/promises';
+import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
 
 export interface CliContext {
   stdout(s: string): void;
@@ -28,6 +30,10 @@ protocols, flows at every depth, HTTP and DNS transactions.
 Options:
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --cluster FILE       kubectl get nodes,pods,services,endpoints,endpointslices,
+                       ingresses -A -o json (or -o yaml) output; repeatable.
+                       Names nodes, pods and Services in flows, translations
+                       and journeys (docs/cli.md, "Overlay")
   --format F           table (default), json, csv (the flow table)
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help
@@ -59,11 +65,13 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const out = one(args, 'out');
+  const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   let lastShown = 0;
   const showProgress = ctx.stderrIsTTY;
   const opts: AnalyzeOptions = {
     ...(vxlanPorts ? { vxlanPorts } : {}),
     ...(genevePorts ? { genevePorts } : {}),
+    ...(clusterMetadata ? { clusterMetadata } : {}),
     onProgress: (read, total) => {
       if (!showProgress || total < PROGRESS_MIN_BYTES) return;
       const pct = Math.floor((read / total) * 100);
@@ -92,6 +100,23 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     }
   }
   return failed ? 1 : 0;
+}
+
+/** Reads and parses `--cluster` files; a missing or malformed file is an input error naming it. */
+async function readClusterFiles(paths: readonly string[]): Promise<ClusterMetadata | null> {
+  if (!paths.length) return null;
+  const files = await Promise.all(paths.map(async (p) => ({
+    name: p,
+    text: await readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(`${p}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    }),
+  })));
+  try {
+    return parseClusterMetadata(files);
+  } catch (e) {
+    if (e instanceof ClusterMetadataError) throw new InputError(`cluster metadata: ${e.message}`);
+    throw e;
+  }
 }
 
 export async function runPackets(argv: string[], ctx: CliContext): Promise<number> {
