@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs [--reps 3] [--skip-tshark] [--big-packets 2000000]
 //                      [--small-packets 100000] [--seed 1] [--no-reader]
-//                      [--linearity-tolerance 1.5] [--no-write]
+//                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
+//                      [--wait-quiet SECONDS]
 //
 // 1. Generates (or reuses, when FILE.truth.json matches the generator version
 //    and arguments and the size matches) bench/out/overlay-<N>-s<seed>.pcap for
@@ -18,10 +19,15 @@
 //      bare     node bench/walk.mjs --impl bare FILE   (fs 4 MiB chunks, every record header)
 //      reader   node bench/walk.mjs --impl reader FILE (our PcapReader, no dissection; extra, informative)
 //      analyze  node bin/overlayscope.js analyze FILE --format json --out bench/out/analyze-<name>.json
+//               (run from a snapshot copy of bin/overlayscope.js + dist/cli.js in
+//               bench/out/cli-snapshot/, taken once at the start, so every rep times
+//               the same build even when others rebuild dist/ meanwhile; --no-snapshot
+//               runs bin/overlayscope.js in place)
 //      tshark   tshark -r FILE -d udp.port==8472,vxlan -q -z conv,tcp  (stdout to bench/out/tshark-conv-<name>.txt)
 // 4. Prints medians, paired ratios, peak memory, per-packet costs, targets
 //    pass/fail; writes bench/results.json and bench/RESULTS.md.
 import { spawnSync, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +42,7 @@ const rel = (p) => path.relative(ROOT, p);
 // ---------------------------------------------------------------- options
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
-  reader: true, linTol: 1.5, write: true,
+  reader: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0,
 };
 {
   const a = process.argv.slice(2);
@@ -50,8 +56,11 @@ const opt = {
     else if (k === '--no-reader') opt.reader = false;
     else if (k === '--linearity-tolerance') opt.linTol = Number(v());
     else if (k === '--no-write') opt.write = false;
+    else if (k === '--no-snapshot') opt.snapshot = false;
+    else if (k === '--wait-quiet') opt.waitQuiet = Number(v());
     else if (k === '-h' || k === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+      console.log(src.slice(0, src.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else { console.error(`bench: unknown argument ${k}`); process.exit(2); }
   }
@@ -156,7 +165,25 @@ const tools = [];
 tools.push({ id: 'bare', label: 'bare record walk (node, fs 4 MiB chunks)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'bare', f], capture: true });
 if (opt.reader) tools.push({ id: 'reader', label: 'PcapReader only (node, 4 MiB chunks, no dissection)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'reader', f], capture: true });
 const analyzeOut = (f) => path.join(OUT, `analyze-${path.basename(f, '.pcap')}.json`);
-const analyzeTool = { id: 'analyze', label: 'node bin/overlayscope.js analyze FILE --format json --out OUT', cmd: process.execPath, args: (f) => ['bin/overlayscope.js', 'analyze', f, '--format', 'json', '--out', analyzeOut(f)] };
+let binPath = 'bin/overlayscope.js';
+let cliInfo = null;
+if (fs.existsSync(cliBundle)) {
+  const sha = (p) => crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+  cliInfo = { sha256: sha(cliBundle), mtime: fs.statSync(cliBundle).mtime.toISOString(), bytes: fs.statSync(cliBundle).size, snapshot: null };
+  if (opt.snapshot) {
+    const snap = path.join(OUT, 'cli-snapshot');
+    fs.rmSync(snap, { recursive: true, force: true });
+    fs.mkdirSync(path.join(snap, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(snap, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'bin/overlayscope.js'), path.join(snap, 'bin/overlayscope.js'));
+    fs.copyFileSync(cliBundle, path.join(snap, 'dist/cli.js'));
+    if (fs.existsSync(cliBundle + '.map')) fs.copyFileSync(cliBundle + '.map', path.join(snap, 'dist/cli.js.map'));
+    binPath = rel(path.join(snap, 'bin/overlayscope.js'));
+    cliInfo.snapshot = binPath;
+    cliInfo.sha256 = sha(path.join(snap, 'dist/cli.js'));
+  }
+}
+const analyzeTool = { id: 'analyze', label: 'node bin/overlayscope.js analyze FILE --format json --out OUT', cmd: process.execPath, args: (f) => [binPath, 'analyze', f, '--format', 'json', '--out', analyzeOut(f)] };
 let analyzeStatus = 'ok';
 if (!fs.existsSync(cliBundle)) {
   analyzeStatus = 'dist/cli.js missing (build failed or src/cli.ts not written yet)';
@@ -169,6 +196,15 @@ else { console.error(`bench: analyze not measured: ${analyzeStatus}`); notes.pus
 const tsharkArgs = (f) => ['-r', f, '-d', 'udp.port==8472,vxlan', '-q', '-z', 'conv,tcp'];
 if (tsharkPath) tools.push({ id: 'tshark', label: 'tshark -r FILE -d udp.port==8472,vxlan -q -z conv,tcp', cmd: tsharkPath, args: tsharkArgs, stdoutFile: (f) => path.join(OUT, `tshark-conv-${path.basename(f, '.pcap')}.txt`) });
 else { notes.push(opt.skipTshark ? 'tshark skipped (--skip-tshark)' : 'tshark not found'); }
+
+// ---------------------------------------------------------------- wait for a quiet machine (optional)
+if (opt.waitQuiet > 0) {
+  const until = Date.now() + opt.waitQuiet * 1000;
+  while (os.loadavg()[0] > 1.0 && Date.now() < until) {
+    console.log(`bench: load average ${os.loadavg()[0].toFixed(2)} > 1.0, waiting (up to ${Math.round((until - Date.now()) / 1000)} s more)`);
+    await new Promise((res) => setTimeout(res, 10_000));
+  }
+}
 
 // ---------------------------------------------------------------- warm-up
 for (const f of [big.file, small.file]) measure(process.execPath, ['bench/walk.mjs', '--impl', 'bare', f]);
@@ -319,9 +355,12 @@ const machine = {
   time: TIME ? '/usr/bin/time -f "%e %M" (GNU time; %M = peak RSS, KiB)' : null,
   loadAverage: { start: loadAtStart, end: os.loadavg().map((x) => Number(x.toFixed(2))) },
 };
+const srcDirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'scripts', 'bin']);
 const results = {
   date: new Date().toISOString(),
   gitHead,
+  uncommittedEngineFiles: srcDirty == null ? null : srcDirty.split('\n').filter(Boolean).length,
+  cli: cliInfo,
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   machine,
   options: opt,
@@ -339,7 +378,9 @@ const lines = [];
 const L = (s = '') => lines.push(s);
 L('# OverlayScope benchmark results');
 L();
-L(`Generated by \`npm run bench\` (\`${results.command}\`) on ${results.date.slice(0, 10)} at git ${gitHead ?? 'n/a'}. Do not edit by hand.`);
+L(`Generated by \`npm run bench\` (\`${results.command}\`) on ${results.date.slice(0, 10)} at git ${gitHead ?? 'n/a'}${results.uncommittedEngineFiles ? ` with ${results.uncommittedEngineFiles} uncommitted files under src/, scripts/, bin/` : ''}. Do not edit by hand.`);
+L();
+if (cliInfo) L(`CLI bundle measured: dist/cli.js ${cliInfo.bytes} bytes, built ${cliInfo.mtime}, sha256 ${cliInfo.sha256.slice(0, 16)}…${cliInfo.snapshot ? ` (run from the snapshot \`${cliInfo.snapshot}\`, so every repetition timed the same build)` : ''}.`), L();
 L();
 L(`Machine: ${machine.cpuModel} (${machine.cpus} cores), ${machine.totalMemGiB} GiB RAM, ${machine.os}, Node ${machine.node}${machine.tshark ? `, ${machine.tshark}` : ''}. Load average (1/5/15 min) at start ${machine.loadAverage.start.join('/')}, at end ${machine.loadAverage.end.join('/')}${Math.max(...machine.loadAverage.start, ...machine.loadAverage.end) > 1.2 ? ' — **other work was running on this 2-core machine; expect noise (compare paired ratios, not single runs)**' : ''}.`);
 L(`Method: ${opt.reps} repetitions per file, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
