@@ -272,6 +272,8 @@ const results = {
   date: new Date().toISOString(),
   command: `node bench/pcap-parser.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   machine: { node: process.version, cpuModel: os.cpus()[0]?.model, cpus: os.cpus().length, totalMemGiB: r(os.totalmem() / 2 ** 30, 1), loadAverage: { start: loadAtStart, end: os.loadavg().map((x) => r(x, 2)) } },
+  gitHead: (() => { try { return execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return null; } })(),
+  uncommittedCaptureFiles: (() => { try { return execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src/capture'], { encoding: 'utf8' }).split('\n').filter(Boolean).length; } catch { return null; } })(),
   pcapParserVersion: ppVersion,
   throughput, equivalence, truncation, corruptCaplen: corruptRes, readBack, corpus,
 };
