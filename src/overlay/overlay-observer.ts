@@ -221,7 +221,7 @@ export class OverlayObserver implements PacketObserver {
     } else {
       fp = mix(fp, p.ipId[on]!);
     }
-    const key = mix(mix(mix(os, od), type), vni);
+    const key = mix(mix(mix(mix(0x811c9dc5, os), od), type), vni);
     let c = this.tunnels.get(key);
     if (!c) {
       c = { src: os, dst: od, type, vni, packets: 0, bytes: 0, overheadBytes: 0, innerFlows: new Set(), seenAt: new Map() };
