@@ -1,0 +1,169 @@
+/** The window: toolbar, progress, tabs of views, drag-and-drop of captures and kubectl files. */
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import type { ReportFormat, SourceRef } from '../../src/api.js';
+import { useSession } from './session.js';
+import { Empty, ErrorState } from './components/States.js';
+import { Overview } from './views/Overview.js';
+import { Packets } from './views/Packets.js';
+import { Flows } from './views/Flows.js';
+import { Overlay } from './views/Overlay.js';
+import { Dns, Http } from './views/Transactions.js';
+import { Compare } from './views/Compare.js';
+import { fmtBytes, fmtInt } from './format.js';
+
+const TABS = ['Overview', 'Flows', 'Packets', 'Overlay', 'HTTP', 'DNS', 'Compare'] as const;
+type Tab = (typeof TABS)[number];
+
+const CLUSTER_FILE = /\.(json|ya?ml)$/i;
+
+export function App() {
+  const s = useSession();
+  const [tab, setTab] = useState<Tab>('Overview');
+  const [theme, setTheme] = useState<'light' | 'dark'>(() => (localStorage.getItem('theme') as 'light' | 'dark' | null) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  const [dragging, setDragging] = useState(false);
+  const [exportMsg, setExportMsg] = useState<string | null>(null);
+  const autoOpened = useRef(false);
+
+  useEffect(() => {
+    document.documentElement.dataset['theme'] = theme;
+    localStorage.setItem('theme', theme);
+  }, [theme]);
+
+  // With no file given, open the lab captures served with the app.
+  useEffect(() => {
+    if (autoOpened.current || !s.lab || s.summary || s.busy) return;
+    autoOpened.current = true;
+    if (new URLSearchParams(location.search).get('autoload') !== '0' && s.lab.scenarios.length) void s.openLab();
+  }, [s.lab, s.summary, s.busy, s]);
+
+  // Desktop menu commands.
+  useEffect(() => s.host.shell?.onMenu((cmd) => {
+    switch (cmd.command) {
+      case 'open': case 'open-recent': if (cmd.sources?.length) void s.open(cmd.sources); break;
+      case 'add-capture': if (cmd.sources?.length) void s.add(cmd.sources); break;
+      case 'load-cluster': if (cmd.sources?.length) void s.loadCluster(cmd.sources); break;
+      case 'export-report': void exportReport('html'); break;
+      case 'compare': setTab('Compare'); break;
+    }
+  }), [s]);
+
+  const openFiles = (files: File[], mode: 'open' | 'add') => {
+    const caps = files.filter((f) => !CLUSTER_FILE.test(f.name));
+    const cluster = files.filter((f) => CLUSTER_FILE.test(f.name));
+    const capRefs: SourceRef[] = s.host.refsForFiles(caps);
+    const clusterRefs: SourceRef[] = s.host.refsForFiles(cluster);
+    if (capRefs.length) {
+      void (mode === 'add' && s.summary ? s.add(capRefs) : s.open(capRefs, clusterRefs.length ? { cluster: clusterRefs } : {}));
+    } else if (clusterRefs.length) void s.loadCluster(clusterRefs);
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const files = Array.from(e.dataTransfer.files);
+    if (files.length) openFiles(files, e.shiftKey ? 'add' : 'open');
+  };
+
+  async function exportReport(format: ReportFormat) {
+    try {
+      const r = await s.host.api.exportReport(format);
+      if (s.host.shell) {
+        const where = await s.host.shell.saveReport(r);
+        setExportMsg(where ? `Saved ${where}` : null);
+      } else {
+        const url = URL.createObjectURL(new Blob([r.text], { type: r.mime }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = r.fileName;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        setExportMsg(`Downloaded ${r.fileName}`);
+      }
+    } catch (e) {
+      setExportMsg(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  const p = s.progress;
+  const reading = s.busy && p && (p.phase === 'reading' || p.phase === 'correlating');
+  const pct = p && p.bytesTotal ? Math.min(100, (p.bytesRead / p.bytesTotal) * 100) : 0;
+
+  return (
+    <div className="app" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }} onDrop={onDrop}>
+      <header className="topbar">
+        <div className="brand"><span className="logo" aria-hidden="true">◈</span> OverlayScope</div>
+        <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? s.summary.label : 'no capture open'}</div>
+        <div className="actions">
+          <label className="btn primary" title="Open captures (pcap, pcapng); kubectl JSON/YAML is loaded as cluster metadata">
+            Open…<input data-testid="file-input" type="file" multiple hidden accept=".pcap,.pcapng,.cap,.json,.yaml,.yml"
+              onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) openFiles(f, 'open'); }} />
+          </label>
+          <label className={`btn${s.summary ? '' : ' disabled'}`} title="Add capture points to this session">
+            Add…<input data-testid="add-input" type="file" multiple hidden disabled={!s.summary} accept=".pcap,.pcapng,.cap"
+              onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) openFiles(f, 'add'); }} />
+          </label>
+          <label className={`btn${s.summary ? '' : ' disabled'}`} title="Load cluster metadata (kubectl get nodes,pods,services,endpointslices -A -o json)">
+            Cluster…<input type="file" hidden disabled={!s.summary} accept=".json,.yaml,.yml"
+              onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) void s.loadCluster(s.host.refsForFiles(f)); }} />
+          </label>
+          {s.lab?.scenarios.length ? (
+            <select className="input" aria-label="Open lab scenario" value="" onChange={(e) => { if (e.target.value) void s.openLab(e.target.value); }}>
+              <option value="">Lab captures…</option>
+              {s.lab.scenarios.map((sc) => <option key={sc.name} value={sc.name}>{sc.name} ({sc.captures.length} points)</option>)}
+            </select>
+          ) : null}
+          <select className="input" aria-label="Export report" value="" disabled={!s.summary} onChange={(e) => { if (e.target.value) void exportReport(e.target.value as ReportFormat); }}>
+            <option value="">Export…</option><option value="html">HTML report</option><option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="json">JSON</option>
+          </select>
+          <button type="button" className="btn icon" aria-label="Toggle dark theme" title="Light / dark" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
+        </div>
+      </header>
+
+      {reading ? (
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} data-testid="progress">
+          <div className="progress-bar" style={{ width: `${pct}%` }} />
+          <div className="progress-text">
+            {p.phase === 'correlating' ? 'Correlating…' : `Reading ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.bytesTotal)} · `}
+            <strong data-testid="live-packets">{fmtInt(p.packets)}</strong> packets
+            <button type="button" className="btn small" onClick={s.cancel}>Cancel</button>
+          </div>
+        </div>
+      ) : null}
+      {s.error ? (
+        <div className="banner banner-error" role="alert" data-testid="open-error">
+          {s.error} <button type="button" className="btn small" onClick={s.dismissError}>Dismiss</button>
+        </div>
+      ) : null}
+      {exportMsg ? <div className="banner banner-info">{exportMsg} <button type="button" className="btn small" onClick={() => setExportMsg(null)}>OK</button></div> : null}
+
+      <nav className="tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} className={`tab${tab === t ? ' active' : ''}`} onClick={() => setTab(t)} data-testid={`tab-${t.toLowerCase()}`}>
+            {t}
+            {s.summary && t === 'Flows' ? <span className="count">{fmtInt(s.summary.flows)}</span> : null}
+            {s.summary && t === 'Packets' ? <span className="count">{fmtInt(s.summary.packets)}</span> : null}
+          </button>
+        ))}
+      </nav>
+
+      <main className="main" role="tabpanel">
+        {tab === 'Compare' ? <Compare /> : !s.summary ? (
+          s.busy ? <div className="state state-loading"><span className="spinner" /> Reading captures…</div> : (
+            <Empty title="Open a capture">
+              <p>Drop pcap or pcapng files here (one per capture point), with a kubectl JSON if you have one; or use <strong>Open…</strong>.
+                Files are read here, in this {s.host.kind === 'electron' ? 'app' : 'browser'}, and never uploaded.</p>
+              {s.lab?.scenarios.length ? <button type="button" className="btn primary" onClick={() => void s.openLab()}>Open the lab captures</button> : null}
+            </Empty>
+          )
+        ) : tab === 'Overview' ? <Overview summary={s.summary} />
+          : tab === 'Flows' ? <Flows />
+          : tab === 'Packets' ? <Packets summary={s.summary} />
+          : tab === 'Overlay' ? <Overlay />
+          : tab === 'HTTP' ? <Http />
+          : tab === 'DNS' ? <Dns />
+          : <ErrorState error={new Error(`unknown view ${String(tab)}`)} />}
+      </main>
+      {dragging ? <div className="dropzone" aria-hidden="true"><div>Drop captures to open them · hold Shift to add them to this session</div></div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * The overlay: nodes with their pod subnets and pods, Services, and the
+ * tunnels between nodes (packet counts on the edges), drawn as SVG; the
+ * DNAT/SNAT translations; and one request's journey as a sequence diagram.
+ */
+import { useMemo, useState } from 'react';
+import type { Journey, OverlayView } from '../../../src/api.js';
+import { ErrorState, Empty, Loading } from '../components/States.js';
+import { useAsync } from '../components/useAsync.js';
+import { useSession } from '../session.js';
+import { fmtBytes, fmtClock, fmtEndpoint, fmtInt, fmtMs } from '../format.js';
+
+const NODE_W = 250;
+const GAP = 90;
+
+function ipInCidr(ip: string, cidr: string): boolean {
+  const [net, bits] = cidr.split('/');
+  const toNum = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  if (!net || !bits || ip.includes(':') || net.includes(':')) return false;
+  const b = Number(bits);
+  const size = 2 ** (32 - b);
+  return Math.floor(toNum(ip) / size) === Math.floor(toNum(net) / size);
+}
+
+export function OverlayDiagram({ view }: { view: OverlayView }) {
+  const nodes = view.nodes;
+  const podsOf = (n: OverlayView['nodes'][number]) => view.pods.filter((p) => (p.node && p.node === n.name) || n.podCidrs.some((c) => ipInCidr(p.ip, c.cidr)));
+  const maxPods = Math.max(0, ...nodes.map((n) => Math.min(8, podsOf(n).length)));
+  const nodeH = 92 + 18 * Math.max(...nodes.map((n) => n.podCidrs.length), 1) + 18 * maxPods;
+  const top = 120;
+  const width = Math.max(720, nodes.length * (NODE_W + GAP) + GAP);
+  const svcY = top + nodeH + 50;
+  const svcs = view.services.slice(0, 12);
+  const height = svcY + (svcs.length ? 90 : 20);
+  const x = (i: number) => GAP + i * (NODE_W + GAP);
+  const index = new Map(nodes.map((n, i) => [n.ip, i]));
+  const maxPk = Math.max(1, ...view.tunnels.map((t) => t.packets));
+  return (
+    <svg className="overlay-svg" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="Overlay diagram" data-testid="overlay-diagram">
+      <defs>
+        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" className="arrowhead" /></marker>
+      </defs>
+      {view.tunnels.map((t, k) => {
+        const ia = index.get(t.a);
+        const ib = index.get(t.b);
+        if (ia == null || ib == null) return null;
+        const x1 = x(ia) + NODE_W / 2;
+        const x2 = x(ib) + NODE_W / 2;
+        const lift = 30 + Math.abs(ib - ia) * 28;
+        const mid = (x1 + x2) / 2;
+        const w = 1.5 + 5 * (t.packets / maxPk);
+        return (
+          <g key={k} className="tunnel-edge">
+            <path d={`M${x1},${top} Q${mid},${top - lift * 2} ${x2},${top}`} strokeWidth={w} fill="none" />
+            <text x={mid} y={top - lift - 6} textAnchor="middle" className="edge-label">{`${t.type.toUpperCase()} ${t.vni}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`}</text>
+            <text x={mid} y={top - lift + 8} textAnchor="middle" className="edge-sub">{`${fmtInt(t.innerFlows)} inner flows · ${fmtBytes(t.overheadBytes)} overhead`}</text>
+          </g>
+        );
+      })}
+      {nodes.map((n, i) => {
+        const pods = podsOf(n);
+        let y = top + 24;
+        return (
+          <g key={n.ip} transform={`translate(${x(i)},0)`} className="node-box">
+            <rect x={0} y={top} width={NODE_W} height={nodeH} rx={10} />
+            <text x={12} y={y} className="node-name">{n.name ?? n.ip}</text>
+            <text x={12} y={(y += 18)} className="node-sub">{`${n.ip}${n.vtepMacs[0] ? ` · VTEP ${n.vtepMacs[0]}` : ''}`}</text>
+            {n.podCidrs.map((c) => <text key={c.cidr} x={12} y={(y += 18)} className="node-cidr">{`pod subnet ${c.cidr}`}<title>{`${c.evidence} packets of evidence`}</title></text>)}
+            {pods.slice(0, 8).map((p) => (
+              <g key={p.ip}>
+                <rect x={10} y={(y += 20) - 13} width={NODE_W - 20} height={17} rx={4} className="pod-box" />
+                <text x={16} y={y} className="pod-text">{`${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '(pod)'} ${p.ip}`}</text>
+              </g>
+            ))}
+            {pods.length > 8 ? <text x={12} y={y + 18} className="node-sub">{`+${pods.length - 8} more pods`}</text> : null}
+          </g>
+        );
+      })}
+      {svcs.map((s, i) => (
+        <g key={`${s.namespace}/${s.name}`} transform={`translate(${GAP + i * 200},${svcY})`} className="svc-box">
+          <rect width={185} height={58} rx={8} />
+          <text x={10} y={20} className="svc-name">{`${s.namespace}/${s.name}`}</text>
+          <text x={10} y={37} className="node-sub">{s.clusterIp ? `ClusterIP ${s.clusterIp}` : 'headless'}</text>
+          <text x={10} y={52} className="node-sub">{s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(' ')}</text>
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+export function JourneyDiagram({ journey }: { journey: Journey }) {
+  const parts = useMemo(() => {
+    const seen: string[] = [];
+    for (const h of journey.hops) for (const e of [h.src.ip, h.dst.ip]) if (!seen.includes(e)) seen.push(e);
+    return seen;
+  }, [journey]);
+  const colW = 170;
+  const rowH = 46;
+  const width = Math.max(600, parts.length * colW + 40);
+  const height = 70 + journey.hops.length * rowH + 20;
+  const cx = (ip: string) => 20 + parts.indexOf(ip) * colW + colW / 2;
+  return (
+    <svg className="journey-svg" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={`Journey ${journey.label}`} data-testid="journey-diagram">
+      {parts.map((p) => (
+        <g key={p}>
+          <rect x={cx(p) - 75} y={10} width={150} height={28} rx={6} className="lifeline-head" />
+          <text x={cx(p)} y={29} textAnchor="middle" className="lifeline-text">{p}</text>
+          <line x1={cx(p)} y1={38} x2={cx(p)} y2={height - 10} className="lifeline" />
+        </g>
+      ))}
+      {journey.hops.map((h, i) => {
+        const y = 70 + i * rowH;
+        const x1 = cx(h.src.ip);
+        const x2 = cx(h.dst.ip);
+        const label = [h.point, h.translation, h.tunnel ? `${h.tunnel.type} VNI ${h.tunnel.vni}` : null].filter(Boolean).join(' · ');
+        return (
+          <g key={i} className="hop">
+            {x1 === x2 ? <path d={`M${x1},${y} h30 v14 h-30`} fill="none" markerEnd="url(#jarrow)" /> :
+              <line x1={x1} y1={y} x2={x2 + (x2 > x1 ? -4 : 4)} y2={y} markerEnd="url(#jarrow)" />}
+            <text x={(x1 + x2) / 2} y={y - 6} textAnchor="middle" className="hop-label">{label}</text>
+            <text x={(x1 + x2) / 2} y={y + 14} textAnchor="middle" className="hop-sub">{`${fmtEndpoint(h.src)} → ${fmtEndpoint(h.dst)} · ${fmtClock(h.time)}${h.latencyMs != null ? ` · +${fmtMs(h.latencyMs)}` : ''}`}</text>
+          </g>
+        );
+      })}
+      <defs><marker id="jarrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" className="arrowhead" /></marker></defs>
+    </svg>
+  );
+}
+
+export function Overlay() {
+  const { host, version } = useSession();
+  const st = useAsync(() => host.api.getOverlay(), [host, version]);
+  const [journey, setJourney] = useState(0);
+  if (st.status === 'loading') return <Loading what="the overlay" />;
+  if (st.status === 'error') return <div className="view"><ErrorState error={st.error} what="The overlay view" /></div>;
+  const v = st.value;
+  const j = v.journeys[journey];
+  return (
+    <div className="view overlay" data-testid="view-overlay">
+      <section className="card">
+        <h2>Nodes, pod subnets and tunnels</h2>
+        {v.nodes.length ? <OverlayDiagram view={v} /> : <Empty title="No overlay seen">No VXLAN or Geneve traffic between nodes in these captures.</Empty>}
+      </section>
+      <section className="card">
+        <h2>Translations (DNAT / SNAT) <span className="muted small">{v.translations.length}</span></h2>
+        {v.translations.length ? (
+          <table className="simple" data-testid="translations">
+            <thead><tr><th>Kind</th><th>Service</th><th>Original</th><th>Translated</th><th>Seen at</th><th>Evidence</th></tr></thead>
+            <tbody>{v.translations.map((t, i) => (
+              <tr key={i}><td>{t.kind}</td><td>{t.service ?? '—'}</td>
+                <td className="mono small">{fmtEndpoint(t.original.src)} → {fmtEndpoint(t.original.dst)}</td>
+                <td className="mono small">{fmtEndpoint(t.translated.src)} → {fmtEndpoint(t.translated.dst)}</td>
+                <td className="small">{t.originalSeenAt.join(', ')} → {t.translatedSeenAt.join(', ')}</td><td className="small">{t.evidence}</td></tr>
+            ))}</tbody>
+          </table>
+        ) : <div className="muted">No address translations found.</div>}
+      </section>
+      <section className="card">
+        <h2>Journeys</h2>
+        {v.journeys.length ? (
+          <>
+            <select className="input" value={journey} onChange={(e) => setJourney(Number(e.target.value))} aria-label="Journey">
+              {v.journeys.map((x, i) => <option key={x.id} value={i}>{x.label}{x.complete ? '' : ' (incomplete)'}</option>)}
+            </select>
+            {j ? <JourneyDiagram journey={j} /> : null}
+          </>
+        ) : <div className="muted">No request could be followed across capture points.</div>}
+      </section>
+    </div>
+  );
+}

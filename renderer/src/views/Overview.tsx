@@ -1,0 +1,135 @@
+/** Overview: the captures of the session, protocols, packets over time, issues. */
+import { useCallback, useMemo } from 'react';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { IssueRow, SessionSummary } from '../../../src/api.js';
+import { DataTable, type Col } from '../components/DataTable.js';
+import { useSession } from '../session.js';
+import { fmtBytes, fmtClock, fmtDuration, fmtInt } from '../format.js';
+
+export const SERIES_COLORS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#eab308', '#a855f7', '#0ea5e9'];
+
+function Stat({ label, value, title, testId }: { label: string; value: string; title?: string; testId?: string }) {
+  return (
+    <div className="stat" title={title}>
+      <div className="stat-value" data-testid={testId}>{value}</div>
+      <div className="stat-label">{label}</div>
+    </div>
+  );
+}
+
+const issueColumns: Col<IssueRow>[] = [
+  { id: 'severity', header: 'Severity', size: 80, accessorFn: (r) => r.severity, cell: (c) => <span className={`sev sev-${c.row.original.severity}`}>{c.row.original.severity}</span> },
+  { id: 'capture', header: 'Capture', size: 220, accessorFn: (r) => r.capture },
+  { id: 'packet', header: 'Packet', size: 80, accessorFn: (r) => r.packet ?? '—' },
+  { id: 'offset', header: 'Offset', size: 100, accessorFn: (r) => r.offset },
+  { id: 'layer', header: 'Layer', size: 80, accessorFn: (r) => r.layer },
+  { id: 'reason', header: 'Reason', size: 520, accessorFn: (r) => r.reason },
+];
+
+export function Overview({ summary }: { summary: SessionSummary }) {
+  const { host, version } = useSession();
+  const duration = useMemo(() => {
+    if (!summary.firstTime || !summary.lastTime) return 0;
+    // Session span: first packet of any capture to the last of any (ms precision is enough here).
+    return Math.max(0, (Date.parse(summary.lastTime) - Date.parse(summary.firstTime)) / 1000);
+  }, [summary]);
+  const timeline = useMemo(() => summary.timeline.buckets.map((b) => {
+    const row: Record<string, number> = { t: b.t };
+    summary.captures.forEach((_c, i) => { row[`c${i}`] = b.packets[i] ?? 0; });
+    return row;
+  }), [summary]);
+  const protocols = summary.protocols.map((p) => ({ ...p, mb: p.bytes / 1e6 }));
+  const fetchIssues = useCallback((offset: number, limit: number) => host.api.getIssues({ offset, limit }), [host]);
+  const errors = summary.captures.flatMap((c) => c.errors.filter((e) => e.severity === 'error').map((e) => ({ ...e, point: c.point, packetsRead: c.packets })));
+
+  return (
+    <div className="view overview" data-testid="view-overview">
+      {errors.map((e, i) => (
+        <div key={i} className="banner banner-error" role="alert" data-testid="capture-error">
+          <strong>{e.capture}</strong> stopped at offset {fmtInt(e.offset)} ({e.layer}): {e.reason}.{' '}
+          The {fmtInt(e.packetsRead)} packets read before it are shown.
+        </div>
+      ))}
+      <div className="stats">
+        <Stat label="packets" value={fmtInt(summary.packets)} testId="total-packets" />
+        <Stat label="bytes (frame lengths)" value={fmtBytes(summary.bytes)} title={`${fmtInt(summary.bytes)} bytes`} testId="total-bytes" />
+        <Stat label="capture points" value={fmtInt(summary.captures.length)} testId="total-captures" />
+        <Stat label="duration" value={fmtDuration(duration)} />
+        <Stat label="flows" value={fmtInt(summary.flows)} testId="total-flows" />
+        <Stat label="HTTP transactions" value={fmtInt(summary.http)} />
+        <Stat label="DNS queries" value={fmtInt(summary.dns)} />
+        <Stat label="issues" value={fmtInt(summary.issues)} testId="total-issues" />
+      </div>
+
+      <section className="card">
+        <h2>Captures</h2>
+        <table className="simple" data-testid="captures-table">
+          <thead><tr><th>Capture point</th><th>File</th><th>Format</th><th>Link types</th><th className="num">Packets</th><th className="num">Bytes</th><th>First packet</th><th className="num">Duration</th><th>Status</th></tr></thead>
+          <tbody>
+            {summary.captures.map((c) => (
+              <tr key={c.id}>
+                <td><span className="swatch" style={{ background: SERIES_COLORS[c.id % SERIES_COLORS.length] }} />{c.point}</td>
+                <td className="mono small" title={c.file}>{c.file.split(/[\\/]/).pop()}</td>
+                <td>{c.format}</td>
+                <td>{c.linkTypes.map((l) => l.name).join(', ') || '—'}</td>
+                <td className="num" data-testid="capture-packets">{fmtInt(c.packets)}</td>
+                <td className="num">{fmtBytes(c.bytes)}</td>
+                <td className="mono small" title={c.firstTime ?? ''}>{fmtClock(c.firstTime)}</td>
+                <td className="num">{fmtDuration(c.durationSec)}</td>
+                <td>{c.complete ? <span className="ok">complete</span> : <span className="bad">{c.errors.length ? 'stopped by an error' : 'cancelled'}</span>}
+                  {c.warnings ? <span className="muted small"> · {fmtInt(c.warnings)} warnings</span> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <div className="two">
+        <section className="card">
+          <h2>Protocols</h2>
+          <div className="chart" data-testid="chart-protocols">
+            <ResponsiveContainer width="100%" height={260}>
+              <BarChart data={protocols} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" className="grid" />
+                <XAxis dataKey="name" tick={{ fontSize: 12 }} />
+                <YAxis yAxisId="p" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtInt(v)} />
+                <YAxis yAxisId="b" orientation="right" tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${v.toFixed(v < 10 ? 1 : 0)} MB`} />
+                <Tooltip formatter={(v, n) => (n === 'MB' ? fmtBytes(Number(v) * 1e6) : fmtInt(Number(v)))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
+                <Legend />
+                <Bar yAxisId="p" dataKey="packets" name="packets" fill="#3b82f6" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                <Bar yAxisId="b" dataKey="mb" name="MB" fill="#f59e0b" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </section>
+        <section className="card">
+          <h2>Packets over time per capture point <span className="muted small">({summary.timeline.bucketSec} s buckets)</span></h2>
+          <div className="chart" data-testid="chart-timeline">
+            <ResponsiveContainer width="100%" height={260}>
+              <AreaChart data={timeline} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" className="grid" />
+                <XAxis dataKey="t" tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${+v.toFixed(3)} s`} />
+                <YAxis tick={{ fontSize: 11 }} />
+                <Tooltip labelFormatter={(v) => `t = ${Number(v).toFixed(3)} s`} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
+                {summary.captures.map((c, i) => (
+                  <Area key={c.id} type="stepAfter" dataKey={`c${i}`} name={c.point} stackId="1" isAnimationActive={false}
+                    stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} />
+                ))}
+              </AreaChart>
+            </ResponsiveContainer>
+          </div>
+        </section>
+      </div>
+
+      <section className="card">
+        <h2>Issues <span className="muted small">{fmtInt(summary.issues)}</span></h2>
+        {summary.issues ? (
+          <div className="issues-table">
+            <DataTable label="Issues" testId="issues-table" columns={issueColumns} queryKey={`issues:${version}`}
+              fetchPage={fetchIssues} rowKey={(r) => `${r.capture}:${r.packet}:${r.offset}:${r.layer}:${r.reason}`} />
+          </div>
+        ) : <div className="muted">No issues: every packet of every capture was read and decoded.</div>}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,164 @@
+/**
+ * Packets: every packet of the session in time order (virtualized, paged),
+ * the layer tree of the selected packet, and its bytes as a hex dump with
+ * the selected field highlighted. Bytes are read back from the file on
+ * demand by the engine.
+ */
+import { useCallback, useMemo, useState } from 'react';
+import type { FieldNode, LayerNode, PacketDetail, PacketQuery, PacketRow, SessionSummary } from '../../../src/api.js';
+import { DataTable, type Col } from '../components/DataTable.js';
+import { ErrorState, Empty, Loading } from '../components/States.js';
+import { useAsync } from '../components/useAsync.js';
+import { useSession } from '../session.js';
+import { fmtClock } from '../format.js';
+import { StreamPanel } from './Stream.js';
+
+const columns: Col<PacketRow>[] = [
+  { id: 'no', header: 'No.', size: 64, accessorFn: (r) => r.index + 1 },
+  { id: 'rel', header: 'Time (s)', size: 110, accessorFn: (r) => r.rel.toFixed(6), cell: (c) => <span title={c.row.original.time}>{c.getValue() as string}</span> },
+  { id: 'point', header: 'Capture point', size: 170, accessorFn: (r) => r.point },
+  { id: 'src', header: 'Source', size: 150, accessorFn: (r) => r.src },
+  { id: 'dst', header: 'Destination', size: 150, accessorFn: (r) => r.dst },
+  { id: 'layers', header: 'Layers', size: 240, accessorFn: (r) => r.layers.join(' › '), cell: (c) => <span className="layers">{c.getValue() as string}</span> },
+  { id: 'len', header: 'Length', size: 64, accessorFn: (r) => r.len },
+  { id: 'info', header: 'Info', size: 560, accessorFn: (r) => r.info, cell: (c) => <span title={c.row.original.info}>{c.row.original.issue ? <span className="bad">⚠ </span> : null}{c.row.original.info}</span> },
+];
+
+export function packetKey(r: PacketRow): string {
+  return `${r.capture}:${r.index}`;
+}
+
+export function PacketTable({ query, onSelect, selected, label, testId, onTotal }: {
+  query: Omit<PacketQuery, 'offset' | 'limit'>; onSelect(r: PacketRow): void; selected: string | null; label: string; testId?: string; onTotal?(n: number): void;
+}) {
+  const { host, version } = useSession();
+  const key = `${version}:${JSON.stringify(query)}`;
+  const fetchPage = useCallback((offset: number, limit: number) => host.api.getPackets({ ...query, offset, limit }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [host, key]);
+  return (
+    <DataTable label={label} testId={testId} columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={packetKey}
+      selectedKey={selected} onSelect={onSelect} {...(onTotal ? { onTotal } : {})} rowClass={(r) => (r.issue ? 'row-issue' : r.layers.includes('vxlan') || r.layers.includes('geneve') ? 'row-tunnel' : '')}
+      empty={<div className="dt-empty">No packets match</div>} />
+  );
+}
+
+export function Packets({ summary }: { summary: SessionSummary }) {
+  const [text, setText] = useState('');
+  const [protocol, setProtocol] = useState('');
+  const [capture, setCapture] = useState('');
+  const [sel, setSel] = useState<PacketRow | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const query = useMemo(() => ({
+    ...(text ? { text } : {}), ...(protocol ? { protocol } : {}), ...(capture !== '' ? { capture: Number(capture) } : {}),
+  }), [text, protocol, capture]);
+  return (
+    <div className="view packets split-v" data-testid="view-packets">
+      <div className="toolbar">
+        <input className="input" type="search" placeholder="Filter: address, port, info…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Packet filter" />
+        <select className="input" value={protocol} onChange={(e) => setProtocol(e.target.value)} aria-label="Protocol">
+          <option value="">all protocols</option>
+          {summary.protocols.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
+        </select>
+        <select className="input" value={capture} onChange={(e) => setCapture(e.target.value)} aria-label="Capture point">
+          <option value="">all capture points</option>
+          {summary.captures.map((c) => <option key={c.id} value={c.id}>{c.point}</option>)}
+        </select>
+        <span className="muted small">{total != null ? `${total.toLocaleString('en-US')} packets` : ''}</span>
+      </div>
+      <div className="pane-top">
+        <PacketTable label="Packets" testId="packets-table" query={query} onSelect={(r) => setSel(r)} selected={sel ? packetKey(sel) : null} onTotal={setTotal} />
+      </div>
+      <div className="pane-bottom">
+        {sel ? <PacketDetailPane row={sel} /> : <Empty title="Select a packet">Its layers and bytes appear here. Use ↑/↓ in the list.</Empty>}
+      </div>
+    </div>
+  );
+}
+
+export function PacketDetailPane({ row }: { row: PacketRow }) {
+  const { host, version } = useSession();
+  const st = useAsync(() => host.api.getPacketDetail(row.capture, row.index), [host, version, row.capture, row.index]);
+  const [field, setField] = useState<{ start: number; length: number; key: string } | null>(null);
+  const [stream, setStream] = useState(false);
+  if (st.status === 'loading') return <Loading what="packet" />;
+  if (st.status === 'error') return <ErrorState error={st.error} what="the packet" />;
+  const d: PacketDetail = st.value;
+  const canFollow = row.flow != null && (row.layers.includes('tcp'));
+  return (
+    <div className="detail" data-testid="packet-detail">
+      <div className="detail-tree">
+        <div className="detail-head">
+          <strong>Packet {row.index + 1}</strong> <span className="muted">· {row.point} · {fmtClock(row.time)} · {row.len} bytes on wire, {row.caplen} captured</span>
+          {canFollow ? <button type="button" className="btn small" onClick={() => setStream(true)}>Follow stream</button> : null}
+        </div>
+        {d.issue ? <div className="banner banner-warn">{d.issue.layer}: {d.issue.reason} (offset {d.issue.offset})</div> : null}
+        <ul className="tree" role="tree" aria-label="Layers" data-testid="layer-tree">
+          {d.layers.map((l, i) => <LayerItem key={i} layer={l} path={`${i}`} field={field} setField={setField} />)}
+        </ul>
+      </div>
+      <HexDump bytes={d.bytes} highlight={field} />
+      {stream && row.flow != null ? <StreamPanel flow={row.flow} onClose={() => setStream(false)} /> : null}
+    </div>
+  );
+}
+
+type Sel = { start: number; length: number; key: string } | null;
+
+function LayerItem({ layer, path, field, setField }: { layer: LayerNode; path: string; field: Sel; setField(f: Sel): void }) {
+  const [open, setOpen] = useState(true);
+  const selected = field?.key === path;
+  return (
+    <li role="treeitem" aria-expanded={open} aria-selected={selected}>
+      <div className={`tree-row layer${selected ? ' selected' : ''}`} onClick={() => setField({ start: layer.start, length: layer.length, key: path })}>
+        <button type="button" className="twisty" aria-label={open ? 'collapse' : 'expand'} onClick={(e) => { e.stopPropagation(); setOpen(!open); }}>{open ? '▾' : '▸'}</button>
+        <span className={`tag tag-${layer.layer}`}>{layer.layer}</span> {layer.title}
+      </div>
+      {open && layer.fields.length ? (
+        <ul role="group">{layer.fields.map((f, i) => <FieldItem key={i} f={f} path={`${path}.${i}`} field={field} setField={setField} />)}</ul>
+      ) : null}
+    </li>
+  );
+}
+
+function FieldItem({ f, path, field, setField }: { f: FieldNode; path: string; field: Sel; setField(f: Sel): void }) {
+  const [open, setOpen] = useState(false);
+  const selected = field?.key === path;
+  const kids = f.children ?? [];
+  return (
+    <li role="treeitem" aria-selected={selected} {...(kids.length ? { 'aria-expanded': open } : {})}>
+      <div className={`tree-row${selected ? ' selected' : ''}`} data-testid="field" tabIndex={-1}
+        onClick={() => setField({ start: f.start, length: f.length, key: path })}>
+        {kids.length ? <button type="button" className="twisty" onClick={(e) => { e.stopPropagation(); setOpen(!open); }}>{open ? '▾' : '▸'}</button> : <span className="twisty" />}
+        <span className="field-name">{f.name}:</span> <span className="field-value">{f.value}</span>
+      </div>
+      {open && kids.length ? <ul role="group">{kids.map((k, i) => <FieldItem key={i} f={k} path={`${path}.${i}`} field={field} setField={setField} />)}</ul> : null}
+    </li>
+  );
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function HexDump({ bytes, highlight }: { bytes: Uint8Array; highlight: Sel }) {
+  const lines: number[] = [];
+  for (let o = 0; o < bytes.length; o += 16) lines.push(o);
+  const hi = (i: number) => highlight != null && i >= highlight.start && i < highlight.start + highlight.length;
+  return (
+    <div className="hex mono" data-testid="hex-dump" aria-label="Packet bytes">
+      {lines.map((o) => {
+        const row = Array.from(bytes.subarray(o, o + 16));
+        return (
+          <div key={o} className="hex-line">
+            <span className="hex-off">{o.toString(16).padStart(4, '0')}</span>
+            <span className="hex-bytes">
+              {row.map((b, k) => <span key={k} className={hi(o + k) ? 'hl' : undefined}>{HEX[b]}</span>)}
+            </span>
+            <span className="hex-ascii">
+              {row.map((b, k) => <span key={k} className={hi(o + k) ? 'hl' : undefined}>{b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '·'}</span>)}
+            </span>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

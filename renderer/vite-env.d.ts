@@ -1,0 +1,2 @@
+/** Vite's asset imports used by the renderer (CSS side-effect imports). */
+declare module '*.css' {}

@@ -1,0 +1,36 @@
+/**
+ * The engine in a Web Worker (browser build): the same AnalyzerService the
+ * desktop app runs in its worker thread, so parsing never blocks the UI.
+ */
+import { createAnalyzerService } from '../../src/service/analyzer-service.js';
+import type { AnalyzerApi } from '../../src/api.js';
+import { CALLABLE_METHODS, type WorkerMessage, type WorkerRequest } from './protocol.js';
+import { resolveBrowserSource } from './url-source.js';
+
+interface WorkerScope {
+  postMessage(message: WorkerMessage, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<WorkerRequest>) => void): void;
+  location: { href: string };
+}
+const scope = self as unknown as WorkerScope;
+
+const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveBrowserSource(ref, scope.location.href) });
+service.onProgress((progress) => scope.postMessage({ event: 'progress', progress }));
+
+scope.addEventListener('message', (e) => {
+  const { id, method, args } = e.data;
+  if (typeof id !== 'number' || !CALLABLE_METHODS.includes(method) || !Array.isArray(args)) {
+    scope.postMessage({ id: typeof id === 'number' ? id : -1, ok: false, error: { name: 'Error', message: `bad request to the engine worker: ${String(method)}` } });
+    return;
+  }
+  const fn = (service[method] as (...a: unknown[]) => Promise<unknown>).bind(service);
+  Promise.resolve()
+    .then(() => fn(...args))
+    .then(
+      (result) => scope.postMessage({ id, ok: true, result }),
+      (err: unknown) => {
+        const error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+        scope.postMessage({ id, ok: false, error });
+      },
+    );
+});
