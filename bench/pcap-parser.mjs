@@ -2,7 +2,7 @@
 // npm `pcap-parser` (0.2.1) against our readers (src/capture), for
 // docs/decisions/0001-pcap-parser.md.
 //
-//   node bench/pcap-parser.mjs [--reps 3] [--big-packets 2000000] [--seed 1] [--no-write] [--skip-throughput]
+//   node bench/pcap-parser.mjs [--reps 3] [--big-packets 2000000] [--seed 1] [--no-write] [--skip-throughput] [--nice N]
 //
 // 1. Throughput on the big generated capture (bench/out/overlay-<N>-s<seed>.pcap,
 //    generated if missing): child processes under /usr/bin/time -f '%e %M',
@@ -35,7 +35,7 @@ const require = createRequire(import.meta.url);
 const pcapp = require('pcap-parser');
 const ppVersion = JSON.parse(fs.readFileSync(require.resolve('pcap-parser/package.json'), 'utf8')).version;
 
-const opt = { reps: 3, bigPackets: DEFAULT_PACKETS, seed: DEFAULT_SEED, write: true, throughput: true };
+const opt = { reps: 3, bigPackets: DEFAULT_PACKETS, seed: DEFAULT_SEED, write: true, throughput: true, nice: 0 };
 {
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
@@ -45,6 +45,7 @@ const opt = { reps: 3, bigPackets: DEFAULT_PACKETS, seed: DEFAULT_SEED, write: t
     else if (k === '--seed') opt.seed = Number(a[++i]);
     else if (k === '--no-write') opt.write = false;
     else if (k === '--skip-throughput') opt.throughput = false;
+    else if (k === '--nice') opt.nice = Number(a[++i]);
     else { console.error(`unknown argument ${k}`); process.exit(2); }
   }
 }
@@ -72,7 +73,8 @@ const { PcapReader, PcapngReader, sniffFormat } = await import(await bundleReade
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 function child(args, timeoutS = 600) {
   const tf = path.join(OUT, `.time-pp-${process.pid}.txt`);
-  const argv = TIME ? [TIME, ['-f', '%e %M', '-o', tf, '--', process.execPath, ...args]] : [process.execPath, args];
+  const cmd = opt.nice ? ['nice', '-n', String(opt.nice), process.execPath, ...args] : [process.execPath, ...args];
+  const argv = TIME ? [TIME, ['-f', '%e %M', '-o', tf, '--', ...cmd]] : [cmd[0], cmd.slice(1)];
   const t0 = process.hrtime.bigint();
   const res = spawnSync(argv[0], argv[1], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutS * 1000, maxBuffer: 16 << 20 });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -274,6 +276,7 @@ const results = {
   machine: { node: process.version, cpuModel: os.cpus()[0]?.model, cpus: os.cpus().length, totalMemGiB: r(os.totalmem() / 2 ** 30, 1), loadAverage: { start: loadAtStart, end: os.loadavg().map((x) => r(x, 2)) } },
   gitHead: (() => { try { return execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return null; } })(),
   uncommittedCaptureFiles: (() => { try { return execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src/capture'], { encoding: 'utf8' }).split('\n').filter(Boolean).length; } catch { return null; } })(),
+  options: opt,
   pcapParserVersion: ppVersion,
   throughput, equivalence, truncation, corruptCaplen: corruptRes, readBack, corpus,
 };

@@ -4,7 +4,11 @@
 //   node bench/run.mjs [--reps 3] [--skip-tshark] [--big-packets 2000000]
 //                      [--small-packets 100000] [--seed 1] [--no-reader]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
-//                      [--wait-quiet SECONDS]
+//                      [--wait-quiet SECONDS] [--nice N]
+//
+// On a shared machine, --nice -15 (root) runs the timed children at a higher
+// priority so other work disturbs them less; --wait-quiet waits (up to SECONDS)
+// for the 1-minute load average to drop below 1. Both are recorded in the results.
 //
 // 1. Generates (or reuses, when FILE.truth.json matches the generator version
 //    and arguments and the size matches) bench/out/overlay-<N>-s<seed>.pcap for
@@ -42,7 +46,7 @@ const rel = (p) => path.relative(ROOT, p);
 // ---------------------------------------------------------------- options
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
-  reader: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0,
+  reader: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0,
 };
 {
   const a = process.argv.slice(2);
@@ -58,6 +62,7 @@ const opt = {
     else if (k === '--no-write') opt.write = false;
     else if (k === '--no-snapshot') opt.snapshot = false;
     else if (k === '--wait-quiet') opt.waitQuiet = Number(v());
+    else if (k === '--nice') opt.nice = Number(v());
     else if (k === '-h' || k === '--help') {
       const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
       console.log(src.slice(0, src.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
@@ -93,6 +98,7 @@ if (!TIME) console.error('bench: /usr/bin/time not found (apt-get install time):
 /** Runs one command as a measured child. Returns { wallS, timeWallS, rssKB, exit, stderrTail, stdout }. */
 function measure(cmd, args, { stdoutFile = null, captureStdout = false } = {}) {
   const tf = path.join(OUT, `.time-${process.pid}.txt`);
+  if (opt.nice) { args = ['-n', String(opt.nice), cmd, ...args]; cmd = 'nice'; }
   const full = TIME ? [TIME, ['-f', '%e %M', '-o', tf, '--', cmd, ...args]] : [cmd, args];
   let outFd = 'ignore';
   if (stdoutFile) outFd = fs.openSync(stdoutFile, 'w');
@@ -383,7 +389,7 @@ L();
 if (cliInfo) L(`CLI bundle measured: dist/cli.js ${cliInfo.bytes} bytes, built ${cliInfo.mtime}, sha256 ${cliInfo.sha256.slice(0, 16)}…${cliInfo.snapshot ? ` (run from the snapshot \`${cliInfo.snapshot}\`, so every repetition timed the same build)` : ''}.`), L();
 L();
 L(`Machine: ${machine.cpuModel} (${machine.cpus} cores), ${machine.totalMemGiB} GiB RAM, ${machine.os}, Node ${machine.node}${machine.tshark ? `, ${machine.tshark}` : ''}. Load average (1/5/15 min) at start ${machine.loadAverage.start.join('/')}, at end ${machine.loadAverage.end.join('/')}${Math.max(...machine.loadAverage.start, ...machine.loadAverage.end) > 1.2 ? ' — **other work was running on this 2-core machine; expect noise (compare paired ratios, not single runs)**' : ''}.`);
-L(`Method: ${opt.reps} repetitions per file, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
+L(`Method: ${opt.reps} repetitions per file${opt.nice ? ` (timed children run under \`nice -n ${opt.nice}\`)` : ''}, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
 L();
 L('## Inputs');
 L();
