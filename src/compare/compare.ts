@@ -1,0 +1,298 @@
+/**
+ * Comparison of two sides (each one capture or a session of capture points):
+ * metrics side by side with the difference, the per-hop breakdown that shows
+ * where the packets come from, and an explanation in plain words computed
+ * from those numbers (never from assumptions about the setup).
+ *
+ * The JSON form is the `overlayscope.comparison/v1` contract (docs/cli.md).
+ */
+import type { ComparisonMetric, ComparisonView } from '../api.js';
+import type { AnalysisSession } from '../engine/session.js';
+import { legName, profileSession, type LegSummary, type TrafficProfile } from './traffic-profile.js';
+
+export interface ComparisonSide {
+  label: string;
+  files: string[];
+  points: string[];
+  firstTime: string | null;
+  durationSec: number;
+  requests: number;
+}
+
+/** Everything a comparison shows; `view()` is the AnalyzerApi shape, `toJSON()` the CLI contract. */
+export interface Comparison {
+  a: TrafficProfile;
+  b: TrafficProfile;
+  metrics: ComparisonMetric[];
+  explanation: string[];
+  perHop: Array<{ hop: string; a: number; b: number }>;
+  latency: Array<{ request: number; a: number | null; b: number | null }>;
+  timeline: { bucketSec: number; rows: Array<{ t: number; a: number; b: number }> };
+}
+
+export interface ComparisonJson {
+  schema: 'overlayscope.comparison/v1';
+  a: ComparisonSide;
+  b: ComparisonSide;
+  metrics: ComparisonMetric[];
+  explanation: string[];
+  perHop: Array<{ hop: string; a: number; b: number }>;
+  latency: Array<{ request: number; a: number | null; b: number | null; aTotal: number | null; bTotal: number | null }>;
+  timeline: { bucketSec: number; rows: Array<{ t: number; a: number; b: number }> };
+  legs: { a: LegSummary[]; b: LegSummary[] };
+}
+
+/** Profiles both sessions and compares them. */
+export async function compareSessions(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): Promise<Comparison> {
+  const pa = await profileSession(a, labels.a);
+  const pb = await profileSession(b, labels.b);
+  return compareProfiles(pa, pb);
+}
+
+const per = (x: number, n: number): number | null => (n > 0 ? round(x / n) : null);
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function median(xs: readonly number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : round((s[m - 1]! + s[m]!) / 2);
+}
+
+function max(xs: readonly number[]): number | null {
+  return xs.length ? Math.max(...xs) : null;
+}
+
+function leg(p: TrafficProfile, n: number): LegSummary | undefined {
+  return p.legs.find((l) => l.leg === n);
+}
+
+export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Comparison {
+  const metrics: ComparisonMetric[] = [];
+  const add = (group: string, name: string, unit: string, va: number | null, vb: number | null): void => {
+    metrics.push({ group, name, unit, a: va, b: vb, delta: va === null || vb === null ? null : round(vb - va) });
+  };
+  const ra = a.requests;
+  const rb = b.requests;
+
+  add('totals', 'capture points', 'points', a.points.length, b.points.length);
+  add('totals', 'packets (all capture points)', 'packets', a.packets, b.packets);
+  add('totals', 'bytes (all capture points)', 'bytes', a.bytes, b.bytes);
+  add('totals', 'distinct packets (each transmission on each link once)', 'packets', a.frames, b.frames);
+  add('requests', 'HTTP requests (sent by clients)', 'requests', ra, rb);
+  add('requests', 'HTTP requests on every leg (proxied requests included)', 'requests', a.httpRequests, b.httpRequests);
+  add('requests', 'packets per request, end to end', 'packets', per(a.requestFrames, ra), per(b.requestFrames, rb));
+  add('requests', 'distinct packets per request, all traffic (ARP, DNS, other connections included)', 'packets', per(a.frames, ra), per(b.frames, rb));
+  add('requests', 'packets per request, all capture points', 'packets', per(a.packets, ra), per(b.packets, rb));
+  add('requests', 'proxy hops per request', 'hops', per(Math.max(0, a.httpRequests - ra), ra), per(Math.max(0, b.httpRequests - rb), rb));
+  add('connections', 'TCP connections opened', 'connections', a.tcpConnectionsOpened, b.tcpConnectionsOpened);
+  add('connections', 'TCP connections opened per request', 'connections', per(a.tcpConnectionsOpened, ra), per(b.tcpConnectionsOpened, rb));
+  const maxLeg = Math.max(0, ...a.legs.map((l) => l.leg), ...b.legs.map((l) => l.leg));
+  for (let n = 1; n <= maxLeg; n++) {
+    const la = leg(a, n);
+    const lb = leg(b, n);
+    add('connections', `${legName(n)}s opened per request`, 'connections', per(la?.connectionsOpened ?? 0, ra), per(lb?.connectionsOpened ?? 0, rb));
+    add('connections', `requests reusing a ${legName(n)} (keep-alive)`, 'requests', la?.reusedRequests ?? 0, lb?.reusedRequests ?? 0);
+  }
+  add('connections', 'address translations (DNAT/SNAT) per request', 'translations',
+    per(a.legs.reduce((s, l) => s + l.translations, 0), ra), per(b.legs.reduce((s, l) => s + l.translations, 0), rb));
+  add('overlay', 'VXLAN packets', 'packets', a.vxlanPackets, b.vxlanPackets);
+  add('overlay', 'VXLAN packets per request', 'packets', per(a.vxlanPackets, ra), per(b.vxlanPackets, rb));
+  add('overlay', 'VXLAN crossings per request (request messages)', 'crossings', per(a.vxlanRequestCrossings, ra), per(b.vxlanRequestCrossings, rb));
+  add('overlay', 'VXLAN bytes', 'bytes', a.vxlanBytes, b.vxlanBytes);
+  add('overlay', 'encapsulation bytes', 'bytes', a.encapsulationBytes, b.encapsulationBytes);
+  add('overlay', 'encapsulation bytes per request', 'bytes', per(a.encapsulationBytes, ra), per(b.encapsulationBytes, rb));
+  const timing = (p: TrafficProfile, k: 'handshakeMs' | 'ttfbMs' | 'totalMs'): number[] =>
+    p.requestList.map((r) => r[k]).filter((x): x is number => x !== null);
+  for (const [k, name] of [['handshakeMs', 'handshake RTT'], ['ttfbMs', 'time to first byte'], ['totalMs', 'total time']] as const) {
+    add('timing', `${name}, median`, 'ms', median(timing(a, k)), median(timing(b, k)));
+    add('timing', `${name}, max`, 'ms', max(timing(a, k)), max(timing(b, k)));
+  }
+  add('errors', 'TCP retransmissions', 'segments', a.retransmissions, b.retransmissions);
+  add('errors', 'TCP resets', 'packets', a.resets, b.resets);
+  // Per capture point, matched by name (a point only one side has shows null on the other).
+  const names = [...new Set([...a.points.map((p) => p.name), ...b.points.map((p) => p.name)])];
+  for (const name of names) {
+    const pa = a.points.find((p) => p.name === name);
+    const pb = b.points.find((p) => p.name === name);
+    add('capture points', `packets at ${name}`, 'packets', pa?.packets ?? null, pb?.packets ?? null);
+    add('capture points', `bytes at ${name}`, 'bytes', pa?.bytes ?? null, pb?.bytes ?? null);
+    add('capture points', `packets per request at ${name}`, 'packets', pa ? per(pa.packets, ra) : null, pb ? per(pb.packets, rb) : null);
+  }
+
+  const hopNames = [...new Set([...a.hops.map((h) => h.hop), ...b.hops.map((h) => h.hop)])];
+  const perHop = hopNames.map((hop) => ({
+    hop,
+    a: per(a.hops.find((h) => h.hop === hop)?.frames ?? 0, ra) ?? 0,
+    b: per(b.hops.find((h) => h.hop === hop)?.frames ?? 0, rb) ?? 0,
+  }));
+  const n = Math.max(a.requestList.length, b.requestList.length);
+  const latency = Array.from({ length: n }, (_, i) => ({
+    request: i + 1,
+    a: a.requestList[i]?.ttfbMs ?? null,
+    b: b.requestList[i]?.ttfbMs ?? null,
+  }));
+  const bucketSec = Math.max(a.timeline.bucketSec, b.timeline.bucketSec);
+  const rebucket = (p: TrafficProfile): number[] => {
+    const out: number[] = [];
+    p.timeline.frames.forEach((v, i) => {
+      const k = Math.floor((i * p.timeline.bucketSec) / bucketSec + 1e-9);
+      out[k] = (out[k] ?? 0) + v;
+    });
+    return out;
+  };
+  const ta = rebucket(a);
+  const tb = rebucket(b);
+  const rows = Array.from({ length: Math.max(ta.length, tb.length) }, (_, i) => ({ t: round(i * bucketSec, 6), a: ta[i] ?? 0, b: tb[i] ?? 0 }));
+  return { a, b, metrics, explanation: explain(a, b), perHop, latency, timeline: { bucketSec, rows } };
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(Math.abs(x) < 10 ? 2 : 1).replace(/\.?0+$/, '');
+}
+
+function pct(from: number, to: number): string {
+  if (from === 0) return '';
+  return ` (${to < from ? '−' : '+'}${Math.round((Math.abs(to - from) / from) * 100)} %)`;
+}
+
+/** Plain-words explanation of the difference, from the numbers. */
+export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
+  const out: string[] = [];
+  const A = `A (${a.label})`;
+  const B = `B (${b.label})`;
+  if (!a.requests || !b.requests) {
+    out.push(`${!a.requests ? A : B} has no HTTP request from a client, so per-request figures are not available; totals are compared as they are.`);
+    if (a.frames !== b.frames) out.push(`${a.frames < b.frames ? A : B} has ${Math.abs(b.frames - a.frames)} fewer distinct packets (${a.frames} vs ${b.frames}).`);
+    return out;
+  }
+  const ea = a.requestFrames / a.requests;
+  const eb = b.requestFrames / b.requests;
+  const d = ea - eb;
+  if (Math.abs(d) < 0.05 * Math.max(ea, eb)) {
+    out.push(`Both need about the same number of packets per request end to end: ${fmt(ea)} for A, ${fmt(eb)} for B (each transmission on each link counted once; ${a.requests} and ${b.requests} client requests).`);
+  } else {
+    const [less, more, lv, mv] = d > 0 ? [B, A, eb, ea] : [A, B, ea, eb];
+    out.push(`${less} needs ${fmt(Math.abs(d))} fewer packets per request end to end: ${fmt(lv)} against ${fmt(mv)} for ${more}${pct(mv, lv)}; each transmission on each link is counted once (${a.requests} and ${b.requests} client requests).`);
+  }
+  // Where: per leg.
+  const maxLeg = Math.max(0, ...a.legs.map((l) => l.leg), ...b.legs.map((l) => l.leg));
+  let biggest: { leg: number; diff: number } | null = null;
+  const legLines: string[] = [];
+  for (let n = 1; n <= maxLeg; n++) {
+    const la = a.legs.find((l) => l.leg === n);
+    const lb = b.legs.find((l) => l.leg === n);
+    const fa = (la?.frames ?? 0) / a.requests;
+    const fb = (lb?.frames ?? 0) / b.requests;
+    legLines.push(`${legName(n)}: ${fmt(fa)} packets per request in A, ${fmt(fb)} in B`);
+    if (!biggest || Math.abs(fa - fb) > Math.abs(biggest.diff)) biggest = { leg: n, diff: fa - fb };
+  }
+  if (biggest && Math.abs(biggest.diff) >= 0.5) {
+    out.push(`Most of the difference is on the ${legName(biggest.leg)} (${legLines.join('; ')}).`);
+  } else if (legLines.length) {
+    out.push(`Per leg: ${legLines.join('; ')}.`);
+  }
+  // Why: connections opened and reused, per leg.
+  for (let n = 1; n <= maxLeg; n++) {
+    const la = a.legs.find((l) => l.leg === n);
+    const lb = b.legs.find((l) => l.leg === n);
+    if (!la || !lb) {
+      const only = la ? A : B;
+      const other = la ? B : A;
+      out.push(`${only} has a ${legName(n)} that ${other} does not: ${other}'s requests take one proxy hop fewer.`);
+      continue;
+    }
+    const ca = la.connectionsOpened / a.requests;
+    const cb = lb.connectionsOpened / b.requests;
+    if (Math.abs(ca - cb) < 0.05) continue;
+    const [reuser, opener, lr, lo, pr, po] = ca > cb ? [B, A, lb, la, b, a] : [A, B, la, lb, a, b];
+    const costEach = lo.connectionsOpened ? lo.controlFrames / lo.connectionsOpened : 0;
+    const saved = lo.connectionsOpened / po.requests - lr.connectionsOpened / pr.requests;
+    const legFramesSaved = lo.frames / po.requests - lr.frames / pr.requests;
+    out.push(`${reuser} reuses its ${legName(n)}s (keep-alive): ${lr.reusedRequests} of ${lr.requests} requests on that leg open no new TCP connection, against ${lo.reusedRequests} of ${lo.requests} for ${opener}; ${opener} opens ${fmt(lo.connectionsOpened / po.requests)} new ${legName(n)} per request, ${reuser} ${fmt(lr.connectionsOpened / pr.requests)}.`);
+    if (costEach > 0) {
+      const explained = saved * costEach;
+      out.push(`Each new ${legName(n)} costs ${opener} ${fmt(costEach)} packets of handshake and teardown end to end (SYN, SYN/ACK, ACK, FINs and their ACKs, on every link it crosses), so the ${fmt(saved)} connection${saved === 1 ? '' : 's'} per request that ${reuser} avoids account for about ${fmt(explained)} of the ${fmt(legFramesSaved)} fewer packets per request on that leg.`);
+    }
+  }
+  // Why: address translations.
+  for (let n = 1; n <= maxLeg; n++) {
+    const la = a.legs.find((l) => l.leg === n);
+    const lb = b.legs.find((l) => l.leg === n);
+    if (!la || !lb) continue;
+    const ta = la.connections ? la.translations / la.connections : 0;
+    const tb = lb.connections ? lb.translations / lb.connections : 0;
+    if (Math.abs(ta - tb) < 0.05) continue;
+    const [nat, direct, ln] = ta > tb ? [A, B, la] : [B, A, lb];
+    out.push(`${nat}'s ${legName(n)}s are address-translated on the way (a Service DNAT: ${ln.translationExample ?? 'the destination is rewritten'}); ${direct}'s go straight to the pod endpoints, with no Service address in between.`);
+  }
+  // Overlay.
+  const va = a.vxlanPackets / a.requests;
+  const vb = b.vxlanPackets / b.requests;
+  if (Math.abs(va - vb) >= 0.05 * Math.max(va, vb, 1)) {
+    const [less, lv, mv] = va > vb ? [B, vb, va] : [A, va, vb];
+    const ea2 = a.encapsulationBytes / a.requests;
+    const eb2 = b.encapsulationBytes / b.requests;
+    out.push(`${less} sends ${fmt(mv - lv)} fewer VXLAN packets per request (${fmt(lv)} against ${fmt(mv)}), ${fmt(Math.abs(ea2 - eb2))} fewer bytes of encapsulation per request (${fmt(Math.min(ea2, eb2))} against ${fmt(Math.max(ea2, eb2))}).`);
+  } else if (va > 0 || vb > 0) {
+    out.push(`Both send about as many VXLAN packets per request (${fmt(va)} and ${fmt(vb)}).`);
+  }
+  const ca = a.vxlanRequestCrossings / a.requests;
+  const cb = b.vxlanRequestCrossings / b.requests;
+  if (ca > 0 || cb > 0) out.push(`Each request message crosses the VXLAN overlay ${fmt(ca)} times in A and ${fmt(cb)} times in B.`);
+  // Timing (reported, not claimed as a cause).
+  const med = (p: TrafficProfile): number | null => {
+    const xs = p.requestList.map((r) => r.ttfbMs).filter((x): x is number => x !== null).sort((x, y) => x - y);
+    if (!xs.length) return null;
+    const m = xs.length >> 1;
+    return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+  };
+  const ma = med(a);
+  const mb = med(b);
+  if (ma !== null && mb !== null) out.push(`Median time to first byte at the client: ${fmt(ma)} ms in A, ${fmt(mb)} ms in B (${a.requestList.length} and ${b.requestList.length} requests; few requests make this a rough figure).`);
+  if (a.retransmissions || b.retransmissions || a.resets || b.resets) {
+    out.push(`Retransmissions: ${a.retransmissions} in A, ${b.retransmissions} in B; resets: ${a.resets} in A, ${b.resets} in B.`);
+  }
+  return out;
+}
+
+export function comparisonView(c: Comparison): ComparisonView & { timeline: Comparison['timeline'] } {
+  return {
+    labelA: c.a.label,
+    labelB: c.b.label,
+    metrics: c.metrics,
+    explanation: c.explanation,
+    perHop: c.perHop,
+    latency: c.latency,
+    timeline: c.timeline,
+  };
+}
+
+function side(p: TrafficProfile): ComparisonSide {
+  return { label: p.label, files: p.files, points: p.points.map((x) => x.name), firstTime: p.firstTime, durationSec: p.durationSec, requests: p.requests };
+}
+
+export function comparisonJson(c: Comparison): ComparisonJson {
+  const n = Math.max(c.a.requestList.length, c.b.requestList.length);
+  return {
+    schema: 'overlayscope.comparison/v1',
+    a: side(c.a),
+    b: side(c.b),
+    metrics: c.metrics,
+    explanation: c.explanation,
+    perHop: c.perHop,
+    latency: Array.from({ length: n }, (_, i) => ({
+      request: i + 1,
+      a: c.a.requestList[i]?.ttfbMs ?? null,
+      b: c.b.requestList[i]?.ttfbMs ?? null,
+      aTotal: c.a.requestList[i]?.totalMs ?? null,
+      bTotal: c.b.requestList[i]?.totalMs ?? null,
+    })),
+    timeline: c.timeline,
+    legs: { a: c.a.legs, b: c.b.legs },
+  };
+}
