@@ -14,6 +14,11 @@ import { AnalysisSession } from '../engine/session.js';
 import { formatTime, toSeconds } from '../engine/time.js';
 import { PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
+import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
+import { overlayView } from '../overlay/view.js';
+
+/** Largest kubectl metadata file read (a big cluster's `get -A -o json` is a few MB). */
+export const MAX_CLUSTER_FILE = 64 * 1024 * 1024;
 
 export { capturePointName };
 
@@ -44,8 +49,6 @@ export interface ServiceExtensions {
   flowStream?(session: AnalysisSession, id: number): Promise<StreamView>;
   queryHttp?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<HttpRow>;
   queryDns?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<DnsRow>;
-  overlayView?(session: AnalysisSession): OverlayView;
-  loadCluster?(session: AnalysisSession, sources: ByteSource[]): Promise<void>;
   compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): ComparisonView;
   exportReport?(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport;
   /** Counts for the summary. */
@@ -91,11 +94,13 @@ class ServiceImpl implements AnalyzerApi {
     this.abort = abort;
     const sources: ByteSource[] = [];
     for (const r of refs) sources.push(await this.resolver.resolve(r));
+    const clusterMetadata = options.cluster?.length ? await this.readCluster(options.cluster) : null;
     const total = sources.reduce((a, s) => a + s.size, 0);
     let lastEmit = 0;
     const session = new AnalysisSession(sources, {
       ...(options.vxlanPorts ? { vxlanPorts: options.vxlanPorts } : {}),
       ...(options.genevePorts ? { genevePorts: options.genevePorts } : {}),
+      ...(clusterMetadata ? { clusterMetadata } : {}),
       signal: abort.signal,
       onProgress: (read, tot, capture) => {
         const now = Date.now();
@@ -111,11 +116,10 @@ class ServiceImpl implements AnalyzerApi {
       this.emit({ session: id, phase: 'failed', bytesRead: 0, bytesTotal: total, capture: 0, packets: session.packets });
       throw e;
     }
-    if (options.cluster?.length && extensions.loadCluster) {
+    if (!abort.signal.aborted) {
       this.emit({ session: id, phase: 'correlating', bytesRead: total, bytesTotal: total, capture: sources.length - 1, packets: session.packets });
-      const cl: ByteSource[] = [];
-      for (const r of options.cluster) cl.push(await this.resolver.resolve(r));
-      await extensions.loadCluster(session, cl);
+      // Build the overlay now, in the worker, so the first overlay view is instant.
+      session.overlay();
     }
     const cancelled = abort.signal.aborted;
     this.emit({ session: id, phase: cancelled ? 'cancelled' : 'done', bytesRead: cancelled ? 0 : total, bytesTotal: total, capture: sources.length - 1, packets: session.packets });
@@ -144,14 +148,22 @@ class ServiceImpl implements AnalyzerApi {
   }
 
   async loadCluster(sources: SourceRef[]): Promise<SessionSummary> {
-    if (!extensions.loadCluster) throw new NotAvailableError('Cluster metadata');
-    const session = this.need();
-    const cl: ByteSource[] = [];
-    for (const r of sources) cl.push(await this.resolver.resolve(r));
-    await extensions.loadCluster(session, cl);
+    this.need();
+    // Validate first: a malformed file must not replace a working session.
+    await this.readCluster([...this.clusterRefs, ...sources]);
     this.clusterRefs = [...this.clusterRefs, ...sources];
-    this.summaryCache = null;
-    return this.summary();
+    return this.install(await this.analyse(this.sources, { ...this.options, cluster: this.clusterRefs }));
+  }
+
+  /** Reads kubectl JSON/YAML files; an error names the file and the item. */
+  private async readCluster(refs: readonly SourceRef[]): Promise<ClusterMetadata> {
+    const files: MetadataFile[] = [];
+    for (const r of refs) {
+      const src = await this.resolver.resolve(r);
+      if (src.size > MAX_CLUSTER_FILE) throw new Error(`${src.name}: ${src.size} bytes is more than the ${MAX_CLUSTER_FILE}-byte limit for cluster metadata`);
+      files.push({ name: src.name, text: new TextDecoder('utf-8').decode(await src.read(0, src.size)) });
+    }
+    return parseClusterMetadata(files);
   }
 
   async cancel(): Promise<void> {
@@ -289,8 +301,7 @@ class ServiceImpl implements AnalyzerApi {
   }
 
   async getOverlay(): Promise<OverlayView> {
-    if (!extensions.overlayView) throw new NotAvailableError('The overlay view');
-    return extensions.overlayView(this.need());
+    return overlayView(this.need());
   }
 
   async compare(a: SourceRef[], b: SourceRef[], labels: { a?: string; b?: string } = {}, options: OpenOptions = {}): Promise<ComparisonView> {

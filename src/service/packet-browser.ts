@@ -4,7 +4,8 @@
  * reading each packet back from its file; nothing but the compact index is
  * held for the whole session.
  */
-import type { LayerNode, Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
+import type { Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
+import { describeDecoded } from '../dissect/describe.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { LAYER_NAMES } from '../dissect/layers.js';
 import type { AnalysisSession } from '../engine/session.js';
@@ -14,13 +15,6 @@ import { capturePointName } from './capture-point.js';
 
 /** Sessions larger than this refuse a free-text packet filter (it reads every packet back). */
 export const MAX_TEXT_FILTER_PACKETS = 300_000;
-
-type LayerDescriber = (bytes: Uint8Array, decoded: DecodedPacket, linkType: number) => LayerNode[];
-let describer: LayerDescriber | null = null;
-/** The dissect module registers the full layer-tree builder here. */
-export function registerLayerDescriber(d: LayerDescriber): void {
-  describer = d;
-}
 
 interface Selection {
   key: string;
@@ -144,27 +138,15 @@ export class PacketBrowser {
   }
 
   async detail(c: number, n: number): Promise<PacketDetail> {
-    const { bytes, decoded, linkType } = await this.session.readPacket(c, n);
+    const { bytes, decoded } = await this.session.readPacket(c, n);
     const row = this.rowFrom(c, n, bytes, decoded);
-    const layers = describer ? describer(bytes, decoded, linkType) : layerRanges(decoded, bytes.length);
+    const layers = describeDecoded(bytes, decoded);
     const cap = this.session.captures[c]!;
     const issue = decoded.issueLayer >= 0
       ? { capture: cap.file, packet: n + 1, offset: cap.index.fileOffset[n]! + decoded.issueOffset, layer: LAYER_NAMES[decoded.issueLayer]!, reason: decoded.issueReason, severity: 'warning' as const }
       : null;
     return { row, layers, bytes, issue };
   }
-}
-
-/** Each decoded layer with its byte range (no fields): the fallback layer tree. */
-export function layerRanges(p: DecodedPacket, frameLen: number): LayerNode[] {
-  const out: LayerNode[] = [];
-  for (let i = 0; i < p.layerCount; i++) {
-    const start = p.layerStart[i]!;
-    const end = i + 1 < p.layerCount ? p.layerStart[i + 1]! : frameLen;
-    const name = LAYER_NAMES[p.layerIds[i]!]!;
-    out.push({ layer: name, title: name.toUpperCase(), start, length: Math.max(0, end - start), fields: [] });
-  }
-  return out;
 }
 
 /** Indices 0..count-1 ordered by time (identity when already in order, the usual case). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SourceRef } from '../../src/api.js';
 import { createAnalyzerService, niceBucket, type SourceResolver } from '../../src/service/analyzer-service.js';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { corpusPath, corpusPresent } from '../helpers/corpus.js';
+import { corpusPath, corpusPresent, fixturePath } from '../helpers/corpus.js';
 
 const resolver: SourceResolver = {
   async resolve(ref: SourceRef) {
@@ -77,5 +77,34 @@ describe.skipIf(!corpusPresent)('AnalyzerService over real captures', () => {
 describe('niceBucket', () => {
   it.each([[0, 1], [10, 0.05], [200, 1], [3600, 20], [86400, 500]])('span %s s → %s s buckets', (span, want) => {
     expect(niceBucket(span)).toBeCloseTo(want);
+  });
+});
+
+describe('AnalyzerService on the lab session', () => {
+  const lab = (p: string) => path(fixturePath('lab', p));
+  it('opens the nginx-proxy capture points with cluster metadata and serves the overlay and packet details', async () => {
+    const api = createAnalyzerService(resolver);
+    const phases: string[] = [];
+    api.onProgress((p) => { if (!phases.includes(p.phase)) phases.push(p.phase); });
+    const s = await api.openSession(
+      [lab('captures/nginx-proxy/client-eth0.pcap'), lab('captures/nginx-proxy/node1-eth0.pcap')],
+      { cluster: [lab('cluster.json')], label: 'nginx-proxy' },
+    );
+    expect(phases).toEqual(['reading', 'correlating', 'done']);
+    expect(s).toMatchObject({ label: 'nginx-proxy', hasCluster: true, packets: 50 + 112 });
+    const ov = await api.getOverlay();
+    expect(ov.nodes.map((n) => n.ip).sort()).toEqual(['192.168.56.11', '192.168.56.12']);
+    const d = await api.getPacketDetail(1, 1);
+    const vx = d.layers.find((l) => l.layer === 'vxlan');
+    if (vx) expect(vx.fields.map((f) => f.name)).toContain('VNI');
+    const ip = d.layers.find((l) => l.layer === 'ipv4')!;
+    expect(ip.fields.length).toBeGreaterThan(5);
+  });
+
+  it('refuses malformed cluster metadata and keeps the open session', async () => {
+    const api = createAnalyzerService(resolver);
+    await api.openSession([lab('captures/nginx-proxy/client-eth0.pcap')]);
+    await expect(api.loadCluster([path(fixturePath('lab', 'run-lab.sh'))])).rejects.toThrow(/run-lab\.sh/);
+    expect((await api.getSummary())!.packets).toBe(50);
   });
 });
