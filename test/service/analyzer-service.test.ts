@@ -95,8 +95,8 @@ describe('AnalyzerService on the lab session', () => {
     const ov = await api.getOverlay();
     expect(ov.nodes.map((n) => n.ip).sort()).toEqual(['192.168.56.11', '192.168.56.12']);
     const d = await api.getPacketDetail(1, 1);
-    const vx = d.layers.find((l) => l.layer === 'vxlan');
-    if (vx) expect(vx.fields.map((f) => f.name)).toContain('VNI');
+    const vx = d.layers.find((l) => l.layer === 'vxlan')!;
+    expect(vx.fields.find((f) => f.name.includes('(VNI)'))).toMatchObject({ value: '1', start: vx.start + 4, length: 3 });
     const ip = d.layers.find((l) => l.layer === 'ipv4')!;
     expect(ip.fields.length).toBeGreaterThan(5);
   });
