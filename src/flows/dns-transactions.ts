@@ -28,8 +28,14 @@ export interface DnsTransaction {
 /** Most unanswered queries held for pairing; the oldest are let go beyond it. */
 const MAX_WAITING = 65536;
 
+/** A DNS message that could not be read whole (the caller adds file and offset). */
+export interface DnsIssue { capture: number; packet: number; flow: number; reason: string }
+
 export class DnsTransactions {
   readonly transactions: DnsTransaction[] = [];
+  /** Messages cut short or refused (pointer loops, over-long names); at most 1000 kept, the rest counted. */
+  readonly issues: DnsIssue[] = [];
+  droppedIssues = 0;
   private readonly waiting = new Map<number, DnsTransaction>();
 
   /** A DNS payload of flow `f` at `b[off .. off+len)`. */
@@ -52,6 +58,11 @@ export class DnsTransactions {
   }
 
   private message(f: number, capture: number, packet: number, m: DnsMessage, sec: number, nsec: number): void {
+    if (m.error !== null) {
+      // Never silently (issue #8): a refused name or a cut message becomes an issue of its packet.
+      if (this.issues.length < 1000) this.issues.push({ capture, packet: packet + 1, flow: f, reason: `DNS message ${m.id}: ${m.error}` });
+      else this.droppedIssues++;
+    }
     const key = f * 65536 + m.id;
     if (!m.isResponse) {
       if (this.waiting.has(key)) return;

@@ -100,6 +100,8 @@ export class HttpTransactions {
   droppedIssues = 0;
   private readonly streams = new Map<number, HttpStream>();
   private packet = 0;
+  /** The stream being fed (for issues and cut header blocks). */
+  private current: HttpStream | null = null;
 
   /** Whether flow `f` is being followed as HTTP. */
   has(f: number): boolean {
@@ -120,6 +122,7 @@ export class HttpTransactions {
       this.streams.set(f, s);
     }
     this.packet = packet;
+    this.current = s;
     const d = s.dirs[dir]!;
     if (syn) seq = (seq + 1) >>> 0;
     if (!d.synced) {
@@ -202,6 +205,14 @@ export class HttpTransactions {
 
   /** `n` bytes at the current stream position were not captured. */
   private lostBytes(d: Direction, n: number): void {
+    if (d.mode === M_HEADERS && d.hdrLen > 0 && this.current) {
+      // The header block was cut (snap length or a lost segment): keep what it says.
+      const s = this.current;
+      d.hdr!.set([0x0d, 0x0a], Math.min(d.hdrLen, d.hdr!.length - 2));
+      d.hdrLen = Math.min(d.hdrLen + 2, d.hdr!.length);
+      this.headersDone(s, d, d.msgSec, d.msgNsec, true);
+      if (d.mode === M_HEADERS) { d.mode = M_LOST; return; }
+    }
     if (d.mode === M_BODY || d.mode === M_CHUNK_DATA) {
       const take = Math.min(n, d.remaining);
       d.remaining -= take;
@@ -349,7 +360,7 @@ export class HttpTransactions {
   }
 
   /** A header block is complete in d.hdr: parse it and start the body. */
-  private headersDone(s: HttpStream, d: Direction, sec: number, nsec: number): void {
+  private headersDone(s: HttpStream, d: Direction, sec: number, nsec: number, partial = false): void {
     const h = d.hdr!;
     const n = d.hdrLen;
     d.hdrLen = 0;
@@ -427,9 +438,13 @@ export class HttpTransactions {
     const t = this.newTxn(s, dir, d.msgSec, d.msgNsec);
     if (m) { t.method = m[1]!; t.uri = m[2]!; t.version = m[3]!; }
     else {
-      const sp = start.indexOf(' ');
-      t.method = sp > 0 ? start.slice(0, sp) : start;
-      this.issue(s, 'HTTP request line is not "method SP target SP HTTP/x.y"');
+      // Lenient, as Wireshark: the first token is the method, the second the target ("" when absent).
+      const parts = start.split(' ');
+      t.method = parts[0]!;
+      t.uri = parts[1] ?? '';
+      const v = /^HTTP\/(\d\.\d)$/.exec(parts[2] ?? '');
+      if (v) t.version = v[1]!;
+      if (!partial) this.issue(s, 'HTTP request line is not "method SP target SP HTTP/x.y"');
     }
     t.host = host;
     t.requestBytes = n;

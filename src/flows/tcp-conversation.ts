@@ -46,6 +46,8 @@ export class TcpConversations {
   lastSegSec = new Float64Array(0);
   lastSegNsec = new Uint32Array(0);
   firstIpId = new Int32Array(0);
+  /** Last window advertised by each direction (unscaled; only zero matters). */
+  lastWindow = new Uint32Array(0);
   /** Time of the SYN and of the SYN/ACK (sec, nsec); -1 sec when not seen. */
   synSec = new Float64Array(0);
   synNsec = new Uint32Array(0);
@@ -70,6 +72,7 @@ export class TcpConversations {
     this.lastSegSec = grown(this.lastSegSec, 2 * c);
     this.lastSegNsec = grown(this.lastSegNsec, 2 * c);
     this.firstIpId = grown(this.firstIpId, 2 * c, -1);
+    this.lastWindow = grown(this.lastWindow, 2 * c, 1);
     this.synSec = grown(this.synSec, c, -1);
     this.synNsec = grown(this.synNsec, c);
     this.synAckSec = grown(this.synAckSec, c, -1);
@@ -143,8 +146,12 @@ export class TcpConversations {
           else this.retransmissions[f]!++;
         }
       }
-      if (((end - next) | 0) > 0) this.nextSeq[s] = end;
+      // A zero-window probe (1 byte at the next sequence while the peer's window
+      // is 0) does not advance the stream: the byte is sent again later.
+      const probe = seglen === 1 && seq === next && this.lastWindow[s ^ 1] === 0;
+      if (!probe && ((end - next) | 0) > 0) this.nextSeq[s] = end;
     }
+    if ((flags & TCP_RST) === 0) this.lastWindow[s] = window;
     if (seglen > 0 || syn || fin === 1) {
       this.lastSegSec[s] = sec;
       this.lastSegNsec[s] = nsec;
