@@ -120,7 +120,7 @@ export class OverlayAnalysis {
       if (c.tuples.length < 2) continue;
       const a = c.tuples[0]!;
       // The translated side: the tuple the server saw, the last one the request reached.
-      const b = [...c.tuples.slice(1)].sort((x, y) => (x.requestT === y.requestT ? x.firstT - y.firstT : x.requestT - y.requestT)).pop()!;
+      const b = c.tuples[c.tuples.length - 1]!;
       const kind = translationKind(a, b);
       if (!kind) continue;
       const svc = this.resolver?.serviceAt(a.dst, a.dport);

@@ -70,7 +70,10 @@ export interface Connection {
   streams: Stream[];
   /** Streams in the client-to-server direction. */
   clientSide: Set<number>;
+  /** In order: the original (as the client sent it) first, the translated (as the server saw it) last. */
   tuples: ConnectionTuple[];
+  /** Votes per tuple key from copies of one packet seen with two tuples (higher = earlier on the path). */
+  scores: Map<string, number>;
   firstT: number;
 }
 
@@ -205,6 +208,9 @@ export function stitch(o: OverlayObserver): StitchResult {
   // 2a. The same packet at another location: same direction.
   const copy = new Uint8Array(n);
   const seen = new Map<number, number>();
+  // Copies of one packet at two locations: (first row, later row), to tell which address pair came first.
+  const pairA: number[] = [];
+  const pairB: number[] = [];
   for (let r = 0; r < n; r++) {
     if (o.proto[r] !== IPPROTO_TCP && o.ipId[r] === 0) continue;
     const k = packetKey(o, r);
@@ -215,6 +221,8 @@ export function stitch(o: OverlayObserver): StitchResult {
         if (a.point !== b.point || a.depth !== b.depth || a.outerSrc !== b.outerSrc || a.outerDst !== b.outerDst) {
           uf.union(a.id, b.id, 0);
           copy[r] = 1;
+          pairA.push(prev);
+          pairB.push(r);
         }
       }
     } else seen.set(k, r);
@@ -244,7 +252,7 @@ export function stitch(o: OverlayObserver): StitchResult {
     const root = uf.find(s.id);
     let c = byRoot.get(root);
     if (!c) {
-      c = { id: connections.length, proto: s.proto, streams: [], clientSide: new Set(), tuples: [], firstT: s.firstT };
+      c = { id: connections.length, proto: s.proto, streams: [], clientSide: new Set(), tuples: [], scores: new Map(), firstT: s.firstT };
       byRoot.set(root, c);
       connections.push(c);
     }
@@ -252,6 +260,7 @@ export function stitch(o: OverlayObserver): StitchResult {
     if (s.firstT < c.firstT) c.firstT = s.firstT;
     connOf[s.id] = c.id;
   }
+  const tupleOf: string[] = new Array(streams.length);
   for (const c of connections) {
     // The client side: the parity of a SYN stream, else of an HTTP request stream, else the higher source port.
     let clientParity = -1;
@@ -263,6 +272,7 @@ export function stitch(o: OverlayObserver): StitchResult {
       clientParity = o.sport[s.row]! >= o.dport[s.row]! ? uf.parityOf(s.id) : 1 - uf.parityOf(s.id);
     }
     const tuples = new Map<string, ConnectionTuple>();
+    c.scores = new Map();
     for (const s of c.streams) {
       const client = uf.parityOf(s.id) === clientParity;
       if (client) c.clientSide.add(s.id);
@@ -271,6 +281,7 @@ export function stitch(o: OverlayObserver): StitchResult {
       const a = ipToString(v, o.src, r * 4), b = ipToString(v, o.dst, r * 4);
       const [src, sport, dst, dport] = client ? [a, o.sport[r]!, b, o.dport[r]!] : [b, o.dport[r]!, a, o.sport[r]!];
       const key = `${src}:${sport}>${dst}:${dport}`;
+      tupleOf[s.id] = key;
       let tu = tuples.get(key);
       if (!tu) {
         tu = { src, sport, dst, dport, key, requestT: Infinity, firstT: s.firstT, tunnelOnly: true, points: new Set() };
@@ -281,10 +292,31 @@ export function stitch(o: OverlayObserver): StitchResult {
       if (s.depth === 0) tu.tunnelOnly = false;
       tu.points.add(s.point);
     }
-    c.tuples = [...tuples.values()].sort((x, y) =>
-      x.requestT !== y.requestT ? x.requestT - y.requestT
-        : x.tunnelOnly !== y.tunnelOnly ? (x.tunnelOnly ? 1 : -1)
-          : x.firstT - y.firstT);
+    c.tuples = [...tuples.values()];
+  }
+  // The same packet seen with two address pairs: the request carries the
+  // original pair first, the reply carries the translated pair first. Each
+  // such copy is a vote; it holds even where a point missed the handshake.
+  for (let k = 0; k < pairA.length; k++) {
+    const a = pairA[k]!, b = pairB[k]!;
+    const sa = streamOf[a]!, sb = streamOf[b]!;
+    const ka = tupleOf[sa]!, kb = tupleOf[sb]!;
+    if (ka === kb) continue;
+    const ta = t(a), tb = t(b);
+    if (ta === tb) continue;
+    const c = connections[connOf[sa]!]!;
+    let [early, late] = ta < tb ? [ka, kb] : [kb, ka];
+    if (!c.clientSide.has(sa)) [early, late] = [late, early];
+    c.scores.set(early, (c.scores.get(early) ?? 0) + 1);
+    c.scores.set(late, (c.scores.get(late) ?? 0) - 1);
+  }
+  for (const c of connections) {
+    const sc = (x: ConnectionTuple): number => c.scores.get(x.key) ?? 0;
+    c.tuples.sort((x, y) =>
+      sc(x) !== sc(y) ? sc(y) - sc(x)
+        : x.requestT !== y.requestT ? x.requestT - y.requestT
+          : x.tunnelOnly !== y.tunnelOnly ? (x.tunnelOnly ? 1 : -1)
+            : x.firstT - y.firstT);
   }
   return { baseSec, streams, streamOf, connOf, connections, copy };
 }
