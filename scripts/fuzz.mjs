@@ -16,6 +16,8 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'inline',
+  // node_modules (yaml is CommonJS) load from node_modules at run time.
+  packages: 'external',
   logLevel: 'warning',
 });
 const child = spawn(process.execPath, ['--enable-source-maps', outfile, '--root', root, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -175,7 +175,11 @@ export class DecodedPacket {
   }
 
   push(layer: number, start: number): boolean {
-    if (this.layerCount >= MAX_LAYERS) return false;
+    if (this.layerCount >= MAX_LAYERS) {
+      // Never drop a layer silently (issue #8): the packet says where its stack overflowed.
+      this.fail(layer, start, 'more layers than the layer stack holds (48); the rest are not listed');
+      return false;
+    }
     this.layerIds[this.layerCount] = layer;
     this.layerStart[this.layerCount] = start;
     this.layerCount++;

@@ -5,7 +5,8 @@
  * higher-level results. What was read before a fatal error is kept.
  */
 import { readCapture, type ReadSummary } from '../capture/read-capture.js';
-import type { ByteSource, CaptureFormat, CaptureInterface, CaptureIssue, PacketRecord, RecordSink } from '../capture/types.js';
+import { FramingError } from '../capture/framer.js';
+import { LIMITS, type ByteSource, type CaptureFormat, type CaptureInterface, type CaptureIssue, type PacketRecord, type RecordSink } from '../capture/types.js';
 import { DissectConfig, type DissectOptions } from '../dissect/config.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
@@ -65,6 +66,8 @@ export interface AnalyzeOptions extends DissectOptions {
   onProgress?: (bytesRead: number, total: number, capture: number) => void;
   /** Extra observers (flows, transactions) fed every decoded packet. */
   observers?: PacketObserver[];
+  /** Most packets read from one capture (default LIMITS.maxPackets); reading stops there with an error. */
+  maxPackets?: number;
   /** kubectl metadata naming nodes, pods and Services (src/overlay/cluster-metadata.ts). */
   clusterMetadata?: ClusterMetadata | null;
 }
@@ -88,6 +91,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   let fcs: number[] = [];
   let decodable: boolean[] = [];
   let fatal = false;
+  const maxPackets = opts.maxPackets ?? LIMITS.maxPackets;
   let timed = false;
   const addIssue = (issue: CaptureIssue): void => {
     if (issue.severity === 'error') fatal = true;
@@ -106,6 +110,11 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
     },
     onRecord(rec: PacketRecord, bytes: Uint8Array, start: number) {
       const n = result.packets;
+      if (n >= maxPackets) {
+        // The reader stops at a FramingError and reports it with this offset; everything before is kept.
+        throw new FramingError(rec.offset, 'capture',
+          `capture holds more than ${maxPackets} packets, the most one analysis keeps in memory; packets from here on are not read`);
+      }
       const ifc = rec.interfaceId;
       let caplen = rec.capturedLength;
       const f = fcs[ifc] ?? 0;

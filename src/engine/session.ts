@@ -8,7 +8,7 @@ import { DissectConfig } from '../dissect/config.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket } from '../dissect/decoder.js';
 import { COUNTED_LAYERS } from '../dissect/layers.js';
-import { analyzeCapture, newCaptureResult, protocolCounts, type AnalyzeOptions, type CaptureResult, type PacketObserver } from './analyze.js';
+import { analyzeCapture, MAX_PACKET_ISSUES, newCaptureResult, protocolCounts, type AnalyzeOptions, type CaptureResult, type PacketObserver } from './analyze.js';
 import { summarizePacket, type PacketSummary } from './packet-summary.js';
 import { formatTime } from './time.js';
 import type { AnalysisJson, CaptureJson } from './contract.js';
@@ -42,11 +42,32 @@ export class AnalysisSession {
     for (let i = 0; i < this.sources.length; i++) {
       const src = this.sources[i]!;
       const summary = await analyzeCapture(src, this.captures[i]!, this.config, this.observers, this.options, base, total);
+      this.adoptTransactionIssues(i);
       base += src.size;
       if (summary.cancelled) break;
     }
     this.overlayCache = null;
     return this;
+  }
+
+  /**
+   * HTTP and DNS refusals (header block over its bound, DNS pointer loops,
+   * over-long names) found while building transactions become issues of the
+   * capture, at the file offset of the packet that carried them (issue #8).
+   */
+  private adoptTransactionIssues(c: number): void {
+    const cap = this.captures[c]!;
+    const sources = [['http', this.flows.http.issues, this.flows.http.droppedIssues], ['dns', this.flows.dns.issues, this.flows.dns.droppedIssues]] as const;
+    for (const [layer, issues, dropped] of sources) {
+      for (const i of issues) {
+        if (i.capture !== c) continue;
+        if (cap.issues.length >= MAX_PACKET_ISSUES) { cap.droppedIssues++; continue; }
+        const n = i.packet - 1;
+        const offset = n >= 0 && n < cap.index.count ? cap.index.fileOffset[n]! : 0;
+        cap.issues.push({ capture: cap.file, packet: i.packet, offset, layer, reason: i.reason, severity: 'warning' });
+      }
+      if (c === this.sources.length - 1) cap.droppedIssues += dropped;
+    }
   }
 
   static async open(sources: readonly ByteSource[], options: AnalyzeOptions = {}): Promise<AnalysisSession> {
