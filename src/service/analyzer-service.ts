@@ -49,7 +49,7 @@ export interface ServiceExtensions {
   flowStream?(session: AnalysisSession, id: number): Promise<StreamView>;
   queryHttp?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<HttpRow>;
   queryDns?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<DnsRow>;
-  compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): ComparisonView;
+  compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): ComparisonView | Promise<ComparisonView>;
   exportReport?(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport;
   /** Counts for the summary. */
   counts?(session: AnalysisSession): { flows: number; http: number; dns: number };
@@ -338,3 +338,7 @@ export function niceBucket(span: number): number {
 export function createAnalyzerService(resolver: SourceResolver): AnalyzerApi {
   return new ServiceImpl(resolver);
 }
+
+// Compare and report (src/report/service-extension.ts).
+import { compareReportExtension } from '../report/service-extension.js';
+registerServiceExtension(compareReportExtension);

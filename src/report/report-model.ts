@@ -1,0 +1,103 @@
+/**
+ * What a report holds, whatever its format: the analysis (the
+ * `overlayscope.analysis/v1` document, overlay included) and, when there is
+ * one, a comparison. The formats (html.ts, markdown.ts, csv-report.ts,
+ * json-report.ts) render this; chart data comes from here too, so the app,
+ * the HTML report and the PDF show the same figures.
+ */
+import type { Journey, OverlayNode, TranslationRow, TunnelEdge } from '../api.js';
+import type { ComparisonJson } from '../compare/compare.js';
+import type { AnalysisJson } from '../engine/contract.js';
+import type { ChartSpec } from './chart-spec.js';
+
+export interface ReportAnalysis extends AnalysisJson {
+  nodes?: OverlayNode[];
+  pods?: Array<{ ip: string; name: string | null; namespace: string | null; node: string | null }>;
+  services?: Array<{ name: string; namespace: string; clusterIp: string | null; ports: Array<{ port: number; nodePort: number | null; targetPort: string | number | null; protocol: string }> }>;
+  tunnels?: TunnelEdge[];
+  translations?: TranslationRow[];
+  journeys?: Journey[];
+  capturePoints?: Array<{ name: string; file: string; interface: number; packets: number; copies: number }>;
+}
+
+export interface ReportInput {
+  /** Shown as the report's title (may come from file names: escaped like capture text). */
+  label: string;
+  /** ISO time the report was made. */
+  generatedAt: string;
+  analysis: ReportAnalysis | null;
+  comparison?: ComparisonJson | null;
+}
+
+export const REPORT_SECTIONS = ['summary', 'flows', 'http', 'dns', 'overlay', 'translations', 'journeys', 'comparison', 'issues'] as const;
+export type ReportSection = (typeof REPORT_SECTIONS)[number];
+
+export const SECTION_TITLES: Record<ReportSection, string> = {
+  summary: 'Summary',
+  flows: 'Flows',
+  http: 'HTTP transactions',
+  dns: 'DNS transactions',
+  overlay: 'Overlay',
+  translations: 'Translations (Service DNAT, SNAT)',
+  journeys: 'Journeys',
+  comparison: 'Comparison',
+  issues: 'Issues',
+};
+
+/** Rows shown in an HTML or Markdown table before it says "N more" (CSV and JSON have every row). */
+export const MAX_TABLE_ROWS = 500;
+
+export function endpointText(e: { ip: string; port: number | null } | null | undefined): string {
+  if (!e) return '';
+  if (e.port === null || e.port === undefined) return e.ip;
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+/** The charts of a report: the session's protocols and, with a comparison, the three comparison charts. */
+export function reportCharts(input: ReportInput): ChartSpec[] {
+  const out: ChartSpec[] = [];
+  const a = input.analysis;
+  if (a) {
+    const protos = Object.entries(a.protocols).sort((x, y) => y[1] - x[1]).slice(0, 16);
+    if (protos.length) {
+      out.push({ kind: 'bars', id: 'protocols', title: 'Packets by protocol (any depth)', unit: 'packets', series: ['packets'], rows: protos.map(([label, n]) => ({ label, values: [n] })) });
+    }
+  }
+  const c = input.comparison;
+  if (c) {
+    out.push(...comparisonCharts(c));
+  }
+  return out;
+}
+
+export function comparisonCharts(c: ComparisonJson): ChartSpec[] {
+  const series = [`A: ${c.a.label}`, `B: ${c.b.label}`];
+  return [
+    { kind: 'bars', id: 'per-hop', title: 'Packets per request by hop', unit: 'packets per request', series, rows: c.perHop.map((h) => ({ label: h.hop, values: [h.a, h.b] })) },
+    { kind: 'lines', id: 'latency', title: 'Time to first byte per request', xLabel: 'request', unit: 'ms', series, points: c.latency.map((l) => ({ x: l.request, values: [l.a, l.b] })) },
+    { kind: 'lines', id: 'timeline', title: 'Packets over time (distinct packets, both captures from their start)', xLabel: 'seconds', unit: `packets per ${c.timeline.bucketSec} s`, series, points: c.timeline.rows.map((r) => ({ x: r.t, values: [r.a, r.b] })) },
+  ];
+}
+
+/** Groups of comparison metrics, in order. */
+export function metricGroups(c: ComparisonJson): Array<{ group: string; metrics: ComparisonJson['metrics'] }> {
+  const groups: Array<{ group: string; metrics: ComparisonJson['metrics'] }> = [];
+  for (const m of c.metrics) {
+    let g = groups.find((x) => x.group === m.group);
+    if (!g) { g = { group: m.group, metrics: [] }; groups.push(g); }
+    g.metrics.push(m);
+  }
+  return groups;
+}
+
+export function fmtValue(v: number | null | undefined, unit = ''): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const s = Number.isInteger(v) ? v.toLocaleString('en-US') : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(Math.abs(v) >= 10 ? 1 : 2).replace(/\.?0+$/, '');
+  return unit === 'ms' ? `${s} ms` : s;
+}
+
+export function fmtDelta(v: number | null | undefined, unit = ''): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  if (v === 0) return '0';
+  return `${v > 0 ? '+' : '−'}${fmtValue(Math.abs(v), unit)}`;
+}
