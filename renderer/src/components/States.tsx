@@ -25,7 +25,7 @@ export function ErrorState({ error, what }: { error: unknown; what?: string }) {
   return (
     <div className={`state ${notYet ? 'state-unavailable' : 'state-error'}`} role="alert" data-testid={notYet ? 'not-available' : 'error-state'}>
       <div className="state-title">{notYet ? `${what ?? 'This view'} is not available in this build yet` : `Could not load ${what ?? 'this view'}`}</div>
-      <div className="state-body mono">{e.message}</div>
+      <div className="state-body">{notYet ? 'It arrives with the engine work on it; the other views work now.' : <span className="mono">{e.message}</span>}</div>
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * By default the two lab scenarios side by side: the Nginx reverse-proxy
  * Service path and the Ingress controller path.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ComparisonView, SourceRef } from '../../../src/api.js';
 import { ErrorState, Loading } from '../components/States.js';
@@ -40,6 +40,13 @@ export function Compare() {
   const def = (i: number): Side | null => (lab && lab.scenarios[i] ? { label: lab.scenarios[i]!.name, refs: labRefs(lab, lab.scenarios[i]!.name) } : null);
   const [a, setA] = useState<Side | null>(() => def(lab?.scenarios.findIndex((s) => s.name === 'nginx-proxy') ?? 0));
   const [b, setB] = useState<Side | null>(() => def(lab?.scenarios.findIndex((s) => s.name === 'ingress') ?? 1));
+  useEffect(() => {
+    // The lab list may arrive after this view opened: fill the default sides then.
+    if (!lab) return;
+    if (!a) setA(def(Math.max(0, lab.scenarios.findIndex((s) => s.name === 'nginx-proxy'))));
+    if (!b) setB(def(Math.max(0, lab.scenarios.findIndex((s) => s.name === 'ingress'))));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lab]);
   const [st, setSt] = useState<{ status: 'idle' } | { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'ok'; value: ComparisonView }>({ status: 'idle' });
   const run = () => {
     if (!a || !b) return;
@@ -52,7 +59,7 @@ export function Compare() {
       <div className="compare-sides">
         <SidePicker name="A" side={a} onChange={setA} />
         <SidePicker name="B" side={b} onChange={setB} />
-        <button type="button" className="btn primary" disabled={!a || !b || st.status === 'loading'} onClick={run}>Compare</button>
+        <button type="button" data-testid="compare-run" className="btn primary" disabled={!a || !b || st.status === 'loading'} onClick={run}>Compare</button>
       </div>
       {st.status === 'idle' ? <div className="muted pad">Choose two sides and press Compare: each side is analysed on its own and compared metric by metric.</div> : null}
       {st.status === 'loading' ? <Loading what="both sides" /> : null}
