@@ -6,7 +6,7 @@
 import { AnalysisSession } from './engine/session.js';
 import { fileSource } from './host/node/file-source.js';
 import { writeFileAtomic } from './host/node/atomic-write.js';
-import { runAnalyze, runPackets, type CliContext } from './cli/commands.js';
+import { runAnalyze, runCompare, runPackets, runReport, type CliContext } from './cli/commands.js';
 import { UsageError, InputError } from './cli/errors.js';
 
 const HELP = `overlayscope: packet captures of Kubernetes overlay networks
@@ -14,6 +14,8 @@ const HELP = `overlayscope: packet captures of Kubernetes overlay networks
 Usage:
   overlayscope analyze CAPTURE... [--vxlan-port N,...] [--geneve-port N,...] [--format table|json|csv] [--out FILE]
   overlayscope packets CAPTURE [--format ndjson|table] [--limit N] [--out FILE]
+  overlayscope compare A B [--label-a NAME --label-b NAME] [--cluster FILE] [--format table|json|md|html] [--out FILE]
+  overlayscope report CAPTURE... --format html|md|csv|json [--out FILE]
   overlayscope help [COMMAND]
 
 Run 'overlayscope COMMAND --help' for a command's options.
@@ -51,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'analyze': return runAnalyze(rest, ctx);
     case 'packets': return runPackets(rest, ctx);
+    case 'compare': return runCompare(rest, ctx);
+    case 'report': return runReport(rest, ctx);
     default:
       throw new UsageError(`unknown command '${cmd}'\n\n${HELP}`);
   }

@@ -13,6 +13,13 @@ import { InputError, UsageError } from './errors.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
+import { readdir, stat } from 'node:fs/promises';
+import { join as pathJoin } from 'node:path';
+import { compareSessions, comparisonJson, type ComparisonJson } from '../compare/compare.js';
+import { safeJson, visibleText } from '../report/escape.js';
+import { renderReport } from '../report/report.js';
+import { fmtDelta, fmtValue, type ReportAnalysis } from '../report/report-model.js';
+import { renderChartSvg } from '../host/node/report-charts.js';
 
 export interface CliContext {
   stdout(s: string): void;
@@ -175,4 +182,157 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
   }, { signal: ac.signal });
   if (out) await ctx.write(out, lines.join(''), [path]);
   return failed ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- compare and report (issue #7)
+
+const COMPARE_HELP = `Usage: overlayscope compare A B [options]
+
+Compares two sides, each one capture, a comma-separated set of captures (one
+per capture point) or a folder of them: packets and bytes in total and per
+capture point, packets per request end to end (each transmission on each
+link counted once) and per capture point, TCP connections opened per request
+and reused (keep-alive), proxy hops, address translations and VXLAN
+crossings per request, VXLAN packets and encapsulation bytes, handshake RTT,
+time to first byte and total time per request, retransmissions and resets;
+then explains the difference in plain words with the per-hop breakdown.
+
+Options:
+  --label-a NAME       name of side A (default: its folder or file names)
+  --label-b NAME       name of side B
+  --cluster FILE       kubectl metadata for both sides (repeatable)
+  --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
+  --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --format F           table (default), json (overlayscope.comparison/v1), md, html
+  --out FILE           write there (whole or not at all) instead of stdout
+  -h, --help           this help`;
+
+const REPORT_HELP = `Usage: overlayscope report CAPTURE... --format html|md|csv|json [--out FILE]
+
+A flow report people can share: summary, flows, HTTP and DNS transactions,
+overlay (nodes, tunnels, pods, Services), translations and journeys.
+  html   one standalone file: no script, no external asset, charts as inline SVG
+  md     Markdown (GitHub tables)
+  csv    the flow table, an empty line, then the HTTP transactions
+  json   the overlayscope.analysis/v1 document
+Text from the captures is escaped in every format; CSV cells that could be
+read as formulas are neutralised.
+
+Options:
+  --format F           html (default), md, csv, json
+  --out FILE           write there (whole or not at all; never over a capture read)
+  --label NAME         report title (default: the capture names)
+  --cluster FILE       kubectl metadata (repeatable)
+  --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
+  --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  -h, --help           this help`;
+
+/** One side of `compare`: a comma-separated list of files and folders (a folder stands for its .pcap/.pcapng files). */
+async function sideFiles(spec: string, which: string): Promise<string[]> {
+  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!parts.length) throw new UsageError(`side ${which} names no capture`);
+  const out: string[] = [];
+  for (const p of parts) {
+    const st = await stat(p).catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(`${p}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    });
+    if (st.isDirectory()) {
+      const names = (await readdir(p)).filter((n) => /\.(pcap|pcapng|cap)$/i.test(n)).sort();
+      if (!names.length) throw new InputError(`${p}: folder holds no .pcap or .pcapng file`);
+      out.push(...names.map((n) => pathJoin(p, n)));
+    } else out.push(p);
+  }
+  return out;
+}
+
+function sideLabel(spec: string): string {
+  return spec.split(',').map((s) => s.trim().replace(/[\\/]+$/, '').split(/[\\/]/).pop()!.replace(/\.(pcapng|pcap|cap)$/i, '')).filter(Boolean).join('+');
+}
+
+function captureErrors(sessions: AnalysisSession[], ctx: CliContext): boolean {
+  let failed = false;
+  for (const s of sessions) {
+    for (const c of s.captures) {
+      for (const i of c.issues) {
+        if (i.severity !== 'error') continue;
+        failed = true;
+        ctx.stderr(`overlayscope: ${i.capture}: offset ${i.offset}: ${i.layer}: ${i.reason}${c.packets ? ` (${c.packets} packets read before it are kept)` : ''}\n`);
+      }
+    }
+  }
+  return failed;
+}
+
+function comparisonTable(c: ComparisonJson): string {
+  const out: string[] = [`A: ${c.a.label} (${c.a.points.length} capture points)`, `B: ${c.b.label} (${c.b.points.length} capture points)`, '', 'What makes the difference'];
+  for (const e of c.explanation) out.push(`  - ${e}`);
+  out.push('', 'Packets per request by hop');
+  const hw = Math.max(4, ...c.perHop.map((h) => h.hop.length));
+  for (const h of c.perHop) out.push(`  ${h.hop.padEnd(hw)} ${fmtValue(h.a).padStart(8)} ${fmtValue(h.b).padStart(8)} ${fmtDelta(Math.round((h.b - h.a) * 1000) / 1000).padStart(8)}`);
+  const nw = Math.max(...c.metrics.map((m) => m.name.length));
+  let group = '';
+  for (const m of c.metrics) {
+    if (m.group !== group) {
+      group = m.group;
+      out.push('', `${group}`.padEnd(nw + 2) + ' ' + 'A'.padStart(12) + ' ' + 'B'.padStart(12) + ' ' + 'B − A'.padStart(12));
+    }
+    const unit = (m as { unit?: string }).unit ?? '';
+    out.push(`  ${m.name.padEnd(nw)} ${fmtValue(m.a, unit).padStart(12)} ${fmtValue(m.b, unit).padStart(12)} ${fmtDelta(m.delta, unit).padStart(12)}`);
+  }
+  return visibleText(out.join('\n')).replace(/\\x0a/g, '\n') + '\n';
+}
+
+export async function runCompare(argv: string[], ctx: CliContext): Promise<number> {
+  const args = parseArgs(argv, {
+    help: {}, 'label-a': { value: true }, 'label-b': { value: true }, cluster: { value: true, multiple: true },
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true },
+  });
+  if (args.flags.has('help')) { ctx.stdout(COMPARE_HELP + '\n'); return 0; }
+  if (args.positional.length !== 2) throw new UsageError(`compare takes two sides, A and B\n\n${COMPARE_HELP}`);
+  const format = choice(one(args, 'format'), ['table', 'json', 'md', 'html'] as const, 'table', 'format');
+  const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
+  const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
+  const opts: AnalyzeOptions = {
+    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+  };
+  const [specA, specB] = args.positional as [string, string];
+  const filesA = await sideFiles(specA, 'A');
+  const filesB = await sideFiles(specB, 'B');
+  const labels = { a: one(args, 'label-a') ?? sideLabel(specA), b: one(args, 'label-b') ?? sideLabel(specB) };
+  const sa = await ctx.open(filesA, opts);
+  const sb = await ctx.open(filesB, opts);
+  const json = comparisonJson(await compareSessions(sa, sb, labels));
+  const input = { label: `${labels.a} vs ${labels.b}`, generatedAt: new Date().toISOString(), analysis: null, comparison: json };
+  let text: string;
+  if (format === 'json') text = safeJson(json) + '\n';
+  else if (format === 'md') text = renderReport(input, 'md');
+  else if (format === 'html') text = renderReport(input, 'html', renderChartSvg);
+  else text = comparisonTable(json);
+  const out = one(args, 'out');
+  if (out) await ctx.write(out, text, [...filesA, ...filesB]);
+  else ctx.stdout(text);
+  return captureErrors([sa, sb], ctx) ? 1 : 0;
+}
+
+export async function runReport(argv: string[], ctx: CliContext): Promise<number> {
+  const args = parseArgs(argv, {
+    help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true },
+    'vxlan-port': { value: true }, 'geneve-port': { value: true },
+  });
+  if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
+  if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
+  const format = choice(one(args, 'format'), ['html', 'md', 'csv', 'json'] as const, 'html', 'format');
+  const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
+  const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
+  const session = await ctx.open(args.positional, {
+    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+  });
+  const label = one(args, 'label') ?? args.positional.map((p) => sideLabel(p)).join(', ');
+  const text = renderReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison: null }, format, renderChartSvg);
+  const out = one(args, 'out');
+  if (out) await ctx.write(out, text, args.positional);
+  else ctx.stdout(text);
+  return captureErrors([session], ctx) ? 1 : 0;
 }

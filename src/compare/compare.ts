@@ -96,7 +96,7 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
     const la = leg(a, n);
     const lb = leg(b, n);
     add('connections', `${legName(n)}s opened per request`, 'connections', per(la?.connectionsOpened ?? 0, ra), per(lb?.connectionsOpened ?? 0, rb));
-    add('connections', `requests reusing a ${legName(n)} (keep-alive)`, 'requests', la?.reusedRequests ?? 0, lb?.reusedRequests ?? 0);
+    add('connections', `requests reusing ${/^[aeiou]/.test(legName(n)) ? 'an' : 'a'} ${legName(n)} (keep-alive)`, 'requests', la?.reusedRequests ?? 0, lb?.reusedRequests ?? 0);
   }
   add('connections', 'address translations (DNAT/SNAT) per request', 'translations',
     per(a.legs.reduce((s, l) => s + l.translations, 0), ra), per(b.legs.reduce((s, l) => s + l.translations, 0), rb));

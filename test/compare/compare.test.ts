@@ -59,7 +59,7 @@ describe.skipIf(!labPresent)('comparison of the lab scenarios (fixtures/lab)', (
     expect(metric(c, 'TCP connections opened per request')).toMatchObject({ a: nginx.connectionsPerRequest.endToEnd, b: ingress.connectionsPerRequest.endToEnd });
     expect(metric(c, 'client connections opened per request')).toMatchObject({ a: nginx.connectionsPerRequest.clientToNodePort, b: ingress.connectionsPerRequest.clientToNodePort });
     expect(metric(c, 'upstream connections opened per request')).toMatchObject({ a: nginx.connectionsPerRequest.frontendToUpstream, b: ingress.connectionsPerRequest.frontendToUpstream });
-    expect(metric(c, 'requests reusing a upstream connection (keep-alive)')).toMatchObject({
+    expect(metric(c, 'requests reusing an upstream connection (keep-alive)')).toMatchObject({
       a: nginx.requestCount - nginx.connections.frontendToUpstream, b: ingress.requestCount - ingress.connections.frontendToUpstream,
     });
   });
