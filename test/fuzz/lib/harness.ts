@@ -12,6 +12,9 @@ import { flowsCsv, renderAnalysisTable } from '../../../src/cli/format.js';
 import { MAX_PACKET_ISSUES } from '../../../src/engine/analyze.js';
 import type { AnalysisJson } from '../../../src/engine/contract.js';
 import { AnalysisSession } from '../../../src/engine/session.js';
+import { describePacket } from '../../../src/dissect/describe.js';
+import { REPORT_FORMATS, renderReport } from '../../../src/report/report.js';
+import type { ReportAnalysis, ReportInput } from '../../../src/report/report-model.js';
 
 export interface RunResult {
   packets: number;
@@ -61,11 +64,25 @@ export async function analyzeInputKeep(bytes: Uint8Array, name: string, chunkSiz
   flowsCsv(json);
   checkJson(json, bytes.length, name, exitCode, err, violations);
 
-  // Packet rows, as the app's packet list and the `packets` command show them.
+  // Every report format, as exported from the app and `overlayscope report`.
+  const input: ReportInput = { label: name, generatedAt: '2024-01-01T00:00:00Z', analysis: json as ReportAnalysis };
+  for (const f of REPORT_FORMATS) {
+    const text = renderReport(input, f);
+    if (f === 'html' && /<script/i.test(text)) violations.push('the HTML report holds a <script> element');
+  }
+
+  // Packet rows, as the app's packet list and the `packets` command show them,
+  // and the detail tree of some of them.
   const cap = s.captures[0]!;
   const n = cap.index.count;
   const step = Math.max(1, Math.ceil(n / MAX_ROWS));
-  for (let k = 0; k < n; k += step) await s.packetSummary(0, k);
+  for (let k = 0, d = 0; k < n; k += step, d++) {
+    await s.packetSummary(0, k);
+    if (d % 8 === 0) {
+      const { bytes: pb, linkType } = await s.readPacket(0, k);
+      describePacket(pb, linkType, s.config);
+    }
+  }
 
   const errors = json.issues.filter((i) => i.severity === 'error').length;
   return { result: { packets: json.packets, issues: json.issues.length, errors, exitCode, violations }, session: s };

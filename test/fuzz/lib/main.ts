@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeInputKeep } from './harness.js';
-import { formatSummary, fuzz } from './runner.js';
+import { editcapPool, formatSummary, fuzz, InputMaker, loadSeeds } from './runner.js';
 
 declare const gc: (() => void) | undefined;
 
@@ -50,7 +50,7 @@ function arg(argv: string[], name: string): string | undefined {
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--child')) { await child(); return -1; }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('npm run fuzz -- [--count N (10000)] [--seed S (1)] [--time-limit SEC] [--jobs J (cores)] [--timeout MS (10000)] [--no-editcap] [--no-minimise] [--crashers DIR] [--json FILE]\n');
+    process.stdout.write('npm run fuzz -- [--count N (10000)] [--seed S (1)] [--time-limit SEC] [--jobs J (cores)] [--timeout MS (10000)] [--no-editcap] [--no-minimise] [--crashers DIR] [--json FILE]\n       npm run fuzz -- --dump N [--seed S] [--out FILE]   (write input N to a file)\n');
     return 0;
   }
   const root = path.resolve(arg(argv, 'root') ?? process.cwd());
@@ -62,6 +62,18 @@ async function main(argv: string[]): Promise<number> {
   const timeoutMs = Number(arg(argv, 'timeout') ?? 10_000);
   for (const [k, v] of Object.entries({ count, seed, timeLimitSec, jobs, timeoutMs })) {
     if (!Number.isFinite(v) || v < 0) { process.stderr.write(`fuzz: --${k} takes a number\n`); return 2; }
+  }
+  const dump = arg(argv, 'dump');
+  if (dump !== undefined) {
+    // Write input N of the seed to a file (to reproduce a finding outside the fuzzer).
+    const dirs = [path.join(corpus, 'files'), path.join(root, 'fixtures', 'lab')];
+    const seeds = loadSeeds(dirs);
+    const maker = new InputMaker(seed, seeds, argv.includes('--no-editcap') ? [] : editcapPool(seeds, [0.001, 0.01, 0.05], seed, dirs));
+    const spec = maker.make(Number(dump));
+    const file = arg(argv, 'out') ?? `fuzz-${seed}-${dump}.${spec.bytes[0] === 0x0a ? 'pcapng' : 'pcap'}`;
+    writeFileSync(file, spec.bytes);
+    process.stdout.write(`${file}: ${spec.name} [${spec.ops.join(', ')}] chunk ${spec.chunkSize || 'default'}, ${spec.bytes.length} bytes\n`);
+    return 0;
   }
   const summary = await fuzz({
     seed, count, timeLimitSec, jobs, timeoutMs,
