@@ -1,0 +1,214 @@
+/**
+ * Argument validation for every IPC call: the renderer is untrusted input
+ * (a compromised page could send anything). Each validator returns the
+ * arguments rebuilt from checked fields, or throws IpcArgumentError naming
+ * the call and the bad value. Pure functions: tested without Electron.
+ */
+import type { ExportedReport, FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef } from '../src/api.js';
+import type { EngineArgs, EngineMethod, ShellArgs, ShellInvoke } from './ipc-contract.js';
+
+export class IpcArgumentError extends Error {
+  constructor(call: string, what: string) {
+    super(`${call}: ${what}`);
+    this.name = 'IpcArgumentError';
+  }
+}
+
+/** Largest page a renderer may ask for in one call. */
+export const MAX_PAGE = 10_000;
+const MAX_SOURCES = 256;
+const MAX_TEXT = 1_000;
+const MAX_PATH = 4_096;
+
+type Check<T> = (v: unknown, call: string, name: string) => T;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const int = (min: number, max: number): Check<number> => (v, call, name) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new IpcArgumentError(call, `${name} must be an integer in ${min}..${max}, got ${describe(v)}`);
+  return v;
+};
+const str = (max: number): Check<string> => (v, call, name) => {
+  if (typeof v !== 'string' || v.length > max || v.includes('\0')) throw new IpcArgumentError(call, `${name} must be a string of at most ${max} characters, got ${describe(v)}`);
+  return v;
+};
+const optional = <T>(c: Check<T>) => (v: unknown, call: string, name: string): T | undefined => (v === undefined ? undefined : c(v, call, name));
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+function noExtraKeys(o: Record<string, unknown>, allowed: readonly string[], call: string, name: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new IpcArgumentError(call, `${name} has an unexpected field "${k.slice(0, 40)}"`);
+}
+
+/** Desktop SourceRefs: absolute local paths (opened read-only) or the bundled lab captures. */
+export function sourceRef(v: unknown, call: string, name = 'source'): SourceRef {
+  if (!isObj(v)) throw new IpcArgumentError(call, `${name} must be an object, got ${describe(v)}`);
+  if (v['kind'] === 'path') {
+    noExtraKeys(v, ['kind', 'path'], call, name);
+    const p = str(MAX_PATH)(v['path'], call, `${name}.path`);
+    if (!(p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'))) throw new IpcArgumentError(call, `${name}.path must be absolute`);
+    return { kind: 'path', path: p };
+  }
+  if (v['kind'] === 'url') {
+    noExtraKeys(v, ['kind', 'url', 'name'], call, name);
+    const url = str(MAX_PATH)(v['url'], call, `${name}.url`);
+    if (!/^lab\/[A-Za-z0-9._\-/%]+$/.test(url) || url.split('/').some((seg) => seg === '..' || seg === '.' || seg === '' || decodeURIComponent(seg).includes('/') || decodeURIComponent(seg) === '..'))
+      throw new IpcArgumentError(call, `${name}.url must name a capture served with the app (lab/...)`);
+    return { kind: 'url', url, name: str(255)(v['name'], call, `${name}.name`) };
+  }
+  throw new IpcArgumentError(call, `${name}.kind must be "path" or "url" in the desktop app`);
+}
+
+function sourceList(v: unknown, call: string, name = 'sources'): SourceRef[] {
+  if (!Array.isArray(v) || v.length > MAX_SOURCES) throw new IpcArgumentError(call, `${name} must be an array of at most ${MAX_SOURCES} sources, got ${describe(v)}`);
+  return v.map((s, i) => sourceRef(s, call, `${name}[${i}]`));
+}
+
+function ports(v: unknown, call: string, name: string): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > 64) throw new IpcArgumentError(call, `${name} must be an array of ports`);
+  return v.map((p, i) => int(1, 65535)(p, call, `${name}[${i}]`));
+}
+
+function openOptions(v: unknown, call: string): OpenOptions | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) throw new IpcArgumentError(call, `options must be an object, got ${describe(v)}`);
+  noExtraKeys(v, ['vxlanPorts', 'genevePorts', 'cluster', 'label'], call, 'options');
+  const o: OpenOptions = {};
+  const vx = ports(v['vxlanPorts'], call, 'options.vxlanPorts');
+  const gn = ports(v['genevePorts'], call, 'options.genevePorts');
+  if (vx) o.vxlanPorts = vx;
+  if (gn) o.genevePorts = gn;
+  if (v['cluster'] !== undefined) o.cluster = sourceList(v['cluster'], call, 'options.cluster');
+  const label = optional(str(200))(v['label'], call, 'options.label');
+  if (label !== undefined) o.label = label;
+  return o;
+}
+
+function pageQuery(v: unknown, call: string, extra: readonly string[] = []): PageQuery & Record<string, unknown> {
+  if (!isObj(v)) throw new IpcArgumentError(call, `query must be an object, got ${describe(v)}`);
+  noExtraKeys(v, ['offset', 'limit', ...extra], call, 'query');
+  return { offset: int(0, 2 ** 40)(v['offset'], call, 'query.offset'), limit: int(0, MAX_PAGE)(v['limit'], call, 'query.limit') };
+}
+
+function textQuery(v: unknown, call: string): PageQuery & { text?: string } {
+  const q = pageQuery(v, call, ['text']);
+  const text = optional(str(MAX_TEXT))((v as Record<string, unknown>)['text'], call, 'query.text');
+  return { offset: q.offset, limit: q.limit, ...(text !== undefined ? { text } : {}) };
+}
+
+function packetQuery(v: unknown, call: string): PacketQuery {
+  const q = pageQuery(v, call, ['capture', 'flow', 'protocol', 'text']);
+  const o = v as Record<string, unknown>;
+  const out: PacketQuery = { offset: q.offset, limit: q.limit };
+  const capture = optional(int(0, 65535))(o['capture'], call, 'query.capture');
+  const flow = optional(int(0, 2 ** 31))(o['flow'], call, 'query.flow');
+  const protocol = optional(str(32))(o['protocol'], call, 'query.protocol');
+  const text = optional(str(MAX_TEXT))(o['text'], call, 'query.text');
+  if (capture !== undefined) out.capture = capture;
+  if (flow !== undefined) out.flow = flow;
+  if (protocol !== undefined) out.protocol = protocol;
+  if (text !== undefined) out.text = text;
+  return out;
+}
+
+function flowQuery(v: unknown, call: string): FlowQuery {
+  const q = pageQuery(v, call, ['text', 'transport', 'depth', 'node', 'pod', 'service', 'capture', 'sort']);
+  const o = v as Record<string, unknown>;
+  const out: FlowQuery = { offset: q.offset, limit: q.limit };
+  for (const k of ['text', 'transport', 'node', 'pod', 'service'] as const) {
+    const s = optional(str(MAX_TEXT))(o[k], call, `query.${k}`);
+    if (s !== undefined) out[k] = s;
+  }
+  const depth = optional(int(0, 16))(o['depth'], call, 'query.depth');
+  if (depth !== undefined) out.depth = depth;
+  const capture = optional(int(0, 65535))(o['capture'], call, 'query.capture');
+  if (capture !== undefined) out.capture = capture;
+  if (o['sort'] !== undefined) {
+    const s = o['sort'];
+    if (!isObj(s)) throw new IpcArgumentError(call, 'query.sort must be an object');
+    noExtraKeys(s, ['key', 'dir'], call, 'query.sort');
+    if (s['dir'] !== 'asc' && s['dir'] !== 'desc') throw new IpcArgumentError(call, 'query.sort.dir must be "asc" or "desc"');
+    out.sort = { key: str(64)(s['key'], call, 'query.sort.key'), dir: s['dir'] };
+  }
+  return out;
+}
+
+function arity(args: unknown, call: string, min: number, max: number): unknown[] {
+  if (!Array.isArray(args) || args.length < min || args.length > max) throw new IpcArgumentError(call, `expects ${min === max ? min : `${min} to ${max}`} arguments, got ${describe(args)}`);
+  return args;
+}
+
+const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md', 'csv', 'json'];
+
+/** One validator per AnalyzerApi call: raw IPC arguments in, typed arguments out. */
+export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => EngineArgs<K> } = {
+  openSession: (a) => { const [s, o] = arity(a, 'openSession', 1, 2); const opts = openOptions(o, 'openSession'); return opts ? [sourceList(s, 'openSession'), opts] : [sourceList(s, 'openSession')]; },
+  addCaptures: (a) => [sourceList(arity(a, 'addCaptures', 1, 1)[0], 'addCaptures')],
+  loadCluster: (a) => [sourceList(arity(a, 'loadCluster', 1, 1)[0], 'loadCluster')],
+  cancel: (a) => { arity(a, 'cancel', 0, 0); return []; },
+  getSummary: (a) => { arity(a, 'getSummary', 0, 0); return []; },
+  getIssues: (a) => { const q = pageQuery(arity(a, 'getIssues', 1, 1)[0], 'getIssues'); return [{ offset: q.offset, limit: q.limit }]; },
+  getPackets: (a) => [packetQuery(arity(a, 'getPackets', 1, 1)[0], 'getPackets')],
+  getPacketDetail: (a) => { const [c, i] = arity(a, 'getPacketDetail', 2, 2); return [int(0, 65535)(c, 'getPacketDetail', 'capture'), int(0, 2 ** 40)(i, 'getPacketDetail', 'index')]; },
+  getFlows: (a) => [flowQuery(arity(a, 'getFlows', 1, 1)[0], 'getFlows')],
+  getFlowDetail: (a) => [int(0, 2 ** 31)(arity(a, 'getFlowDetail', 1, 1)[0], 'getFlowDetail', 'id')],
+  getStream: (a) => [int(0, 2 ** 31)(arity(a, 'getStream', 1, 1)[0], 'getStream', 'flow')],
+  getHttp: (a) => [textQuery(arity(a, 'getHttp', 1, 1)[0], 'getHttp')],
+  getDns: (a) => [textQuery(arity(a, 'getDns', 1, 1)[0], 'getDns')],
+  getOverlay: (a) => { arity(a, 'getOverlay', 0, 0); return []; },
+  compare: (a) => {
+    const [x, y, labels, o] = arity(a, 'compare', 2, 4);
+    const out: EngineArgs<'compare'> = [sourceList(x, 'compare', 'a'), sourceList(y, 'compare', 'b')];
+    if (labels !== undefined) {
+      if (!isObj(labels)) throw new IpcArgumentError('compare', 'labels must be an object');
+      noExtraKeys(labels, ['a', 'b'], 'compare', 'labels');
+      const la = optional(str(200))(labels['a'], 'compare', 'labels.a');
+      const lb = optional(str(200))(labels['b'], 'compare', 'labels.b');
+      out[2] = { ...(la !== undefined ? { a: la } : {}), ...(lb !== undefined ? { b: lb } : {}) };
+    }
+    const opts = openOptions(o, 'compare');
+    if (opts) { out[2] ??= {}; out[3] = opts; }
+    return out;
+  },
+  exportReport: (a) => {
+    const f = arity(a, 'exportReport', 1, 1)[0];
+    if (!REPORT_FORMATS.includes(f as ReportFormat)) throw new IpcArgumentError('exportReport', `format must be one of ${REPORT_FORMATS.join(', ')}`);
+    return [f as ReportFormat];
+  },
+};
+
+function exportedReport(v: unknown, call: string): ExportedReport {
+  if (!isObj(v)) throw new IpcArgumentError(call, 'report must be an object');
+  noExtraKeys(v, ['fileName', 'mime', 'text'], call, 'report');
+  const fileName = str(255)(v['fileName'], call, 'report.fileName');
+  if (/[\\/]/.test(fileName) || fileName.startsWith('.')) throw new IpcArgumentError(call, 'report.fileName must be a plain file name');
+  return { fileName, mime: str(100)(v['mime'], call, 'report.mime'), text: str(512 * 1024 * 1024)(v['text'], call, 'report.text') };
+}
+
+export const SHELL_VALIDATORS: { [K in ShellInvoke]: (args: unknown) => ShellArgs<K> } = {
+  pickCaptures: (a) => { arity(a, 'pickCaptures', 0, 0); return []; },
+  pickCluster: (a) => { arity(a, 'pickCluster', 0, 0); return []; },
+  saveReport: (a) => [exportedReport(arity(a, 'saveReport', 1, 1)[0], 'saveReport')],
+  recentFiles: (a) => { arity(a, 'recentFiles', 0, 0); return []; },
+  labManifest: (a) => { arity(a, 'labManifest', 0, 0); return []; },
+  openExternal: (a) => {
+    const u = str(2048)(arity(a, 'openExternal', 1, 1)[0], 'openExternal', 'url');
+    if (!isHttpUrl(u)) throw new IpcArgumentError('openExternal', 'only http and https links are opened');
+    return [u];
+  },
+};
+
+export function isHttpUrl(u: string): boolean {
+  try {
+    const p = new URL(u);
+    return p.protocol === 'http:' || p.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
