@@ -102,11 +102,29 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
     const first = x.request[0]!;
     return ipToString(o.ver[first.row]!, o.src, first.row * 4);
   };
+  const clients = out.map(clientOf);
+  const byClient = new Map<string, number[]>();
+  clients.forEach((c, i) => {
+    const l = byClient.get(c);
+    if (l) l.push(i); else byClient.set(c, [i]);
+  });
   for (const x of out) {
-    const srv = server(x);
+    const list = byClient.get(server(x));
+    if (!list) continue;
     const from = x.request[x.request.length - 1]!.t;
     const until = x.response.length ? x.response[0]!.t : from + NO_RESPONSE_WINDOW_NS;
-    const cands = out.filter((y) => y !== x && y.parent === null && y.conn !== x.conn && clientOf(y) === srv && y.request[0]!.t >= from && y.request[0]!.t <= until);
+    // `out` is in time order, so each client's list is too: binary search the window's start.
+    let lo = 0, hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (out[list[mid]!]!.request[0]!.t < from) lo = mid + 1; else hi = mid;
+    }
+    const cands: HttpExchange[] = [];
+    for (let k = lo; k < list.length && cands.length < 64; k++) {
+      const y = out[list[k]!]!;
+      if (y.request[0]!.t > until) break;
+      if (y !== x && y.parent === null && y.conn !== x.conn) cands.push(y);
+    }
     if (!cands.length) continue;
     const rid = x.line?.requestId;
     const pick = (rid ? cands.find((y) => y.line?.requestId === rid) : undefined)
