@@ -207,7 +207,7 @@ Options:
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help`;
 
-const REPORT_HELP = `Usage: overlayscope report CAPTURE... --format html|md|csv|json [--out FILE]
+const REPORT_HELP = `Usage: overlayscope report CAPTURE... --format html|md|csv|json [--out FILE] [--compare-to B]
 
 A flow report people can share: summary, flows, HTTP and DNS transactions,
 overlay (nodes, tunnels, pods, Services), translations and journeys.
@@ -222,6 +222,9 @@ Options:
   --format F           html (default), md, csv, json
   --out FILE           write there (whole or not at all; never over a capture read)
   --label NAME         report title (default: the capture names)
+  --compare-to B       add a Comparison section: these captures (side A) against
+                       B (a capture, a comma-separated set or a folder)
+  --label-b NAME       name of side B (default: its folder or file names)
   --cluster FILE       kubectl metadata (repeatable)
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
@@ -318,7 +321,7 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
 export async function runReport(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true },
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true },
   });
   if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
@@ -330,9 +333,22 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
     ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
   });
   const label = one(args, 'label') ?? args.positional.map((p) => sideLabel(p)).join(', ');
-  const text = renderReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison: null }, format, renderChartSvg);
+  const specB = one(args, 'compare-to');
+  let comparison: ComparisonJson | null = null;
+  const sessions = [session];
+  const protect = [...args.positional];
+  if (specB) {
+    const filesB = await sideFiles(specB, 'B');
+    protect.push(...filesB);
+    const sb = await ctx.open(filesB, {
+      ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+    });
+    sessions.push(sb);
+    comparison = comparisonJson(await compareSessions(session, sb, { a: label, b: one(args, 'label-b') ?? sideLabel(specB) }));
+  }
+  const text = renderReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison }, format, renderChartSvg);
   const out = one(args, 'out');
-  if (out) await ctx.write(out, text, args.positional);
+  if (out) await ctx.write(out, text, protect);
   else ctx.stdout(text);
-  return captureErrors([session], ctx) ? 1 : 0;
+  return captureErrors(sessions, ctx) ? 1 : 0;
 }

@@ -31,7 +31,7 @@ export function renderReport(input: ReportInput, format: ReportFormat, charts: C
 
 /** A file name from a label: letters, digits, dot, dash and underscore only. */
 export function reportFileName(label: string, format: ReportFormat): string {
-  const stem = label.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80) || 'report';
+  const stem = label.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/\.{2,}/g, '.').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80) || 'report';
   return `overlayscope-${stem}.${format}`;
 }
 
