@@ -71,7 +71,7 @@ export function detectDns(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
     q += 2;
   }
   if (end - q < 12) {
-    if (end - q > 0 && !quoted) {
+    if (end - q >= 0 && !quoted) {
       p.push(L_DNS, off - base);
       p.fail(L_DNS, off - base, 'DNS header needs 12 bytes');
       return true;

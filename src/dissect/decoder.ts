@@ -111,11 +111,15 @@ function transport(p: DecodedPacket, i: number, proto: number, b: Uint8Array, of
       if (!decodeUdp(p, i, b, off, end, base)) return NEXT_TRUNCATED;
       const pOff = p.nextOff;
       const pEnd = p.nextEnd;
-      if (pOff >= pEnd) return NEXT_STOP;
       const dst = p.dstPort[i]!;
       const src = p.srcPort[i]!;
       let kind = cfg.udpPorts[dst]!;
       if (kind === 0) kind = cfg.udpPorts[src]!;
+      if (pOff >= pEnd) {
+        // Cut right after the UDP header although the datagram has a payload: the
+        // header its port promises (VXLAN, Geneve, DNS) is recorded as cut short.
+        if (kind === 0 || quoted || p.payloadWireLength[i]! <= 0) return NEXT_STOP;
+      }
       // Inside an ICMP error quote: the quoted DNS message is counted as dns (tshark does) but
       // never becomes a transaction; tunnels in quotes are not followed.
       if (quoted) {

@@ -133,7 +133,7 @@ export function decodeIpv6(p: DecodedPacket, b: Uint8Array, off: number, end: nu
       next = b[q]!;
       q += len;
       if (q > payloadEnd) {
-        p.fail(L_IPV6, q - len - base, 'IPv6 extension header longer than the packet');
+        p.fail(L_IPV6, q - len - base, q > end ? 'IPv6 extension header cut short' : 'IPv6 extension header longer than the packet');
         return NEXT_TRUNCATED;
       }
     } else if (next === EXT_FRAGMENT) {
@@ -164,7 +164,7 @@ export function decodeIpv6(p: DecodedPacket, b: Uint8Array, off: number, end: nu
       next = b[q]!;
       q += len;
       if (q > payloadEnd) {
-        p.fail(L_IPV6, q - len - base, 'IPv6 authentication header longer than the packet');
+        p.fail(L_IPV6, q - len - base, q > end ? 'IPv6 authentication header cut short' : 'IPv6 authentication header longer than the packet');
         return NEXT_TRUNCATED;
       }
     } else break;

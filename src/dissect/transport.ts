@@ -111,14 +111,14 @@ export function decodeTcp(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
 }
 
 /**
- * ICMP: type(1) code(1) checksum(2) rest-of-header(4), then data. Error
+ * ICMP: type(1) code(1) checksum(2) rest-of-header(4), then data (8 bytes at least). Error
  * messages (unreachable 3, source quench 4, redirect 5, time exceeded 11,
  * parameter problem 12) quote the offending IP header and 8+ bytes.
  */
 export function decodeIcmp(p: DecodedPacket, i: number, b: Uint8Array, off: number, end: number, base: number): number {
   p.push(L_ICMP, off - base);
-  if (end - off < 4) {
-    p.fail(L_ICMP, off - base, 'ICMP header needs 4 bytes');
+  if (end - off < 8) {
+    p.fail(L_ICMP, off - base, 'ICMP header needs 8 bytes');
     return NEXT_TRUNCATED;
   }
   const type = b[off]!;
@@ -137,8 +137,8 @@ export function decodeIcmp(p: DecodedPacket, i: number, b: Uint8Array, off: numb
 /** ICMPv6: errors 1..4 quote the offending IPv6 packet after 8 bytes. */
 export function decodeIcmpv6(p: DecodedPacket, i: number, b: Uint8Array, off: number, end: number, base: number): number {
   p.push(L_ICMPV6, off - base);
-  if (end - off < 4) {
-    p.fail(L_ICMPV6, off - base, 'ICMPv6 header needs 4 bytes');
+  if (end - off < 8) {
+    p.fail(L_ICMPV6, off - base, 'ICMPv6 header needs 8 bytes');
     return NEXT_TRUNCATED;
   }
   const type = b[off]!;
