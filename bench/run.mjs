@@ -4,11 +4,16 @@
 //   node bench/run.mjs [--reps 3] [--skip-tshark] [--big-packets 2000000]
 //                      [--small-packets 100000] [--seed 1] [--no-reader]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
-//                      [--wait-quiet SECONDS] [--nice N]
+//                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS]
 //
-// On a shared machine, --nice -15 (root) runs the timed children at a higher
-// priority so other work disturbs them less; --wait-quiet waits (up to SECONDS)
-// for the 1-minute load average to drop below 1. Both are recorded in the results.
+// Each timed child is killed after --timeout seconds (default 1200; coreutils
+// `timeout -s KILL`); such a run counts as failed and is reported as a timeout.
+// On a shared machine, --nice -15 (root) runs each timed child at a higher
+// priority so other work disturbs it less: the child gets its own session
+// (setsid), hence its own scheduler autogroup, whose nice is set too (with
+// autogroups, plain nice only ranks processes within one session). --wait-quiet
+// waits (up to SECONDS) for the 1-minute load average to drop below 1. Both are
+// recorded in the results.
 //
 // 1. Generates (or reuses, when FILE.truth.json matches the generator version
 //    and arguments and the size matches) bench/out/overlay-<N>-s<seed>.pcap for
@@ -46,7 +51,7 @@ const rel = (p) => path.relative(ROOT, p);
 // ---------------------------------------------------------------- options
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
-  reader: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0,
+  reader: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0, timeout: 1200,
 };
 {
   const a = process.argv.slice(2);
@@ -63,6 +68,7 @@ const opt = {
     else if (k === '--no-snapshot') opt.snapshot = false;
     else if (k === '--wait-quiet') opt.waitQuiet = Number(v());
     else if (k === '--nice') opt.nice = Number(v());
+    else if (k === '--timeout') opt.timeout = Number(v());
     else if (k === '-h' || k === '--help') {
       const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
       console.log(src.slice(0, src.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
@@ -93,12 +99,18 @@ const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'ut
 const which = (c) => sh('sh', ['-c', `command -v ${c}`]);
 
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const TIMEOUT = which('timeout');
+const AUTOGROUP = (() => { try { return fs.readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1' && !!which('setsid'); } catch { return false; } })();
 if (!TIME) console.error('bench: /usr/bin/time not found (apt-get install time): peak RSS will be missing for tshark; node children report their own maxRSS');
 
 /** Runs one command as a measured child. Returns { wallS, timeWallS, rssKB, exit, stderrTail, stdout }. */
 function measure(cmd, args, { stdoutFile = null, captureStdout = false } = {}) {
   const tf = path.join(OUT, `.time-${process.pid}.txt`);
-  if (opt.nice) { args = ['-n', String(opt.nice), cmd, ...args]; cmd = 'nice'; }
+  if (opt.timeout > 0 && TIMEOUT) { args = ['-s', 'KILL', String(opt.timeout), cmd, ...args]; cmd = TIMEOUT; }
+  if (opt.nice) {
+    args = ['-n', String(opt.nice), cmd, ...args]; cmd = 'nice';
+    if (AUTOGROUP) { args = ['-w', 'sh', '-c', `echo ${opt.nice} > /proc/self/autogroup 2>/dev/null; exec "$@"`, 'sh', cmd, ...args]; cmd = 'setsid'; }
+  }
   const full = TIME ? [TIME, ['-f', '%e %M', '-o', tf, '--', cmd, ...args]] : [cmd, args];
   let outFd = 'ignore';
   if (stdoutFile) outFd = fs.openSync(stdoutFile, 'w');
@@ -119,7 +131,9 @@ function measure(cmd, args, { stdoutFile = null, captureStdout = false } = {}) {
   if (rssKB == null && stdout) { // fallback without /usr/bin/time: node children report their own maxRSS
     try { rssKB = JSON.parse(stdout.trim().split('\n').pop()).maxRssKB ?? null; } catch { /* not JSON */ }
   }
-  return { wallS, timeWallS, rssKB, exit: r.status ?? (r.signal ? `signal ${r.signal}` : 'error'), stderrTail: stderr.slice(-1500), stdout };
+  let exit = r.status ?? (r.signal ? `signal ${r.signal}` : 'error');
+  if (TIMEOUT && opt.timeout > 0 && exit === 137 && wallS >= opt.timeout - 1) exit = `timeout after ${opt.timeout} s`;
+  return { wallS, timeWallS, rssKB, exit, stderrTail: stderr.slice(-1500), stdout };
 }
 
 const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
@@ -295,7 +309,11 @@ for (const t of tools) {
   };
 }
 
-const verdict = (measured, pass) => (measured == null ? 'not measured' : pass ? 'PASS' : 'FAIL');
+const bigAnalyzeRuns = runs.big.analyze ?? [];
+const analyzeNeverFinished = bigAnalyzeRuns.length > 0 && bigAnalyzeRuns.every((x) => x.exit !== 0);
+const verdict = (measured, pass) => (measured == null
+  ? (analyzeNeverFinished ? `FAIL: analyze did not complete on the big file (${bigAnalyzeRuns[0].exit})` : 'not measured')
+  : pass ? 'PASS' : 'FAIL');
 const an = stats.big.analyze;
 const tOverA = ratios.big.tsharkOverAnalyze?.medianOfPaired ?? null;
 const aOverB = ratios.big.analyzeOverBare?.medianOfPaired ?? null;
@@ -389,7 +407,7 @@ L();
 if (cliInfo) L(`CLI bundle measured: dist/cli.js ${cliInfo.bytes} bytes, built ${cliInfo.mtime}, sha256 ${cliInfo.sha256.slice(0, 16)}…${cliInfo.snapshot ? ` (run from the snapshot \`${cliInfo.snapshot}\`, so every repetition timed the same build)` : ''}.`), L();
 L();
 L(`Machine: ${machine.cpuModel} (${machine.cpus} cores), ${machine.totalMemGiB} GiB RAM, ${machine.os}, Node ${machine.node}${machine.tshark ? `, ${machine.tshark}` : ''}. Load average (1/5/15 min) at start ${machine.loadAverage.start.join('/')}, at end ${machine.loadAverage.end.join('/')}${Math.max(...machine.loadAverage.start, ...machine.loadAverage.end) > 1.2 ? ' — **other work was running on this 2-core machine; expect noise (compare paired ratios, not single runs)**' : ''}.`);
-L(`Method: ${opt.reps} repetitions per file${opt.nice ? ` (timed children run under \`nice -n ${opt.nice}\`)` : ''}, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
+L(`Method: ${opt.reps} repetitions per file${opt.nice ? ` (timed children run under \`nice -n ${opt.nice}\`${AUTOGROUP ? ', each in its own session/autogroup with the same nice' : ''})` : ''}, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
 L();
 L('## Inputs');
 L();
