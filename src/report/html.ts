@@ -10,7 +10,7 @@ import { escapeHtml, htmlText } from './escape.js';
 import { buildReportDocument, type Block, type Cell } from './report-document.js';
 import type { ReportInput } from './report-model.js';
 
-export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 :root { color-scheme: light; }
