@@ -23,7 +23,7 @@ export function fmtNum(v: number): string {
   if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
   if (a >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
   if (Number.isInteger(v)) return String(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return (a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
 
 /** 0..max in about `n` steps of 1, 2 or 5 × 10^k. */

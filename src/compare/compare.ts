@@ -157,7 +157,7 @@ function fmt(x: number): string {
 
 function pct(from: number, to: number): string {
   if (from === 0) return '';
-  return ` (${to < from ? '−' : '+'}${Math.round((Math.abs(to - from) / from) * 100)} %)`;
+  return ` (${to < from ? '−' : '+'}${Math.round((Math.abs(to - from) / from) * 100)}\u00a0%)`;
 }
 
 /** Plain-words explanation of the difference, from the numbers. */
