@@ -339,6 +339,10 @@ export function createAnalyzerService(resolver: SourceResolver): AnalyzerApi {
   return new ServiceImpl(resolver);
 }
 
+// Flows, transactions and streams (src/flows/), decorated by the overlay.
+import { flowExtension } from './flow-extension.js';
+registerServiceExtension(flowExtension);
+
 // Compare and report (src/report/service-extension.ts).
 import { compareReportExtension } from '../report/service-extension.js';
 registerServiceExtension(compareReportExtension);

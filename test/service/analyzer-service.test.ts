@@ -99,6 +99,24 @@ describe('AnalyzerService on the lab session', () => {
     expect(vx.fields.find((f) => f.name.includes('(VNI)'))).toMatchObject({ value: '1', start: vx.start + 4, length: 3 });
     const ip = d.layers.find((l) => l.layer === 'ipv4')!;
     expect(ip.fields.length).toBeGreaterThan(5);
+
+    // Flows, decorated with identities from cluster.json.
+    const summary = (await api.getSummary())!;
+    const flows = await api.getFlows({ offset: 0, limit: 1000 });
+    expect(flows.total).toBe(summary.flows);
+    const inner = flows.rows.filter((f) => f.depth === 1);
+    expect(inner.length).toBeGreaterThan(0);
+    for (const f of inner) {
+      expect(f.tunnel).toMatchObject({ type: 'vxlan', vni: 1 });
+      for (const id of [f.identityA!, f.identityB!]) expect(['pod', 'node', 'service']).toContain(id.kind);
+    }
+    const proxy = await api.getFlows({ offset: 0, limit: 1000, pod: 'nginx-proxy' });
+    expect(proxy.total).toBeGreaterThan(0);
+    expect(proxy.rows.every((f) => `${f.identityA?.name} ${f.identityB?.name}`.includes('nginx-proxy'))).toBe(true);
+    const http = await api.getHttp({ offset: 0, limit: 100 });
+    expect(http.rows.filter((h) => h.status === 200).length).toBe(http.total);
+    const detail = await api.getFlowDetail(inner[0]!.id);
+    expect(detail.outer.map((o) => o.id)).toContain(inner[0]!.tunnel!.outerFlow);
   });
 
   it('refuses malformed cluster metadata and keeps the open session', async () => {
