@@ -1,0 +1,66 @@
+/**
+ * The observer's rows on a real lab capture, and the reused-decoder trap: a
+ * tunnelled HTTP packet followed by a plain one leaves nothing behind.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DissectConfig } from '../../src/dissect/config.js';
+import { DecodedPacket } from '../../src/dissect/decoded.js';
+import { decodePacket } from '../../src/dissect/decoder.js';
+import { OverlayObserver, macToText, parseRequestHead } from '../../src/overlay/overlay-observer.js';
+import { LAB, labPresent } from './lab.js';
+
+function records(file: string): Buffer[] {
+  const b = readFileSync(file);
+  const out: Buffer[] = [];
+  for (let off = 24; off + 16 <= b.length;) {
+    const incl = b.readUInt32LE(off + 8);
+    out.push(b.subarray(off + 16, off + 16 + incl));
+    off += 16 + incl;
+  }
+  return out;
+}
+
+describe.skipIf(!labPresent)('OverlayObserver on lab packets', () => {
+  it('a VXLAN HTTP request then a plain packet: the second row keeps nothing of the first', () => {
+    const cfg = new DissectConfig();
+    const p = new DecodedPacket();
+    const o = new OverlayObserver();
+    const frames = records(path.join(LAB, 'captures', 'nginx-proxy', 'node1-eth0.pcap'));
+    let tunnelled = -1, plain = -1;
+    frames.forEach((f, i) => {
+      decodePacket(p, f, 0, f.length, 1, cfg);
+      if (tunnelled < 0 && p.tunnelCount === 1 && p.httpKind === 1) tunnelled = i;
+      if (tunnelled >= 0 && plain < 0 && i > tunnelled && p.tunnelCount === 0 && p.l4Present[0] === 1 && p.httpKind === 0) plain = i;
+    });
+    expect(tunnelled).toBeGreaterThanOrEqual(0);
+    expect(plain).toBeGreaterThan(tunnelled);
+    for (const i of [tunnelled, plain]) {
+      const f = frames[i]!;
+      decodePacket(p, f, 0, f.length, 1, cfg);
+      o.observe(0, i, p, f, 0, 1, 0, f.length);
+    }
+    expect(o.count).toBe(2);
+    expect([o.depth[0], o.vni[0], o.http[0]]).toEqual([1, 1, 1]);
+    expect(o.outerSrc[0]).not.toBe(0);
+    expect(o.requests.get(0)).toMatchObject({ method: 'GET', uri: '/', host: 'web.overlayscope.test' });
+    expect([o.depth[1], o.vni[1], o.http[1], o.outerSrc[1], o.outerDst[1], o.tunType[1]]).toEqual([0, -1, 0, 0, 0, 0]);
+    expect(o.requests.has(1)).toBe(false);
+    expect(o.tunnelPackets).toBe(1);
+    const macs = [...o.vteps.values()].flatMap((v) => [...v.macs].map(macToText));
+    expect(macs).toEqual(expect.arrayContaining(['0e:0f:1a:00:00:01']));
+  });
+});
+
+describe('parseRequestHead', () => {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  it('reads the request line, Host and X-Request-ID, stopping at the blank line', () => {
+    const b = enc('GET /a?b=1 HTTP/1.1\r\nHost: x.test\r\nX-Request-ID: abc\r\n\r\nHost: body');
+    expect(parseRequestHead(b, 0, b.length)).toEqual({ method: 'GET', uri: '/a?b=1', host: 'x.test', requestId: 'abc' });
+  });
+  it('returns null for a line without a target', () => {
+    const b = enc('GET\r\n\r\n');
+    expect(parseRequestHead(b, 0, b.length)).toBeNull();
+  });
+});
