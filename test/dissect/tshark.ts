@@ -39,3 +39,16 @@ export function tsharkFields(file: string, n: number, fields: string[], extra: s
   if (r.status !== 0) throw new Error(`tshark failed on ${file}: ${r.stderr}`);
   return r.stdout.replace(/\n$/, '').split('\t');
 }
+
+/** `tshark -T fields` for every frame of `file`: one row a frame, each field's occurrences as a list. */
+export function tsharkTable(file: string, fields: string[], extra: string[] = []): Array<Record<string, string[]>> {
+  const r = spawnSync('tshark', ['-n', '-r', file, ...extra, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|',
+    ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0 && r.stdout === '') throw new Error(`tshark failed on ${file}: ${r.stderr}`);
+  return r.stdout.replace(/\n$/, '').split('\n').map((line) => {
+    const cells = line.split('\t');
+    const row: Record<string, string[]> = {};
+    fields.forEach((f, i) => { row[f] = cells[i] ? cells[i]!.split('|') : []; });
+    return row;
+  });
+}
