@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // OverlayScope benchmark: `npm run bench` (= node scripts/build-cli.mjs && node bench/run.mjs).
 //
-//   node bench/run.mjs [--reps 3] [--skip-tshark] [--big-packets 2000000]
+//   node bench/run.mjs [--reps 3 (big file; small and header-only files get 3x)] [--skip-tshark] [--big-packets 2000000]
 //                      [--small-packets 100000] [--seed 1] [--no-reader]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
 //                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS]
@@ -239,7 +239,10 @@ const runs = {}; // runs[fileKey][toolId] = [run...]
 for (const fx of files) {
   runs[fx.key] = {};
   for (const t of tools) runs[fx.key][t.id] = [];
-  for (let rep = 1; rep <= opt.reps; rep++) {
+  // The small and header-only files take seconds: give them 3x the repetitions (less noise in
+  // the start-up baseline and the linearity figure).
+  const reps = fx.key === 'big' ? opt.reps : opt.reps * 3;
+  for (let rep = 1; rep <= reps; rep++) {
     for (const t of tools) {
       const m = measure(t.cmd, t.args(fx.file), { captureStdout: !!t.capture, stdoutFile: t.stdoutFile ? t.stdoutFile(fx.file) : null });
       const run = { rep, wallS: r3(m.wallS, 4), timeWallS: m.timeWallS, rssKB: m.rssKB, exit: m.exit };
@@ -407,7 +410,7 @@ L();
 if (cliInfo) L(`CLI bundle measured: dist/cli.js ${cliInfo.bytes} bytes, built ${cliInfo.mtime}, sha256 ${cliInfo.sha256.slice(0, 16)}…${cliInfo.snapshot ? ` (run from the snapshot \`${cliInfo.snapshot}\`, so every repetition timed the same build)` : ''}.`);
 L();
 L(`Machine: ${machine.cpuModel} (${machine.cpus} cores), ${machine.totalMemGiB} GiB RAM, ${machine.os}, Node ${machine.node}${machine.tshark ? `, ${machine.tshark}` : ''}. Load average (1/5/15 min) at start ${machine.loadAverage.start.join('/')}, at end ${machine.loadAverage.end.join('/')}${Math.max(...machine.loadAverage.start, ...machine.loadAverage.end) > 1.2 ? ' — **other work was running on this 2-core machine; expect noise (compare paired ratios, not single runs)**' : ''}.`);
-L(`Method: ${opt.reps} repetitions per file${opt.nice ? ` (timed children run under \`nice -n ${opt.nice}\`${AUTOGROUP ? ', each in its own session/autogroup with the same nice' : ''})` : ''}, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
+L(`Method: ${opt.reps} repetitions on the big file, ${opt.reps * 3} on the small and header-only files${opt.nice ? ` (timed children run under \`nice -n ${opt.nice}\`${AUTOGROUP ? ', each in its own session/autogroup with the same nice' : ''})` : ''}, tools interleaved (${tools.map((t) => t.id).join(', ')}, then again), each a separate child process; wall time by hrtime around the child, peak RSS by GNU time \`%M\`. ${results.cache}. Per-packet "corrected" costs subtract the tool's median time on a header-only pcap (start-up).`);
 L();
 L('## Inputs');
 L();
