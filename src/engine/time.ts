@@ -7,14 +7,26 @@ export interface Timestamp {
 
 /** ISO-8601 UTC with `precision` fractional digits (6 for µs captures, 9 for ns). */
 export function formatTime(sec: number, nsec: number, precision = 9): string {
-  const ms = sec * 1000;
-  const d = new Date(ms);
-  if (!Number.isFinite(ms) || Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
-  const digits = Math.max(0, Math.min(9, precision));
-  const frac = String(nsec).padStart(9, '0').slice(0, digits);
-  return `${iso.slice(0, 19)}${digits > 0 ? '.' + frac : ''}Z`;
+  // Flows and transactions of one capture share few distinct seconds: the
+  // date part is computed once per second (Date#toISOString is slow).
+  let prefix: string;
+  if (sec === lastSec) prefix = lastPrefix;
+  else {
+    const ms = sec * 1000;
+    const d = new Date(ms);
+    if (!Number.isFinite(ms) || Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
+    prefix = d.toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+    lastSec = sec;
+    lastPrefix = prefix;
+  }
+  const digits = precision >= 9 ? 9 : precision <= 0 ? 0 : precision;
+  if (digits === 0) return `${prefix}Z`;
+  const frac = digits === 9 ? String(nsec).padStart(9, '0') : String(nsec).padStart(9, '0').slice(0, digits);
+  return `${prefix}.${frac}Z`;
 }
+
+let lastSec = NaN;
+let lastPrefix = '';
 
 /** Seconds as a float (for charts and durations; loses sub-µs precision on epoch times). */
 export function toSeconds(sec: number, nsec: number): number {
