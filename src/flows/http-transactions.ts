@@ -23,6 +23,27 @@ import { httpStartKind } from '../dissect/app.js';
 export const HTTP_MAX_HEADER = 64 * 1024;
 export const HTTP_MAX_PENDING = 64 * 1024;
 
+const NAME_CONTENT_LENGTH = codes('content-length');
+const NAME_TRANSFER_ENCODING = codes('transfer-encoding');
+const NAME_HOST = codes('host');
+
+function codes(name: string): Uint8Array {
+  return Uint8Array.from(name, (c) => c.charCodeAt(0));
+}
+
+/** Whether h[at ..] spells `name` (lower case) ignoring ASCII case. */
+function nameIs(h: Uint8Array, at: number, name: Uint8Array): boolean {
+  for (let k = 0; k < name.length; k++) if ((h[at + k]! | 0x20) !== name[k]) return false;
+  return true;
+}
+
+/** Bytes as Latin-1 text (HTTP header bytes are octets; RFC 9110 §5.5). */
+function latin1(h: Uint8Array, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i += 4096) out += String.fromCharCode.apply(null, h.subarray(i, Math.min(to, i + 4096)) as unknown as number[]);
+  return out;
+}
+
 export interface HttpTransaction {
   id: number;
   flow: number;
@@ -103,9 +124,12 @@ export class HttpTransactions {
   /** The stream being fed (for issues and cut header blocks). */
   private current: HttpStream | null = null;
 
+  /** 1 for flows followed as HTTP (a typed flag: checked for every TCP segment with payload). */
+  private isHttp = new Uint8Array(1024);
+
   /** Whether flow `f` is being followed as HTTP. */
   has(f: number): boolean {
-    return this.streams.has(f);
+    return f < this.isHttp.length && this.isHttp[f] === 1;
   }
 
   /**
@@ -120,6 +144,14 @@ export class HttpTransactions {
       if (!startsHttp) return;
       s = new HttpStream(f, capture);
       this.streams.set(f, s);
+      if (f >= this.isHttp.length) {
+        let n = this.isHttp.length;
+        while (n <= f) n *= 2;
+        const g = new Uint8Array(n);
+        g.set(this.isHttp);
+        this.isHttp = g;
+      }
+      this.isHttp[f] = 1;
     }
     this.packet = packet;
     this.current = s;
@@ -208,9 +240,9 @@ export class HttpTransactions {
     if (d.mode === M_HEADERS && d.hdrLen > 0 && this.current) {
       // The header block was cut (snap length or a lost segment): keep what it says.
       const s = this.current;
-      d.hdr!.set([0x0d, 0x0a], Math.min(d.hdrLen, d.hdr!.length - 2));
-      d.hdrLen = Math.min(d.hdrLen + 2, d.hdr!.length);
-      this.headersDone(s, d, d.msgSec, d.msgNsec, true);
+      const h = d.hdr!;
+      d.hdr = null;
+      this.headersDone(s, d, h, 0, d.hdrLen, d.msgSec, d.msgNsec, true);
       if (d.mode === M_HEADERS) { d.mode = M_LOST; return; }
     }
     if (d.mode === M_BODY || d.mode === M_CHUNK_DATA) {
@@ -277,6 +309,12 @@ export class HttpTransactions {
           }
           d.lineLen = lineLen;
           const n = q - p;
+          if (done && d.hdrLen === 0) {
+            // The whole header block is in this segment: parse it in place.
+            p = q;
+            this.headersDone(s, d, b, q - n, q, sec, nsec);
+            break;
+          }
           if (d.hdrLen + n > HTTP_MAX_HEADER) {
             this.issue(s, `HTTP header block longer than ${HTTP_MAX_HEADER} bytes; skipped to the next message`);
             d.mode = M_LOST; d.hdrLen = 0; d.lineLen = 0;
@@ -291,7 +329,12 @@ export class HttpTransactions {
           d.hdr.set(b.subarray(p, q), d.hdrLen);
           d.hdrLen += n;
           p = q;
-          if (done) this.headersDone(s, d, sec, nsec);
+          if (done) {
+            const h = d.hdr;
+            // Split header blocks are rare: the buffer is not kept per connection.
+            d.hdr = null;
+            this.headersDone(s, d, h, 0, d.hdrLen, sec, nsec);
+          }
           break;
         }
         case M_BODY:
@@ -360,30 +403,43 @@ export class HttpTransactions {
   }
 
   /** A header block is complete in d.hdr: parse it and start the body. */
-  private headersDone(s: HttpStream, d: Direction, sec: number, nsec: number, partial = false): void {
-    const h = d.hdr!;
-    const n = d.hdrLen;
+  private headersDone(s: HttpStream, d: Direction, h: Uint8Array, from: number, to: number, sec: number, nsec: number, partial = false): void {
+    const n = to - from;
     d.hdrLen = 0;
     d.lineLen = 0;
-    let text = '';
-    for (let i = 0; i < n; i += 8192) text += String.fromCharCode.apply(null, Array.from(h.subarray(i, Math.min(n, i + 8192))));
-    const lines = text.split(/\r?\n/);
-    const start = lines[0] ?? '';
+    // Lines are scanned as bytes; strings are made only for the start line and Host.
+    let start = '';
     let contentLength = -1;
     let chunked = false;
     let host: string | null = null;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const c = line.indexOf(':');
-      if (c <= 0) continue;
-      const name = line.slice(0, c).trim().toLowerCase();
-      const value = line.slice(c + 1).trim();
-      if (name === 'content-length') {
-        const v = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-        if (v >= 0) contentLength = v;
-      } else if (name === 'transfer-encoding') {
-        if (/(^|,)\s*chunked\s*$/i.test(value)) chunked = true;
-      } else if (name === 'host' && host === null) host = value;
+    let ls = from;
+    let first = true;
+    while (ls < to) {
+      let le = ls;
+      while (le < to && h[le] !== 0x0a) le++;
+      const next = le + 1;
+      if (le > ls && h[le - 1] === 0x0d) le--;
+      if (first) { start = latin1(h, ls, le); first = false; }
+      else if (le > ls) {
+        let c = ls;
+        while (c < le && h[c] !== 0x3a) c++;
+        const nameLen = c - ls;
+        if (c < le && (nameLen === 4 || nameLen === 14 || nameLen === 17)) {
+          let v = c + 1;
+          let ve = le;
+          while (v < ve && (h[v] === 0x20 || h[v] === 0x09)) v++;
+          while (ve > v && (h[ve - 1] === 0x20 || h[ve - 1] === 0x09)) ve--;
+          if (nameLen === 14 && nameIs(h, ls, NAME_CONTENT_LENGTH)) {
+            let x = 0;
+            let ok = ve > v && ve - v <= 15;
+            for (let k = v; ok && k < ve; k++) { const dg = h[k]! - 0x30; if (dg < 0 || dg > 9) ok = false; else x = x * 10 + dg; }
+            if (ok) contentLength = x;
+          } else if (nameLen === 17 && nameIs(h, ls, NAME_TRANSFER_ENCODING)) {
+            if (/(^|,)\s*chunked$/i.test(latin1(h, v, ve))) chunked = true;
+          } else if (nameLen === 4 && host === null && nameIs(h, ls, NAME_HOST)) host = latin1(h, v, ve);
+        }
+      }
+      ls = next;
     }
     if (start.startsWith('HTTP/')) {
       // Status line: HTTP-version SP status-code SP [reason-phrase]
