@@ -345,8 +345,9 @@ export function timeBase(tsresol: number, offsetSec: number): TimeBase | null {
 }
 
 export function setTime(rec: PacketRecord, t: TimeBase, hi: number, lo: number): void {
-  if (!t.big) {
-    // Exact: fewer than 2^53 units for any 64-bit count below ~285 years at µs.
+  if (!t.big && hi < 0x200000) {
+    // Exact: below 2^53 units (~285 years at µs). Larger counts (a timestamp
+    // before 1970 written as a huge unsigned value) take the BigInt path.
     const units = hi * 4294967296 + lo;
     const sec = Math.floor(units / t.unitsPerSec);
     const frac = units - sec * t.unitsPerSec;
