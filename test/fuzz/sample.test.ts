@@ -26,7 +26,7 @@ describe('fuzz sample (fixed seed)', () => {
       format: 'esm', target: 'node20', sourcemap: 'inline', packages: 'external', logLevel: 'warning',
     });
     summary = await fuzz({
-      seed: SEED, count: COUNT, timeLimitSec: 0, jobs: 2, timeoutMs: 20_000, childScript: bundle,
+      seed: SEED, count: COUNT, timeLimitSec: 0, jobs: 2, timeoutMs: 60_000, childScript: bundle,
       seedDirs: [CORPUS_FILES, fixturePath('lab')], editcapRates: [0.01], crashersDir: null, minimise: false,
       log: () => undefined,
     });

@@ -26,14 +26,17 @@ async function child(): Promise<void> {
         if (typeof gc === 'function') gc();
         const m0 = mem();
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const { result, session } = await analyzeInputKeep(bytes, name, chunkSize || undefined);
         const ms = performance.now() - t0;
+        const cpu = process.cpuUsage(c0);
+        const cpuMs = (cpu.user + cpu.system) / 1000;
         const grown = Math.max(0, mem() - m0);
         if (typeof gc === 'function') gc();
         const retained = Math.max(0, mem() - m0);
         // Keep the session alive until measured.
         if (session && session.captures.length < 0) throw new Error('unreachable');
-        process.send!({ ok: true, result, ms, retained, grown });
+        process.send!({ ok: true, result, ms, cpuMs, retained, grown });
       } catch (e) {
         const err = e as Error;
         process.send!({ ok: false, message: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`, stack: String(err?.stack ?? '') });
@@ -50,7 +53,7 @@ function arg(argv: string[], name: string): string | undefined {
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--child')) { await child(); return -1; }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('npm run fuzz -- [--count N (10000)] [--seed S (1)] [--time-limit SEC] [--jobs J (cores)] [--timeout MS (10000)] [--no-editcap] [--no-minimise] [--crashers DIR] [--json FILE]\n       npm run fuzz -- --dump N [--seed S] [--out FILE]   (write input N to a file)\n');
+    process.stdout.write('npm run fuzz -- [--count N (10000)] [--seed S (1)] [--time-limit SEC] [--jobs J (cores)] [--timeout MS (60000, wall clock)] [--no-editcap] [--no-minimise] [--crashers DIR] [--json FILE]\n       npm run fuzz -- --dump N [--seed S] [--out FILE]   (write input N to a file)\n');
     return 0;
   }
   const root = path.resolve(arg(argv, 'root') ?? process.cwd());
@@ -59,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   const seed = Number(arg(argv, 'seed') ?? 1);
   const timeLimitSec = Number(arg(argv, 'time-limit') ?? 0);
   const jobs = Number(arg(argv, 'jobs') ?? Math.max(1, Math.min(4, os.availableParallelism())));
-  const timeoutMs = Number(arg(argv, 'timeout') ?? 10_000);
+  const timeoutMs = Number(arg(argv, 'timeout') ?? 60_000);
   for (const [k, v] of Object.entries({ count, seed, timeLimitSec, jobs, timeoutMs })) {
     if (!Number.isFinite(v) || v < 0) { process.stderr.write(`fuzz: --${k} takes a number\n`); return 2; }
   }
