@@ -1,7 +1,7 @@
 /** The window: toolbar, progress, tabs of views, drag-and-drop of captures and kubectl files. */
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ReportFormat, SourceRef } from '../../src/api.js';
-import { useSession } from './session.js';
+import { useProgress, useSession } from './session.js';
 import { Empty, ErrorState } from './components/States.js';
 import { Overview } from './views/Overview.js';
 import { Packets } from './views/Packets.js';
@@ -84,10 +84,6 @@ export function App() {
     }
   }
 
-  const p = s.progress;
-  const reading = s.busy && p && (p.phase === 'reading' || p.phase === 'correlating');
-  const pct = p && p.bytesTotal ? Math.min(100, (p.bytesRead / p.bytesTotal) * 100) : 0;
-
   return (
     <div className="app" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }} onDrop={onDrop}>
       <header className="topbar">
@@ -119,16 +115,7 @@ export function App() {
         </div>
       </header>
 
-      {reading ? (
-        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} data-testid="progress">
-          <div className="progress-bar" style={{ width: `${pct}%` }} />
-          <div className="progress-text">
-            {p.phase === 'correlating' ? 'Correlating…' : `Reading ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.bytesTotal)} · `}
-            <strong data-testid="live-packets">{fmtInt(p.packets)}</strong> packets
-            <button type="button" className="btn small" onClick={s.cancel}>Cancel</button>
-          </div>
-        </div>
-      ) : null}
+      {s.busy ? <ProgressBar onCancel={s.cancel} /> : null}
       {s.error ? (
         <div className="banner banner-error" role="alert" data-testid="open-error">
           {s.error} <button type="button" className="btn small" onClick={s.dismissError}>Dismiss</button>
@@ -164,6 +151,23 @@ export function App() {
           : <ErrorState error={new Error(`unknown view ${String(tab)}`)} />}
       </main>
       {dragging ? <div className="dropzone" aria-hidden="true"><div>Drop captures to open them · hold Shift to add them to this session</div></div> : null}
+    </div>
+  );
+}
+
+/** The loading bar: bytes read of total, live packet count (the first counts), and Cancel. */
+function ProgressBar({ onCancel }: { onCancel(): void }) {
+  const p = useProgress();
+  if (!p || (p.phase !== 'reading' && p.phase !== 'correlating')) return null;
+  const pct = p.bytesTotal ? Math.min(100, (p.bytesRead / p.bytesTotal) * 100) : 0;
+  return (
+    <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} data-testid="progress">
+      <div className="progress-bar" style={{ width: `${pct}%` }} />
+      <div className="progress-text">
+        {p.phase === 'correlating' ? 'Correlating capture points… ' : `Reading ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.bytesTotal)} (${Math.floor(pct)}%) · `}
+        <strong data-testid="live-packets">{fmtInt(p.packets)}</strong>&nbsp;packets
+        <button type="button" className="btn small" onClick={onCancel} data-testid="cancel">Cancel</button>
+      </div>
     </div>
   );
 }

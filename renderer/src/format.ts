@@ -9,7 +9,7 @@ export function fmtBytes(n: number | null | undefined): string {
   let v = n;
   let u = 0;
   while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
-  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+  return `${u === 0 ? Math.round(v) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
 }
 
 export function fmtDuration(sec: number | null | undefined): string {

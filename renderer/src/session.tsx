@@ -11,7 +11,6 @@ import type { Host } from './api/host.js';
 export interface SessionState {
   host: Host;
   summary: SessionSummary | null;
-  progress: Progress | null;
   busy: boolean;
   error: string | null;
   /** Bumped whenever the session changes, so views refetch. */
@@ -26,6 +25,12 @@ export interface SessionState {
 }
 
 const Ctx = createContext<SessionState | null>(null);
+/** Progress lives in its own context: only the progress bar re-renders 20 times a second while loading. */
+const ProgressCtx = createContext<Progress | null>(null);
+
+export function useProgress(): Progress | null {
+  return useContext(ProgressCtx);
+}
 
 export function useSession(): SessionState {
   const s = useContext(Ctx);
@@ -89,9 +94,9 @@ export function SessionProvider({ host, children }: { host: Host; children: Reac
   }, [host]);
 
   const value = useMemo<SessionState>(() => ({
-    host, summary, progress, busy, error, version, lab, open, add, loadCluster, openLab,
+    host, summary, busy, error, version, lab, open, add, loadCluster, openLab,
     cancel: () => { void host.api.cancel(); },
     dismissError: () => setError(null),
-  }), [host, summary, progress, busy, error, version, lab, open, add, loadCluster, openLab]);
-  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+  }), [host, summary, busy, error, version, lab, open, add, loadCluster, openLab]);
+  return <Ctx.Provider value={value}><ProgressCtx.Provider value={progress}>{children}</ProgressCtx.Provider></Ctx.Provider>;
 }

@@ -16,6 +16,8 @@ import { ARTIFACTS, LAB, chromiumPresent, dropFiles, pageErrors, startHarness, t
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
 const labPresent = (() => { try { return readdirSync(SCENARIO).some((f) => f.endsWith('.pcap')); } catch { return false; } })();
 const labFiles = labPresent ? readdirSync(SCENARIO).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(SCENARIO, f)) : [];
+/** A backend pod of the lab (fixtures/lab/cluster.json). */
+const POD = 'web-6b9c8d7f5-4xk2p';
 const BROKEN = 'suricata__http-mime-truncated__input.pcap';
 
 interface CliAnalysis { packets: number; captures: Array<{ file: string; packets: number; bytes: number }> }
@@ -54,8 +56,8 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
   });
   afterAll(async () => { await h?.close(); });
 
-  it('opens the lab captures through the file input and shows the CLI totals', async () => {
-    await openByInput(page, labFiles);
+  it('opens the lab captures (and the cluster metadata) through the file input and shows the CLI totals', async () => {
+    await openByInput(page, [...labFiles, path.join(LAB, 'cluster.json')]);
     expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(expected!.packets);
     expect(num(await page.textContent('[data-testid=total-captures]'))).toBe(labFiles.length);
     const perCapture = (await page.locator('[data-testid=capture-packets]').allTextContents()).map(num);
@@ -109,12 +111,13 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
     await page.waitForSelector('[data-testid=view-flows], [data-testid=not-available], [data-testid=error-state]');
     await shot(page, 'flows');
     if (await notAvailable(page)) ctx.skip('the flow table has not landed in the engine yet (getFlows: not available); the UI shows that state');
-    await page.fill('input[aria-label=Pod]', 'web-a');
+    await page.fill('input[aria-label=Pod]', POD);
     await page.waitForFunction(() => /of/.test(document.querySelector('[data-testid=flow-count]')?.textContent ?? ''));
     await page.waitForTimeout(300);
     const rows = await page.locator('[data-testid=flows-table] [role=row][aria-rowindex]').allTextContents();
     expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) expect(r).toContain('web-a');
+    for (const r of rows) expect(r).toContain(POD);
+    expect(num(await page.textContent('[data-testid=flow-count]').then((t) => t?.split(' of ')[0] ?? ''))).toBeLessThan(num(await page.textContent('[data-testid=flow-count]').then((t) => t?.split(' of ')[1] ?? '')));
     await page.click('[data-testid=flows-table] [role=row][aria-rowindex="1"]');
     await page.waitForSelector('[data-testid=flow-detail]');
     await shot(page, 'flows-pod');

@@ -115,7 +115,12 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
 
   useEffect(() => {
     if (lastIndex < 0) return;
-    for (let p = Math.floor(firstIndex / PAGE); p <= Math.floor(lastIndex / PAGE); p++) load(p);
+    const first = Math.floor(firstIndex / PAGE);
+    const last = Math.floor(lastIndex / PAGE);
+    for (let p = first; p <= last; p++) load(p);
+    // Read ahead in the direction the user is likely to go.
+    if (lastIndex % PAGE > PAGE / 2 && (last + 1) * PAGE < (cache.current.total ?? 0)) load(last + 1);
+    if (firstIndex % PAGE < PAGE / 2 && first > 0) load(first - 1);
   }, [firstIndex, lastIndex, load, queryKey]);
 
   const rowAt = (i: number): T | undefined => c.pages.get(Math.floor(i / PAGE))?.[i % PAGE];

@@ -84,7 +84,7 @@ export function Compare() {
             <h2>Per hop</h2>
             <ResponsiveContainer width="100%" height={280}>
               <BarChart data={st.value.perHop}>
-                <CartesianGrid strokeDasharray="3 3" className="grid" />
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
                 <XAxis dataKey="hop" tick={{ fontSize: 11 }} /><YAxis tick={{ fontSize: 11 }} />
                 <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} /><Legend />
                 <Bar dataKey="a" name={st.value.labelA} fill="#3b82f6" isAnimationActive={false} />
@@ -94,7 +94,7 @@ export function Compare() {
             <h2>Latency per request (ms)</h2>
             <ResponsiveContainer width="100%" height={220}>
               <BarChart data={st.value.latency}>
-                <CartesianGrid strokeDasharray="3 3" className="grid" />
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
                 <XAxis dataKey="request" tick={{ fontSize: 11 }} /><YAxis tick={{ fontSize: 11 }} />
                 <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} /><Legend />
                 <Bar dataKey="a" name={st.value.labelA} fill="#3b82f6" isAnimationActive={false} />

@@ -38,7 +38,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
     summary.captures.forEach((_c, i) => { row[`c${i}`] = b.packets[i] ?? 0; });
     return row;
   }), [summary]);
-  const protocols = summary.protocols.map((p) => ({ ...p, mb: p.bytes / 1e6 }));
+  const protocols = summary.protocols;
   const fetchIssues = useCallback((offset: number, limit: number) => host.api.getIssues({ offset, limit }), [host]);
   const errors = summary.captures.flatMap((c) => c.errors.filter((e) => e.severity === 'error').map((e) => ({ ...e, point: c.point, packetsRead: c.packets })));
 
@@ -90,14 +90,14 @@ export function Overview({ summary }: { summary: SessionSummary }) {
           <div className="chart" data-testid="chart-protocols">
             <ResponsiveContainer width="100%" height={260}>
               <BarChart data={protocols} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" className="grid" />
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
                 <XAxis dataKey="name" tick={{ fontSize: 12 }} />
                 <YAxis yAxisId="p" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtInt(v)} />
-                <YAxis yAxisId="b" orientation="right" tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${v.toFixed(v < 10 ? 1 : 0)} MB`} />
-                <Tooltip formatter={(v, n) => (n === 'MB' ? fmtBytes(Number(v) * 1e6) : fmtInt(Number(v)))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
+                <YAxis yAxisId="b" orientation="right" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtBytes(v)} />
+                <Tooltip formatter={(v, n) => (n === 'bytes' ? fmtBytes(Number(v)) : fmtInt(Number(v)))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
                 <Legend />
                 <Bar yAxisId="p" dataKey="packets" name="packets" fill="#3b82f6" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-                <Bar yAxisId="b" dataKey="mb" name="MB" fill="#f59e0b" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                <Bar yAxisId="b" dataKey="bytes" name="bytes" fill="#f59e0b" radius={[3, 3, 0, 0]} isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>
           </div>
@@ -107,8 +107,8 @@ export function Overview({ summary }: { summary: SessionSummary }) {
           <div className="chart" data-testid="chart-timeline">
             <ResponsiveContainer width="100%" height={260}>
               <AreaChart data={timeline} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" className="grid" />
-                <XAxis dataKey="t" tick={{ fontSize: 11 }} tickFormatter={(v: number) => `${+v.toFixed(3)} s`} />
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
+                <XAxis dataKey="t" tick={{ fontSize: 11 }} stroke="var(--muted)" tickFormatter={(v: number) => `${+v.toFixed(3)} s`} />
                 <YAxis tick={{ fontSize: 11 }} />
                 <Tooltip labelFormatter={(v) => `t = ${Number(v).toFixed(3)} s`} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
                 {summary.captures.map((c, i) => (
