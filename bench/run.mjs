@@ -170,9 +170,11 @@ const resultsPath = path.join(ROOT, 'bench/results.json');
 let previous = null;
 try { previous = JSON.parse(fs.readFileSync(resultsPath, 'utf8')); } catch { /* none */ }
 const genInfo = (c) => {
-  if (c.generatedSeconds != null) return { seconds: r3(c.generatedSeconds), measured: 'this run' };
+  if (c.generatedSeconds != null) return { seconds: r3(c.generatedSeconds), measuredAt: new Date().toISOString(), measured: 'this run' };
   const p = previous?.inputs?.find?.((i) => i.packets === c.truth.packets && i.seed === opt.seed && i.generatorVersion === GEN_VERSION);
-  return p?.generator ? { ...p.generator, measured: p.generator.measured === 'this run' ? `measured by the run of ${previous.date}` : p.generator.measured } : { seconds: null, measured: 'reused file; not timed' };
+  if (p?.generator?.seconds == null) return { seconds: null, measuredAt: null, measured: 'reused file; not timed' };
+  const at = p.generator.measuredAt ?? p.generator.measured?.match(/\d{4}-\d\d-\d\dT[\d:.]+Z/)?.[0] ?? previous.date;
+  return { seconds: p.generator.seconds, measuredAt: at, measured: `earlier run, ${at.slice(0, 16)}Z` };
 };
 
 // ---------------------------------------------------------------- tools
