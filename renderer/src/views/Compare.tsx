@@ -8,11 +8,13 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import type { ComparisonView, SourceRef } from '../../../src/api.js';
 import { ErrorState, Loading } from '../components/States.js';
 import { labRefs, useSession } from '../session.js';
+import { fmtBytes } from '../format.js';
 
 type Side = { label: string; refs: SourceRef[] };
 
 function fmtMetric(v: number | null, unit: string): string {
   if (v == null) return '—';
+  if (unit === 'bytes') return `${v < 0 ? '-' : ''}${fmtBytes(Math.abs(v))}`;
   const n = Math.abs(v) >= 100 || Number.isInteger(v) ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : v.toFixed(2);
   return unit ? `${n} ${unit}` : n;
 }

@@ -10,8 +10,10 @@ import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
 import { fmtBytes, fmtClock, fmtEndpoint, fmtInt, fmtMs } from '../format.js';
 
-const NODE_W = 250;
+const NODE_W = 300;
 const GAP = 90;
+
+const clip = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
 
 function ipInCidr(ip: string, cidr: string): boolean {
   const [net, bits] = cidr.split('/');
@@ -27,14 +29,24 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
   const podsOf = (n: OverlayView['nodes'][number]) => view.pods.filter((p) => (p.node && p.node === n.name) || n.podCidrs.some((c) => ipInCidr(p.ip, c.cidr)));
   const maxPods = Math.max(0, ...nodes.map((n) => Math.min(8, podsOf(n).length)));
   const nodeH = 92 + 18 * Math.max(...nodes.map((n) => n.podCidrs.length), 1) + 18 * maxPods;
-  const top = 120;
   const width = Math.max(720, nodes.length * (NODE_W + GAP) + GAP);
-  const svcY = top + nodeH + 50;
+  const svcY0 = nodeH + 50;
   const svcs = view.services.slice(0, 12);
-  const height = svcY + (svcs.length ? 90 : 20);
+  const height0 = svcY0 + (svcs.length ? 90 : 20);
   const x = (i: number) => GAP + i * (NODE_W + GAP);
   const index = new Map(nodes.map((n, i) => [n.ip, i]));
   const maxPk = Math.max(1, ...view.tunnels.map((t) => t.packets));
+  const nodeName = (ip: string) => nodes.find((n) => n.ip === ip)?.name ?? ip;
+  const maxLift = Math.max(0, ...view.tunnels.map((t, k) => {
+    const ia = index.get(t.a) ?? 0; const ib = index.get(t.b) ?? 0;
+    const pair = [t.a, t.b].sort().join('|');
+    const nth = view.tunnels.slice(0, k).filter((o) => [o.a, o.b].sort().join('|') === pair).length;
+    return 30 + Math.abs(ib - ia) * 28 + nth * 34;
+  }));
+  // Room above the nodes for the highest tunnel label.
+  const topY = maxLift + 40;
+  const height = topY + height0;
+  const svcY = topY + svcY0;
   return (
     <svg className="overlay-svg" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="Overlay diagram" data-testid="overlay-diagram">
       <defs>
@@ -44,32 +56,35 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
         const ia = index.get(t.a);
         const ib = index.get(t.b);
         if (ia == null || ib == null) return null;
+        // Several tunnels between the same two nodes (each direction, each VNI): stack them.
+        const pair = [t.a, t.b].sort().join('|');
+        const nth = view.tunnels.slice(0, k).filter((o) => [o.a, o.b].sort().join('|') === pair).length;
         const x1 = x(ia) + NODE_W / 2;
         const x2 = x(ib) + NODE_W / 2;
-        const lift = 30 + Math.abs(ib - ia) * 28;
+        const lift = 30 + Math.abs(ib - ia) * 28 + nth * 34;
         const mid = (x1 + x2) / 2;
         const w = 1.5 + 5 * (t.packets / maxPk);
         return (
           <g key={k} className="tunnel-edge">
-            <path d={`M${x1},${top} Q${mid},${top - lift * 2} ${x2},${top}`} strokeWidth={w} fill="none" />
-            <text x={mid} y={top - lift - 6} textAnchor="middle" className="edge-label">{`${t.type.toUpperCase()} ${t.vni}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`}</text>
-            <text x={mid} y={top - lift + 8} textAnchor="middle" className="edge-sub">{`${fmtInt(t.innerFlows)} inner flows · ${fmtBytes(t.overheadBytes)} overhead`}</text>
+            <path d={`M${x1},${topY} Q${mid},${topY - lift * 2} ${x2},${topY}`} strokeWidth={w} fill="none" />
+            <text x={mid} y={topY - lift - 6} textAnchor="middle" className="edge-label">{`${nodeName(t.a)} → ${nodeName(t.b)} · ${t.type.toUpperCase()} VNI ${t.vni}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`}</text>
+            <text x={mid} y={topY - lift + 8} textAnchor="middle" className="edge-sub">{`${fmtInt(t.innerFlows)} inner flows · ${fmtBytes(t.overheadBytes)} overhead`}</text>
           </g>
         );
       })}
       {nodes.map((n, i) => {
         const pods = podsOf(n);
-        let y = top + 24;
+        let y = topY + 24;
         return (
           <g key={n.ip} transform={`translate(${x(i)},0)`} className="node-box">
-            <rect x={0} y={top} width={NODE_W} height={nodeH} rx={10} />
+            <rect x={0} y={topY} width={NODE_W} height={nodeH} rx={10} />
             <text x={12} y={y} className="node-name">{n.name ?? n.ip}</text>
             <text x={12} y={(y += 18)} className="node-sub">{`${n.ip}${n.vtepMacs[0] ? ` · VTEP ${n.vtepMacs[0]}` : ''}`}</text>
             {n.podCidrs.map((c) => <text key={c.cidr} x={12} y={(y += 18)} className="node-cidr">{`pod subnet ${c.cidr}`}<title>{`${c.evidence} packets of evidence`}</title></text>)}
             {pods.slice(0, 8).map((p) => (
               <g key={p.ip}>
                 <rect x={10} y={(y += 20) - 13} width={NODE_W - 20} height={17} rx={4} className="pod-box" />
-                <text x={16} y={y} className="pod-text">{`${p.namespace ? `${p.namespace}/` : ''}${p.name ?? '(pod)'} ${p.ip}`}</text>
+                <text x={16} y={y} className="pod-text">{clip(`${p.name ?? '(pod)'} ${p.ip}`, 40)}<title>{`${p.namespace ?? ''}/${p.name ?? ''} ${p.ip}`}</title></text>
               </g>
             ))}
             {pods.length > 8 ? <text x={12} y={y + 18} className="node-sub">{`+${pods.length - 8} more pods`}</text> : null}
@@ -79,7 +94,7 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
       {svcs.map((s, i) => (
         <g key={`${s.namespace}/${s.name}`} transform={`translate(${GAP + i * 200},${svcY})`} className="svc-box">
           <rect width={185} height={58} rx={8} />
-          <text x={10} y={20} className="svc-name">{`${s.namespace}/${s.name}`}</text>
+          <text x={10} y={20} className="svc-name">{clip(`${s.namespace}/${s.name}`, 26)}<title>{`${s.namespace}/${s.name}`}</title></text>
           <text x={10} y={37} className="node-sub">{s.clusterIp ? `ClusterIP ${s.clusterIp}` : 'headless'}</text>
           <text x={10} y={52} className="node-sub">{s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(' ')}</text>
         </g>
