@@ -40,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
       return AnalysisSession.open(sources, opts);
     },
     write: (file, data, protect) => writeFileAtomic(file, data, protect),
+    writePieces: (file, pieces, protect) => writeFileAtomic(file, pieces, protect),
+    stdoutPiece: (s) => new Promise<void>((resolve, reject) => {
+      process.stdout.write(s, (e) => (e ? reject(e) : resolve()));
+    }),
   };
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     if (cmd === 'help' && rest[0]) return main([rest[0], '--help']);

@@ -11,6 +11,7 @@ import { fileSource } from '../host/node/file-source.js';
 import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
+import { jsonPieces } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
 import { readdir, stat } from 'node:fs/promises';
@@ -27,6 +28,10 @@ export interface CliContext {
   stderrIsTTY: boolean;
   open(paths: string[], opts: AnalyzeOptions): Promise<AnalysisSession>;
   write(file: string, data: string, protect: string[]): Promise<void>;
+  /** Writes `pieces` in order as one file, whole or not at all (optional: else `write` gets them joined). */
+  writePieces?(file: string, pieces: Iterable<string>, protect: string[]): Promise<void>;
+  /** Writes a piece to stdout, resolving when it may take more (optional: else `stdout`). */
+  stdoutPiece?(s: string): Promise<void>;
 }
 
 const ANALYZE_HELP = `Usage: overlayscope analyze CAPTURE... [options]
@@ -91,12 +96,22 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const session = await ctx.open(args.positional, opts);
   if (showProgress && lastShown > 0) ctx.stderr('\r\x1b[K');
   const json = session.toJSON();
-  let text: string;
-  if (format === 'json') text = JSON.stringify(json, null, 2) + '\n';
-  else if (format === 'csv') text = flowsCsv(json);
-  else text = renderAnalysisTable(json);
-  if (out) await ctx.write(out, text, args.positional);
-  else ctx.stdout(text);
+  if (format === 'json') {
+    // Written in pieces: one string of a big analysis would cost more memory than the analysis.
+    const pieces = jsonPieces(json);
+    if (out && ctx.writePieces) await ctx.writePieces(out, pieces, args.positional);
+    else if (out) await ctx.write(out, [...pieces].join(''), args.positional);
+    else {
+      for (const piece of pieces) {
+        if (ctx.stdoutPiece) await ctx.stdoutPiece(piece);
+        else ctx.stdout(piece);
+      }
+    }
+  } else {
+    const text = format === 'csv' ? flowsCsv(json) : renderAnalysisTable(json);
+    if (out) await ctx.write(out, text, args.positional);
+    else ctx.stdout(text);
+  }
   let failed = false;
   for (const c of session.captures) {
     for (const i of c.issues) {

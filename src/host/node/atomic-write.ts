@@ -6,7 +6,8 @@
 import { open, rename, rm, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array, protect: readonly string[] = []): Promise<void> {
+/** `data` may be pieces (written in order, e.g. a JSON document too big for one string). */
+export async function writeFileAtomic(target: string, data: string | Uint8Array | Iterable<string>, protect: readonly string[] = []): Promise<void> {
   const abs = path.resolve(target);
   for (const p of protect) {
     const a = await realpath(p).catch(() => path.resolve(p));
@@ -16,7 +17,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now()}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
-    await fh.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+    else for (const piece of data) await fh.write(piece);
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);

@@ -1,0 +1,33 @@
+/**
+ * JSON text of a document in pieces, the same text as JSON.stringify(value,
+ * null, 2), without building it as one string: a big capture's analysis has
+ * hundreds of thousands of flows and HTTP transactions, and one string of
+ * several hundred MB (plus its copy on write) would cost more memory than the
+ * analysis itself. Top-level arrays are serialised element by element and
+ * the text is handed out in pieces of about `pieceSize` characters.
+ */
+export function* jsonPieces(value: Record<string, unknown>, pieceSize = 1 << 20): Generator<string> {
+  let buf = '';
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function');
+  buf += keys.length ? '{\n' : '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = value[k];
+    const sep = i < keys.length - 1 ? ',\n' : '\n';
+    buf += `  ${JSON.stringify(k)}: `;
+    if (Array.isArray(v) && v.length > 0) {
+      buf += '[\n';
+      for (let j = 0; j < v.length; j++) {
+        const el = JSON.stringify(v[j], null, 2) ?? 'null';
+        buf += '    ' + el.replace(/\n/g, '\n    ') + (j < v.length - 1 ? ',\n' : '\n');
+        if (buf.length >= pieceSize) { yield buf; buf = ''; }
+      }
+      buf += '  ]' + sep;
+    } else {
+      buf += (JSON.stringify(v, null, 2) ?? 'null').replace(/\n/g, '\n  ') + sep;
+    }
+    if (buf.length >= pieceSize) { yield buf; buf = ''; }
+  }
+  buf += '}\n';
+  yield buf;
+}
