@@ -11,7 +11,7 @@ import { fileSource } from '../host/node/file-source.js';
 import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
-import { jsonPieces } from './json-stream.js';
+import { jsonPieces, LazyArray } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
 import { readdir, stat } from 'node:fs/promises';
@@ -95,10 +95,11 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   };
   const session = await ctx.open(args.positional, opts);
   if (showProgress && lastShown > 0) ctx.stderr('\r\x1b[K');
-  const json = session.toJSON();
   if (format === 'json') {
-    // Written in pieces: one string of a big analysis would cost more memory than the analysis.
-    const pieces = jsonPieces(json);
+    // Written in pieces, flows made one at a time: one string (or every flow
+    // object at once) of a big analysis would cost more memory than the analysis.
+    const parts = session.toJSONParts();
+    const pieces = jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow) });
     if (out && ctx.writePieces) await ctx.writePieces(out, pieces, args.positional);
     else if (out) await ctx.write(out, [...pieces].join(''), args.positional);
     else {
@@ -108,6 +109,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
       }
     }
   } else {
+    const json = session.toJSON();
     const text = format === 'csv' ? flowsCsv(json) : renderAnalysisTable(json);
     if (out) await ctx.write(out, text, args.positional);
     else ctx.stdout(text);

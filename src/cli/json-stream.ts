@@ -6,6 +6,11 @@
  * analysis itself. Top-level arrays are serialised element by element and
  * the text is handed out in pieces of about `pieceSize` characters.
  */
+/** An array whose elements are made when serialised (see jsonPieces). */
+export class LazyArray<T> {
+  constructor(readonly length: number, readonly get: (i: number) => T) {}
+}
+
 export function* jsonPieces(value: Record<string, unknown>, pieceSize = 1 << 20): Generator<string> {
   let buf = '';
   const keys = Object.keys(value).filter((k) => value[k] !== undefined && typeof value[k] !== 'function');
@@ -15,14 +20,18 @@ export function* jsonPieces(value: Record<string, unknown>, pieceSize = 1 << 20)
     const v = value[k];
     const sep = i < keys.length - 1 ? ',\n' : '\n';
     buf += `  ${JSON.stringify(k)}: `;
-    if (Array.isArray(v) && v.length > 0) {
+    const lazy = v instanceof LazyArray ? v as LazyArray<unknown> : null;
+    if ((Array.isArray(v) || lazy) && (v as { length: number }).length > 0) {
+      const n = (v as { length: number }).length;
       buf += '[\n';
-      for (let j = 0; j < v.length; j++) {
-        const el = JSON.stringify(v[j], null, 2) ?? 'null';
-        buf += '    ' + el.replace(/\n/g, '\n    ') + (j < v.length - 1 ? ',\n' : '\n');
+      for (let j = 0; j < n; j++) {
+        const el = JSON.stringify(lazy ? lazy.get(j) : (v as unknown[])[j], null, 2) ?? 'null';
+        buf += '    ' + el.replace(/\n/g, '\n    ') + (j < n - 1 ? ',\n' : '\n');
         if (buf.length >= pieceSize) { yield buf; buf = ''; }
       }
       buf += '  ]' + sep;
+    } else if (lazy) {
+      buf += '[]' + sep;
     } else {
       buf += (JSON.stringify(v, null, 2) ?? 'null').replace(/\n/g, '\n  ') + sep;
     }

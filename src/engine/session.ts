@@ -130,10 +130,31 @@ export class AnalysisSession {
     return this.overlayCache;
   }
 
-  /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
-  toJSON(): AnalysisJson {
+  /**
+   * toJSON() with its flows made one at a time: `doc.flows` is an empty
+   * placeholder (keeping the key order) and `flow(i)` makes flow i, annotated.
+   * For writers that serialise a big analysis in pieces (hundreds of
+   * thousands of flows as objects would cost more memory than the analysis).
+   */
+  toJSONParts(): { doc: AnalysisJson; flowCount: number; flow(i: number): AnalysisJson['flows'][number] } {
     const overlay = this.overlay();
-    const flows = this.flowsJson();
+    const links = tunnelLinks(this);
+    const doc = this.toJSON(false);
+    return {
+      doc,
+      flowCount: this.flows.table.count,
+      flow: (i) => {
+        const f = flowJson(this, i, links);
+        overlay.annotateFlows([f]);
+        return f;
+      },
+    };
+  }
+
+  /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
+  toJSON(withFlows = true): AnalysisJson {
+    const overlay = this.overlay();
+    const flows = withFlows ? this.flowsJson() : [];
     overlay.annotateFlows(flows);
     return {
       schema: 'overlayscope.analysis/v1',

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonPieces } from '../../src/cli/json-stream.js';
+import { jsonPieces, LazyArray } from '../../src/cli/json-stream.js';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 
@@ -18,6 +18,15 @@ describe('jsonPieces', () => {
       expect(pieces.join('')).toBe(whole);
       if (size === 1) expect(pieces.length).toBeGreaterThan(10);
     }
+  });
+
+  it('writes flows made one at a time (toJSONParts) as toJSON() writes them', async () => {
+    const s = await AnalysisSession.open([await fileSource(LOOPBACK, 'loopback-http.pcap')]);
+    const parts = s.toJSONParts();
+    expect(parts.doc.flows).toEqual([]);
+    const lazy = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow) }, 64)].join('');
+    expect(lazy).toBe(JSON.stringify(s.toJSON(), null, 2) + '\n');
+    expect(JSON.parse(lazy).flows).toHaveLength(2);
   });
 
   it.each([
