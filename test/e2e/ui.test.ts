@@ -25,6 +25,7 @@ interface CliAnalysis { packets: number; captures: Array<{ file: string; packets
 function cli(files: string[]): CliAnalysis {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/overlayscope.js'), 'analyze', ...files, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`overlayscope analyze failed (${r.status}): ${r.stderr}`);
+  if (!r.stdout.trim()) throw new Error(`overlayscope analyze printed nothing (exit ${r.status}): ${r.stderr.slice(0, 2000)}`);
   return JSON.parse(r.stdout) as CliAnalysis;
 }
 const num = (s: string | null) => Number((s ?? '').replace(/[^0-9]/g, ''));
@@ -48,8 +49,9 @@ if (!labPresent) console.warn(`SKIPPED: e2e lab tests need ${SCENARIO} (fixtures
 describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', () => {
   let h: Harness;
   let page: Page;
-  const expected = labPresent ? cli(labFiles) : null;
+  let expected: CliAnalysis | null = null;
   beforeAll(async () => {
+    expected = cli(labFiles);
     h = await startHarness();
     page = await h.newPage();
     await page.goto(`${h.url}?autoload=0`);
