@@ -20,7 +20,7 @@ import type { DecodedPacket } from '../dissect/decoded.js';
 import { MAX_NET } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
 import { FlowKey, FlowTable, flowHash } from './flow-table.js';
-import { TcpConversations, TCP_ACK, TCP_FIN, TCP_SYN } from './tcp-conversation.js';
+import { ST_FIN_A, ST_FIN_B, ST_RST, TcpConversations, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './tcp-conversation.js';
 import { HttpTransactions } from './http-transactions.js';
 import { DnsTransactions } from './dns-transactions.js';
 
@@ -104,6 +104,10 @@ export class FlowTracker implements PacketObserver {
           if ((seglen > 0 || (flags & TCP_FIN) !== 0) && (startsHttp || this.http.has(f))) {
             this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, (flags & TCP_SYN) !== 0, (flags & TCP_FIN) !== 0,
               b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, tsSec, tsNsec);
+          }
+          if ((flags & (TCP_FIN | TCP_RST)) !== 0 && this.http.has(f)) {
+            const st = this.tcp.state[f]!;
+            if ((st & ST_RST) !== 0 || (st & (ST_FIN_A | ST_FIN_B)) === (ST_FIN_A | ST_FIN_B)) this.http.close(f, tsSec, tsNsec);
           }
         }
         if (p.dnsNet === i && p.payloadLength[i]! > 0) {

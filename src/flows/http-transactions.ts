@@ -537,6 +537,18 @@ export class HttpTransactions {
     d.finished = true;
   }
 
+  /**
+   * The TCP conversation of flow `f` is over (RST, or FIN both ways): what is
+   * held is delivered past its gaps, a close-delimited response ends, and the
+   * stream's state is let go (memory stays bounded by open connections).
+   */
+  close(f: number, sec: number, nsec: number): void {
+    const s = this.streams.get(f);
+    if (!s) return;
+    for (const d of s.dirs) this.finish(s, d, sec, nsec);
+    this.streams.delete(f);
+  }
+
   /** End of the capture: held segments are delivered past their gaps. */
   endCapture(): void {
     for (const s of this.streams.values()) for (const d of s.dirs) if (d.pending.length) this.giveUpGap(s, d);
