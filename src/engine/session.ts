@@ -30,7 +30,8 @@ export class AnalysisSession {
   constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
     this.config = new DissectConfig(options);
     this.observers = [this.flows, ...(options.observers ?? [])];
-    this.overlayObserver = new OverlayObserver((c, n) => this.captures[c]!.index.iface[n]!);
+    // One file per capture point: with two or more files, stitching rows are kept from the first packet.
+    this.overlayObserver = new OverlayObserver((c, n) => this.captures[c]!.index.iface[n]!, { capturePoints: sources.length });
     this.observers.push(this.overlayObserver);
     sources.forEach((s, i) => this.captures.push(newCaptureResult(i, s)));
   }

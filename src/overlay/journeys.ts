@@ -20,7 +20,8 @@ const NO_RESPONSE_WINDOW_NS = 5e9;
 interface Occurrence {
   row: number;
   t: number;
-  loc: string;
+  /** Location id (OverlayObserver.tLoc). */
+  loc: number;
 }
 
 export interface HttpExchange {
@@ -37,81 +38,105 @@ export interface HttpExchange {
   child: number | null;
 }
 
-export function locationOf(o: OverlayObserver, r: number): string {
-  return `${o.point[r]}/${o.depth[r]}/${o.outerSrc[r]}>${o.outerDst[r]}`;
+/** The location id of a row (capture point, depth, tunnel outer addresses). */
+export function locationOf(o: OverlayObserver, r: number): number {
+  return o.tLoc[o.tuple[r]!]!;
 }
 
-function firstPerLocation(o: OverlayObserver, rows: number[], t: (r: number) => number): Occurrence[] {
-  const by = new Map<string, Occurrence>();
+/** Rows of one request (or response) are few: a scan per row, no map. */
+function firstPerLocation(o: OverlayObserver, rows: readonly number[]): Occurrence[] {
+  const by: Occurrence[] = [];
   for (const r of rows) {
     const loc = locationOf(o, r);
-    const tr = t(r);
-    const cur = by.get(loc);
-    if (!cur || tr < cur.t) by.set(loc, { row: r, t: tr, loc });
+    const tr = o.time[r]!;
+    let k = 0;
+    while (k < by.length && by[k]!.loc !== loc) k++;
+    if (k === by.length) by.push({ row: r, t: tr, loc });
+    else if (tr < by[k]!.t) by[k] = { row: r, t: tr, loc };
   }
-  return [...by.values()].sort((a, b) => a.t - b.t || a.row - b.row);
+  return by.sort((a, b) => a.t - b.t || a.row - b.row);
+}
+
+interface RowGroup {
+  seq: number;
+  rows: number[];
+  /** For a response group: its acknowledgment number (of its first row). */
+  ack: number;
+}
+
+/** A host address as a map key: the IPv4 number, or the IPv6 text. */
+function addressKey(o: OverlayObserver, words: Uint32Array, tuple: number): number | string {
+  return o.tVer[tuple] === 4 ? words[tuple * 4]! : ipToString(6, words, tuple * 4);
 }
 
 export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchange[] {
-  const t = (r: number): number => (o.tSec[r]! - st.baseSec) * 1e9 + o.tNsec[r]!;
-  const reqRows = new Map<string, number[]>();
-  const respRows = new Map<number, Map<number, number[]>>();
+  // Request rows grouped by (connection, seq), in order of first appearance; response rows by connection then seq.
+  const reqGroups: Array<RowGroup & { conn: number }> = [];
+  const reqIndex = new Map<number, Map<number, number>>();
+  const respGroups = new Map<number, RowGroup[]>();
+  const respIndex = new Map<number, Map<number, number>>();
   for (let r = 0; r < o.count; r++) {
     const h = o.http[r]!;
     if (h === 0) continue;
     const s = st.streamOf[r]!;
     const c = st.connOf[s]!;
-    const conn = st.connections[c]!;
-    const client = conn.clientSide.has(s);
+    const client = st.clientSide[s] === 1;
+    const seq = o.seq[r]!;
     if (h === 1 && client) {
-      const k = `${c}/${o.seq[r]}`;
-      const l = reqRows.get(k);
-      if (l) l.push(r); else reqRows.set(k, [r]);
+      let m = reqIndex.get(c);
+      if (!m) reqIndex.set(c, (m = new Map()));
+      const g = m.get(seq);
+      if (g !== undefined) reqGroups[g]!.rows.push(r);
+      else { m.set(seq, reqGroups.length); reqGroups.push({ conn: c, seq, rows: [r], ack: 0 }); }
     } else if (h === 2 && !client) {
-      let m = respRows.get(c);
-      if (!m) respRows.set(c, (m = new Map()));
-      const l = m.get(o.seq[r]!);
-      if (l) l.push(r); else m.set(o.seq[r]!, [r]);
+      let m = respIndex.get(c);
+      if (!m) { respIndex.set(c, (m = new Map())); respGroups.set(c, []); }
+      const l = respGroups.get(c)!;
+      const g = m.get(seq);
+      if (g !== undefined) l[g]!.rows.push(r);
+      else { m.set(seq, l.length); l.push({ seq, rows: [r], ack: o.ack[r]! }); }
     }
   }
+  // Responses of a connection by acknowledgment number (stable: equal acks keep their order of appearance).
+  for (const l of respGroups.values()) l.sort((a, b) => a.ack - b.ack);
   const out: HttpExchange[] = [];
-  for (const [k, rows] of reqRows) {
-    const [cs, ss] = k.split('/');
-    const conn = Number(cs), seq = Number(ss);
-    const request = firstPerLocation(o, rows, t);
-    const line = rows.map((r) => o.requests.get(r)).find((x) => x) ?? null;
-    // The response acknowledges the request: the smallest distance in sequence space after it.
-    let best: number[] | null = null;
-    let bestD = Infinity;
-    for (const [, rr] of respRows.get(conn) ?? []) {
-      const d = (o.ack[rr[0]!]! - seq) >>> 0;
-      if (d >= 1 && d < 1 << 24 && d < bestD) { bestD = d; best = rr; }
+  for (const { conn, seq, rows } of reqGroups) {
+    const request = firstPerLocation(o, rows);
+    let line: HttpRequestLine | null = null;
+    for (const r of rows) { const x = o.requests.get(r); if (x) { line = x; break; } }
+    // The response acknowledges the request: the smallest distance in sequence space after it,
+    // i.e. the first acknowledgment at or after seq + 1 (wrapping around).
+    let best: RowGroup | null = null;
+    const l = respGroups.get(conn);
+    if (l) {
+      const target = (seq + 1) >>> 0;
+      let lo = 0, hi = l.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (l[mid]!.ack < target) lo = mid + 1; else hi = mid;
+      }
+      const g = l[lo < l.length ? lo : 0]!;
+      const d = (g.ack - seq) >>> 0;
+      if (d >= 1 && d < 1 << 24) best = g;
     }
-    const response = best ? firstPerLocation(o, best, t) : [];
-    out.push({ id: 0, conn, seq, line, request, response, status: best ? o.status[best[0]!]! || null : null, parent: null, child: null });
+    const response = best ? firstPerLocation(o, best.rows) : [];
+    out.push({ id: 0, conn, seq, line, request, response, status: best ? o.status[best.rows[0]!]! || null : null, parent: null, child: null });
   }
   out.sort((a, b) => a.request[0]!.t - b.request[0]!.t);
   out.forEach((x, i) => { x.id = i; });
   // Link each request to the upstream request it caused: sent by the server
   // that received it, after it arrived and before its response left.
-  const server = (x: HttpExchange): string => {
-    const last = x.request[x.request.length - 1]!;
-    return ipToString(o.ver[last.row]!, o.dst, last.row * 4);
-  };
-  const clientOf = (x: HttpExchange): string => {
-    const first = x.request[0]!;
-    return ipToString(o.ver[first.row]!, o.src, first.row * 4);
-  };
-  const clients = out.map(clientOf);
-  const byClient = new Map<string, number[]>();
-  clients.forEach((c, i) => {
+  const byClient = new Map<number | string, number[]>();
+  out.forEach((x, i) => {
+    const c = addressKey(o, o.tSrc, o.tuple[x.request[0]!.row]!);
     const l = byClient.get(c);
     if (l) l.push(i); else byClient.set(c, [i]);
   });
   for (const x of out) {
-    const list = byClient.get(server(x));
+    const last = x.request[x.request.length - 1]!;
+    const list = byClient.get(addressKey(o, o.tDst, o.tuple[last.row]!));
     if (!list) continue;
-    const from = x.request[x.request.length - 1]!.t;
+    const from = last.t;
     const until = x.response.length ? x.response[0]!.t : from + NO_RESPONSE_WINDOW_NS;
     // `out` is in time order, so each client's list is too: binary search the window's start.
     let lo = 0, hi = list.length;
@@ -141,10 +166,15 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
     const abs = st.baseSec + Math.floor(tNs / 1e9);
     return formatTime(abs, Math.round(tNs - Math.floor(tNs / 1e9) * 1e9), precision);
   };
-  const ep = (r: number, which: 'src' | 'dst'): Endpoint => ({
-    ip: ipToString(o.ver[r]!, which === 'src' ? o.src : o.dst, r * 4),
-    port: which === 'src' ? o.sport[r]! : o.dport[r]!,
-  });
+  // Address text per tuple and side, made once (hops of many journeys share tuples).
+  const text = new Map<number, string>();
+  const ep = (r: number, which: 'src' | 'dst'): Endpoint => {
+    const tu = o.tuple[r]!;
+    const k = which === 'src' ? tu * 2 : tu * 2 + 1;
+    let ip = text.get(k);
+    if (ip === undefined) text.set(k, (ip = ipToString(o.tVer[tu]!, which === 'src' ? o.tSrc : o.tDst, tu * 4)));
+    return { ip, port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! };
+  };
   // Packets of a connection at one location (both directions).
   const packetsAt = (conn: number, point: number, depth: number): number => {
     let n = 0;
@@ -178,11 +208,12 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
           }
         }
         prev = rq;
-        const d = o.depth[r]!;
+        const tu = o.tuple[r]!;
+        const d = o.tDepth[tu]!;
         hops.push({
-          point: pointName(o.point[r]!), time: time(oc.t), src, dst, translation,
-          tunnel: d > 0 ? { type: o.tunType[r] === TUNNEL_GENEVE ? 'geneve' : 'vxlan', vni: o.vni[r]!, outerSrc: ipv4ToString(o.outerSrc[r]!), outerDst: ipv4ToString(o.outerDst[r]!) } : null,
-          packets: packetsAt(x.conn, o.point[r]!, d),
+          point: pointName(o.tPoint[tu]!), time: time(oc.t), src, dst, translation,
+          tunnel: d > 0 ? { type: o.tTunType[tu] === TUNNEL_GENEVE ? 'geneve' : 'vxlan', vni: o.tVni[tu]!, outerSrc: ipv4ToString(o.tOuterSrc[tu]!), outerDst: ipv4ToString(o.tOuterDst[tu]!) } : null,
+          packets: packetsAt(x.conn, o.tPoint[tu]!, d),
           latencyMs: prevT === null ? null : Math.round((oc.t - prevT) / 1e3) / 1e3,
           note,
         });
@@ -193,7 +224,7 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
     for (let i = legs.length - 1; i >= 0; i--) push(legs[i]!, legs[i]!.response, i === 0 ? 'response' : `upstream response ${i}`, true);
     const first = root.request[0]!;
     const backAt = root.response.length ? root.response[root.response.length - 1]! : null;
-    const complete = legs.every((x) => x.response.length > 0) && backAt !== null && o.point[backAt.row] === o.point[first.row];
+    const complete = legs.every((x) => x.response.length > 0) && backAt !== null && o.tPoint[o.tuple[backAt.row]!] === o.tPoint[o.tuple[first.row]!];
     const l = root.line;
     journeys.push({
       id: journeys.length, http: root.id,

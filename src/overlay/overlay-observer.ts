@@ -1,21 +1,32 @@
 /**
  * The overlay observer: sees every decoded packet of every capture of a
- * session and keeps what the overlay analysis needs, in growable typed
- * columns (no object per packet):
+ * session and keeps what the overlay analysis needs, without an object or a
+ * string per packet:
  *
- * - one row per packet whose innermost (not ICMP-quoted) level is TCP or UDP:
- *   where it was seen (capture point, depth, tunnel outer addresses and VNI),
- *   its addresses and ports, TCP seq/ack/flags, IP id, payload length and a
- *   digest of the payload. Addresses and ports change under NAT; seq, ack, IP
- *   id and payload do not, which is what stitching across capture points uses.
- * - per tunnel packet: the VTEP (outer) addresses, inner MACs and VNIs, and
- *   the inner sources behind each VTEP, in maps keyed by numbers.
+ * - always: per capture point, its TCP/UDP packet count; per tunnel packet,
+ *   the VTEP (outer) addresses, inner MACs and VNIs, the inner sources behind
+ *   each VTEP and the node-to-node tunnel matrix, in maps keyed by numbers
+ *   (the last tunnel edge is cached: consecutive packets of one edge cost no
+ *   map lookup).
+ * - only when the session has two or more capture points (files, or pcapng
+ *   interfaces): one stitching row per packet whose innermost (not
+ *   ICMP-quoted) level is TCP or UDP. A row is 37 bytes in typed columns
+ *   grown by doubling: the interned location + 5-tuple (`tuple`, see below),
+ *   the time, TCP seq/ack/flags, IP id, payload length and digest, HTTP kind
+ *   and status. Addresses and ports change under NAT; seq, ack, IP id and
+ *   payload do not, which is what stitching across capture points uses. With
+ *   one capture point there is nothing to stitch, so no row is kept.
+ *
+ * A tuple is one (capture point, depth, tunnel outer addresses, VNI, tunnel
+ * type, IP version, addresses, ports, protocol), stored once in typed columns
+ * and found again through an open-addressing table of tuple ids: a row holds
+ * only its id.
  *
  * HTTP request lines are parsed here (the bytes are only valid during
  * `observe`); that allocates a few strings per HTTP request packet, not per
- * packet.
+ * packet, and only while rows are recorded.
  */
-import type { PacketObserver } from '../engine/analyze.js';
+import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
 
@@ -52,121 +63,191 @@ export interface TunnelCounters {
   bytes: number;
   overheadBytes: number;
   innerFlows: Set<number>;
-  /** Capture point id -> packets seen there (copies included). */
-  seenAt: Map<number, number>;
+  /** Capture point id -> packets seen there (copies included); 0 where none. */
+  seenAt: number[];
+  /** The sending and receiving VTEPs (cached for the per-packet path). */
+  readonly sv: VtepFacts;
+  readonly dv: VtepFacts;
+  lastSrcMac: number;
+  lastDstMac: number;
+  lastInnerKey: number;
+  /** Next edge with the same hash (collision chain). */
+  next: TunnelCounters | null;
 }
 
-const GROW = 4096;
+/** Where rows began late: a second capture point appeared after packets of the first were seen without rows. */
+export interface LateRecording {
+  point: number;
+  capture: number;
+  /** 1-based packet number in its capture. */
+  packet: number;
+}
+
+export interface OverlayObserverOptions {
+  /**
+   * Capture points the session is known to have before its first packet (its
+   * files). Two or more: rows are recorded from the start. Omitted: unknown,
+   * rows are recorded (complete, and what a unit test wants).
+   */
+  capturePoints?: number;
+}
+
+const ROWS0 = 4096;
+const TUPLES0 = 1024;
 
 export class OverlayObserver implements PacketObserver {
-  // ---- packet rows -------------------------------------------------------
+  /** True while per-packet stitching rows are recorded (two or more capture points). */
+  recording: boolean;
+  /** Set when rows began after the first packets (see LateRecording). */
+  lateStart: LateRecording | null = null;
+
+  // ---- packet rows (only while recording) -----------------------------------
   count = 0;
-  /** Capture point id (see `pointOf`). */
-  point = new Uint16Array(GROW);
-  capture = new Uint16Array(GROW);
-  packet = new Uint32Array(GROW);
-  tSec = new Float64Array(GROW);
-  tNsec = new Uint32Array(GROW);
-  depth = new Uint8Array(GROW);
-  ver = new Uint8Array(GROW);
-  /** 4 words per row (IPv4 uses word 0). */
-  src = new Uint32Array(GROW * 4);
-  dst = new Uint32Array(GROW * 4);
-  sport = new Uint16Array(GROW);
-  dport = new Uint16Array(GROW);
-  proto = new Uint8Array(GROW);
-  flags = new Uint16Array(GROW);
-  seq = new Uint32Array(GROW);
-  ack = new Uint32Array(GROW);
-  ipId = new Uint32Array(GROW);
-  payLen = new Uint32Array(GROW);
-  digest = new Uint32Array(GROW);
-  frameLen = new Uint32Array(GROW);
-  /** Outer IPv4 of the innermost tunnel (0 when none or IPv6). */
-  outerSrc = new Uint32Array(GROW);
-  outerDst = new Uint32Array(GROW);
-  /** VNI of the innermost tunnel, -1 none. */
-  vni = new Int32Array(GROW);
-  tunType = new Uint8Array(GROW);
+  /** Tuple id (location + 5-tuple) of the row. */
+  tuple = new Uint32Array(ROWS0);
+  /** Time in ns since `baseSec` (may be negative; exact to the ns within ~104 days). */
+  time = new Float64Array(ROWS0);
+  /** Whole seconds of the first row (NaN before it): the origin of `time`. */
+  baseSec = NaN;
+  seq = new Uint32Array(ROWS0);
+  ack = new Uint32Array(ROWS0);
+  ipId = new Uint32Array(ROWS0);
+  payLen = new Uint32Array(ROWS0);
+  digest = new Uint32Array(ROWS0);
+  flags = new Uint16Array(ROWS0);
   /** 0 none, 1 HTTP request, 2 HTTP response. */
-  http = new Uint8Array(GROW);
+  http = new Uint8Array(ROWS0);
   /** HTTP status of response rows (0 otherwise). */
-  status = new Uint16Array(GROW);
+  status = new Uint16Array(ROWS0);
   /** Parsed request lines, by row. */
   readonly requests = new Map<number, HttpRequestLine>();
+
+  // ---- tuples: location + 5-tuple, interned ---------------------------------
+  tupleCount = 0;
+  tPoint = new Uint16Array(TUPLES0);
+  tDepth = new Uint8Array(TUPLES0);
+  tVer = new Uint8Array(TUPLES0);
+  tProto = new Uint8Array(TUPLES0);
+  tTunType = new Uint8Array(TUPLES0);
+  /** 4 words per tuple (IPv4 uses word 0). */
+  tSrc = new Uint32Array(TUPLES0 * 4);
+  tDst = new Uint32Array(TUPLES0 * 4);
+  tSport = new Uint16Array(TUPLES0);
+  tDport = new Uint16Array(TUPLES0);
+  /** Outer IPv4 of the innermost tunnel (0 when none or IPv6). */
+  tOuterSrc = new Uint32Array(TUPLES0);
+  tOuterDst = new Uint32Array(TUPLES0);
+  /** VNI of the innermost tunnel, -1 none. */
+  tVni = new Int32Array(TUPLES0);
+  /** Location id (point, depth, outer addresses: see `locationOfTuple`). */
+  tLoc = new Uint32Array(TUPLES0);
+  private tHash = new Uint32Array(TUPLES0);
+  /** Open addressing: tuple id + 1, 0 empty. */
+  private slots = new Int32Array(TUPLES0 * 2);
+  /** Location hash -> location ids with that hash. */
+  private readonly locIds = new Map<number, number[]>();
+  private readonly locs: Array<{ point: number; depth: number; outerSrc: number; outerDst: number }> = [];
 
   // ---- capture points -----------------------------------------------------
   /** (capture << 16 | interface) -> point id. */
   private readonly pointIds = new Map<number, number>();
   /** Point id -> [capture, interface]. */
   readonly points: Array<{ capture: number; iface: number }> = [];
+  /** Point id -> TCP/UDP packets seen there (innermost level). */
+  readonly pointPackets: number[] = [];
+  private lastPointKey = -1;
+  private lastPoint = 0;
+  private current: CaptureResult | null = null;
+  private currentSeen = false;
 
   // ---- tunnels -------------------------------------------------------------
   readonly vteps = new Map<number, VtepFacts>();
+  /** Edge hash -> first edge with that hash (see TunnelCounters.next). */
   readonly tunnels = new Map<number, TunnelCounters>();
-  /** Tunnel packet fingerprint -> point id that saw it first (for dedup). */
-  private readonly tunnelSeen = new Map<number, number>();
+  private lastEdge: TunnelCounters | null = null;
+  /** Tunnel packet fingerprints (two 32-bit words) -> point id + 1 that saw it first (for dedup; only while recording). */
+  private fpA = new Uint32Array(0);
+  private fpB = new Uint32Array(0);
+  private fpPoint = new Uint16Array(0);
+  private fpCount = 0;
   tunnelPackets = 0;
 
   /** `ifaceOf(capture, packet)`: the interface a packet was captured on (from the packet index). */
-  constructor(private readonly ifaceOf: (capture: number, packet: number) => number = () => 0) {}
+  constructor(private readonly ifaceOf: (capture: number, packet: number) => number = () => 0, options: OverlayObserverOptions = {}) {
+    this.recording = options.capturePoints === undefined || options.capturePoints >= 2;
+  }
+
+  beginCapture(result: CaptureResult): void {
+    this.current = result;
+    this.currentSeen = false;
+  }
+
+  endCapture(): void {
+    this.current = null;
+  }
 
   pointOf(capture: number, iface: number): number {
     const k = capture * 65536 + iface;
+    if (k === this.lastPointKey) return this.lastPoint;
     let id = this.pointIds.get(k);
     if (id === undefined) {
       id = this.points.length;
       this.points.push({ capture, iface });
+      this.pointPackets.push(0);
       this.pointIds.set(k, id);
     }
+    this.lastPointKey = k;
+    this.lastPoint = id;
     return id;
   }
 
+  /** All tunnel edges (the matrix), in no particular order. */
+  edges(): TunnelCounters[] {
+    const out: TunnelCounters[] = [];
+    for (let c of this.tunnels.values()) for (let e: TunnelCounters | null = c; e; e = e.next) out.push(e);
+    return out;
+  }
+
   observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void {
+    if (!this.currentSeen) {
+      this.currentSeen = true;
+      // Interfaces described before a pcapng's first packet are capture points known up front.
+      if (!this.recording && this.current && this.current.interfaces.length >= 2) this.startRecording();
+    }
+    const pointsBefore = this.points.length;
     const pt = this.pointOf(capture, this.ifaceOf(capture, packet));
+    if (this.points.length !== pointsBefore && this.points.length >= 2 && !this.recording) {
+      this.startRecording();
+      this.lateStart = { point: pt, capture, packet: packet + 1 };
+    }
     if (p.tunnelCount > 0) this.observeTunnel(pt, p, b, base, frameLen);
     const i = p.innermostNet();
     if (i < 0 || p.l4Present[i] === 0) return;
     const proto = p.ipProto[i]!;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return;
+    this.pointPackets[pt]!++;
+    if (!this.recording) return;
     // The VXLAN/Geneve packet itself is described by its tunnel; its row is the inner packet.
     const n = this.count;
-    if (n === this.point.length) this.grow();
-    this.point[n] = pt;
-    this.capture[n] = capture;
-    this.packet[n] = packet;
-    this.tSec[n] = tsSec;
-    this.tNsec[n] = tsNsec;
-    this.depth[n] = p.netDepth[i]!;
-    const v = p.ipVersion[i]!;
-    this.ver[n] = v;
-    for (let w = 0; w < 4; w++) {
-      this.src[n * 4 + w] = p.ipSrc[i * 4 + w]!;
-      this.dst[n * 4 + w] = p.ipDst[i * 4 + w]!;
+    if (n === this.tuple.length) this.grow();
+    const t = p.tunnelCount - 1;
+    const depth = p.netDepth[i]!;
+    let os = 0, od = 0, vni = -1, tt = 0;
+    if (t >= 0 && depth > 0) {
+      const on = p.tunnelNet[t]!;
+      if (p.ipVersion[on] === 4) { os = p.ipSrc[on * 4]!; od = p.ipDst[on * 4]!; }
+      vni = p.tunnelVni[t]!;
+      tt = p.tunnelType[t]!;
     }
-    this.sport[n] = p.srcPort[i]!;
-    this.dport[n] = p.dstPort[i]!;
-    this.proto[n] = proto;
+    this.tuple[n] = this.findTuple(pt, depth, os, od, vni, tt, p.ipVersion[i]!, proto, p.srcPort[i]!, p.dstPort[i]!, p.ipSrc, i * 4, p.ipDst, i * 4, true);
+    if (n === 0) this.baseSec = tsSec;
+    this.time[n] = (tsSec - this.baseSec) * 1e9 + tsNsec;
     this.flags[n] = proto === IPPROTO_TCP ? p.tcpFlags[i]! : 0;
     this.seq[n] = p.tcpSeq[i]!;
     this.ack[n] = p.tcpAck[i]!;
     this.ipId[n] = p.ipId[i]!;
     this.payLen[n] = p.payloadWireLength[i]!;
     this.digest[n] = digestOf(b, base + p.payloadStart[i]!, p.payloadLength[i]!);
-    this.frameLen[n] = frameLen;
-    const t = p.tunnelCount - 1;
-    if (t >= 0 && p.netDepth[i]! > 0) {
-      const on = p.tunnelNet[t]!;
-      this.outerSrc[n] = p.ipVersion[on] === 4 ? p.ipSrc[on * 4]! : 0;
-      this.outerDst[n] = p.ipVersion[on] === 4 ? p.ipDst[on * 4]! : 0;
-      this.vni[n] = p.tunnelVni[t]!;
-      this.tunType[n] = p.tunnelType[t]!;
-    } else {
-      this.outerSrc[n] = 0;
-      this.outerDst[n] = 0;
-      this.vni[n] = -1;
-      this.tunType[n] = 0;
-    }
     this.http[n] = 0;
     this.status[n] = 0;
     if (p.httpNet === i && proto === IPPROTO_TCP) {
@@ -183,6 +264,129 @@ export class OverlayObserver implements PacketObserver {
     this.count = n + 1;
   }
 
+  private startRecording(): void {
+    this.recording = true;
+  }
+
+  // ---- tuples ----------------------------------------------------------------
+
+  /**
+   * The id of a tuple (location + 5-tuple), or -1 when absent and `insert`
+   * is false. `s[sAt..sAt+4)` and `d[dAt..dAt+4)` are the address words.
+   */
+  findTuple(pt: number, depth: number, os: number, od: number, vni: number, tt: number, ver: number, proto: number,
+    sport: number, dport: number, s: ArrayLike<number>, sAt: number, d: ArrayLike<number>, dAt: number, insert: boolean): number {
+    let h = mix(mix(mix(mix(0x1234567, pt), depth), os), od);
+    h = mix(mix(h, vni), (tt << 16) | (ver << 8) | proto);
+    h = mix(h, (sport << 16) | dport);
+    h = mix(mix(h, s[sAt]!), d[dAt]!);
+    if (ver !== 4) for (let w = 1; w < 4; w++) h = mix(mix(h, s[sAt + w]!), d[dAt + w]!);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let k = h & mask;
+    for (let id = slots[k]! - 1; id >= 0; k = (k + 1) & mask, id = slots[k]! - 1) {
+      if (this.tHash[id] === h && this.tPoint[id] === pt && this.tDepth[id] === depth && this.tOuterSrc[id] === os && this.tOuterDst[id] === od
+        && this.tVni[id] === vni && this.tTunType[id] === tt && this.tVer[id] === ver && this.tProto[id] === proto
+        && this.tSport[id] === sport && this.tDport[id] === dport && sameWords(this.tSrc, id * 4, s, sAt) && sameWords(this.tDst, id * 4, d, dAt)) return id;
+    }
+    if (!insert) return -1;
+    const id = this.tupleCount;
+    if (id === this.tPoint.length) this.growTuples();
+    this.tPoint[id] = pt; this.tDepth[id] = depth; this.tOuterSrc[id] = os; this.tOuterDst[id] = od;
+    this.tVni[id] = vni; this.tTunType[id] = tt; this.tVer[id] = ver; this.tProto[id] = proto;
+    this.tSport[id] = sport; this.tDport[id] = dport; this.tHash[id] = h;
+    for (let w = 0; w < 4; w++) { this.tSrc[id * 4 + w] = s[sAt + w]!; this.tDst[id * 4 + w] = d[dAt + w]!; }
+    this.tLoc[id] = this.locationId(pt, depth, os, od);
+    this.tupleCount = id + 1;
+    if (this.tupleCount * 2 > this.slots.length) this.rehash();
+    else slots[k] = id + 1;
+    return id;
+  }
+
+  /** The same location with the endpoints swapped (the other direction), or -1 when never seen. */
+  reverseTuple(id: number): number {
+    return this.findTuple(this.tPoint[id]!, this.tDepth[id]!, this.tOuterDst[id]!, this.tOuterSrc[id]!, this.tVni[id]!, this.tTunType[id]!,
+      this.tVer[id]!, this.tProto[id]!, this.tDport[id]!, this.tSport[id]!, this.tDst, id * 4, this.tSrc, id * 4, false);
+  }
+
+  /** Location ids: one per (point, depth, outer source, outer destination). */
+  get locationCount(): number {
+    return this.locs.length;
+  }
+
+  private locationId(point: number, depth: number, os: number, od: number): number {
+    const h = mix(mix(mix(mix(0x51ed27, point), depth), os), od);
+    let l = this.locIds.get(h);
+    if (!l) this.locIds.set(h, (l = []));
+    for (const id of l) {
+      const x = this.locs[id]!;
+      if (x.point === point && x.depth === depth && x.outerSrc === os && x.outerDst === od) return id;
+    }
+    const id = this.locs.length;
+    this.locs.push({ point, depth, outerSrc: os, outerDst: od });
+    l.push(id);
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.tupleCount; id++) {
+      let k = this.tHash[id]! & mask;
+      while (slots[k] !== 0) k = (k + 1) & mask;
+      slots[k] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  private growTuples(): void {
+    const n = this.tPoint.length * 2;
+    this.tPoint = grown(this.tPoint, new Uint16Array(n));
+    this.tDepth = grown(this.tDepth, new Uint8Array(n));
+    this.tVer = grown(this.tVer, new Uint8Array(n));
+    this.tProto = grown(this.tProto, new Uint8Array(n));
+    this.tTunType = grown(this.tTunType, new Uint8Array(n));
+    this.tSrc = grown(this.tSrc, new Uint32Array(n * 4));
+    this.tDst = grown(this.tDst, new Uint32Array(n * 4));
+    this.tSport = grown(this.tSport, new Uint16Array(n));
+    this.tDport = grown(this.tDport, new Uint16Array(n));
+    this.tOuterSrc = grown(this.tOuterSrc, new Uint32Array(n));
+    this.tOuterDst = grown(this.tOuterDst, new Uint32Array(n));
+    this.tVni = grown(this.tVni, new Int32Array(n));
+    this.tLoc = grown(this.tLoc, new Uint32Array(n));
+    this.tHash = grown(this.tHash, new Uint32Array(n));
+  }
+
+  private grow(): void {
+    const n = this.tuple.length * 2;
+    this.tuple = grown(this.tuple, new Uint32Array(n));
+    this.time = grown(this.time, new Float64Array(n));
+    this.seq = grown(this.seq, new Uint32Array(n));
+    this.ack = grown(this.ack, new Uint32Array(n));
+    this.ipId = grown(this.ipId, new Uint32Array(n));
+    this.payLen = grown(this.payLen, new Uint32Array(n));
+    this.digest = grown(this.digest, new Uint32Array(n));
+    this.flags = grown(this.flags, new Uint16Array(n));
+    this.http = grown(this.http, new Uint8Array(n));
+    this.status = grown(this.status, new Uint16Array(n));
+  }
+
+  /** Bytes held by the row columns (capacity) and the tuple table, for measurements. */
+  rowBytes(): { rows: number; rowCapacityBytes: number; tuples: number; tupleBytes: number } {
+    const cols = [this.tuple, this.time, this.seq, this.ack, this.ipId, this.payLen, this.digest, this.flags, this.http, this.status];
+    const tcols = [this.tPoint, this.tDepth, this.tVer, this.tProto, this.tTunType, this.tSrc, this.tDst, this.tSport, this.tDport,
+      this.tOuterSrc, this.tOuterDst, this.tVni, this.tLoc, this.tHash, this.slots];
+    return {
+      rows: this.count, rowCapacityBytes: cols.reduce((a, c) => a + c.byteLength, 0),
+      tuples: this.tupleCount, tupleBytes: tcols.reduce((a, c) => a + c.byteLength, 0),
+    };
+  }
+
+  /** Bytes one row takes in the columns. */
+  static readonly ROW_BYTES = 4 + 8 + 4 + 4 + 4 + 4 + 4 + 2 + 1 + 2;
+
+  // ---- tunnels -----------------------------------------------------------------
+
   private observeTunnel(pt: number, p: DecodedPacket, b: Uint8Array, base: number, frameLen: number): void {
     this.tunnelPackets++;
     // The outermost tunnel is the node-to-node hop.
@@ -192,50 +396,94 @@ export class OverlayObserver implements PacketObserver {
     const od = p.ipDst[on * 4]!;
     const type = p.tunnelType[0]!;
     const vni = p.tunnelVni[0]!;
+    let c = this.lastEdge;
+    if (c === null || c.src !== os || c.dst !== od || c.vni !== vni || c.type !== type) c = this.lastEdge = this.edge(os, od, type, vni);
+    const sv = c.sv, dv = c.dv;
+    sv.packets++;
+    dv.packets++;
     // Inner Ethernet (depth 1): src MAC is the sending VTEP's, dst the receiver's.
     let innerEth = -1;
     for (let e = 0; e < p.ethCount; e++) if (p.ethDepth[e] === 1) { innerEth = e; break; }
+    if (innerEth >= 0) {
+      const m = innerEth * 12;
+      const sm = macNumber(p.ethMac, m + 6), dm = macNumber(p.ethMac, m);
+      if (sm !== c.lastSrcMac) { sv.macs.add(sm); c.lastSrcMac = sm; }
+      if (dm !== c.lastDstMac) { dv.macs.add(dm); c.lastDstMac = dm; }
+    }
+    const seen = c.seenAt;
+    while (seen.length <= pt) seen.push(0);
+    seen[pt]!++;
     // The first inner network level.
     let inner = -1;
     for (let k = 0; k < p.netCount; k++) if (p.netDepth[k] === 1 && p.netQuoted[k] === 0) { inner = k; break; }
-    const sv = this.vtep(os);
-    const dv = this.vtep(od);
-    sv.packets++;
-    dv.packets++;
-    sv.vnis.add(vni); dv.vnis.add(vni);
-    sv.types.add(type); dv.types.add(type);
-    if (innerEth >= 0) {
-      const m = innerEth * 12;
-      sv.macs.add(macNumber(p.ethMac, m + 6));
-      dv.macs.add(macNumber(p.ethMac, m));
-    }
     let innerKey = 0;
-    let fp = (os ^ Math.imul(od, 0x9e3779b1) ^ Math.imul(vni + 1, 0x85ebca6b)) >>> 0;
-    if (inner >= 0 && p.ipVersion[inner] === 4) {
+    const v4 = inner >= 0 && p.ipVersion[inner] === 4;
+    if (v4) {
       const is = p.ipSrc[inner * 4]!;
       const id = p.ipDst[inner * 4]!;
-      sv.innerSources.set(is, (sv.innerSources.get(is) ?? 0) + 1);
+      const src = sv.innerSources;
+      src.set(is, (src.get(is) ?? 0) + 1);
       innerKey = mix(mix(mix(is, id), (p.srcPort[inner]! << 16) | p.dstPort[inner]!), p.ipProto[inner]!);
-      fp = mix(mix(mix(mix(fp, innerKey), p.ipId[inner]!), p.tcpSeq[inner]!), p.tcpAck[inner]!);
-      fp = mix(fp, digestOf(b, base + p.payloadStart[inner]!, p.payloadLength[inner]!));
-    } else {
-      fp = mix(fp, p.ipId[on]!);
     }
-    const key = mix(mix(mix(mix(0x811c9dc5, os), od), type), vni);
-    let c = this.tunnels.get(key);
-    if (!c) {
-      c = { src: os, dst: od, type, vni, packets: 0, bytes: 0, overheadBytes: 0, innerFlows: new Set(), seenAt: new Map() };
-      this.tunnels.set(key, c);
+    // The same transmission captured at both ends counts once (only several points can see it twice).
+    if (this.recording) {
+      let fa = (os ^ Math.imul(od, 0x9e3779b1) ^ Math.imul(vni + 1, 0x85ebca6b)) >>> 0;
+      let fb = mix(mix(0x7f4a7c15, od), os ^ vni);
+      if (v4) {
+        const dg = digestOf(b, base + p.payloadStart[inner]!, p.payloadLength[inner]!);
+        fa = mix(mix(mix(mix(mix(fa, innerKey), p.ipId[inner]!), p.tcpSeq[inner]!), p.tcpAck[inner]!), dg);
+        fb = mix(mix(mix(mix(mix(fb, p.tcpSeq[inner]! ^ 0x3c6ef372), dg), p.ipId[inner]! + innerKey), p.tcpAck[inner]!), p.ipSrc[inner * 4]!);
+      } else {
+        fa = mix(fa, p.ipId[on]!);
+        fb = mix(fb, p.ipId[on]! ^ 0x5bd1e995);
+      }
+      const seenBy = this.fingerprint(fa, fb, pt);
+      if (seenBy !== pt) return;
     }
-    c.seenAt.set(pt, (c.seenAt.get(pt) ?? 0) + 1);
-    // The same transmission captured at both ends counts once.
-    const seenBy = this.tunnelSeen.get(fp);
-    if (seenBy !== undefined && seenBy !== pt) return;
-    this.tunnelSeen.set(fp, pt);
     c.packets++;
     c.bytes += frameLen;
     c.overheadBytes += p.tunnelInner[0]!;
-    if (innerKey !== 0) c.innerFlows.add(innerKey);
+    if (innerKey !== 0 && innerKey !== c.lastInnerKey) { c.innerFlows.add(innerKey); c.lastInnerKey = innerKey; }
+  }
+
+  /** The point that first saw fingerprint (a, b); records `pt` when new. */
+  private fingerprint(a: number, b: number, pt: number): number {
+    if ((this.fpCount + 1) * 2 > this.fpA.length) this.growFingerprints();
+    const mask = this.fpA.length - 1;
+    let k = (a ^ Math.imul(b, 0x27d4eb2f)) & mask;
+    for (; this.fpPoint[k] !== 0; k = (k + 1) & mask) if (this.fpA[k] === a && this.fpB[k] === b) return this.fpPoint[k]! - 1;
+    this.fpA[k] = a; this.fpB[k] = b; this.fpPoint[k] = pt + 1;
+    this.fpCount++;
+    return pt;
+  }
+
+  private growFingerprints(): void {
+    const oa = this.fpA, ob = this.fpB, op = this.fpPoint;
+    const n = Math.max(4096, oa.length * 2);
+    this.fpA = new Uint32Array(n); this.fpB = new Uint32Array(n); this.fpPoint = new Uint16Array(n);
+    const mask = n - 1;
+    for (let j = 0; j < oa.length; j++) {
+      if (op[j] === 0) continue;
+      let k = (oa[j]! ^ Math.imul(ob[j]!, 0x27d4eb2f)) & mask;
+      while (this.fpPoint[k] !== 0) k = (k + 1) & mask;
+      this.fpA[k] = oa[j]!; this.fpB[k] = ob[j]!; this.fpPoint[k] = op[j]!;
+    }
+  }
+
+  private edge(os: number, od: number, type: number, vni: number): TunnelCounters {
+    const key = mix(mix(mix(mix(0x811c9dc5, os), od), type), vni);
+    const head = this.tunnels.get(key);
+    for (let e = head ?? null; e; e = e.next) if (e.src === os && e.dst === od && e.type === type && e.vni === vni) return e;
+    const sv = this.vtep(os), dv = this.vtep(od);
+    // The edge is exactly (os, od, type, vni): adding them once per edge is adding them once per packet.
+    sv.vnis.add(vni); dv.vnis.add(vni);
+    sv.types.add(type); dv.types.add(type);
+    const c: TunnelCounters = {
+      src: os, dst: od, type, vni, packets: 0, bytes: 0, overheadBytes: 0, innerFlows: new Set(), seenAt: [],
+      sv, dv, lastSrcMac: -1, lastDstMac: -1, lastInnerKey: 0, next: head ?? null,
+    };
+    this.tunnels.set(key, c);
+    return c;
   }
 
   private vtep(ip: number): VtepFacts {
@@ -246,45 +494,15 @@ export class OverlayObserver implements PacketObserver {
     }
     return v;
   }
+}
 
-  private grow(): void {
-    const n = this.point.length * 2;
-    const g = <T extends { length: number; set(a: ArrayLike<number>): void }>(a: T, ctor: new (n: number) => T, k = 1): T => {
-      const x = new ctor(n * k);
-      x.set(a);
-      return x;
-    };
-    this.point = g(this.point, Uint16Array);
-    this.capture = g(this.capture, Uint16Array);
-    this.packet = g(this.packet, Uint32Array);
-    this.tSec = g(this.tSec, Float64Array);
-    this.tNsec = g(this.tNsec, Uint32Array);
-    this.depth = g(this.depth, Uint8Array);
-    this.ver = g(this.ver, Uint8Array);
-    this.src = g(this.src, Uint32Array, 4);
-    this.dst = g(this.dst, Uint32Array, 4);
-    this.sport = g(this.sport, Uint16Array);
-    this.dport = g(this.dport, Uint16Array);
-    this.proto = g(this.proto, Uint8Array);
-    this.flags = g(this.flags, Uint16Array);
-    this.seq = g(this.seq, Uint32Array);
-    this.ack = g(this.ack, Uint32Array);
-    this.ipId = g(this.ipId, Uint32Array);
-    this.payLen = g(this.payLen, Uint32Array);
-    this.digest = g(this.digest, Uint32Array);
-    this.frameLen = g(this.frameLen, Uint32Array);
-    this.outerSrc = g(this.outerSrc, Uint32Array);
-    this.outerDst = g(this.outerDst, Uint32Array);
-    this.vni = g(this.vni, Int32Array);
-    this.tunType = g(this.tunType, Uint8Array);
-    this.http = g(this.http, Uint8Array);
-    this.status = g(this.status, Uint16Array);
-  }
+function grown<T extends { set(a: ArrayLike<number>): void }>(from: ArrayLike<number>, to: T): T {
+  to.set(from);
+  return to;
+}
 
-  /** Row time in ns relative to `baseSec` (exact to the ns within ~104 days). */
-  timeNs(row: number, baseSec: number): number {
-    return (this.tSec[row]! - baseSec) * 1e9 + this.tNsec[row]!;
-  }
+function sameWords(a: ArrayLike<number>, at: number, b: ArrayLike<number>, bt: number): boolean {
+  return a[at] === b[bt] && a[at + 1] === b[bt + 1] && a[at + 2] === b[bt + 2] && a[at + 3] === b[bt + 3];
 }
 
 export function mix(h: number, x: number): number {

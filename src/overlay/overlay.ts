@@ -30,6 +30,8 @@ export interface OverlayJson extends OverlayView {
   capturePoints: CapturePointJson[];
   /** Whether cluster metadata named the addresses. */
   cluster: { files: string[] } | null;
+  /** What the overlay could not do with these captures, and why (e.g. one capture point: no translations or journeys). */
+  notes: string[];
 }
 
 /** A capture point's name: the interface name in a multi-interface pcapng, else the file name without extension. */
@@ -65,13 +67,10 @@ export class OverlayAnalysis {
 
   capturePoints(): CapturePointJson[] {
     const o = this.observer;
-    const rows = new Float64Array(o.points.length);
     const copies = new Float64Array(o.points.length);
-    for (let r = 0; r < o.count; r++) {
-      rows[o.point[r]!]++;
-      if (this.stitched.copy[r]) copies[o.point[r]!]++;
-    }
-    return o.points.map((p, i) => ({ name: this.pointName(i), file: this.captures[p.capture]!.file, interface: p.iface, packets: rows[i]!, copies: copies[i]! }));
+    const copyOf = this.stitched.copyOf;
+    for (let r = 0; r < copyOf.length; r++) if (copyOf[r]! >= 0) copies[o.tPoint[o.tuple[r]!]!]++;
+    return o.points.map((p, i) => ({ name: this.pointName(i), file: this.captures[p.capture]!.file, interface: p.iface, packets: o.pointPackets[i]!, copies: copies[i]! }));
   }
 
   nodes(): OverlayNode[] {
@@ -107,10 +106,10 @@ export class OverlayAnalysis {
   }
 
   tunnels(): Array<TunnelEdge & { seenAt: Record<string, number> }> {
-    return [...this.observer.tunnels.values()].sort((a, b) => a.src - b.src || a.dst - b.dst || a.vni - b.vni).map((t) => ({
+    return this.observer.edges().sort((a, b) => a.src - b.src || a.dst - b.dst || a.vni - b.vni).map((t) => ({
       a: ipv4ToString(t.src), b: ipv4ToString(t.dst), type: t.type === TUNNEL_GENEVE ? 'geneve' : 'vxlan', vni: t.vni,
       packets: t.packets, bytes: t.bytes, overheadBytes: t.overheadBytes, innerFlows: t.innerFlows.size,
-      seenAt: Object.fromEntries([...t.seenAt].map(([p, n]) => [this.pointName(p), n])),
+      seenAt: Object.fromEntries(t.seenAt.flatMap((n, p) => (n > 0 ? [[this.pointName(p), n]] : []))),
     }));
   }
 
@@ -140,7 +139,9 @@ export class OverlayAnalysis {
     return out;
   }
 
+  /** Journeys need the same request seen at two or more capture points; with one there are none (see `notes`). */
   journeys(): Journey[] {
+    if (!this.observer.recording || this.observer.points.length < 2) return [];
     const ex = httpExchanges(this.observer, this.stitched);
     return buildJourneys(this.observer, this.stitched, ex, (p) => this.pointName(p), this.precision);
   }
@@ -170,11 +171,29 @@ export class OverlayAnalysis {
     }));
   }
 
+  /** Why translations or journeys are missing or partial. */
+  notes(): string[] {
+    const o = this.observer;
+    const out: string[] = [];
+    if (o.points.length === 1 && !o.recording) {
+      out.push('one capture point: translations and journeys need the same packets seen at two or more capture points (several files, or a pcapng with several interfaces), so they were not computed; nodes, pod CIDRs and tunnels were');
+    } else if (o.points.length === 1) {
+      out.push('packets from one capture point only: journeys need two or more, so there are none');
+    }
+    const late = o.lateStart;
+    if (late) {
+      out.push(`capture point ${this.pointName(late.point)} first appeared at packet ${late.packet} of ${this.captures[late.capture]!.file}: `
+        + 'packets before it were read as from one capture point, so translations, journeys and tunnel de-duplication only cover packets from there on');
+    }
+    return out;
+  }
+
   toJSON(): OverlayJson {
     const translations = this.translations();
     return {
       capturePoints: this.capturePoints(),
       cluster: this.cluster ? { files: this.cluster.files } : null,
+      notes: this.notes(),
       nodes: this.nodes(),
       pods: this.pods(),
       services: this.services(),

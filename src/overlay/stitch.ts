@@ -4,8 +4,9 @@
  * IP ids and payloads; VXLAN carries the packet unchanged. So:
  *
  * 1. Rows (see OverlayObserver) are grouped into directional streams per
- *    location (capture point, depth, tunnel endpoints) and 5-tuple; a SYN with
- *    a new initial sequence number starts a new stream (port reuse).
+ *    tuple (location: capture point, depth, tunnel endpoints; and 5-tuple);
+ *    a SYN with a new initial sequence number starts a new stream (port
+ *    reuse).
  * 2. Streams holding the same packet (same seq, ack, IP id, flags, payload
  *    digest within a time window) are the same direction of one connection,
  *    wherever they were seen; a stream and the reverse-tuple stream at the
@@ -15,6 +16,11 @@
  * 3. Each connection's views give its tuples as the client sent them, as
  *    each point saw them; more than one tuple is a translation, the earliest
  *    seen being the original.
+ *
+ * Linear in rows: one pass to build streams (tuple id -> current stream in a
+ * typed array), one pass over an open-addressing table of packet keys for
+ * copies, per-stream work for the rest. Per-row state lives in typed arrays;
+ * objects are per stream, connection and address tuple.
  */
 import { ipToString } from '../dissect/addr.js';
 import { IPPROTO_TCP } from '../dissect/layers.js';
@@ -30,14 +36,14 @@ const ACK = 0x10;
 
 export interface Stream {
   id: number;
+  /** The observer's tuple id (location + 5-tuple). */
+  tuple: number;
   point: number;
   depth: number;
   outerSrc: number;
   outerDst: number;
-  vni: number;
-  tunType: number;
   proto: number;
-  /** First row (addresses and ports are read from it). */
+  /** First row. */
   row: number;
   /** ISN of the SYN or SYN/ACK that opened it, -1 when none seen. */
   isn: number;
@@ -49,44 +55,47 @@ export interface Stream {
   firstT: number;
   lastT: number;
   packets: number;
-  bytes: number;
   httpRequests: number;
 }
 
 export interface ConnectionTuple {
   src: string; sport: number; dst: string; dport: number;
-  key: string;
   /** Earliest time (ns, session-relative) a client-to-server packet carried it, or Infinity. */
   requestT: number;
   firstT: number;
   /** Seen only inside tunnels. */
   tunnelOnly: boolean;
   points: Set<number>;
+  /** Votes from copies of one packet seen with two tuples (higher = earlier on the path). */
+  score: number;
 }
 
 export interface Connection {
   id: number;
   proto: number;
   streams: Stream[];
-  /** Streams in the client-to-server direction. */
-  clientSide: Set<number>;
   /** In order: the original (as the client sent it) first, the translated (as the server saw it) last. */
   tuples: ConnectionTuple[];
-  /** Votes per tuple key from copies of one packet seen with two tuples (higher = earlier on the path). */
-  scores: Map<string, number>;
   firstT: number;
 }
 
 export interface StitchResult {
+  /** Origin of row times (whole seconds): see OverlayObserver.time. */
   baseSec: number;
   streams: Stream[];
   /** Row -> stream id. */
   streamOf: Int32Array;
   /** Stream id -> connection id. */
   connOf: Int32Array;
+  /** Stream id -> 1 when it carries the client-to-server direction. */
+  clientSide: Uint8Array;
   connections: Connection[];
-  /** Row -> 1 when the same packet was already seen at another location. */
-  copy: Uint8Array;
+  /** Row -> the earlier row holding the same packet at another location, -1 when none (not a copy). */
+  copyOf: Int32Array;
+}
+
+export function emptyStitch(): StitchResult {
+  return { baseSec: 0, streams: [], streamOf: new Int32Array(0), connOf: new Int32Array(0), clientSide: new Uint8Array(0), connections: [], copyOf: new Int32Array(0) };
 }
 
 class ParityUnionFind {
@@ -130,110 +139,118 @@ class ParityUnionFind {
   }
 }
 
-function locKey(o: OverlayObserver, r: number, reverse: boolean): number {
-  let h = mix(mix(0x1234567, o.point[r]!), o.depth[r]!);
-  h = mix(h, reverse ? o.outerDst[r]! : o.outerSrc[r]!);
-  h = mix(h, reverse ? o.outerSrc[r]! : o.outerDst[r]!);
-  return h;
-}
-
-/** A 53-bit key of (location, 5-tuple): two 32-bit hashes, so collisions are negligible. */
-function streamKey(o: OverlayObserver, r: number, reverse: boolean): number {
-  const s = reverse ? o.dst : o.src;
-  const d = reverse ? o.src : o.dst;
-  let h1 = locKey(o, r, reverse);
-  let h2 = mix(0x9747b28c, h1);
-  for (let w = 0; w < 4; w++) {
-    h1 = mix(mix(h1, s[r * 4 + w]!), d[r * 4 + w]!);
-    h2 = mix(mix(h2, d[r * 4 + w]! ^ 0x5bd1e995), s[r * 4 + w]!);
+/**
+ * Rows holding the same packet: an open-addressing table from a 64-bit
+ * packet key (two 32-bit words) to the row that last started a window.
+ */
+class PacketKeyTable {
+  private readonly a: Uint32Array;
+  private readonly b: Uint32Array;
+  /** Row + 1, 0 empty. */
+  private readonly row: Int32Array;
+  private readonly mask: number;
+  slot = 0;
+  constructor(entries: number) {
+    let cap = 1024;
+    while (cap < entries * 2) cap *= 2;
+    this.a = new Uint32Array(cap);
+    this.b = new Uint32Array(cap);
+    this.row = new Int32Array(cap);
+    this.mask = cap - 1;
   }
-  const ports = reverse ? (o.dport[r]! << 16) | o.sport[r]! : (o.sport[r]! << 16) | o.dport[r]!;
-  h1 = mix(mix(h1, ports), o.proto[r]!);
-  h2 = mix(mix(h2, ports ^ 0x27d4eb2f), o.proto[r]! + 7);
-  return h1 * 2097152 + (h2 & 0x1fffff);
-}
-
-function packetKey(o: OverlayObserver, r: number): number {
-  let h1 = mix(mix(mix(o.proto[r]!, o.seq[r]!), o.ack[r]!), o.ipId[r]!);
-  h1 = mix(mix(mix(h1, o.flags[r]!), o.payLen[r]!), o.digest[r]!);
-  let h2 = mix(mix(mix(0x3c6ef372, o.digest[r]!), o.seq[r]! ^ o.ipId[r]!), o.ack[r]!);
-  h2 = mix(h2, o.payLen[r]! * 31 + o.flags[r]!);
-  return h1 * 2097152 + (h2 & 0x1fffff);
+  /** The row stored under (ka, kb), or -1; `slot` is where it is or would go. */
+  find(ka: number, kb: number): number {
+    let k = (ka ^ Math.imul(kb, 0x27d4eb2f)) & this.mask;
+    for (; this.row[k] !== 0; k = (k + 1) & this.mask) {
+      if (this.a[k] === ka && this.b[k] === kb) { this.slot = k; return this.row[k]! - 1; }
+    }
+    this.slot = k;
+    return -1;
+  }
+  /** Stores `r` at `slot` (after `find`). */
+  put(ka: number, kb: number, r: number): void {
+    this.a[this.slot] = ka; this.b[this.slot] = kb; this.row[this.slot] = r + 1;
+  }
 }
 
 export function stitch(o: OverlayObserver): StitchResult {
   const n = o.count;
-  let baseSec = Infinity;
-  for (let r = 0; r < n; r++) if (o.tSec[r]! < baseSec) baseSec = o.tSec[r]!;
-  if (!Number.isFinite(baseSec)) baseSec = 0;
-  const t = (r: number): number => (o.tSec[r]! - baseSec) * 1e9 + o.tNsec[r]!;
+  const time = o.time;
 
   // 1. Streams.
   const streams: Stream[] = [];
   const streamOf = new Int32Array(n);
-  const current = new Map<number, Stream>();
-  const epochs = new Map<number, Stream[]>();
+  const T = o.tupleCount;
+  const current = new Int32Array(T).fill(-1);
+  // Streams of each tuple (epochs), as a linked list: head per tuple, next per stream.
+  const epochHead = new Int32Array(T).fill(-1);
+  let epochNext = new Int32Array(Math.max(16, T));
   for (let r = 0; r < n; r++) {
-    const k = streamKey(o, r, false);
+    const tu = o.tuple[r]!;
     const f = o.flags[r]!;
-    const tcp = o.proto[r] === IPPROTO_TCP;
-    let s = current.get(k);
+    const proto = o.tProto[tu]!;
+    const tcp = proto === IPPROTO_TCP;
+    const cur = current[tu]!;
+    let s = cur >= 0 ? streams[cur] : undefined;
     if (tcp && (f & SYN) && s && (s.isn === -1 ? s.packets > 0 : s.isn !== o.seq[r])) s = undefined;
+    const tr = time[r]!;
     if (!s) {
       s = {
-        id: streams.length, point: o.point[r]!, depth: o.depth[r]!, outerSrc: o.outerSrc[r]!, outerDst: o.outerDst[r]!,
-        vni: o.vni[r]!, tunType: o.tunType[r]!, proto: o.proto[r]!, row: r, isn: -1, syn: false, synAck: false,
-        firstSeq: o.seq[r]!, firstAck: 0, hasAck: false, firstT: t(r), lastT: t(r), packets: 0, bytes: 0, httpRequests: 0,
+        id: streams.length, tuple: tu, point: o.tPoint[tu]!, depth: o.tDepth[tu]!, outerSrc: o.tOuterSrc[tu]!, outerDst: o.tOuterDst[tu]!,
+        proto, row: r, isn: -1, syn: false, synAck: false,
+        firstSeq: o.seq[r]!, firstAck: 0, hasAck: false, firstT: tr, lastT: tr, packets: 0, httpRequests: 0,
       };
+      if (s.id === epochNext.length) {
+        const g = new Int32Array(epochNext.length * 2);
+        g.set(epochNext);
+        epochNext = g;
+      }
+      epochNext[s.id] = epochHead[tu]!;
+      epochHead[tu] = s.id;
       streams.push(s);
-      current.set(k, s);
-      const l = epochs.get(k);
-      if (l) l.push(s); else epochs.set(k, [s]);
+      current[tu] = s.id;
     }
     if (tcp && (f & SYN)) {
       s.isn = o.seq[r]!;
       if (f & ACK) s.synAck = true; else s.syn = true;
     }
     if (tcp && (f & ACK) && !s.hasAck) { s.hasAck = true; s.firstAck = o.ack[r]!; }
-    const tr = t(r);
     if (tr < s.firstT) s.firstT = tr;
     if (tr > s.lastT) s.lastT = tr;
     s.packets++;
-    s.bytes += o.frameLen[r]!;
     if (o.http[r] === 1) s.httpRequests++;
     streamOf[r] = s.id;
   }
 
   const uf = new ParityUnionFind(streams.length);
   // 2a. The same packet at another location: same direction.
-  const copy = new Uint8Array(n);
-  const seen = new Map<number, number>();
-  // Copies of one packet at two locations: (first row, later row), to tell which address pair came first.
-  const pairA: number[] = [];
-  const pairB: number[] = [];
+  const copyOf = new Int32Array(n).fill(-1);
+  const seen = new PacketKeyTable(n);
   for (let r = 0; r < n; r++) {
-    if (o.proto[r] !== IPPROTO_TCP && o.ipId[r] === 0) continue;
-    const k = packetKey(o, r);
-    const prev = seen.get(k);
-    if (prev !== undefined && Math.abs(t(r) - t(prev)) < SAME_PACKET_WINDOW_NS) {
-      if (streamOf[prev] !== streamOf[r]) {
-        const a = streams[streamOf[prev]!]!, b = streams[streamOf[r]!]!;
-        if (a.point !== b.point || a.depth !== b.depth || a.outerSrc !== b.outerSrc || a.outerDst !== b.outerDst) {
-          uf.union(a.id, b.id, 0);
-          copy[r] = 1;
-          pairA.push(prev);
-          pairB.push(r);
-        }
+    const tu = o.tuple[r]!;
+    if (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0) continue;
+    const seq = o.seq[r]!, ack = o.ack[r]!, ipId = o.ipId[r]!, dg = o.digest[r]!, fl = o.flags[r]!, pl = o.payLen[r]!;
+    let ka = mix(mix(mix(o.tProto[tu]!, seq), ack), ipId);
+    ka = mix(mix(mix(ka, fl), pl), dg);
+    let kb = mix(mix(mix(0x3c6ef372, dg), seq ^ ipId), ack);
+    kb = mix(kb, pl * 31 + fl);
+    const prev = seen.find(ka, kb);
+    if (prev >= 0 && Math.abs(time[r]! - time[prev]!) < SAME_PACKET_WINDOW_NS) {
+      const sa = streamOf[prev]!, sb = streamOf[r]!;
+      if (sa !== sb && o.tLoc[o.tuple[prev]!] !== o.tLoc[tu]) {
+        uf.union(sa, sb, 0);
+        copyOf[r] = prev;
       }
-    } else seen.set(k, r);
+    } else seen.put(ka, kb, r);
   }
   // 2b. Reverse directions at one location.
+  const reverse = new Int32Array(T).fill(-2);
   for (const s of streams) {
-    const rk = streamKey(o, s.row, true);
-    const rev = epochs.get(rk);
-    if (!rev) continue;
-    for (const q of rev) {
-      if (q.id <= s.id) continue; // each pair once (the relation is symmetric)
+    let rt = reverse[s.tuple]!;
+    if (rt === -2) reverse[s.tuple] = rt = o.reverseTuple(s.tuple);
+    for (let qi = rt >= 0 ? epochHead[rt]! : -1; qi >= 0; qi = epochNext[qi]!) {
+      if (qi <= s.id) continue; // each pair once (the relation is symmetric)
+      const q = streams[qi]!;
       let pair = false;
       if (s.proto === IPPROTO_TCP) {
         pair = (q.hasAck && ((q.firstAck - s.firstSeq) >>> 0) < SEQ_SPACE) || (s.hasAck && ((s.firstAck - q.firstSeq) >>> 0) < SEQ_SPACE);
@@ -246,21 +263,26 @@ export function stitch(o: OverlayObserver): StitchResult {
 
   // 3. Connections.
   const connOf = new Int32Array(streams.length).fill(-1);
-  const byRoot = new Map<number, Connection>();
+  const connOfRoot = new Int32Array(streams.length).fill(-1);
   const connections: Connection[] = [];
   for (const s of streams) {
     const root = uf.find(s.id);
-    let c = byRoot.get(root);
-    if (!c) {
-      c = { id: connections.length, proto: s.proto, streams: [], clientSide: new Set(), tuples: [], scores: new Map(), firstT: s.firstT };
-      byRoot.set(root, c);
-      connections.push(c);
+    let ci = connOfRoot[root]!;
+    if (ci < 0) {
+      ci = connOfRoot[root] = connections.length;
+      connections.push({ id: ci, proto: s.proto, streams: [], tuples: [], firstT: s.firstT });
     }
+    const c = connections[ci]!;
     c.streams.push(s);
     if (s.firstT < c.firstT) c.firstT = s.firstT;
-    connOf[s.id] = c.id;
+    connOf[s.id] = ci;
   }
-  const tupleOf: string[] = new Array(streams.length);
+  const clientSide = new Uint8Array(streams.length);
+  // Stream -> index of its address tuple in its connection's `tuples` (before sorting).
+  const tupleIdx = new Int32Array(streams.length);
+  // Per connection, the representative stream of each tuple (its tuple id and orientation).
+  const repTuple: number[] = [];
+  const repClient: boolean[] = [];
   for (const c of connections) {
     // The client side: the parity of a SYN stream, else of an HTTP request stream, else the higher source port.
     let clientParity = -1;
@@ -268,57 +290,71 @@ export function stitch(o: OverlayObserver): StitchResult {
     if (clientParity < 0) for (const s of c.streams) if (s.synAck) { clientParity = 1 - uf.parityOf(s.id); break; }
     if (clientParity < 0) for (const s of c.streams) if (s.httpRequests > 0) { clientParity = uf.parityOf(s.id); break; }
     if (clientParity < 0) {
-      const s = c.streams[0]!;
-      clientParity = o.sport[s.row]! >= o.dport[s.row]! ? uf.parityOf(s.id) : 1 - uf.parityOf(s.id);
+      const tu = c.streams[0]!.tuple;
+      clientParity = o.tSport[tu]! >= o.tDport[tu]! ? uf.parityOf(c.streams[0]!.id) : 1 - uf.parityOf(c.streams[0]!.id);
     }
-    const tuples = new Map<string, ConnectionTuple>();
-    c.scores = new Map();
+    repTuple.length = 0;
+    repClient.length = 0;
     for (const s of c.streams) {
       const client = uf.parityOf(s.id) === clientParity;
-      if (client) c.clientSide.add(s.id);
-      const r = s.row;
-      const v = o.ver[r]!;
-      const a = ipToString(v, o.src, r * 4), b = ipToString(v, o.dst, r * 4);
-      const [src, sport, dst, dport] = client ? [a, o.sport[r]!, b, o.dport[r]!] : [b, o.dport[r]!, a, o.sport[r]!];
-      const key = `${src}:${sport}>${dst}:${dport}`;
-      tupleOf[s.id] = key;
-      let tu = tuples.get(key);
-      if (!tu) {
-        tu = { src, sport, dst, dport, key, requestT: Infinity, firstT: s.firstT, tunnelOnly: true, points: new Set() };
-        tuples.set(key, tu);
-      }
+      if (client) clientSide[s.id] = 1;
+      let k = 0;
+      for (; k < repTuple.length; k++) if (sameAddressTuple(o, repTuple[k]!, repClient[k]!, s.tuple, client)) break;
+      let tu: ConnectionTuple;
+      if (k === repTuple.length) {
+        repTuple.push(s.tuple);
+        repClient.push(client);
+        const x = s.tuple, v = o.tVer[x]!;
+        const a = ipToString(v, o.tSrc, x * 4), b = ipToString(v, o.tDst, x * 4);
+        tu = client
+          ? { src: a, sport: o.tSport[x]!, dst: b, dport: o.tDport[x]!, requestT: Infinity, firstT: s.firstT, tunnelOnly: true, points: new Set(), score: 0 }
+          : { src: b, sport: o.tDport[x]!, dst: a, dport: o.tSport[x]!, requestT: Infinity, firstT: s.firstT, tunnelOnly: true, points: new Set(), score: 0 };
+        c.tuples.push(tu);
+      } else tu = c.tuples[k]!;
+      tupleIdx[s.id] = k;
       if (client && s.firstT < tu.requestT) tu.requestT = s.firstT;
       if (s.firstT < tu.firstT) tu.firstT = s.firstT;
       if (s.depth === 0) tu.tunnelOnly = false;
       tu.points.add(s.point);
     }
-    c.tuples = [...tuples.values()];
   }
   // The same packet seen with two address pairs: the request carries the
   // original pair first, the reply carries the translated pair first. Each
   // such copy is a vote; it holds even where a point missed the handshake.
-  for (let k = 0; k < pairA.length; k++) {
-    const a = pairA[k]!, b = pairB[k]!;
+  for (let b = 0; b < n; b++) {
+    const a = copyOf[b]!;
+    if (a < 0) continue;
     const sa = streamOf[a]!, sb = streamOf[b]!;
-    const ka = tupleOf[sa]!, kb = tupleOf[sb]!;
+    const ka = tupleIdx[sa]!, kb = tupleIdx[sb]!;
     if (ka === kb) continue;
-    const ta = t(a), tb = t(b);
+    const ta = time[a]!, tb = time[b]!;
     if (ta === tb) continue;
     const c = connections[connOf[sa]!]!;
     let [early, late] = ta < tb ? [ka, kb] : [kb, ka];
-    if (!c.clientSide.has(sa)) [early, late] = [late, early];
-    c.scores.set(early, (c.scores.get(early) ?? 0) + 1);
-    c.scores.set(late, (c.scores.get(late) ?? 0) - 1);
+    if (!clientSide[sa]) [early, late] = [late, early];
+    c.tuples[early]!.score++;
+    c.tuples[late]!.score--;
   }
   for (const c of connections) {
-    const sc = (x: ConnectionTuple): number => c.scores.get(x.key) ?? 0;
+    if (c.tuples.length < 2) continue;
     c.tuples.sort((x, y) =>
-      sc(x) !== sc(y) ? sc(y) - sc(x)
+      x.score !== y.score ? y.score - x.score
         : x.requestT !== y.requestT ? x.requestT - y.requestT
           : x.tunnelOnly !== y.tunnelOnly ? (x.tunnelOnly ? 1 : -1)
             : x.firstT - y.firstT);
   }
-  return { baseSec, streams, streamOf, connOf, connections, copy };
+  return { baseSec: Number.isFinite(o.baseSec) ? o.baseSec : 0, streams, streamOf, connOf, clientSide, connections, copyOf };
+}
+
+/** Whether tuples x and y, each oriented client-to-server (`xc`/`yc` false: reversed), carry the same addresses and ports. */
+function sameAddressTuple(o: OverlayObserver, x: number, xc: boolean, y: number, yc: boolean): boolean {
+  if (o.tVer[x] !== o.tVer[y]) return false;
+  const xs = xc ? o.tSrc : o.tDst, xd = xc ? o.tDst : o.tSrc;
+  const ys = yc ? o.tSrc : o.tDst, yd = yc ? o.tDst : o.tSrc;
+  if ((xc ? o.tSport[x] : o.tDport[x]) !== (yc ? o.tSport[y] : o.tDport[y])) return false;
+  if ((xc ? o.tDport[x] : o.tSport[x]) !== (yc ? o.tDport[y] : o.tSport[y])) return false;
+  for (let w = 0; w < 4; w++) if (xs[x * 4 + w] !== ys[y * 4 + w] || xd[x * 4 + w] !== yd[y * 4 + w]) return false;
+  return true;
 }
 
 export type TranslationKind = 'dnat' | 'snat' | 'dnat+snat';

@@ -42,10 +42,13 @@ describe.skipIf(!labPresent)('OverlayObserver on lab packets', () => {
       o.observe(0, i, p, f, 0, 1, 0, f.length);
     }
     expect(o.count).toBe(2);
-    expect([o.depth[0], o.vni[0], o.http[0]]).toEqual([1, 1, 1]);
-    expect(o.outerSrc[0]).not.toBe(0);
+    // A row's location and 5-tuple live in its tuple (interned once, shared by the rows of a stream).
+    const [t0, t1] = [o.tuple[0]!, o.tuple[1]!];
+    expect(t1).not.toBe(t0);
+    expect([o.tDepth[t0], o.tVni[t0], o.http[0]]).toEqual([1, 1, 1]);
+    expect(o.tOuterSrc[t0]).not.toBe(0);
     expect(o.requests.get(0)).toMatchObject({ method: 'GET', uri: '/', host: 'web.overlayscope.test' });
-    expect([o.depth[1], o.vni[1], o.http[1], o.outerSrc[1], o.outerDst[1], o.tunType[1]]).toEqual([0, -1, 0, 0, 0, 0]);
+    expect([o.tDepth[t1], o.tVni[t1], o.http[1], o.tOuterSrc[t1], o.tOuterDst[t1], o.tTunType[t1]]).toEqual([0, -1, 0, 0, 0, 0]);
     expect(o.requests.has(1)).toBe(false);
     expect(o.tunnelPackets).toBe(1);
     const macs = [...o.vteps.values()].flatMap((v) => [...v.macs].map(macToText));
