@@ -165,6 +165,7 @@ interface Conn {
 }
 
 interface Obs {
+  id: number;
   view: View;
   point: number;
   synT: number;
@@ -252,9 +253,16 @@ export async function profileSession(session: AnalysisSession, label: string, si
 
   const points: PointStats[] = [];
   const pointIndex = new Map<string, number>();
-  const pointOf = (name: string): number => {
-    let i = pointIndex.get(name);
-    if (i === undefined) { i = points.length; points.push({ name, packets: 0, bytes: 0 }); pointIndex.set(name, i); }
+  /** One point per capture and interface; a name two captures share gets a number (the same file given twice is two points). */
+  const pointOf = (name: string, key: string): number => {
+    let i = pointIndex.get(key);
+    if (i === undefined) {
+      let shown = name;
+      for (let k = 2; points.some((p) => p.name === shown); k++) shown = `${name} (${k})`;
+      i = points.length;
+      points.push({ name: shown, packets: 0, bytes: 0 });
+      pointIndex.set(key, i);
+    }
     return i;
   };
 
@@ -269,6 +277,20 @@ export async function profileSession(session: AnalysisSession, label: string, si
   const reqMap = new PairMap(1024);
   const retransSeen = new PairMap(256);
   const resetSeen = new PairMap(256);
+  const retransAtPoint = new PairMap(256);
+  const resetAtPoint = new PairMap(256);
+  /**
+   * A retransmission is counted at the capture point that saw it; the same
+   * segment seen again at another point (or after NAT) is the same event: per
+   * connection, direction and sequence number the count is the most any one
+   * point saw.
+   */
+  const countRepeat = (atPoint: PairMap, global: PairMap, obsId: number, connId: number, dir: number, relSeq: number, _what: 'retrans'): void => {
+    const n = atPoint.get(obsId * 2 + dir, relSeq) + 1 || 1;
+    atPoint.set(obsId * 2 + dir, relSeq, n);
+    const seen = global.get(connId * 2 + dir, relSeq);
+    if (n > seen) { retransmissions += n - Math.max(0, seen); global.set(connId * 2 + dir, relSeq, n); }
+  };
   const views: View[] = [];
   const conns: Conn[] = [];
   const obsList: Obs[] = [];
@@ -303,7 +325,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
     return v;
   };
   const newObs = (view: View, point: number, tk1: number, tk2: number): Obs => {
-    const o: Obs = { view, point, synT: -1, synAckT: -1, maxEnd0: 0, maxEnd1: 0, cur: null, reqDir: 0 };
+    const o: Obs = { id: obsList.length, view, point, synT: -1, synAckT: -1, maxEnd0: 0, maxEnd1: 0, cur: null, reqDir: 0 };
     obsList.push(o);
     obsMap.set(tk1 ^ Math.imul(point + 1, 0x27d4eb2d), tk2, obsList.length - 1);
     return o;
@@ -320,12 +342,12 @@ export async function profileSession(session: AnalysisSession, label: string, si
     const multi = capture.interfaces.length > 1;
     await readCapture(src, {
       onInterface(iface) {
-        ifacePoint[iface.id] = pointOf(multi ? (names[iface.id] ?? `${names[0]}#${iface.id}`) : names[0]!);
+        ifacePoint[iface.id] = pointOf(multi ? (names[iface.id] ?? `${names[0]}#${iface.id}`) : names[0]!, multi ? `${ci}/${iface.id}` : `${ci}`);
         ifaceFcs[iface.id] = iface.fcsLength;
         ifaceOk[iface.id] = linkTypeDecoded(iface.linkType);
       },
       onRecord(rec: PacketRecord, b: Uint8Array, start: number) {
-        const point = ifacePoint[rec.interfaceId] ?? pointOf(names[0]!);
+        const point = ifacePoint[rec.interfaceId] ?? pointOf(names[0]!, `${ci}`);
         const ps = points[point]!;
         ps.packets++;
         ps.bytes += rec.originalLength;
@@ -423,8 +445,11 @@ export async function profileSession(session: AnalysisSession, label: string, si
             viewByTupleIsn.set(tk1 ^ seq, tk2, vi);
             lastViewByTuple.set(tk1, tk2, vi);
           }
+          view.conn.hasSyn = true;
           if (!obs || obs.view !== view) obs = newObs(view, point, tk1, tk2);
+          // The same SYN again at the same point: the handshake was retransmitted.
           if (obs.synT < 0) obs.synT = t;
+          else countRepeat(retransAtPoint, retransSeen, obs.id, view.conn.id, 0, 0, 'retrans');
           if (t < view.firstT) view.firstT = t;
         } else if (!obs && syn && ack) {
           // A SYN/ACK acknowledges the client's ISN + 1: it finds its connection even
@@ -463,6 +488,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
         if (syn && ack) {
           if (!conn.hasServerIsn) { conn.isnServer = seq; conn.hasServerIsn = true; }
           if (obs.synAckT < 0) obs.synAckT = t;
+          else if (seq === conn.isnServer) countRepeat(retransAtPoint, retransSeen, obs.id, conn.id, 1, 0, 'retrans');
         }
         const knownIsn = dir === 0 ? conn.isnKnown : conn.hasServerIsn;
         const relSeq = knownIsn ? (seq - (dir === 0 ? conn.isnClient : conn.isnServer)) >>> 0 : seq;
@@ -475,19 +501,19 @@ export async function profileSession(session: AnalysisSession, label: string, si
           const end = relSeq + segLen;
           const keepAlive = payload <= 1 && !fin && relSeq + 1 === maxEnd;
           if (end <= maxEnd && !keepAlive) {
-            if (retransSeen.get(conn.id * 2 + dir, relSeq) < 0) {
-              retransSeen.set(conn.id * 2 + dir, relSeq, 1);
-              retransmissions++;
-            }
+            countRepeat(retransAtPoint, retransSeen, obs.id, conn.id, dir, relSeq, 'retrans');
           } else if (end > maxEnd) {
             if (dir === 0) obs.maxEnd0 = end; else obs.maxEnd1 = end;
           }
         } else if (syn && knownIsn) {
           if (dir === 0) obs.maxEnd0 = Math.max(obs.maxEnd0, 1); else obs.maxEnd1 = Math.max(obs.maxEnd1, 1);
         }
-        if (rst && resetSeen.get(conn.id * 2 + dir, relSeq) < 0) {
-          resetSeen.set(conn.id * 2 + dir, relSeq, 1);
-          resets++;
+        if (rst) {
+          // Every RST counts, but a copy of one seen at another capture point does not.
+          const n = resetAtPoint.get(obs.id * 2 + dir, relSeq) + 1 || 1;
+          resetAtPoint.set(obs.id * 2 + dir, relSeq, n);
+          const seen = resetSeen.get(conn.id * 2 + dir, relSeq);
+          if (n > seen) { resets += n - Math.max(0, seen); resetSeen.set(conn.id * 2 + dir, relSeq, n); }
         }
         // Handshake/teardown frames (counted once per distinct frame).
         let control = syn || fin || rst;
