@@ -99,11 +99,20 @@ export class FlowTracker implements PacketObserver {
         inner = f;
         if (isTcp) {
           const seglen = p.payloadWireLength[i]!;
+          const tcp = this.tcp;
+          const slot = 2 * f + dir;
+          // Where this direction's byte stream starts (ISN+1) when its SYN was seen, and
+          // whether this segment came before any byte at that start (out of order).
+          const streamStart = tcp.isnSet[slot] === 1 ? (tcp.isn[slot]! + 1) >>> 0 : -1;
+          const aheadOfStart = streamStart >= 0 && seglen > 0 && tcp.nextSeq[slot] === streamStart && p.tcpSeq[i] !== streamStart;
           this.tcp.segment(f, dir, first, flags, p.tcpSeq[i]!, p.tcpAck[i]!, p.tcpWindow[i]!, seglen, p.ipId[i]!, tsSec, tsNsec);
           const startsHttp = p.httpNet === i;
           if ((seglen > 0 || (flags & TCP_FIN) !== 0) && (startsHttp || this.http.has(f))) {
             this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, (flags & TCP_SYN) !== 0, (flags & TCP_FIN) !== 0,
-              b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, tsSec, tsNsec);
+              b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, tsSec, tsNsec, streamStart, aheadOfStart);
+          } else if (aheadOfStart) {
+            this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, false, false, b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen,
+              false, tsSec, tsNsec, streamStart, true);
           }
           if ((flags & (TCP_FIN | TCP_RST)) !== 0 && this.http.has(f)) {
             const st = this.tcp.state[f]!;

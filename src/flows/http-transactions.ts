@@ -22,6 +22,8 @@ import { httpStartKind } from '../dissect/app.js';
 
 export const HTTP_MAX_HEADER = 64 * 1024;
 export const HTTP_MAX_PENDING = 64 * 1024;
+/** Most bytes kept aside, all flows together, for segments that came before their stream's start. */
+export const EARLY_MAX_BYTES = 4 * 1024 * 1024;
 
 const NAME_CONTENT_LENGTH = codes('content-length');
 const NAME_TRANSFER_ENCODING = codes('transfer-encoding');
@@ -121,6 +123,9 @@ export class HttpTransactions {
   droppedIssues = 0;
   private readonly streams = new Map<number, HttpStream>();
   private packet = 0;
+  /** Segments that came ahead of their stream's first bytes on flows not known as HTTP yet (key 2*flow+dir). */
+  private readonly early = new Map<number, Pending[]>();
+  private earlyBytes = 0;
   /** The stream being fed (for issues and cut header blocks). */
   private current: HttpStream | null = null;
 
@@ -138,10 +143,15 @@ export class HttpTransactions {
    * dissector saw a request or status line at its start.
    */
   segment(f: number, capture: number, packet: number, dir: number, seq: number, syn: boolean, fin: boolean, b: Uint8Array, off: number, len: number, wire: number,
-    startsHttp: boolean, sec: number, nsec: number): void {
+    startsHttp: boolean, sec: number, nsec: number, streamStart = -1, aheadOfStart = false): void {
     let s = this.streams.get(f);
     if (!s) {
-      if (!startsHttp) return;
+      if (!startsHttp) {
+        // Data that came before the stream's first bytes, on a flow not known as
+        // HTTP yet: kept aside (bounded) in case the bytes before it start HTTP.
+        if (aheadOfStart && len > 0) this.stashEarly(f, dir, seq, b, off, len, wire, sec, nsec);
+        return;
+      }
       s = new HttpStream(f, capture);
       this.streams.set(f, s);
       if (f >= this.isHttp.length) {
@@ -161,10 +171,17 @@ export class HttpTransactions {
       if (wire === 0) return;
       if (!startsHttp) return;
       d.synced = true;
-      d.expSeq = seq;
+      // With the handshake seen, the stream starts at ISN+1 even when a later segment came first.
+      const ahead = streamStart >= 0 ? (seq - streamStart) | 0 : 0;
+      d.expSeq = ahead > 0 && ahead <= HTTP_MAX_PENDING ? streamStart : seq;
       d.mode = M_HEADERS;
       d.hdrLen = 0;
       d.lineLen = 0;
+      const early = this.early.get(2 * f + dir);
+      if (early) {
+        this.early.delete(2 * f + dir);
+        for (const e of early) { this.earlyBytes -= e.data.length; this.hold(d, e.seq, e.data, 0, e.data.length, e.wire, e.sec, e.nsec); }
+      }
     }
     if (wire > 0) this.deliver(s, d, seq, b, off, len, wire, sec, nsec);
     if (fin) this.finish(s, d, sec, nsec);
@@ -196,6 +213,15 @@ export class HttpTransactions {
     }
     this.consume(s, d, b, off, len, wire, sec, nsec);
     this.drain(s, d);
+  }
+
+  private stashEarly(f: number, dir: number, seq: number, b: Uint8Array, off: number, len: number, wire: number, sec: number, nsec: number): void {
+    if (this.earlyBytes + len > EARLY_MAX_BYTES || len > HTTP_MAX_PENDING) return;
+    const key = 2 * f + dir;
+    let list = this.early.get(key);
+    if (!list) this.early.set(key, list = []);
+    list.push({ seq, data: b.slice(off, off + len), wire, sec, nsec });
+    this.earlyBytes += len;
   }
 
   private hold(d: Direction, seq: number, b: Uint8Array, off: number, len: number, wire: number, sec: number, nsec: number): void {
@@ -551,6 +577,8 @@ export class HttpTransactions {
 
   /** End of the capture: held segments are delivered past their gaps. */
   endCapture(): void {
+    this.early.clear();
+    this.earlyBytes = 0;
     for (const s of this.streams.values()) for (const d of s.dirs) if (d.pending.length) this.giveUpGap(s, d);
   }
 }

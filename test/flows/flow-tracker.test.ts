@@ -10,6 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { ByteSource } from '../../src/capture/types.js';
 import { fileURLToPath } from 'node:url';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
@@ -165,5 +167,40 @@ describe.skipIf(!corpusPresent)('TCP analysis on corpus captures (figures from t
         expect(x.answerSec * 1e9 + x.answerNsec).toBeGreaterThanOrEqual(x.querySec * 1e9 + x.queryNsec);
       }
     }
+  });
+});
+
+/** loopback-http.pcap with records `i` and `j` (1-based) swapped, as a ByteSource. */
+function swappedRecords(file: string, i: number, j: number): ByteSource {
+  const b = new Uint8Array(readFileSync(file));
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const recs: Array<[number, number]> = [];
+  for (let off = 24; off + 16 <= b.length;) {
+    const len = 16 + dv.getUint32(off + 8, true);
+    recs.push([off, len]);
+    off += len;
+  }
+  const order = recs.map((_, k) => k);
+  order[i - 1] = j - 1;
+  order[j - 1] = i - 1;
+  const out = new Uint8Array(b.length);
+  out.set(b.subarray(0, 24));
+  let p = 24;
+  for (const k of order) { const [o, l] = recs[k]!; out.set(b.subarray(o, o + l), p); p += l; }
+  return {
+    name: 'loopback-http-reordered.pcap',
+    size: out.length,
+    async *chunks() { yield out; },
+    async read(offset: number, length: number) { return out.slice(offset, offset + length); },
+  };
+}
+
+describe('HTTP headers split across segments that arrive out of order', () => {
+  it('puts the POST header block back in sequence order (packets 20 and 22 of the loopback capture swapped)', async () => {
+    const s = await AnalysisSession.open([swappedRecords(LOOPBACK, 20, 22)]);
+    const post = s.flows.http.transactions.find((t) => t.method === 'POST');
+    expect(post).toMatchObject({ uri: '/form', host: 'loopback.test', status: 200, requestBytes: 68, responseBytes: 53, complete: true });
+    // The swap shows as one out-of-order (or retransmitted) segment on that flow.
+    expect(s.flows.tcp.outOfOrder[1]! + s.flows.tcp.retransmissions[1]!).toBe(1);
   });
 });
