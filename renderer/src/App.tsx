@@ -88,7 +88,7 @@ export function App() {
     <div className="app" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }} onDrop={onDrop}>
       <header className="topbar">
         <div className="brand"><span className="logo" aria-hidden="true">◈</span> OverlayScope</div>
-        <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? s.summary.label : 'no capture open'}</div>
+        <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? `${s.summary.captures.length > 1 && !s.summary.label.startsWith('lab:') ? '' : s.summary.label + ' · '}${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : 'no capture open'}</div>
         <div className="actions">
           <label className="btn primary" title="Open captures (pcap, pcapng); kubectl JSON/YAML is loaded as cluster metadata">
             Open…<input data-testid="file-input" type="file" multiple hidden accept=".pcap,.pcapng,.cap,.json,.yaml,.yml"

@@ -6,7 +6,7 @@
  *
  * Keyboard: ↑/↓ move, PageUp/PageDown by a screen, Home/End, Enter activates.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
   columnSizingFeature, columnVisibilityFeature, rowSortingFeature, tableFeatures, useTable,
   type ColumnDef, type RowData, type SortingState, type ColumnVisibilityState as VisibilityState,
@@ -60,6 +60,11 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const fetchRef = useRef(fetchPage);
   fetchRef.current = fetchPage;
+  const onSelectRef = useRef(onSelect);
+  onSelectRef.current = onSelect;
+  const onActivateRef = useRef(onActivate);
+  onActivateRef.current = onActivate;
+  const activate = useCallback((row: T) => onActivateRef.current?.(row), []);
 
   if (cache.current.key !== queryKey) {
     cache.current = { key: queryKey, total: null, pages: new Map(), inflight: new Set(), error: null };
@@ -125,13 +130,14 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
 
   const rowAt = (i: number): T | undefined => c.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
 
-  // The loaded rows in view, in order, for TanStack's row model.
+  // Every loaded row, in page order, for TanStack's row model: it changes when a page
+  // arrives, not on every scroll, so rendered rows stay memoized while scrolling.
   const data = useMemo(() => {
     const out: T[] = [];
-    for (let i = firstIndex; i <= lastIndex; i++) { const r = rowAt(i); if (r) out.push(r); }
+    for (const p of [...c.pages.keys()].sort((a, b) => a - b)) out.push(...c.pages.get(p)!);
     return out;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [firstIndex, lastIndex, tick, queryKey]);
+  }, [tick, queryKey]);
 
   const table = useTable({
     features: tableFeatureSet,
@@ -152,7 +158,8 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       props.onColumnVisibilityChange?.(next);
     },
   });
-  const rowById = new Map(table.getRowModel().rows.map((r) => [r.id, r]));
+  const modelRows = table.getRowModel().rows;
+  const rowById = useMemo(() => new Map(modelRows.map((r) => [r.id, r])), [modelRows]);
   const visibleColumns = table.getVisibleLeafColumns();
   // Fixed widths; the last column takes the rest of the row.
   const grid = visibleColumns.map((col, i) => (i === visibleColumns.length - 1 ? `minmax(${col.getSize()}px, 1fr)` : `${col.getSize()}px`)).join(' ');
@@ -165,9 +172,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     setSelIndex(idx);
     virtualizer.scrollToIndex(idx, { align: 'auto' });
     const row = cc.pages.get(Math.floor(idx / PAGE))?.[idx % PAGE];
-    if (row) { pendingSelect.current = null; onSelect?.(row, idx); }
+    if (row) { pendingSelect.current = null; onSelectRef.current?.(row, idx); }
     else { pendingSelect.current = idx; load(Math.floor(idx / PAGE)); }
-  }, [virtualizer, onSelect, load]);
+  }, [virtualizer, load]);
 
   useEffect(() => {
     const p = pendingSelect.current;
@@ -229,15 +236,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
             const r = row ? rowById.get(rowKey(row)) : undefined;
             const selected = row ? (selectedKey != null ? rowKey(row) === selectedKey : it.index === selIndex) : false;
             return (
-              <div key={it.key} role="row" aria-rowindex={it.index + 1} aria-selected={selected}
-                className={`dt-row${it.index % 2 ? ' odd' : ''}${selected ? ' selected' : ''}${row && props.rowClass ? ` ${props.rowClass(row)}` : ''}`}
-                style={{ transform: `translateY(${it.start - HEAD_HEIGHT}px)`, height: ROW_HEIGHT, gridTemplateColumns: grid }}
-                onClick={() => select(it.index)}
-                onDoubleClick={() => { if (row) onActivate?.(row); }}>
-                {r ? r.getVisibleCells().map((cell) => (
-                  <div key={cell.id} role="gridcell" className="dt-td"><table.FlexRender cell={cell} /></div>
-                )) : <div className="dt-td dt-placeholder">…</div>}
-              </div>
+              <DataRow key={it.key} index={it.index} start={it.start - HEAD_HEIGHT} grid={grid} selected={selected} row={r}
+                columnsKey={visibleColumns.length} table={table}
+                extraClass={row && props.rowClass ? props.rowClass(row) : ''} onPick={select} onActivate={activate as (row: never) => void} />
             );
           })}
         </div>
@@ -245,6 +246,34 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     </div>
   );
 }
+
+interface DataRowProps {
+  index: number;
+  start: number;
+  grid: string;
+  selected: boolean;
+  row: { original: unknown; getVisibleCells(): Array<{ id: string }> } | undefined;
+  columnsKey: number;
+  table: { FlexRender: (p: { cell: never }) => ReactNode };
+  extraClass: string;
+  onPick(i: number): void;
+  onActivate: ((row: never) => void) | undefined;
+}
+
+/** One rendered row; memoized so scrolling re-renders only rows whose position or data changed. */
+const DataRow = memo(function DataRow({ index, start, grid, selected, row, table, extraClass, onPick, onActivate }: DataRowProps) {
+  return (
+    <div role="row" aria-rowindex={index + 1} aria-selected={selected}
+      className={`dt-row${index % 2 ? ' odd' : ''}${selected ? ' selected' : ''}${extraClass ? ` ${extraClass}` : ''}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, gridTemplateColumns: grid }}
+      onClick={() => onPick(index)}
+      onDoubleClick={() => { if (row) onActivate?.(row.original as never); }}>
+      {row ? row.getVisibleCells().map((cell) => (
+        <div key={cell.id} role="gridcell" className="dt-td"><table.FlexRender cell={cell as never} /></div>
+      )) : <div className="dt-td dt-placeholder">…</div>}
+    </div>
+  );
+});
 
 /** A column chooser: checkboxes over the table's hideable columns. */
 export function ColumnChooser({ columns, visibility, onChange }: {

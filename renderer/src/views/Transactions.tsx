@@ -22,8 +22,8 @@ const httpColumns: Col<HttpRow>[] = [
   { id: 'total', header: 'Total', size: 80, accessorFn: (r) => fmtMs(r.totalMs) },
   { id: 'req', header: 'Req bytes', size: 80, accessorFn: (r) => fmtBytes(r.requestBytes) },
   { id: 'resp', header: 'Resp bytes', size: 84, accessorFn: (r) => fmtBytes(r.responseBytes) },
-  { id: 'client', header: 'Client', size: 160, accessorFn: (r) => fmtEndpoint(r.client) },
-  { id: 'server', header: 'Server', size: 160, accessorFn: (r) => fmtEndpoint(r.server) },
+  { id: 'client', header: 'Client', size: 185, accessorFn: (r) => fmtEndpoint(r.client) },
+  { id: 'server', header: 'Server', size: 185, accessorFn: (r) => fmtEndpoint(r.server) },
   { id: 'capture', header: 'Capture', size: 200, accessorFn: (r) => r.capture },
 ];
 
