@@ -2,6 +2,10 @@
 import { bytesSource } from '../../src/capture/bytes-source.js';
 import { readCapture, type ReadSummary } from '../../src/capture/read-capture.js';
 import type { CaptureInterface, CaptureIssue } from '../../src/capture/types.js';
+import { corpusPresent, corpusSkipReason } from '../helpers/corpus.js';
+
+// Reader tests on corpus files are skipped where ../shared/corpus is absent: say so once.
+if (!corpusPresent) corpusSkipReason();
 
 export interface Rec {
   index: number; offset: number; dataOffset: number; sec: number; nsec: number;

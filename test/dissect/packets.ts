@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { bytesSource } from '../../src/capture/bytes-source.js';
 import { readCapture } from '../../src/capture/read-capture.js';
 import type { CaptureInterface } from '../../src/capture/types.js';
-import { corpusPath } from '../helpers/corpus.js';
+import { corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';
+
+// Tests on corpus packets are skipped where ../shared/corpus is absent: say so once.
+if (!corpusPresent) corpusSkipReason();
 
 export interface RealPacket {
   file: string;
