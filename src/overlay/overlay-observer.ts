@@ -48,7 +48,7 @@ export interface VtepFacts {
   macs: Set<number>;
   vnis: Set<number>;
   types: Set<number>;
-  /** Inner IPv4 source -> packets seen behind this VTEP (sent by it). */
+  /** Inner IPv4 source -> packets seen behind this VTEP (sent by it). Read it through `OverlayObserver.vtepList()`, which adds the cached counts. */
   innerSources: Map<number, number>;
   packets: number;
 }
@@ -70,9 +70,10 @@ export interface TunnelCounters {
   readonly dv: VtepFacts;
   lastSrcMac: number;
   lastDstMac: number;
-  lastInnerKey: number;
   /** Next edge with the same hash (collision chain). */
   next: TunnelCounters | null;
+  /** Position in creation order (keys the per-packet caches). */
+  readonly index: number;
 }
 
 /** Where rows began late: a second capture point appeared after packets of the first were seen without rows. */
@@ -93,6 +94,9 @@ export interface OverlayObserverOptions {
 }
 
 const ROWS0 = 4096;
+const EDGE_CACHE = 64;
+const SRC_CACHE = 1024;
+const FLOW_CACHE = 4096;
 const TUPLES0 = 1024;
 
 export class OverlayObserver implements PacketObserver {
@@ -164,7 +168,16 @@ export class OverlayObserver implements PacketObserver {
   readonly vteps = new Map<number, VtepFacts>();
   /** Edge hash -> first edge with that hash (see TunnelCounters.next). */
   readonly tunnels = new Map<number, TunnelCounters>();
-  private lastEdge: TunnelCounters | null = null;
+  private edgeCount = 0;
+  /** Direct-mapped cache of edges by (outer addresses, VNI, type): most packets find theirs without a map lookup. */
+  private readonly edgeCache: Array<TunnelCounters | null> = new Array<TunnelCounters | null>(EDGE_CACHE).fill(null);
+  /** Direct-mapped counters of (VTEP, inner source) packets, flushed into VtepFacts.innerSources on eviction and on read. */
+  private readonly srcInner = new Uint32Array(SRC_CACHE);
+  private readonly srcCount = new Float64Array(SRC_CACHE);
+  private readonly srcFacts: Array<VtepFacts | null> = new Array<VtepFacts | null>(SRC_CACHE).fill(null);
+  /** Direct-mapped set of (edge, inner flow key) already added to the edge's innerFlows. */
+  private readonly flowEdge = new Int32Array(FLOW_CACHE).fill(-1);
+  private readonly flowKey = new Uint32Array(FLOW_CACHE);
   /** Tunnel packet fingerprints (two 32-bit words) -> point id + 1 that saw it first (for dedup; only while recording). */
   private fpA = new Uint32Array(0);
   private fpB = new Uint32Array(0);
@@ -201,10 +214,24 @@ export class OverlayObserver implements PacketObserver {
     return id;
   }
 
+  /** The VTEPs, their inner-source counts complete. */
+  vtepList(): VtepFacts[] {
+    for (let k = 0; k < SRC_CACHE; k++) this.flushSource(k);
+    return [...this.vteps.values()];
+  }
+
+  private flushSource(k: number): void {
+    const v = this.srcFacts[k];
+    if (!v) return;
+    const is = this.srcInner[k]!;
+    v.innerSources.set(is, (v.innerSources.get(is) ?? 0) + this.srcCount[k]!);
+    this.srcFacts[k] = null;
+  }
+
   /** All tunnel edges (the matrix), in no particular order. */
   edges(): TunnelCounters[] {
     const out: TunnelCounters[] = [];
-    for (let c of this.tunnels.values()) for (let e: TunnelCounters | null = c; e; e = e.next) out.push(e);
+    for (const c of this.tunnels.values()) for (let e: TunnelCounters | null = c; e; e = e.next) out.push(e);
     return out;
   }
 
@@ -396,8 +423,9 @@ export class OverlayObserver implements PacketObserver {
     const od = p.ipDst[on * 4]!;
     const type = p.tunnelType[0]!;
     const vni = p.tunnelVni[0]!;
-    let c = this.lastEdge;
-    if (c === null || c.src !== os || c.dst !== od || c.vni !== vni || c.type !== type) c = this.lastEdge = this.edge(os, od, type, vni);
+    const ek = (Math.imul(os ^ (od >>> 7) ^ (od << 9), 0x9e3779b1) ^ Math.imul(vni + type, 0x85ebca6b)) >>> 26;
+    let c = this.edgeCache[ek]!;
+    if (c === null || c.src !== os || c.dst !== od || c.vni !== vni || c.type !== type) c = this.edgeCache[ek] = this.edge(os, od, type, vni);
     const sv = c.sv, dv = c.dv;
     sv.packets++;
     dv.packets++;
@@ -421,8 +449,12 @@ export class OverlayObserver implements PacketObserver {
     if (v4) {
       const is = p.ipSrc[inner * 4]!;
       const id = p.ipDst[inner * 4]!;
-      const src = sv.innerSources;
-      src.set(is, (src.get(is) ?? 0) + 1);
+      const sk = (Math.imul(is, 0x9e3779b1) ^ Math.imul(os, 0x85ebca6b)) >>> 22;
+      if (this.srcFacts[sk] === sv && this.srcInner[sk] === is) this.srcCount[sk]!++;
+      else {
+        this.flushSource(sk);
+        this.srcFacts[sk] = sv; this.srcInner[sk] = is; this.srcCount[sk] = 1;
+      }
       innerKey = mix(mix(mix(is, id), (p.srcPort[inner]! << 16) | p.dstPort[inner]!), p.ipProto[inner]!);
     }
     // The same transmission captured at both ends counts once (only several points can see it twice).
@@ -443,7 +475,13 @@ export class OverlayObserver implements PacketObserver {
     c.packets++;
     c.bytes += frameLen;
     c.overheadBytes += p.tunnelInner[0]!;
-    if (innerKey !== 0 && innerKey !== c.lastInnerKey) { c.innerFlows.add(innerKey); c.lastInnerKey = innerKey; }
+    if (innerKey !== 0) {
+      const fk = (innerKey ^ Math.imul(c.index, 0x9e3779b1)) & (FLOW_CACHE - 1);
+      if (this.flowKey[fk] !== innerKey || this.flowEdge[fk] !== c.index) {
+        c.innerFlows.add(innerKey);
+        this.flowKey[fk] = innerKey; this.flowEdge[fk] = c.index;
+      }
+    }
   }
 
   /** The point that first saw fingerprint (a, b); records `pt` when new. */
@@ -480,7 +518,7 @@ export class OverlayObserver implements PacketObserver {
     sv.types.add(type); dv.types.add(type);
     const c: TunnelCounters = {
       src: os, dst: od, type, vni, packets: 0, bytes: 0, overheadBytes: 0, innerFlows: new Set(), seenAt: [],
-      sv, dv, lastSrcMac: -1, lastDstMac: -1, lastInnerKey: 0, next: head ?? null,
+      sv, dv, lastSrcMac: -1, lastDstMac: -1, next: head ?? null, index: this.edgeCount++,
     };
     this.tunnels.set(key, c);
     return c;

@@ -74,7 +74,7 @@ export class OverlayAnalysis {
   }
 
   nodes(): OverlayNode[] {
-    const vteps = [...this.observer.vteps.values()];
+    const vteps = this.observer.vtepList();
     const vtepIps = new Set(vteps.map((v) => v.ip));
     // /24 buckets of inner sources behind each VTEP; a bucket claimed by two VTEPs goes to the one with more evidence.
     const buckets = new Map<number, Map<number, number>>();
