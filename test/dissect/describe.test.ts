@@ -217,3 +217,38 @@ describe('escapeText', () => {
     expect(escapeText(b, 0, b.length)).toBe('<b>\\x00\\\\\\xc3\\xa9\\x0d\\x0a');
   });
 });
+
+describe.skipIf(!corpusPresent)('describePacket on damaged real packets', () => {
+  it('never throws and keeps every field inside the frame, for 300 seeded random corruptions of each of 12 real packets', async () => {
+    let seed = 0x9e3779b9;
+    const rand = (n: number): number => {
+      seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+      return seed % n;
+    };
+    const picks: Array<[string, number]> = [
+      ['ndpi__vxlan.pcap', 3], ['zeek__geneve-many-options.pcap', 1], ['zeek__geneve-many-options.pcap', 4], ['suricata__decode-sll2-01__input.pcap', 1],
+      ['gopacket__test_dns.pcap', 2], ['tcpdump__dns_tcp.pcap', 4], ['pcapplusplus__DnsPackets.pcap', 10], ['arkime__v6.pcap', 137],
+      ['zeek__ipv6-http-atomic-frag.pcap', 8], ['tcpdump__vxlan.pcap', 3], ['zeek__vxlan-triple-v2.pcap', 1], ['pcapplusplus__sll.pcap', 26],
+    ];
+    let fields = 0;
+    for (const [file, n] of picks) {
+      const pkt = await corpusPacket(file, n);
+      for (let k = 0; k < 300; k++) {
+        const b = pkt.bytes.slice(0, 1 + rand(pkt.bytes.length));
+        for (let m = 1 + rand(4); m > 0; m--) b[rand(b.length)] = rand(256);
+        const tree = describePacket(b, pkt.linkType, cfg);
+        const walk = (fs: FieldNode[]): void => fs.forEach((f) => {
+          fields++;
+          expect(f.start >= 0 && f.length >= 0 && f.start + f.length <= b.length, `${file}#${n} mutation ${k}: ${f.name} [${f.start}, +${f.length}) in ${b.length}`).toBe(true);
+          expect(typeof f.value).toBe('string');
+          if (f.children) walk(f.children);
+        });
+        for (const l of tree) {
+          expect(l.start + l.length <= b.length && l.length >= 0, `${file}#${n} mutation ${k}: layer ${l.layer}`).toBe(true);
+          walk(l.fields);
+        }
+      }
+    }
+    expect(fields).toBeGreaterThan(10_000);
+  });
+});
