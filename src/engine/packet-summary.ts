@@ -68,7 +68,7 @@ export function summarizePacket(p: DecodedPacket, b: Uint8Array, base: number, c
       }
     }
   } else if (p.has(L_ARP)) {
-    info = 'ARP';
+    info = arpInfo(p, b, base);
     if (p.ethCount > 0) {
       src = macToString(p.ethMac, 6);
       dst = macToString(p.ethMac, 0);
@@ -86,6 +86,20 @@ export function summarizePacket(p: DecodedPacket, b: Uint8Array, base: number, c
   if (p.issueLayer >= 0) info = `${info}${info ? ' ' : ''}[${LAYER_NAMES[p.issueLayer]}: ${p.issueReason}]`;
   void caplen;
   return { layers, src, dst, info };
+}
+
+/** "Who has 10.0.0.1? Tell 10.0.0.2" / "10.0.0.1 is at aa:bb:..." as Wireshark words it. */
+function arpInfo(p: DecodedPacket, b: Uint8Array, base: number): string {
+  let at = -1;
+  for (let i = 0; i < p.layerCount; i++) if (p.layerIds[i] === L_ARP) at = base + p.layerStart[i]!;
+  if (at < 0 || b.length < at + 28 || b[at + 4] !== 6 || b[at + 5] !== 4) return 'ARP';
+  const op = (b[at + 6]! << 8) | b[at + 7]!;
+  const ip = (o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  const senderIp = ip(at + 14);
+  const targetIp = ip(at + 24);
+  if (op === 1) return senderIp === targetIp ? `ARP announcement for ${senderIp}` : `ARP Who has ${targetIp}? Tell ${senderIp}`;
+  if (op === 2) return `ARP ${senderIp} is at ${macToString(b, at + 8)}`;
+  return `ARP opcode ${op}`;
 }
 
 function icmpName(version: number, type: number): string {
