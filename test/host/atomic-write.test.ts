@@ -93,6 +93,9 @@ describe('writeFileAtomic under SIGKILL', () => {
     expect(seen.killed).toBeGreaterThan(0);
     expect(seen.old).toBeGreaterThan(0);
     console.log(`atomic write kill test: ${seen.killed} of 16 writers killed; target kept the old version ${seen.old} times, held the new one ${seen.new} times, never a part (one write ≈ ${writeMs.toFixed(0)} ms); temp files left by killed writers: ${readdirSync(tmp).filter((f) => f.endsWith('.tmp')).length}`);
+    // The next write clears what the killed writers left behind.
+    await writeFileAtomic(target, 'final');
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.settings.json.') && f.endsWith('.tmp'))).toEqual([]);
   }, 180_000);
 });
 

@@ -3,7 +3,7 @@
  * fsync, then rename over the target. A crash mid-write leaves the previous
  * version intact. Refuses to overwrite any of `protect` (the captures read).
  */
-import { open, rename, rm, realpath } from 'node:fs/promises';
+import { open, readdir, rename, rm, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 /** `data` may be pieces (written in order, e.g. a JSON document too big for one string). */
@@ -14,6 +14,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array 
     const b = await realpath(abs).catch(() => abs);
     if (a === b) throw new Error(`${target}: refusing to overwrite a capture that is being read`);
   }
+  await removeStaleTemps(abs);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${Date.now()}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
@@ -31,5 +32,37 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array 
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Removes temporary files of earlier writes to `abs` whose writer process is
+ * gone (killed mid-write): `.NAME.PID.TIME.tmp` beside the target.
+ */
+async function removeStaleTemps(abs: string): Promise<void> {
+  const dir = path.dirname(abs);
+  const prefix = `.${path.basename(abs)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.\d+\.tmp$/.exec(n.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await rm(path.join(dir, n), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
