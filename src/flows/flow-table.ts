@@ -57,14 +57,16 @@ export class FlowTable {
   addr = new Uint32Array(0);
   portA = new Uint16Array(0);
   portB = new Uint16Array(0);
-  packetsAB = new Uint32Array(0);
-  packetsBA = new Uint32Array(0);
-  bytesAB = new Float64Array(0);
-  bytesBA = new Float64Array(0);
-  firstSec = new Float64Array(0);
-  firstNsec = new Uint32Array(0);
-  lastSec = new Float64Array(0);
-  lastNsec = new Uint32Array(0);
+  /**
+   * The counters a packet updates, 8 numbers a flow in one cache line:
+   * packets A→B, B→A, bytes A→B, B→A, first sec, first nsec, last sec, last nsec.
+   */
+  private counters = new Float64Array(0);
+  /**
+   * The key as matched on lookup, 16 words a flow (one cache line): capture,
+   * proto | depth << 8 | version << 16, portA | portB << 16, unused, A (4 words), B (4 words), unused.
+   */
+  private keys = new Uint32Array(0);
   /** Packet index (0-based, in its capture) of the flow's first packet. */
   firstPacket = new Uint32Array(0);
   hash = new Int32Array(0);
@@ -88,9 +90,8 @@ export class FlowTable {
   /** Pairs beyond the two cached per inner flow (rare: a flow carried by 3+ tunnel flows). */
   private readonly extraLinks = new Set<number>();
 
-  // Hash index: slot holds flow id + 1 (0 empty); slotHash the full hash.
-  private slots = new Int32Array(4096);
-  private slotHash = new Int32Array(4096);
+  // Hash index: pairs (flow id + 1, full hash) in one array (0 id: empty), so a probe reads one cache line.
+  private slots = new Int32Array(2 * 4096);
   private mask = 4095;
   private live = 0;
 
@@ -109,14 +110,8 @@ export class FlowTable {
     this.addr = grown(this.addr, 8 * c);
     this.portA = grown(this.portA, c);
     this.portB = grown(this.portB, c);
-    this.packetsAB = grown(this.packetsAB, c);
-    this.packetsBA = grown(this.packetsBA, c);
-    this.bytesAB = grown(this.bytesAB, c);
-    this.bytesBA = grown(this.bytesBA, c);
-    this.firstSec = grown(this.firstSec, c);
-    this.firstNsec = grown(this.firstNsec, c);
-    this.lastSec = grown(this.lastSec, c);
-    this.lastNsec = grown(this.lastNsec, c);
+    this.counters = grown(this.counters, 8 * c);
+    this.keys = grown(this.keys, 16 * c);
     this.firstPacket = grown(this.firstPacket, c);
     this.hash = grown(this.hash, c);
     this.superseded = grown(this.superseded, c);
@@ -137,9 +132,9 @@ export class FlowTable {
     const mask = this.mask;
     let at = h & mask;
     for (;;) {
-      const v = slots[at]!;
+      const v = slots[2 * at]!;
       if (v === 0) return -1;
-      if (this.slotHash[at] === h) {
+      if (slots[2 * at + 1] === h) {
         const f = v - 1;
         const d = this.matches(f, k);
         if (d >= 0) return 2 * f + d;
@@ -150,16 +145,17 @@ export class FlowTable {
 
   /** 0 when k matches flow f forward, 1 reversed, -1 not at all. */
   private matches(f: number, k: FlowKey): number {
-    if (this.proto[f] !== k.proto || this.depth[f] !== k.depth || this.capture[f] !== k.capture || this.version[f] !== k.version) return -1;
-    const a = this.addr;
-    const o = 8 * f;
+    const w = this.keys;
+    const o = 16 * f;
+    if (w[o] !== k.capture || w[o + 1] !== (k.proto | (k.depth << 8) | (k.version << 16))) return -1;
     const s = k.src, d = k.dst;
-    if (this.portA[f] === k.srcPort && this.portB[f] === k.dstPort
-      && a[o] === s[0] && a[o + 4] === d[0] && a[o + 1] === s[1] && a[o + 2] === s[2] && a[o + 3] === s[3]
-      && a[o + 5] === d[1] && a[o + 6] === d[2] && a[o + 7] === d[3]) return 0;
-    if (this.portA[f] === k.dstPort && this.portB[f] === k.srcPort
-      && a[o] === d[0] && a[o + 4] === s[0] && a[o + 1] === d[1] && a[o + 2] === d[2] && a[o + 3] === d[3]
-      && a[o + 5] === s[1] && a[o + 6] === s[2] && a[o + 7] === s[3]) return 1;
+    const ports = w[o + 2]!;
+    if (ports === ((k.srcPort | (k.dstPort << 16)) >>> 0)
+      && w[o + 4] === s[0] && w[o + 8] === d[0] && w[o + 5] === s[1] && w[o + 6] === s[2] && w[o + 7] === s[3]
+      && w[o + 9] === d[1] && w[o + 10] === d[2] && w[o + 11] === d[3]) return 0;
+    if (ports === ((k.dstPort | (k.srcPort << 16)) >>> 0)
+      && w[o + 4] === d[0] && w[o + 8] === s[0] && w[o + 5] === d[1] && w[o + 6] === d[2] && w[o + 7] === d[3]
+      && w[o + 9] === s[1] && w[o + 10] === s[2] && w[o + 11] === s[3]) return 1;
     return -1;
   }
 
@@ -182,16 +178,23 @@ export class FlowTable {
     a[o + 4] = y[0]!; a[o + 5] = y[1]!; a[o + 6] = y[2]!; a[o + 7] = y[3]!;
     this.portA[f] = swap ? k.dstPort : k.srcPort;
     this.portB[f] = swap ? k.srcPort : k.dstPort;
-    this.firstSec[f] = sec; this.firstNsec[f] = nsec;
-    this.lastSec[f] = sec; this.lastNsec[f] = nsec;
+    const w = this.keys;
+    const q = 16 * f;
+    w[q] = k.capture;
+    w[q + 1] = k.proto | (k.depth << 8) | (k.version << 16);
+    w[q + 2] = (this.portA[f]! | (this.portB[f]! << 16)) >>> 0;
+    for (let j = 0; j < 8; j++) w[q + 4 + j] = a[o + j]!;
+    const c = this.counters;
+    const e = 8 * f;
+    c[e + 4] = sec; c[e + 5] = nsec; c[e + 6] = sec; c[e + 7] = nsec;
     this.firstPacket[f] = packet;
     this.hash[f] = h;
     if (replace >= 0) {
       this.superseded[replace] = 1;
       // Take over the replaced flow's slot.
       let at = h & this.mask;
-      while (this.slots[at] !== replace + 1) at = (at + 1) & this.mask;
-      this.slots[at] = f + 1;
+      while (this.slots[2 * at] !== replace + 1) at = (at + 1) & this.mask;
+      this.slots[2 * at] = f + 1;
     } else {
       if ((this.live + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
       this.insert(f, h);
@@ -202,29 +205,39 @@ export class FlowTable {
 
   private insert(f: number, h: number): void {
     let at = h & this.mask;
-    while (this.slots[at] !== 0) at = (at + 1) & this.mask;
-    this.slots[at] = f + 1;
-    this.slotHash[at] = h;
+    while (this.slots[2 * at] !== 0) at = (at + 1) & this.mask;
+    this.slots[2 * at] = f + 1;
+    this.slots[2 * at + 1] = h;
   }
 
   private rehash(size: number): void {
-    this.slots = new Int32Array(size);
-    this.slotHash = new Int32Array(size);
+    this.slots = new Int32Array(2 * size);
     this.mask = size - 1;
     for (let f = 0; f < this.count; f++) if (this.superseded[f] === 0) this.insert(f, this.hash[f]!);
   }
 
   /** Counts one packet of `frameLen` bytes in direction `dir` at time (sec, nsec). */
   count1(f: number, dir: number, frameLen: number, sec: number, nsec: number): void {
-    if (dir === 0) { this.packetsAB[f]!++; this.bytesAB[f]! += frameLen; }
-    else { this.packetsBA[f]!++; this.bytesBA[f]! += frameLen; }
-    const ls = this.lastSec[f]!;
-    if (sec > ls || (sec === ls && nsec > this.lastNsec[f]!)) { this.lastSec[f] = sec; this.lastNsec[f] = nsec; }
+    const c = this.counters;
+    const e = 8 * f;
+    c[e + dir]!++;
+    c[e + 2 + dir]! += frameLen;
+    const ls = c[e + 6]!;
+    if (sec > ls || (sec === ls && nsec > c[e + 7]!)) { c[e + 6] = sec; c[e + 7] = nsec; }
     else {
-      const fs = this.firstSec[f]!;
-      if (sec < fs || (sec === fs && nsec < this.firstNsec[f]!)) { this.firstSec[f] = sec; this.firstNsec[f] = nsec; }
+      const fs = c[e + 4]!;
+      if (sec < fs || (sec === fs && nsec < c[e + 5]!)) { c[e + 4] = sec; c[e + 5] = nsec; }
     }
   }
+
+  packetsAtoB(f: number): number { return this.counters[8 * f]!; }
+  packetsBtoA(f: number): number { return this.counters[8 * f + 1]!; }
+  bytesAtoB(f: number): number { return this.counters[8 * f + 2]!; }
+  bytesBtoA(f: number): number { return this.counters[8 * f + 3]!; }
+  firstSec(f: number): number { return this.counters[8 * f + 4]!; }
+  firstNsec(f: number): number { return this.counters[8 * f + 5]!; }
+  lastSec(f: number): number { return this.counters[8 * f + 6]!; }
+  lastNsec(f: number): number { return this.counters[8 * f + 7]!; }
 
   /** Records that `inner` was carried by `outer` in a tunnel of `type` and `vni`. */
   link(inner: number, outer: number, type: number, vni: number): void {
@@ -257,10 +270,10 @@ export class FlowTable {
   }
 
   packets(f: number): number {
-    return this.packetsAB[f]! + this.packetsBA[f]!;
+    return this.counters[8 * f]! + this.counters[8 * f + 1]!;
   }
 
   bytes(f: number): number {
-    return this.bytesAB[f]! + this.bytesBA[f]!;
+    return this.counters[8 * f + 2]! + this.counters[8 * f + 3]!;
   }
 }

@@ -33,8 +33,8 @@ describe('TCP conversations and HTTP on a loopback capture (tcpdump, 30 packets)
     const t = s.flows.table;
     expect(t.count).toBe(2);
     // tshark -z conv,tcp: 16 frames 1357 bytes, then 14 frames 1061 bytes.
-    expect([t.packets(0), t.bytes(0), t.packetsAB[0], t.packetsBA[0]]).toEqual([16, 1357, 9, 7]);
-    expect([t.packets(1), t.bytes(1), t.packetsAB[1], t.packetsBA[1]]).toEqual([14, 1061, 7, 7]);
+    expect([t.packets(0), t.bytes(0), t.packetsAtoB(0), t.packetsBtoA(0)]).toEqual([16, 1357, 9, 7]);
+    expect([t.packets(1), t.bytes(1), t.packetsAtoB(1), t.packetsBtoA(1)]).toEqual([14, 1061, 7, 7]);
     expect(endpoints(t, 0)).toEqual({ a: { ip: '127.0.0.1', port: 40001 }, b: { ip: '127.0.0.1', port: 18080 } });
     expect(t.superseded[0]).toBe(1);
     const c = s.flows.tcp;

@@ -70,8 +70,8 @@ export async function ourConversations(file: string): Promise<{ session: Analysi
     if (transport !== 'tcp' && transport !== 'udp') continue;
     const { a, b } = endpoints(t, f);
     conversations.push({
-      transport, a: ep(a.ip, a.port), b: ep(b.ip, b.port), framesAtoB: t.packetsAB[f]!, framesBtoA: t.packetsBA[f]!,
-      bytesAtoB: tsharkSize(t.bytesAB[f]!), bytesBtoA: tsharkSize(t.bytesBA[f]!), frames: t.packets(f), bytes: tsharkSize(t.bytes(f)),
+      transport, a: ep(a.ip, a.port), b: ep(b.ip, b.port), framesAtoB: t.packetsAtoB(f), framesBtoA: t.packetsBtoA(f),
+      bytesAtoB: tsharkSize(t.bytesAtoB(f)), bytesBtoA: tsharkSize(t.bytesBtoA(f)), frames: t.packets(f), bytes: tsharkSize(t.bytes(f)),
       id: f, depth: t.depth[f]!,
     });
   }
