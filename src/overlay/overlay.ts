@@ -27,6 +27,8 @@ export interface CapturePointJson {
 
 /** What `toJSON` adds to `overlayscope.analysis/v1` (see docs/cli.md, "Overlay"). */
 export interface OverlayJson extends OverlayView {
+  /** The tunnel matrix, with the packets seen at each capture point (copies included). */
+  tunnels: Array<TunnelEdge & { seenAt: Record<string, number> }>;
   capturePoints: CapturePointJson[];
   /** Whether cluster metadata named the addresses. */
   cluster: { files: string[] } | null;
