@@ -1,6 +1,7 @@
 /** Text renderings of the analysis for the CLI: a readable table and CSV. */
 import type { AnalysisJson } from '../engine/contract.js';
 import { csvRow } from '../report/csv.js';
+import { visibleText } from '../report/escape.js';
 
 export function renderAnalysisTable(a: AnalysisJson): string {
   const out: string[] = [];
@@ -21,7 +22,8 @@ export function renderAnalysisTable(a: AnalysisJson): string {
   }
   if (a.http.length) {
     out.push('', `HTTP transactions: ${a.http.length} (first 20)`);
-    for (const h of a.http.slice(0, 20)) out.push(`  flow ${h.flow}  ${h.method ?? '-'} ${h.host ?? ''}${h.uri ?? ''}  → ${h.status ?? 'no response'}`);
+    // Method, host and URI come from the capture: control characters are shown escaped, never sent to the terminal.
+    for (const h of a.http.slice(0, 20)) out.push(`  flow ${h.flow}  ${visibleText(h.method ?? '-')} ${visibleText(h.host ?? '')}${visibleText(h.uri ?? '')}  → ${h.status ?? 'no response'}`);
   }
   const warnings = a.issues.filter((i) => i.severity !== 'error');
   if (warnings.length) out.push('', `Packet issues: ${warnings.length} (see --format json for all)`);
