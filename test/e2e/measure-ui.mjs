@@ -80,8 +80,10 @@ try {
     po.disconnect();
     return { frames: frames.slice(1), long, blankShare: blank / Math.max(1, seen) };
   }, sel);
-  const f = scroll.frames;
-  console.log(`${table} table: ${rows} rows; scrolling 700 frames: frame time p50 ${pct(f, 0.5).toFixed(1)} ms, p95 ${pct(f, 0.95).toFixed(1)} ms, p99 ${pct(f, 0.99).toFixed(1)} ms, max ${Math.max(...f).toFixed(1)} ms; frames > 50 ms: ${f.filter((x) => x > 50).length}; long tasks: ${scroll.long.length}; rows still loading when painted: ${(scroll.blankShare * 100).toFixed(1)}%`);
+  const report = (name, f) => `${name} (${f.length} frames): p50 ${pct(f, 0.5).toFixed(1)} ms, p95 ${pct(f, 0.95).toFixed(1)} ms, p99 ${pct(f, 0.99).toFixed(1)} ms, max ${Math.max(...f).toFixed(1)} ms, frames > 50 ms: ${f.filter((x) => x > 50).length}`;
+  console.log(`${table} table: ${rows} rows; long tasks while scrolling: ${scroll.long.length}; rows still loading when painted: ${(scroll.blankShare * 100).toFixed(1)}%`);
+  console.log(`  ${report('steady scroll, 120 px a frame', scroll.frames.slice(0, 599))}`);
+  console.log(`  ${report('jumps to random rows', scroll.frames.slice(599))}`);
   await page.screenshot({ path: path.join(root, 'test-artifacts', `big-${table}.png`) });
 } finally {
   await browser.close();

@@ -19,7 +19,7 @@ export type Features = typeof tableFeatureSet;
 export type Col<T extends RowData> = ColumnDef<Features, T, any>;
 
 const PAGE = 200;
-const MAX_PAGES = 40;
+const MAX_PAGES = 10;
 const ROW_HEIGHT = 26;
 const HEAD_HEIGHT = 29;
 
@@ -110,7 +110,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 6,
     scrollMargin: HEAD_HEIGHT,
     scrollPaddingStart: HEAD_HEIGHT,
   });
