@@ -168,7 +168,10 @@ function vlan(d: Describer): LayerHead {
     d.add(0, 2, 'VLAN ID', () => String(tci & 0x0fff));
   }
   d.add(2, 2, 'Type', (x) => etherType(x.u16(2)));
-  return { title: d.has(0, 2) ? `802.1Q Virtual LAN, PRI: ${d.u16(0) >> 13}, DEI: ${(d.u16(0) >> 12) & 1}, ID: ${d.u16(0) & 0xfff}` : '802.1Q Virtual LAN', length: 4 };
+  // The tag protocol identifier is the type field just before the tag: 0x88a8 (or 0x9100) is a service tag.
+  const tpid = d.at >= 2 ? u16be(d.b, d.at - 2) : 0x8100;
+  const name = tpid === 0x88a8 || tpid === 0x9100 ? 'IEEE 802.1ad service tag' : '802.1Q Virtual LAN';
+  return { title: d.has(0, 2) ? `${name}, PRI: ${d.u16(0) >> 13}, DEI: ${(d.u16(0) >> 12) & 1}, ID: ${d.u16(0) & 0xfff}` : name, length: 4 };
 }
 
 const SLL_PACKET_TYPES: Record<number, string> = {

@@ -188,6 +188,13 @@ describe.skipIf(!corpusPresent || !tsharkPresent)('describePacket against tshark
     tree.forEach((l) => walk(l.fields));
   });
 
+  it('names an 802.1ad outer tag and an 802.1Q inner one (arkime__dot1ad.pcap)', async () => {
+    const tree = describePacket((await corpusPacket('arkime__dot1ad.pcap', 1)).bytes, 1, cfg);
+    expect(tree.filter((l) => l.layer === 'vlan').map((l) => l.title)).toEqual([
+      'IEEE 802.1ad service tag, PRI: 0, DEI: 0, ID: 1525', '802.1Q Virtual LAN, PRI: 0, DEI: 0, ID: 30',
+    ]);
+  });
+
   it('lists the Geneve options with tshark\'s positions and lengths', async () => {
     const file = 'zeek__geneve-many-options.pcap';
     const tree = describePacket((await corpusPacket(file, 1)).bytes, 1, cfg);
