@@ -30,7 +30,7 @@ const httpColumns: Col<HttpRow>[] = [
 const dnsColumns: Col<DnsRow>[] = [
   { id: 'id', header: '#', size: 56, accessorFn: (r) => r.id },
   { id: 'time', header: 'Query time', size: 150, accessorFn: (r) => fmtClock(r.queryTime) },
-  { id: 'queryId', header: 'ID', size: 64, accessorFn: (r) => `0x${r.queryId.toString(16).padStart(4, '0')}` },
+  { id: 'queryId', header: 'ID', size: 76, accessorFn: (r) => `0x${r.queryId.toString(16).padStart(4, '0')}` },
   { id: 'name', header: 'Name', size: 280, accessorFn: (r) => r.name },
   { id: 'type', header: 'Type', size: 60, accessorFn: (r) => r.type },
   { id: 'rcode', header: 'Rcode', size: 90, accessorFn: (r) => r.rcode ?? 'no answer' },
@@ -57,7 +57,7 @@ function TxView<T extends RowData>({ kind, columns, rowKey, fetch, testId }: {
     <div className="view tx" data-testid={`view-${kind.toLowerCase()}`}>
       <div className="toolbar">
         <input className="input" type="search" placeholder={kind === 'HTTP' ? 'Filter: host, URI, status…' : 'Filter: name, answer…'} value={text} onChange={(e) => setText(e.target.value)} aria-label={`${kind} filter`} />
-        <span className="muted small">{total != null ? `${fmtInt(total)} ${kind === 'HTTP' ? 'transactions' : 'queries'}` : ''}</span>
+        <span className="muted small">{total != null ? `${fmtInt(total)} ${kind === 'HTTP' ? (total === 1 ? 'transaction' : 'transactions') : total === 1 ? 'query' : 'queries'}` : ''}</span>
       </div>
       <div className="pane-fill">
         <DataTable label={kind} testId={testId} columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={rowKey} onTotal={setTotal}
