@@ -1,10 +1,14 @@
 /**
- * JSON text of a document in pieces, the same text as JSON.stringify(value,
- * null, 2), without building it as one string: a big capture's analysis has
- * hundreds of thousands of flows and HTTP transactions, and one string of
- * several hundred MB (plus its copy on write) would cost more memory than the
- * analysis itself. Top-level arrays are serialised element by element and
- * the text is handed out in pieces of about `pieceSize` characters.
+ * A JSON document written in pieces, without building it as one string: a
+ * big capture's analysis has hundreds of thousands of flows and HTTP
+ * transactions, and one string of several hundred MB (plus its copy on
+ * write) would cost more memory than the analysis itself.
+ *
+ * Layout: the top-level object as JSON.stringify(v, null, 2) would write it,
+ * except that the elements of top-level arrays are written compact, one
+ * element a line (half the bytes and a third of the time of indenting them,
+ * and a line per flow is what grep and line-oriented tools want). The text
+ * is handed out in pieces of about `pieceSize` characters.
  */
 /** An array whose elements are made when serialised (see jsonPieces). */
 export class LazyArray<T> {
@@ -25,8 +29,8 @@ export function* jsonPieces(value: Record<string, unknown>, pieceSize = 1 << 20)
       const n = (v as { length: number }).length;
       buf += '[\n';
       for (let j = 0; j < n; j++) {
-        const el = JSON.stringify(lazy ? lazy.get(j) : (v as unknown[])[j], null, 2) ?? 'null';
-        buf += '    ' + el.replace(/\n/g, '\n    ') + (j < n - 1 ? ',\n' : '\n');
+        const el = JSON.stringify(lazy ? lazy.get(j) : (v as unknown[])[j]) ?? 'null';
+        buf += '    ' + el + (j < n - 1 ? ',\n' : '\n');
         if (buf.length >= pieceSize) { yield buf; buf = ''; }
       }
       buf += '  ]' + sep;
