@@ -131,7 +131,8 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
         mask = 0;
         result.undecoded++;
       }
-      for (let m = mask, id = 0; m !== 0; m >>>= 1, id++) if (m & 1) counts[id]!++;
+      // Only the set bits (a VXLAN HTTP packet has ~7 of its 14 low bits set).
+      for (let m = mask; m !== 0; m &= m - 1) counts[31 - Math.clz32(m & -m)]!++;
       index.push(rec.dataOffset, rec.tsSec, rec.tsNsec, rec.capturedLength, rec.originalLength, ifc, mask);
       // Records without a timestamp (pcapng SPB, custom blocks) do not move first/last.
       if (!rec.timeless) {
