@@ -21,8 +21,8 @@ h3 { font-size: 14px; margin: 18px 0 6px; overflow-wrap: anywhere; }
 .meta, .note { color: #666; }
 nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 14px; }
 table { border-collapse: collapse; margin: 6px 0 10px; width: 100%; table-layout: auto; }
-th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; max-width: 420px; }
-th { background: #f2f4f7; font-weight: 600; }
+th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: break-word; max-width: 420px; }
+th { background: #f2f4f7; font-weight: 600; white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr { break-inside: avoid; }
 .more { color: #666; font-style: italic; }
