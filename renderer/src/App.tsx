@@ -135,7 +135,7 @@ export function App() {
 
       <main className="main" role="tabpanel">
         {tab === 'Compare' ? <Compare /> : !s.summary ? (
-          s.busy ? <div className="state state-loading"><span className="spinner" /> Reading captures…</div> : (
+          s.busy ? <LoadingCounts /> : (
             <Empty title="Open a capture">
               <p>Drop pcap or pcapng files here (one per capture point), with a kubectl JSON if you have one; or use <strong>Open…</strong>.
                 Files are read here, in this {s.host.kind === 'electron' ? 'app' : 'browser'}, and never uploaded.</p>
@@ -168,6 +168,23 @@ function ProgressBar({ onCancel }: { onCancel(): void }) {
         <strong data-testid="live-packets">{fmtInt(p.packets)}</strong>&nbsp;packets
         <button type="button" className="btn small" onClick={onCancel} data-testid="cancel">Cancel</button>
       </div>
+    </div>
+  );
+}
+
+/** While the first session loads: the counts so far, large (they arrive long before the summary). */
+function LoadingCounts() {
+  const p = useProgress();
+  return (
+    <div className="state state-loading" role="status" aria-busy="true">
+      <div className="state-title"><span className="spinner" /> Reading captures…</div>
+      {p && p.bytesTotal ? (
+        <div className="stats loading-stats">
+          <div className="stat"><div className="stat-value">{fmtInt(p.packets)}</div><div className="stat-label">packets so far</div></div>
+          <div className="stat"><div className="stat-value">{fmtBytes(p.bytesRead)}</div><div className="stat-label">of {fmtBytes(p.bytesTotal)} read</div></div>
+          <div className="stat"><div className="stat-value">{p.capture + 1}</div><div className="stat-label">capture being read</div></div>
+        </div>
+      ) : null}
     </div>
   );
 }
