@@ -58,6 +58,12 @@ export class FlowTable {
   portA = new Uint16Array(0);
   portB = new Uint16Array(0);
   /**
+   * Seconds are kept relative to each capture's first packet (`baseSec`):
+   * epoch seconds exceed V8's small integers and would be boxed on every
+   * call that passes them; relative ones are small integers.
+   */
+  readonly baseSec: number[] = [];
+  /**
    * The counters a packet updates, 8 numbers a flow in one cache line:
    * packets A→B, B→A, bytes A→B, B→A, first sec, first nsec, last sec, last nsec.
    */
@@ -216,7 +222,7 @@ export class FlowTable {
     for (let f = 0; f < this.count; f++) if (this.superseded[f] === 0) this.insert(f, this.hash[f]!);
   }
 
-  /** Counts one packet of `frameLen` bytes in direction `dir` at time (sec, nsec). */
+  /** Counts one packet of `frameLen` bytes in direction `dir` at time (sec relative to baseSec, nsec). */
   count1(f: number, dir: number, frameLen: number, sec: number, nsec: number): void {
     const c = this.counters;
     const e = 8 * f;
@@ -234,9 +240,9 @@ export class FlowTable {
   packetsBtoA(f: number): number { return this.counters[8 * f + 1]!; }
   bytesAtoB(f: number): number { return this.counters[8 * f + 2]!; }
   bytesBtoA(f: number): number { return this.counters[8 * f + 3]!; }
-  firstSec(f: number): number { return this.counters[8 * f + 4]!; }
+  firstSec(f: number): number { return this.counters[8 * f + 4]! + (this.baseSec[this.capture[f]!] ?? 0); }
   firstNsec(f: number): number { return this.counters[8 * f + 5]!; }
-  lastSec(f: number): number { return this.counters[8 * f + 6]!; }
+  lastSec(f: number): number { return this.counters[8 * f + 6]! + (this.baseSec[this.capture[f]!] ?? 0); }
   lastNsec(f: number): number { return this.counters[8 * f + 7]!; }
 
   /** Records that `inner` was carried by `outer` in a tunnel of `type` and `vni`. */

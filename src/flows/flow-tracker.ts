@@ -35,12 +35,21 @@ export class FlowTracker implements PacketObserver {
   private outerIds: Int32Array | null = null;
   private readonly key = new FlowKey();
   private readonly levelFlow = new Int32Array(MAX_NET);
+  private baseCapture = -1;
+  private baseSec = 0;
 
   beginCapture(result: CaptureResult): void {
     this.captures[result.id] = result;
   }
 
   observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void {
+    if (capture !== this.baseCapture) {
+      this.baseCapture = capture;
+      this.baseSec = tsSec;
+      this.table.baseSec[capture] = tsSec;
+    }
+    // Seconds since the capture's first packet: a small integer, never boxed when passed on.
+    const sec = tsSec - this.baseSec;
     const netCount = p.netCount;
     let inner = -1;
     let outer = -1;
@@ -73,7 +82,7 @@ export class FlowTracker implements PacketObserver {
         if (fd < 0) {
           // TCP: a capture that starts at the SYN/ACK names the SYN sender (its receiver) A.
           const swap = isTcp && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-          f = table.create(k, h, swap, -1, packet, tsSec, tsNsec);
+          f = table.create(k, h, swap, -1, packet, sec, tsNsec);
           dir = swap ? 1 : 0;
           first = true;
           if (isTcp) this.tcp.ensure(f + 1);
@@ -81,13 +90,13 @@ export class FlowTracker implements PacketObserver {
           f = fd >> 1;
           dir = fd & 1;
           if (isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcp.isReuse(f, dir, p.tcpSeq[i]!)) {
-            f = table.create(k, h, false, f, packet, tsSec, tsNsec);
+            f = table.create(k, h, false, f, packet, sec, tsNsec);
             dir = 0;
             first = true;
             this.tcp.ensure(f + 1);
           }
         }
-        table.count1(f, dir, frameLen, tsSec, tsNsec);
+        table.count1(f, dir, frameLen, sec, tsNsec);
         levelFlow[i] = f;
         const depth = k.depth;
         if (depth > 0 && depth <= p.tunnelCount) {
@@ -105,18 +114,18 @@ export class FlowTracker implements PacketObserver {
           // whether this segment came before any byte at that start (out of order).
           const streamStart = tcp.isnSet[slot] === 1 ? (tcp.isn[slot]! + 1) >>> 0 : -1;
           const aheadOfStart = streamStart >= 0 && seglen > 0 && tcp.nextSeq[slot] === streamStart && p.tcpSeq[i] !== streamStart;
-          this.tcp.segment(f, dir, first, flags, p.tcpSeq[i]!, p.tcpAck[i]!, p.tcpWindow[i]!, seglen, p.ipId[i]!, tsSec, tsNsec);
+          this.tcp.segment(f, dir, first, flags, p.tcpSeq[i]!, p.tcpAck[i]!, p.tcpWindow[i]!, seglen, p.ipId[i]!, sec, tsNsec);
           const startsHttp = p.httpNet === i;
           if ((seglen > 0 || (flags & TCP_FIN) !== 0) && (startsHttp || this.http.has(f))) {
             this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, (flags & TCP_SYN) !== 0, (flags & TCP_FIN) !== 0,
-              b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, tsSec, tsNsec, streamStart, aheadOfStart);
+              b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, sec, tsNsec, streamStart, aheadOfStart);
           } else if (aheadOfStart) {
             this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, false, false, b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen,
-              false, tsSec, tsNsec, streamStart, true);
+              false, sec, tsNsec, streamStart, true);
           }
           if ((flags & (TCP_FIN | TCP_RST)) !== 0 && this.http.has(f)) {
             const st = this.tcp.state[f]!;
-            if ((st & ST_RST) !== 0 || (st & (ST_FIN_A | ST_FIN_B)) === (ST_FIN_A | ST_FIN_B)) this.http.close(f, tsSec, tsNsec);
+            if ((st & ST_RST) !== 0 || (st & (ST_FIN_A | ST_FIN_B)) === (ST_FIN_A | ST_FIN_B)) this.http.close(f, sec, tsNsec);
           }
         }
         if (p.dnsNet === i && p.payloadLength[i]! > 0) {
@@ -136,8 +145,8 @@ export class FlowTracker implements PacketObserver {
     }
   }
 
-  endCapture(_capture: number): void {
-    this.http.endCapture();
+  endCapture(capture: number): void {
+    this.http.endCapture(this.table.baseSec[capture] ?? 0);
     this.dns.endCapture();
     this.flowIds = null;
     this.outerIds = null;

@@ -58,8 +58,11 @@ export interface HttpTransaction {
   version: string | null;
   status: number | null;
   reason: string | null;
+  /**
+   * Seconds since the epoch once the capture has ended (-1 when absent);
+   * while it is read, seconds since its first packet (NaN when absent).
+   */
   reqSec: number; reqNsec: number;
-  /** -1 sec when absent. */
   respSec: number; respNsec: number;
   endSec: number; endNsec: number;
   requestBytes: number;
@@ -126,6 +129,8 @@ export class HttpTransactions {
   /** Segments that came ahead of their stream's first bytes on flows not known as HTTP yet (key 2*flow+dir). */
   private readonly early = new Map<number, Pending[]>();
   private earlyBytes = 0;
+  /** Transactions before this index have absolute times (their capture ended). */
+  private converted = 0;
   /** The stream being fed (for issues and cut header blocks). */
   private current: HttpStream | null = null;
 
@@ -476,7 +481,7 @@ export class HttpTransactions {
       const interim = status !== null && status >= 100 && status < 200 && status !== 101;
       if (interim) {
         t = s.waiting[0];
-        if (t && t.respSec < 0) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
+        if (t && Number.isNaN(t.respSec)) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
         d.txn = t ?? null;
         d.isRequest = false;
         this.countBytes(d, n);
@@ -487,12 +492,12 @@ export class HttpTransactions {
       t = s.waiting.shift();
       if (!t) {
         t = this.newTxn(s, -1, d.msgSec, d.msgNsec);
-        t.reqSec = -1;
+        t.reqSec = NaN;
       }
       t.status = status;
       t.reason = reason;
       if (!t.version && m) t.version = m[1]!;
-      if (t.respSec < 0) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
+      if (Number.isNaN(t.respSec)) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
       t.endSec = sec; t.endNsec = nsec;
       d.txn = t;
       d.isRequest = false;
@@ -541,7 +546,7 @@ export class HttpTransactions {
   private newTxn(s: HttpStream, clientDir: number, sec: number, nsec: number): HttpTransaction {
     const t: HttpTransaction = {
       id: this.transactions.length, flow: s.flow, capture: s.capture, clientDir, method: null, host: null, uri: null, version: null,
-      status: null, reason: null, reqSec: sec, reqNsec: nsec, respSec: -1, respNsec: 0, endSec: -1, endNsec: 0,
+      status: null, reason: null, reqSec: sec, reqNsec: nsec, respSec: NaN, respNsec: 0, endSec: NaN, endNsec: 0,
       requestBytes: 0, responseBytes: 0, complete: false,
     };
     this.transactions.push(t);
@@ -559,7 +564,7 @@ export class HttpTransactions {
   /** The direction closed (FIN): a close-delimited response ends here. */
   private finish(s: HttpStream, d: Direction, sec: number, nsec: number): void {
     if (d.pending.length) this.giveUpGap(s, d);
-    if (d.mode === M_CLOSE) { if (d.txn && d.txn.endSec < 0) this.touchEnd(d, sec, nsec); this.endMessage(d); }
+    if (d.mode === M_CLOSE) { if (d.txn && Number.isNaN(d.txn.endSec)) this.touchEnd(d, sec, nsec); this.endMessage(d); }
     d.finished = true;
   }
 
@@ -576,9 +581,18 @@ export class HttpTransactions {
   }
 
   /** End of the capture: held segments are delivered past their gaps. */
-  endCapture(): void {
+  endCapture(baseSec = 0): void {
     this.early.clear();
     this.earlyBytes = 0;
     for (const s of this.streams.values()) for (const d of s.dirs) if (d.pending.length) this.giveUpGap(s, d);
+    this.streams.clear();
+    // Times were seconds since the capture's first packet (small integers while reading): make them absolute.
+    for (let k = this.converted; k < this.transactions.length; k++) {
+      const t = this.transactions[k]!;
+      t.reqSec = Number.isNaN(t.reqSec) ? -1 : t.reqSec + baseSec;
+      t.respSec = Number.isNaN(t.respSec) ? -1 : t.respSec + baseSec;
+      t.endSec = Number.isNaN(t.endSec) ? -1 : t.endSec + baseSec;
+    }
+    this.converted = this.transactions.length;
   }
 }

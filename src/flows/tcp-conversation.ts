@@ -48,7 +48,7 @@ export class TcpConversations {
   firstIpId = new Int32Array(0);
   /** Last window advertised by each direction (unscaled; only zero matters). */
   lastWindow = new Uint32Array(0);
-  /** Time of the SYN and of the SYN/ACK (sec, nsec); -1 sec when not seen. */
+  /** Time of the SYN and of the SYN/ACK (sec relative to the flow table's baseSec, nsec); valid when ST_SYN / ST_SYNACK is set. */
   synSec = new Float64Array(0);
   synNsec = new Uint32Array(0);
   synAckSec = new Float64Array(0);
@@ -121,7 +121,7 @@ export class TcpConversations {
       && this.isnSet[2 * f + 1] === 1 && ack === ((this.isn[2 * f + 1]! + 1) >>> 0)) {
       // The ACK of the SYN/ACK from the SYN sender (A, direction 0) completes the handshake.
       st |= ST_ACK;
-      if (this.synSec[f]! >= 0) this.rttNs[f] = (sec - this.synSec[f]!) * 1e9 + (nsec - this.synNsec[f]!);
+      if ((st & ST_SYN) !== 0) this.rttNs[f] = (sec - this.synSec[f]!) * 1e9 + (nsec - this.synNsec[f]!);
     }
     if ((flags & TCP_FIN) !== 0) st |= dir === 0 ? ST_FIN_A : ST_FIN_B;
     if ((flags & TCP_RST) !== 0) { st |= ST_RST; this.resets[f]!++; }
