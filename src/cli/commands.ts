@@ -248,8 +248,8 @@ Options:
   -h, --help           this help`;
 
 /** One side of `compare`: a comma-separated list of files and folders (a folder stands for its .pcap/.pcapng files). */
-async function sideFiles(spec: string, which: string): Promise<string[]> {
-  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+async function sideFiles(spec: string, which: string, split = true): Promise<string[]> {
+  const parts = split ? spec.split(',').map((s) => s.trim()).filter(Boolean) : [spec];
   if (!parts.length) throw new UsageError(`side ${which} names no capture`);
   const out: string[] = [];
   for (const p of parts) {
@@ -343,17 +343,20 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
   if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
   const format = choice(one(args, 'format'), ['html', 'md', 'csv', 'json'] as const, 'html', 'format');
+  // A folder stands for its captures, as in compare.
+  const files: string[] = [];
+  for (const p of args.positional) files.push(...await sideFiles(p, p, false));
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
-  const session = await ctx.open(args.positional, {
+  const session = await ctx.open(files, {
     ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
   });
   const label = one(args, 'label') ?? args.positional.map((p) => sideLabel(p)).join(', ');
   const specB = one(args, 'compare-to');
   let comparison: ComparisonJson | null = null;
   const sessions = [session];
-  const protect = [...args.positional];
+  const protect = [...files];
   if (specB) {
     const filesB = await sideFiles(specB, 'B');
     protect.push(...filesB);

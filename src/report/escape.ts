@@ -42,7 +42,10 @@ export function escapeMarkdown(v: unknown, max = MAX_CELL_CHARS): string {
   const s = clipText(visibleText(String(v)), max);
   return s
     .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
-    .replace(/[\\`*_{}[\]()#+\-.!|~:="']/g, (c) => `\\${c}`);
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    // At the start of a line of text, "-", "=" and "1." could open a list or a heading underline.
+    .replace(/^(\d+)([.)])/, '$1\\$2')
+    .replace(/^[-=]/, (c) => `\\${c}`);
 }
 
 /** JSON that stays inert even if someone pastes it into an HTML page. */

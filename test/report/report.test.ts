@@ -141,7 +141,10 @@ describe('escaping helpers', () => {
   });
 
   it('Markdown escapes what could become markup', () => {
-    expect(escapeMarkdown('<b>[x](javascript:alert(1)) *y* `z` | #')).toBe('&lt;b&gt;\\[x\\]\\(javascript\\:alert\\(1\\)\\) \\*y\\* \\`z\\` \\| \\#');
+    expect(escapeMarkdown('<b>[x](javascript:alert(1)) *y* `z` | #')).toBe('&lt;b&gt;\\[x\\]\\(javascript:alert\\(1\\)\\) \\*y\\* \\`z\\` \\| \\#');
+    expect(escapeMarkdown('- item')).toBe('\\- item');
+    expect(escapeMarkdown('1. item')).toBe('1\\. item');
+    expect(escapeMarkdown('client-eth0 2026-11-27T01:57')).toBe('client-eth0 2026-11-27T01:57');
   });
 
   it('JSON is inert in a page', () => {
