@@ -120,3 +120,24 @@ describe.skipIf(!labPresent)('comparison of the lab scenarios (fixtures/lab)', (
     for (const m of j.metrics) expect(Object.keys(m)).toEqual(expect.arrayContaining(['name', 'a', 'b', 'delta']));
   });
 });
+
+describe.skipIf(!labPresent)('a side without HTTP requests', () => {
+  it('compares totals, leaves per-request figures empty and says why', async () => {
+    const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const dir = path.join(LAB, '..', '..', 'test-artifacts', 'compare');
+    mkdirSync(dir, { recursive: true });
+    // The first three packets of the client capture: a handshake, no request.
+    const src = readFileSync(path.join(LAB, 'captures', 'ingress', 'client-eth0.pcap'));
+    let o = 24;
+    for (let k = 0; k < 3; k++) o += 16 + src.readUInt32LE(o + 8);
+    const file = path.join(dir, 'handshake-only.pcap');
+    writeFileSync(file, src.subarray(0, o));
+    const c = await compareSessions(await openFiles([file]), await openFiles(scenarioFiles('ingress')), { a: 'handshake', b: 'ingress' });
+    const m = (name: string) => c.metrics.find((x) => x.name === name)!;
+    expect(m('HTTP requests (sent by clients)')).toMatchObject({ a: 0, b: 5, delta: 5 });
+    expect(m('packets per request, end to end')).toMatchObject({ a: null, delta: null });
+    expect(m('TCP connections opened')).toMatchObject({ a: 1 });
+    expect(c.explanation[0]).toMatch(/A \(handshake\) has no HTTP request from a client/);
+    expect(c.latency.every((l) => l.a === null)).toBe(true);
+  });
+});
