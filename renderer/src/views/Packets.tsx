@@ -14,7 +14,7 @@ import { fmtClock } from '../format.js';
 import { StreamPanel } from './Stream.js';
 
 const columns: Col<PacketRow>[] = [
-  { id: 'no', header: 'No.', size: 64, accessorFn: (r) => r.index + 1 },
+  { id: 'no', header: 'Frame', size: 64, accessorFn: (r) => r.index + 1, cell: (c) => <span title={`frame ${c.row.original.index + 1} of ${c.row.original.point}`}>{c.row.original.index + 1}</span> },
   { id: 'rel', header: 'Time (s)', size: 110, accessorFn: (r) => r.rel.toFixed(6), cell: (c) => <span title={c.row.original.time}>{c.getValue() as string}</span> },
   { id: 'point', header: 'Capture point', size: 170, accessorFn: (r) => r.point },
   { id: 'src', header: 'Source', size: 150, accessorFn: (r) => r.src },
