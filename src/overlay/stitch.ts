@@ -140,37 +140,51 @@ class ParityUnionFind {
 }
 
 /**
- * Rows holding the same packet: an open-addressing table from a 64-bit
- * packet key (two 32-bit words) to the row that last started a window.
+ * Rows holding the same packet: an open-addressing table from a packet key
+ * to the row that last started a window. A slot is 8 bytes: the key's first
+ * 32-bit word and the row; the second word is recomputed from the stored
+ * row when the first matches (rare unless it is the same packet).
  */
 class PacketKeyTable {
   private readonly a: Uint32Array;
-  private readonly b: Uint32Array;
   /** Row + 1, 0 empty. */
   private readonly row: Int32Array;
   private readonly mask: number;
   slot = 0;
   constructor(entries: number) {
     let cap = 1024;
-    while (cap < entries * 2) cap *= 2;
+    while (cap < entries * 1.5) cap *= 2;
     this.a = new Uint32Array(cap);
-    this.b = new Uint32Array(cap);
     this.row = new Int32Array(cap);
     this.mask = cap - 1;
   }
-  /** The row stored under (ka, kb), or -1; `slot` is where it is or would go. */
-  find(ka: number, kb: number): number {
-    let k = (ka ^ Math.imul(kb, 0x27d4eb2f)) & this.mask;
+  /** The row stored under key (ka, kb), or -1; `slot` is where it is or would go. */
+  find(o: OverlayObserver, ka: number, kb: number): number {
+    let k = ka & this.mask;
     for (; this.row[k] !== 0; k = (k + 1) & this.mask) {
-      if (this.a[k] === ka && this.b[k] === kb) { this.slot = k; return this.row[k]! - 1; }
+      if (this.a[k] === ka) {
+        const r = this.row[k]! - 1;
+        if (packetKeyB(o, r) === kb) { this.slot = k; return r; }
+      }
     }
     this.slot = k;
     return -1;
   }
   /** Stores `r` at `slot` (after `find`). */
-  put(ka: number, kb: number, r: number): void {
-    this.a[this.slot] = ka; this.b[this.slot] = kb; this.row[this.slot] = r + 1;
+  put(ka: number, r: number): void {
+    this.a[this.slot] = ka; this.row[this.slot] = r + 1;
   }
+}
+
+/** The two 32-bit words of a row's packet key (same seq, ack, IP id, flags, payload length and digest: the same packet). */
+function packetKeyA(o: OverlayObserver, r: number): number {
+  const ka = mix(mix(mix(o.tProto[o.tuple[r]!]!, o.seq[r]!), o.ack[r]!), o.ipId[r]!);
+  return mix(mix(mix(ka, o.flags[r]!), o.payLen[r]!), o.digest[r]!);
+}
+
+function packetKeyB(o: OverlayObserver, r: number): number {
+  const kb = mix(mix(mix(0x3c6ef372 + o.tProto[o.tuple[r]!]!, o.digest[r]!), o.seq[r]! ^ o.ipId[r]!), o.ack[r]!);
+  return mix(kb, o.payLen[r]! * 31 + o.flags[r]!);
 }
 
 export function stitch(o: OverlayObserver): StitchResult {
@@ -229,19 +243,15 @@ export function stitch(o: OverlayObserver): StitchResult {
   for (let r = 0; r < n; r++) {
     const tu = o.tuple[r]!;
     if (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0) continue;
-    const seq = o.seq[r]!, ack = o.ack[r]!, ipId = o.ipId[r]!, dg = o.digest[r]!, fl = o.flags[r]!, pl = o.payLen[r]!;
-    let ka = mix(mix(mix(o.tProto[tu]!, seq), ack), ipId);
-    ka = mix(mix(mix(ka, fl), pl), dg);
-    let kb = mix(mix(mix(0x3c6ef372, dg), seq ^ ipId), ack);
-    kb = mix(kb, pl * 31 + fl);
-    const prev = seen.find(ka, kb);
+    const ka = packetKeyA(o, r), kb = packetKeyB(o, r);
+    const prev = seen.find(o, ka, kb);
     if (prev >= 0 && Math.abs(time[r]! - time[prev]!) < SAME_PACKET_WINDOW_NS) {
       const sa = streamOf[prev]!, sb = streamOf[r]!;
       if (sa !== sb && o.tLoc[o.tuple[prev]!] !== o.tLoc[tu]) {
         uf.union(sa, sb, 0);
         copyOf[r] = prev;
       }
-    } else seen.put(ka, kb, r);
+    } else seen.put(ka, r);
   }
   // 2b. Reverse directions at one location.
   const reverse = new Int32Array(T).fill(-2);
