@@ -99,7 +99,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     // Written in pieces, flows made one at a time: one string (or every flow
     // object at once) of a big analysis would cost more memory than the analysis.
     const parts = session.toJSONParts();
-    const pieces = jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow) });
+    const pieces = jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow), http: new LazyArray(parts.httpCount, parts.http) });
     if (out && ctx.writePieces) await ctx.writePieces(out, pieces, args.positional);
     else if (out) await ctx.write(out, [...pieces].join(''), args.positional);
     else {
@@ -183,11 +183,12 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
         decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         s = summarizePacket(p, bytes, start, caplen);
       }
-      const time = formatTime(rec.tsSec, rec.tsNsec, ifc?.precision ?? 6);
+      // SPB and custom-block records carry no time.
+      const time = rec.timeless ? null : formatTime(rec.tsSec, rec.tsNsec, ifc?.precision ?? 6);
       if (format === 'ndjson') {
         emit(JSON.stringify({ n, time, caplen: rec.capturedLength, len: rec.originalLength, layers: s.layers, src: s.src, dst: s.dst, info: s.info, offset: rec.dataOffset, interface: rec.interfaceId }) + '\n');
       } else {
-        emit(`${String(n).padStart(6)}  ${time.padEnd(30)} ${String(rec.originalLength).padStart(6)}  ${s.src.padEnd(22)} ${s.dst.padEnd(22)} ${s.layers.join(':')}  ${s.info}\n`);
+        emit(`${String(n).padStart(6)}  ${(time ?? '-').padEnd(30)} ${String(rec.originalLength).padStart(6)}  ${s.src.padEnd(22)} ${s.dst.padEnd(22)} ${s.layers.join(':')}  ${s.info}\n`);
       }
     },
     onIssue(i) {

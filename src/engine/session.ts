@@ -132,15 +132,21 @@ export class AnalysisSession {
   }
 
   /**
-   * toJSON() with its flows made one at a time: `doc.flows` is an empty
-   * placeholder (keeping the key order) and `flow(i)` makes flow i, annotated.
-   * For writers that serialise a big analysis in pieces (hundreds of
-   * thousands of flows as objects would cost more memory than the analysis).
+   * toJSON() with its flows and HTTP transactions made one at a time:
+   * `doc.flows` and `doc.http` are empty placeholders (keeping the key order),
+   * `flow(i)` and `http(i)` make element i (flows annotated). For writers that
+   * serialise a big analysis in pieces (hundreds of thousands of flows as
+   * objects would cost more memory than the analysis).
    */
-  toJSONParts(): { doc: AnalysisJson; flowCount: number; flow(i: number): AnalysisJson['flows'][number] } {
+  toJSONParts(): {
+    doc: AnalysisJson;
+    flowCount: number; flow(i: number): AnalysisJson['flows'][number];
+    httpCount: number; http(i: number): AnalysisJson['http'][number];
+  } {
     const overlay = this.overlay();
     const links = tunnelLinks(this);
     const doc = this.toJSON(false);
+    const http = this.flows.http.transactions;
     return {
       doc,
       flowCount: this.flows.table.count,
@@ -149,13 +155,15 @@ export class AnalysisSession {
         overlay.annotateFlows([f]);
         return f;
       },
+      httpCount: http.length,
+      http: (i) => httpJson(this, http[i]!),
     };
   }
 
   /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
-  toJSON(withFlows = true): AnalysisJson {
+  toJSON(whole = true): AnalysisJson {
     const overlay = this.overlay();
-    const flows = withFlows ? this.flowsJson() : [];
+    const flows = whole ? this.flowsJson() : [];
     overlay.annotateFlows(flows);
     return {
       schema: 'overlayscope.analysis/v1',
@@ -163,7 +171,7 @@ export class AnalysisSession {
       packets: this.packets,
       protocols: protocolCounts(this.captures, COUNTED_LAYERS),
       flows,
-      http: this.flows.http.transactions.map((h) => httpJson(this, h)),
+      http: whole ? this.flows.http.transactions.map((h) => httpJson(this, h)) : [],
       dns: this.flows.dns.transactions.map((d) => dnsJson(this, d)),
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
       ...overlay.toJSON(),

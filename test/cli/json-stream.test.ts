@@ -31,9 +31,11 @@ describe('jsonPieces', () => {
     const s = await AnalysisSession.open([await fileSource(LOOPBACK, 'loopback-http.pcap')]);
     const parts = s.toJSONParts();
     expect(parts.doc.flows).toEqual([]);
-    const lazy = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow) }, 64)].join('');
+    expect(parts.doc.http).toEqual([]);
+    const lazy = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow), http: new LazyArray(parts.httpCount, parts.http) }, 64)].join('');
     expect(lazy).toBe([...jsonPieces(s.toJSON(), 64)].join(''));
     expect(JSON.parse(lazy).flows).toHaveLength(2);
+    expect(JSON.parse(lazy).http.map((h: { uri: string }) => h.uri)).toEqual(['/one', '/two', '/three', '/form']);
   });
 
   it.each([
