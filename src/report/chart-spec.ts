@@ -17,3 +17,25 @@ export type ChartRenderer = (spec: ChartSpec) => string;
 export const CHART_WIDTH = 560;
 export const CHART_ROW_HEIGHT = 22;
 export const CHART_LINE_HEIGHT = 240;
+
+/** What the comparison charts need: the AnalyzerApi ComparisonView has it (timeline since this module), so does comparison/v1. */
+export interface ComparisonChartInput {
+  labelA: string;
+  labelB: string;
+  perHop: ReadonlyArray<{ hop: string; a: number; b: number }>;
+  latency: ReadonlyArray<{ request: number; a: number | null; b: number | null }>;
+  timeline?: { bucketSec: number; rows: ReadonlyArray<{ t: number; a: number; b: number }> };
+}
+
+/** The three comparison charts (packets per request by hop, TTFB per request, both timelines), the same in the app and the report. */
+export function comparisonCharts(c: ComparisonChartInput): ChartSpec[] {
+  const series = [`A: ${c.labelA}`, `B: ${c.labelB}`];
+  const out: ChartSpec[] = [
+    { kind: 'bars', id: 'per-hop', title: 'Packets per request by hop', unit: 'packets per request', series, rows: c.perHop.map((h) => ({ label: h.hop, values: [h.a, h.b] })) },
+    { kind: 'lines', id: 'latency', title: 'Time to first byte per request', xLabel: 'request', unit: 'ms', series, points: c.latency.map((l) => ({ x: l.request, values: [l.a, l.b] })) },
+  ];
+  if (c.timeline) {
+    out.push({ kind: 'lines', id: 'timeline', title: 'Packets over time (distinct packets, both captures from their start)', xLabel: 'seconds', unit: `packets per ${c.timeline.bucketSec} s`, series, points: c.timeline.rows.map((r) => ({ x: r.t, values: [r.a, r.b] })) });
+  }
+  return out;
+}

@@ -33,12 +33,24 @@ section { break-before: auto; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } section.major { break-before: page; } nav { display: none; } }
 `;
 
-/** A chart renderer's SVG, kept only if it is what it should be: one <svg> with no script or handler. */
+/**
+ * A chart renderer's SVG, kept only if it is what it should be: one <svg>
+ * whose tags are all drawing elements without script, handler or link. Text
+ * between tags is escaped by the renderer (a raw "<" there would start a tag
+ * and be checked as one), so only tags are inspected.
+ */
+const SVG_TAGS = new Set(['svg', 'g', 'rect', 'line', 'polyline', 'polygon', 'path', 'circle', 'ellipse', 'text', 'tspan', 'title', 'desc', 'defs', 'clippath', 'lineargradient', 'stop']);
 export function inertSvg(svg: string): string | null {
   const s = svg.trim();
   if (!/^<svg[\s>]/i.test(s) || !/<\/svg>$/i.test(s)) return null;
-  if (/<\s*(script|foreignObject|iframe|object|embed|use|image|a)\b/i.test(s)) return null;
-  if (/\son[a-z]+\s*=/i.test(s) || /javascript:/i.test(s) || /(href|src)\s*=/i.test(s)) return null;
+  for (const m of s.matchAll(/<\/?([A-Za-z][\w:-]*)([^>]*)>/g)) {
+    const name = m[1]!.toLowerCase();
+    const attrs = m[2] ?? '';
+    if (!SVG_TAGS.has(name)) return null;
+    if (/(^|\s)(on[a-z]+|href|xlink:href|src|style)\s*=/i.test(attrs.replace(/"[^"]*"|'[^']*'/g, '""'))) return null;
+    if (/javascript:|url\(/i.test(attrs)) return null;
+  }
+  if (/<!|<\?/.test(s)) return null;
   return s;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ChartSpec } from './chart-spec.js';
 import {
-  MAX_TABLE_ROWS, SECTION_TITLES, comparisonCharts, endpointText, fmtDelta, fmtValue, metricGroups,
+  MAX_TABLE_ROWS, SECTION_TITLES, comparisonChartsOf, endpointText, fmtDelta, fmtValue, metricGroups,
   type ReportInput, type ReportSection,
 } from './report-model.js';
 
@@ -132,7 +132,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
       { kind: 'p', text: `A: ${c.a.label} (${c.a.points.length} capture point${c.a.points.length === 1 ? '' : 's'}, ${c.a.requests} client requests). B: ${c.b.label} (${c.b.points.length} capture point${c.b.points.length === 1 ? '' : 's'}, ${c.b.requests} client requests).` },
       { kind: 'h3', text: 'What makes the difference' },
       { kind: 'list', items: c.explanation },
-      { kind: 'charts', specs: comparisonCharts(c) },
+      { kind: 'charts', specs: comparisonChartsOf(c) },
       { kind: 'h3', text: 'Packets per request by hop' },
       table(['hop', `A: ${c.a.label}`, `B: ${c.b.label}`, 'B − A'], c.perHop.map((h) => [h.hop, h.a, h.b, Math.round((h.b - h.a) * 1000) / 1000])),
     ];

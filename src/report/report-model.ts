@@ -8,7 +8,7 @@
 import type { Journey, OverlayNode, TranslationRow, TunnelEdge } from '../api.js';
 import type { ComparisonJson } from '../compare/compare.js';
 import type { AnalysisJson } from '../engine/contract.js';
-import type { ChartSpec } from './chart-spec.js';
+import { comparisonCharts, type ChartSpec } from './chart-spec.js';
 
 export interface ReportAnalysis extends AnalysisJson {
   nodes?: OverlayNode[];
@@ -65,18 +65,13 @@ export function reportCharts(input: ReportInput): ChartSpec[] {
   }
   const c = input.comparison;
   if (c) {
-    out.push(...comparisonCharts(c));
+    out.push(...comparisonChartsOf(c));
   }
   return out;
 }
 
-export function comparisonCharts(c: ComparisonJson): ChartSpec[] {
-  const series = [`A: ${c.a.label}`, `B: ${c.b.label}`];
-  return [
-    { kind: 'bars', id: 'per-hop', title: 'Packets per request by hop', unit: 'packets per request', series, rows: c.perHop.map((h) => ({ label: h.hop, values: [h.a, h.b] })) },
-    { kind: 'lines', id: 'latency', title: 'Time to first byte per request', xLabel: 'request', unit: 'ms', series, points: c.latency.map((l) => ({ x: l.request, values: [l.a, l.b] })) },
-    { kind: 'lines', id: 'timeline', title: 'Packets over time (distinct packets, both captures from their start)', xLabel: 'seconds', unit: `packets per ${c.timeline.bucketSec} s`, series, points: c.timeline.rows.map((r) => ({ x: r.t, values: [r.a, r.b] })) },
-  ];
+export function comparisonChartsOf(c: ComparisonJson): ChartSpec[] {
+  return comparisonCharts({ labelA: c.a.label, labelB: c.b.label, perHop: c.perHop, latency: c.latency, timeline: c.timeline });
 }
 
 /** Groups of comparison metrics, in order. */
