@@ -178,7 +178,7 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
       const ifc = ifaces[rec.interfaceId];
       let caplen = rec.capturedLength;
       if (ifc && ifc.fcs > 0 && rec.originalLength >= caplen && caplen >= ifc.fcs) caplen -= ifc.fcs;
-      let s = { layers: [] as string[], src: '', dst: '', info: `undecoded link type ${rec.linkType}` };
+      let s = { layers: [] as string[], src: '', dst: '', info: rec.linkType < 0 ? 'pcapng custom block (not a packet)' : `undecoded link type ${rec.linkType}` };
       if (linkTypeDecoded(rec.linkType)) {
         decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         s = summarizePacket(p, bytes, start, caplen);

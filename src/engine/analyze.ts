@@ -55,6 +55,8 @@ export interface CaptureResult {
   undecoded: number;
   /** True when a fatal error stopped reading before the end of the file. */
   stopped: boolean;
+  /** True once a record with a timestamp was read (SPB and custom blocks have none). */
+  timed: boolean;
   cancelled: boolean;
   readonly index: PacketIndex;
 }
@@ -76,7 +78,7 @@ export function newCaptureResult(id: number, source: ByteSource): CaptureResult 
   return {
     id, file: source.name, fileSize: source.size, format: null, interfaces: [], packets: 0, bytes: 0,
     firstSec: 0, firstNsec: 0, lastSec: 0, lastNsec: 0, precision: 6, issues: [], droppedIssues: 0,
-    layerPackets: new Float64Array(LAYER_COUNT), undecoded: 0, stopped: false, cancelled: false,
+    layerPackets: new Float64Array(LAYER_COUNT), undecoded: 0, stopped: false, timed: false, cancelled: false,
     index: new PacketIndex(),
   };
 }
@@ -145,6 +147,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
           result.firstSec = rec.tsSec; result.firstNsec = rec.tsNsec;
         }
         timed = true;
+        result.timed = true;
       }
       result.packets = n + 1;
       result.bytes += rec.originalLength;

@@ -86,7 +86,8 @@ export class AnalysisSession {
     if (n < 0 || n >= cap.index.count) throw new RangeError(`capture ${cap.file} has no packet ${n + 1}`);
     const bytes = await this.sources[c]!.read(cap.index.fileOffset[n]!, cap.index.capLen[n]!);
     const iface = cap.interfaces[cap.index.iface[n]!];
-    const linkType = iface?.linkType ?? 1;
+    // No interface: a pcapng custom block, shown undecoded (link type -1 has no dissector).
+    const linkType = iface?.linkType ?? -1;
     const decoded = new DecodedPacket();
     let len = bytes.length;
     if (iface && iface.fcsLength > 0 && cap.index.origLen[n]! >= len && len >= iface.fcsLength) len -= iface.fcsLength;
@@ -108,8 +109,8 @@ export class AnalysisSession {
       packets: c.packets,
       bytes: c.bytes,
       fileSize: c.fileSize,
-      firstTime: c.packets ? formatTime(c.firstSec, c.firstNsec, c.precision) : null,
-      lastTime: c.packets ? formatTime(c.lastSec, c.lastNsec, c.precision) : null,
+      firstTime: c.timed ? formatTime(c.firstSec, c.firstNsec, c.precision) : null,
+      lastTime: c.timed ? formatTime(c.lastSec, c.lastNsec, c.precision) : null,
       complete: !c.stopped && !c.cancelled,
       undecoded: c.undecoded,
       issues: c.issues.filter((i) => i.packet === null || i.severity === 'error'),

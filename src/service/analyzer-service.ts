@@ -192,7 +192,7 @@ class ServiceImpl implements AnalyzerApi {
     let last: { sec: number; nsec: number } | null = null;
     let precision = 6;
     for (const c of caps) {
-      if (!c.packets) continue;
+      if (!c.timed) continue;
       precision = Math.max(precision, c.precision);
       if (!first || c.firstSec < first.sec || (c.firstSec === first.sec && c.firstNsec < first.nsec)) first = { sec: c.firstSec, nsec: c.firstNsec };
       if (!last || c.lastSec > last.sec || (c.lastSec === last.sec && c.lastNsec > last.nsec)) last = { sec: c.lastSec, nsec: c.lastNsec };
@@ -208,9 +208,9 @@ class ServiceImpl implements AnalyzerApi {
         packets: c.packets,
         bytes: c.bytes,
         fileSize: c.fileSize,
-        firstTime: c.packets ? formatTime(c.firstSec, c.firstNsec, c.precision) : null,
-        lastTime: c.packets ? formatTime(c.lastSec, c.lastNsec, c.precision) : null,
-        durationSec: c.packets ? toSeconds(c.lastSec - c.firstSec, c.lastNsec - c.firstNsec) : 0,
+        firstTime: c.timed ? formatTime(c.firstSec, c.firstNsec, c.precision) : null,
+        lastTime: c.timed ? formatTime(c.lastSec, c.lastNsec, c.precision) : null,
+        durationSec: c.timed ? toSeconds(c.lastSec - c.firstSec, c.lastNsec - c.firstNsec) : 0,
         complete: !c.stopped && !c.cancelled,
         undecoded: c.undecoded,
         errors: errors.map(issueRow),

@@ -33,7 +33,7 @@ export class PacketBrowser {
   constructor(private readonly session: AnalysisSession) {
     let fs = Infinity, fn = 0;
     for (const c of session.captures) {
-      if (c.packets && (c.firstSec < fs || (c.firstSec === fs && c.firstNsec < fn))) { fs = c.firstSec; fn = c.firstNsec; }
+      if (c.timed && (c.firstSec < fs || (c.firstSec === fs && c.firstNsec < fn))) { fs = c.firstSec; fn = c.firstNsec; }
     }
     this.firstSec = Number.isFinite(fs) ? fs : 0;
     this.firstNsec = fn;
