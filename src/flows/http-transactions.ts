@@ -124,7 +124,10 @@ export class HttpTransactions {
   readonly issues: HttpIssue[] = [];
   /** Most issues kept (the rest counted). */
   droppedIssues = 0;
-  private readonly streams = new Map<number, HttpStream>();
+  /** HTTP state by flow id (an array, not a Map: looked up for every segment of an HTTP flow); null when none. */
+  private streams: Array<HttpStream | null> = new Array<HttpStream | null>(1024).fill(null);
+  /** Flow ids with a stream (for the end of the capture). */
+  private readonly open = new Set<number>();
   private packet = 0;
   /** Segments that came ahead of their stream's first bytes on flows not known as HTTP yet (key 2*flow+dir). */
   private readonly early = new Map<number, Pending[]>();
@@ -149,7 +152,7 @@ export class HttpTransactions {
    */
   segment(f: number, capture: number, packet: number, dir: number, seq: number, syn: boolean, fin: boolean, b: Uint8Array, off: number, len: number, wire: number,
     startsHttp: boolean, sec: number, nsec: number, streamStart = -1, aheadOfStart = false): void {
-    let s = this.streams.get(f);
+    let s = f < this.streams.length ? this.streams[f]! : null;
     if (!s) {
       if (!startsHttp) {
         // Data that came before the stream's first bytes, on a flow not known as
@@ -158,7 +161,15 @@ export class HttpTransactions {
         return;
       }
       s = new HttpStream(f, capture);
-      this.streams.set(f, s);
+      if (f >= this.streams.length) {
+        let n = this.streams.length;
+        while (n <= f) n *= 2;
+        const g = new Array<HttpStream | null>(n).fill(null);
+        for (let k = 0; k < this.streams.length; k++) g[k] = this.streams[k]!;
+        this.streams = g;
+      }
+      this.streams[f] = s;
+      this.open.add(f);
       if (f >= this.isHttp.length) {
         let n = this.isHttp.length;
         while (n <= f) n *= 2;
@@ -574,18 +585,23 @@ export class HttpTransactions {
    * stream's state is let go (memory stays bounded by open connections).
    */
   close(f: number, sec: number, nsec: number): void {
-    const s = this.streams.get(f);
+    const s = f < this.streams.length ? this.streams[f]! : null;
     if (!s) return;
     for (const d of s.dirs) this.finish(s, d, sec, nsec);
-    this.streams.delete(f);
+    this.streams[f] = null;
+    this.open.delete(f);
   }
 
   /** End of the capture: held segments are delivered past their gaps. */
   endCapture(baseSec = 0): void {
     this.early.clear();
     this.earlyBytes = 0;
-    for (const s of this.streams.values()) for (const d of s.dirs) if (d.pending.length) this.giveUpGap(s, d);
-    this.streams.clear();
+    for (const f of this.open) {
+      const s = this.streams[f];
+      if (s) for (const d of s.dirs) if (d.pending.length) this.giveUpGap(s, d);
+      this.streams[f] = null;
+    }
+    this.open.clear();
     // Times were seconds since the capture's first packet (small integers while reading): make them absolute.
     for (let k = this.converted; k < this.transactions.length; k++) {
       const t = this.transactions[k]!;
