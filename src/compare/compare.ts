@@ -203,7 +203,7 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
     if (!la || !lb) {
       const only = la ? A : B;
       const other = la ? B : A;
-      out.push(`${only} has a ${legName(n)} that ${other} does not: ${other}'s requests take one proxy hop fewer.`);
+      out.push(`${only} has ${/^[aeiou]/.test(legName(n)) ? 'an' : 'a'} ${legName(n)} that ${other} does not: ${other}'s requests take one proxy hop fewer.`);
       continue;
     }
     const ca = la.connectionsOpened / a.requests;

@@ -141,3 +141,12 @@ describe.skipIf(!labPresent)('a side without HTTP requests', () => {
     expect(c.latency.every((l) => l.a === null)).toBe(true);
   });
 });
+
+describe.skipIf(!labPresent)('sides with a different number of proxy hops', () => {
+  it('says which side has the extra leg', async () => {
+    const c = await compareSessions(await openFiles([path.join(LAB, 'captures', 'ingress', 'client-eth0.pcap')]),
+      await openFiles(scenarioFiles('nginx-proxy')), { a: 'client', b: 'nginx-proxy' });
+    expect(c.metrics.find((m) => m.name === 'proxy hops per request')).toMatchObject({ a: 0, b: 1, delta: 1 });
+    expect(c.explanation.join('\n')).toMatch(/B \(nginx-proxy\) has an upstream connection that A \(client\) does not/);
+  });
+});
