@@ -156,6 +156,29 @@ describe.skipIf(!corpusPresent)('TCP analysis on corpus captures (figures from t
     ]);
   });
 
+  it('chains nested VXLAN tunnels depth by depth (zeek__vxlan-triple-v2) and links Geneve flows with their VNI (tcpdump__geneve)', async () => {
+    const triple = (await open(corpusPath('zeek__vxlan-triple-v2.pcap'))).toJSON().flows;
+    expect(triple.map((f) => [f.id, f.depth, `${f.a.ip}:${f.a.port}`, f.tunnel?.vni ?? null, f.tunnel?.outerFlow ?? null, f['innerFlows'] ?? null])).toEqual([
+      [0, 0, '1.1.1.1:4789', null, null, [1]],
+      [1, 1, '2.2.2.2:4789', 1, 0, [2]],
+      [2, 2, '3.3.3.3:4789', 2, 1, [3]],
+      [3, 3, '4.4.4.4:53', 3, 2, null],
+    ]);
+    const s = await open(corpusPath('tcpdump__geneve.pcap'));
+    const g = s.toJSON().flows;
+    // Each inner flow rides two outer UDP flows, one a direction, and the VNI is per direction
+    // (tshark: 20.0.0.1's tunnel packets carry VNI 10, 20.0.0.2's VNI 11).
+    const icmp = g.find((f) => f.transport === 'icmp')!;
+    expect(icmp).toMatchObject({ depth: 1, a: { ip: '30.0.0.1', port: null }, b: { ip: '30.0.0.2', port: null }, packets: 6 });
+    expect(icmp.tunnel).toMatchObject({ type: 'geneve', vni: 10 });
+    const ssh = g.find((f) => f.transport === 'tcp' && f.b.port === 22)!;
+    expect(ssh.tunnel).toMatchObject({ type: 'geneve', vni: 11 });
+    const outers = (ssh['outerFlows'] as Array<{ outerFlow: number; vni: number }>);
+    expect(outers.map((o) => [g[o.outerFlow]!.a.ip, o.vni])).toEqual([['20.0.0.2', 11], ['20.0.0.1', 10]]);
+    expect((icmp['outerFlows'] as Array<{ outerFlow: number; vni: number }>).map((o) => [g[o.outerFlow]!.a.ip, o.vni])).toEqual([['20.0.0.1', 10], ['20.0.0.2', 11]]);
+    expect(outers.reduce((n, o) => n + g[o.outerFlow]!.packets, 0)).toBe(ssh.packets);
+  });
+
   it('pairs DNS over TCP and over UDP (tcpdump__dns_tcp, tcpdump__dns_udp)', async () => {
     for (const file of ['tcpdump__dns_tcp.pcap', 'tcpdump__dns_udp.pcap']) {
       const s = await open(corpusPath(file));
