@@ -16,7 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join as pathJoin } from 'node:path';
-import { compareSessions, comparisonJson, type ComparisonJson } from '../compare/compare.js';
+import { compareProfiles, compareSessions, comparisonJson, type ComparisonJson } from '../compare/compare.js';
+import { profileSession } from '../compare/traffic-profile.js';
 import { safeJson, visibleText } from '../report/escape.js';
 import { renderReport } from '../report/report.js';
 import { fmtDelta, fmtValue, type ReportAnalysis } from '../report/report-model.js';
@@ -321,9 +322,14 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
   const filesA = await sideFiles(specA, 'A');
   const filesB = await sideFiles(specB, 'B');
   const labels = { a: one(args, 'label-a') ?? sideLabel(specA), b: one(args, 'label-b') ?? sideLabel(specB) };
+  // One side at a time: a side's session is dropped once profiled, so peak memory is one side's.
   const sa = await ctx.open(filesA, opts);
+  const pa = await profileSession(sa, labels.a);
+  const failedA = captureErrors([sa], ctx);
   const sb = await ctx.open(filesB, opts);
-  const json = comparisonJson(await compareSessions(sa, sb, labels));
+  const pb = await profileSession(sb, labels.b);
+  const failedB = captureErrors([sb], ctx);
+  const json = comparisonJson(compareProfiles(pa, pb));
   const input = { label: `${labels.a} vs ${labels.b}`, generatedAt: new Date().toISOString(), analysis: null, comparison: json };
   let text: string;
   if (format === 'json') text = safeJson(json) + '\n';
@@ -333,7 +339,7 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
   const out = one(args, 'out');
   if (out) await ctx.write(out, text, [...filesA, ...filesB]);
   else ctx.stdout(text);
-  return captureErrors([sa, sb], ctx) ? 1 : 0;
+  return failedA || failedB ? 1 : 0;
 }
 
 export async function runReport(argv: string[], ctx: CliContext): Promise<number> {
