@@ -10,6 +10,8 @@ import type { AnalyzerApi, SourceRef } from '../src/api.js';
 import type { ByteSource } from '../src/capture/types.js';
 import { createAnalyzerService } from '../src/service/analyzer-service.js';
 import { fileSource } from '../src/host/node/file-source.js';
+import { renderChartSvg } from '../src/host/node/report-charts.js';
+import { setReportChartRenderer } from '../src/report/service-extension.js';
 import { CALLABLE_METHODS, type WorkerMessage, type WorkerRequest } from '../renderer/worker/protocol.js';
 
 const port = parentPort;
@@ -33,6 +35,8 @@ export async function resolveDesktopSource(ref: SourceRef, lab: string | null): 
   }
 }
 
+// The HTML report (and its PDF) draws its charts with the app's chart components.
+setReportChartRenderer(renderChartSvg);
 const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveDesktopSource(ref, labDir) });
 const post = (m: WorkerMessage) => port.postMessage(m);
 service.onProgress((progress) => post({ event: 'progress', progress }));

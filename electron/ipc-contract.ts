@@ -7,7 +7,7 @@
  * Types and constants only: no Electron or Node imports (the preload is
  * bundled for a sandboxed renderer).
  */
-import type { AnalyzerApi, ExportedReport, Progress, SourceRef } from '../src/api.js';
+import type { AnalyzerApi, Progress, SourceRef } from '../src/api.js';
 import { ANALYZER_METHODS } from '../src/api.js';
 
 /** AnalyzerApi calls that cross IPC as request/response (onProgress is an event). */
@@ -48,14 +48,28 @@ export interface MenuCommand {
   sources?: SourceRef[];
 }
 
+/** What Export report… writes: the engine's formats, plus PDF (the HTML report printed by Chromium). */
+export const EXPORT_FORMATS = ['html', 'pdf', 'md', 'csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export interface SavedReport {
+  path: string;
+  format: ExportFormat;
+}
+
 /** The desktop-only calls (native dialogs, recent files, links). */
 export interface ShellApi {
   /** Native open dialog for captures; [] when cancelled. */
   pickCaptures(): Promise<SourceRef[]>;
   /** Native open dialog for kubectl JSON/YAML. */
   pickCluster(): Promise<SourceRef[]>;
-  /** Native save dialog, then writes the report atomically; null when cancelled. */
-  saveReport(report: ExportedReport): Promise<string | null>;
+  /**
+   * Export report…: the native save dialog offers every format (`preferred`
+   * first); the chosen file's extension picks the format; main gets the
+   * report from this window's engine (PDF: the HTML report printed in a
+   * hidden sandboxed window) and writes it atomically, never over a capture
+   * of the session. null when cancelled.
+   */
+  saveReportAs(preferred: ExportFormat): Promise<SavedReport | null>;
   /** The local path of a dropped File (Electron's webUtils), as a path ref. */
   refForFile(file: File): SourceRef;
   recentFiles(): Promise<string[]>;
@@ -65,11 +79,11 @@ export interface ShellApi {
   onMenu(listener: (cmd: MenuCommand) => void): () => void;
 }
 
-export const SHELL_METHODS = ['pickCaptures', 'pickCluster', 'saveReport', 'refForFile', 'recentFiles', 'labManifest', 'openExternal', 'onMenu'] as const satisfies ReadonlyArray<keyof ShellApi>;
+export const SHELL_METHODS = ['pickCaptures', 'pickCluster', 'saveReportAs', 'refForFile', 'recentFiles', 'labManifest', 'openExternal', 'onMenu'] as const satisfies ReadonlyArray<keyof ShellApi>;
 
 /** Shell calls that cross IPC (refForFile and onMenu stay in the preload). */
 export type ShellInvoke = Exclude<keyof ShellApi, 'refForFile' | 'onMenu'>;
-export const SHELL_INVOKES = ['pickCaptures', 'pickCluster', 'saveReport', 'recentFiles', 'labManifest', 'openExternal'] as const satisfies ReadonlyArray<ShellInvoke>;
+export const SHELL_INVOKES = ['pickCaptures', 'pickCluster', 'saveReportAs', 'recentFiles', 'labManifest', 'openExternal'] as const satisfies ReadonlyArray<ShellInvoke>;
 export type ShellChannel<K extends ShellInvoke = ShellInvoke> = `shell:${K}`;
 export const shellChannel = <K extends ShellInvoke>(m: K): ShellChannel<K> => `shell:${m}`;
 export type ShellArgs<K extends ShellInvoke> = Parameters<ShellApi[K]>;

@@ -4,8 +4,8 @@
  * arguments rebuilt from checked fields, or throws IpcArgumentError naming
  * the call and the bad value. Pure functions: tested without Electron.
  */
-import type { ExportedReport, FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef } from '../src/api.js';
-import type { EngineArgs, EngineMethod, ShellArgs, ShellInvoke } from './ipc-contract.js';
+import type { FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef } from '../src/api.js';
+import { EXPORT_FORMATS, type EngineArgs, type EngineMethod, type ExportFormat, type ShellArgs, type ShellInvoke } from './ipc-contract.js';
 
 export class IpcArgumentError extends Error {
   constructor(call: string, what: string) {
@@ -183,18 +183,14 @@ export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => Engine
   },
 };
 
-function exportedReport(v: unknown, call: string): ExportedReport {
-  if (!isObj(v)) throw new IpcArgumentError(call, 'report must be an object');
-  noExtraKeys(v, ['fileName', 'mime', 'text'], call, 'report');
-  const fileName = str(255)(v['fileName'], call, 'report.fileName');
-  if (/[\\/]/.test(fileName) || fileName.startsWith('.')) throw new IpcArgumentError(call, 'report.fileName must be a plain file name');
-  return { fileName, mime: str(100)(v['mime'], call, 'report.mime'), text: str(512 * 1024 * 1024)(v['text'], call, 'report.text') };
-}
-
 export const SHELL_VALIDATORS: { [K in ShellInvoke]: (args: unknown) => ShellArgs<K> } = {
   pickCaptures: (a) => { arity(a, 'pickCaptures', 0, 0); return []; },
   pickCluster: (a) => { arity(a, 'pickCluster', 0, 0); return []; },
-  saveReport: (a) => [exportedReport(arity(a, 'saveReport', 1, 1)[0], 'saveReport')],
+  saveReportAs: (a) => {
+    const f = arity(a, 'saveReportAs', 1, 1)[0];
+    if (!EXPORT_FORMATS.includes(f as ExportFormat)) throw new IpcArgumentError('saveReportAs', `format must be one of ${EXPORT_FORMATS.join(', ')}, got ${describe(f)}`);
+    return [f as ExportFormat];
+  },
   recentFiles: (a) => { arity(a, 'recentFiles', 0, 0); return []; },
   labManifest: (a) => { arity(a, 'labManifest', 0, 0); return []; },
   openExternal: (a) => {

@@ -8,17 +8,19 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shel
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { SourceRef } from '../src/api.js';
-import { writeFileAtomic } from '../src/host/node/atomic-write.js';
+import type { ExportedReport, OpenOptions, SessionSummary, SourceRef } from '../src/api.js';
+import { reportFileName } from '../src/report/report.js';
 import { labManifest } from '../scripts/web-server.mjs';
 import { EngineHost } from './engine-host.js';
 import {
   APP_HOST, APP_ORIGIN, APP_SCHEME, ENGINE_METHODS, EVENT_MENU, EVENT_PROGRESS, SHELL_INVOKES, engineChannel, shellChannel,
-  type EngineMethod, type LabManifest, type MenuCommand, type ShellInvoke,
+  type EngineMethod, type ExportFormat, type LabManifest, type MenuCommand, type ShellInvoke,
 } from './ipc-contract.js';
 import { ENGINE_VALIDATORS, SHELL_VALIDATORS } from './ipc-validate.js';
 import { handle } from './ipc-main.js';
 import { menuTemplate } from './menu.js';
+import { isPdfRequestAllowed, PDF_PARTITION, printHtmlToPdf, type PdfWindowLike } from './pdf-print.js';
+import { engineFormat, pdfPrintOptions, saveReportAs } from './report-export.js';
 import { RecentFiles } from './recent-files.js';
 import { hardenApp, safeOpenExternal, secureWebPreferences } from './security.js';
 import { isTrustedSender, type SenderInfo } from './trusted-sender.js';
@@ -30,7 +32,12 @@ const labDir = [path.join(process.resourcesPath ?? '', 'lab'), path.join(appRoot
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-interface WindowState { win: BrowserWindow; engine: EngineHost }
+interface WindowState {
+  win: BrowserWindow;
+  engine: EngineHost;
+  /** Files the window's session reads (captures, cluster metadata): an export never overwrites them. */
+  inputs: Set<string>;
+}
 const windows = new Map<number, WindowState>();
 const trusted = new Set<number>();
 const recent = RecentFiles.inDir(app.getPath('userData'));
@@ -48,7 +55,7 @@ function createWindow(initial?: SourceRef[]): BrowserWindow {
   const engine = new EngineHost(new URL('./engine-worker.js', import.meta.url), labDir, (p) => {
     if (!win.isDestroyed()) win.webContents.send(EVENT_PROGRESS, p);
   });
-  windows.set(id, { win, engine });
+  windows.set(id, { win, engine, inputs: new Set() });
   trusted.add(id);
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => {
@@ -91,7 +98,10 @@ function registerIpc(): void {
     handle(ipcMain as unknown as Parameters<typeof handle>[0], engineChannel(method), isTrusted,
       ENGINE_VALIDATORS[method] as (a: unknown) => unknown[],
       async (e, ...args) => {
-        const result = await stateFor(e).engine.call(method, args);
+        const st = stateFor(e);
+        if (method === 'openSession') st.inputs.clear();
+        for (const p of inputPaths(method, args)) st.inputs.add(p);
+        const result = await st.engine.call(method, args);
         if (method === 'openSession' || method === 'addCaptures') await remember(args[0] as SourceRef[]);
         return result;
       });
@@ -99,11 +109,17 @@ function registerIpc(): void {
   const shellHandlers: { [K in ShellInvoke]: (e: SenderInfo, ...a: never[]) => Promise<unknown> } = {
     pickCaptures: (e) => pick(stateFor(e).win, CAPTURE_FILTERS, 'Open captures'),
     pickCluster: (e) => pick(stateFor(e).win, CLUSTER_FILTERS, 'Load cluster metadata'),
-    saveReport: async (e, report: { fileName: string; text: string }) => {
-      const r = await dialog.showSaveDialog(stateFor(e).win, { title: 'Export report', defaultPath: report.fileName });
-      if (r.canceled || !r.filePath) return null;
-      await writeFileAtomic(r.filePath, report.text);
-      return r.filePath;
+    saveReportAs: async (e, preferred: ExportFormat) => {
+      const st = stateFor(e);
+      const summary = (await st.engine.call('getSummary', [])) as SessionSummary | null;
+      if (!summary) throw new Error('Export report: open a capture first');
+      return saveReportAs(preferred, exportDir(), reportFileName(summary.label, engineFormat(preferred)),
+        (opts) => dialog.showSaveDialog(st.win, opts),
+        {
+          exportFromEngine: (f) => st.engine.call('exportReport', [f]) as Promise<ExportedReport>,
+          printPdf: (html) => printHtmlToPdf(html, pdfWindow, pdfPrintOptions(app.getLocale())),
+          protect: [...st.inputs],
+        });
     },
     recentFiles: async () => recent.get(),
     labManifest: async (): Promise<LabManifest | null> => (labDir ? labManifest(labDir) : null),
@@ -113,6 +129,41 @@ function registerIpc(): void {
     handle(ipcMain as unknown as Parameters<typeof handle>[0], shellChannel(m), isTrusted,
       SHELL_VALIDATORS[m] as (a: unknown) => unknown[], shellHandlers[m] as (e: SenderInfo, ...a: unknown[]) => Promise<unknown>);
   }
+}
+
+/** Local paths an engine call reads (captures and cluster metadata). */
+function inputPaths(method: EngineMethod, args: unknown[]): string[] {
+  const refs: SourceRef[] =
+    method === 'openSession' ? [...(args[0] as SourceRef[]), ...((args[1] as OpenOptions | undefined)?.cluster ?? [])]
+    : method === 'addCaptures' || method === 'loadCluster' ? (args[0] as SourceRef[])
+    : [];
+  return refs.flatMap((r) => (r.kind === 'path' ? [r.path] : []));
+}
+
+function exportDir(): string {
+  try { return app.getPath('documents'); } catch { return app.getPath('home'); }
+}
+
+/** A hidden window for printing a report (see pdf-print.ts), in the locked-down report session. */
+function pdfWindow(options: Electron.BrowserWindowConstructorOptions): PdfWindowLike {
+  const win = new BrowserWindow(options);
+  return {
+    webContents: {
+      on: (event, listener) => win.webContents.on(event as 'will-navigate', listener as (e: Electron.Event) => void),
+      setWindowOpenHandler: (h) => win.webContents.setWindowOpenHandler(h),
+      printToPDF: (o) => win.webContents.printToPDF(o),
+    },
+    loadFile: (f) => win.loadFile(f),
+    isDestroyed: () => win.isDestroyed(),
+    destroy: () => win.destroy(),
+  };
+}
+
+function lockDownPdfSession(): void {
+  const ses = session.fromPartition(PDF_PARTITION);
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isPdfRequestAllowed(details.url) }));
 }
 
 function buildMenu(): void {
@@ -146,6 +197,7 @@ app.whenReady().then(async () => {
     if (u.host !== APP_HOST || !file.startsWith(webDir + path.sep)) return new Response('not found', { status: 404 });
     return net.fetch(pathToFileURL(file).toString());
   });
+  lockDownPdfSession();
   await recent.load();
   registerIpc();
   buildMenu();

@@ -1,6 +1,7 @@
 /** The window: toolbar, progress, tabs of views, drag-and-drop of captures and kubectl files. */
 import { useEffect, useRef, useState, type DragEvent } from 'react';
-import type { ReportFormat, SourceRef } from '../../src/api.js';
+import type { SourceRef } from '../../src/api.js';
+import type { ExportFormat } from '../../electron/ipc-contract.js';
 import { useProgress, useSession } from './session.js';
 import { Empty, ErrorState } from './components/States.js';
 import { Overview } from './views/Overview.js';
@@ -16,12 +17,20 @@ type Tab = (typeof TABS)[number];
 
 const CLUSTER_FILE = /\.(json|ya?ml)$/i;
 
+const FORMAT_NAMES: Record<ExportFormat, string> = { html: 'HTML report', pdf: 'PDF', md: 'Markdown', csv: 'CSV (flows)', json: 'JSON' };
+
+interface ExportMessage {
+  text: string;
+  tone: 'info' | 'error';
+  action?: { label: string; run(): void };
+}
+
 export function App() {
   const s = useSession();
   const [tab, setTab] = useState<Tab>('Overview');
   const [theme, setTheme] = useState<'light' | 'dark'>(() => (localStorage.getItem('theme') as 'light' | 'dark' | null) ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const [dragging, setDragging] = useState(false);
-  const [exportMsg, setExportMsg] = useState<string | null>(null);
+  const [exportMsg, setExportMsg] = useState<ExportMessage | null>(null);
   const autoOpened = useRef(false);
 
   useEffect(() => {
@@ -64,23 +73,32 @@ export function App() {
     if (files.length) openFiles(files, e.shiftKey ? 'add' : 'open');
   };
 
-  async function exportReport(format: ReportFormat) {
+  async function exportReport(format: ExportFormat) {
     try {
-      const r = await s.host.api.exportReport(format);
       if (s.host.shell) {
-        const where = await s.host.shell.saveReport(r);
-        setExportMsg(where ? `Saved ${where}` : null);
-      } else {
-        const url = URL.createObjectURL(new Blob([r.text], { type: r.mime }));
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = r.fileName;
-        a.click();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
-        setExportMsg(`Downloaded ${r.fileName}`);
+        // Desktop: main shows the save dialog (every format, this one first), prints PDFs, writes atomically.
+        const saved = await s.host.shell.saveReportAs(format);
+        setExportMsg(saved ? { tone: 'info', text: `Saved the ${FORMAT_NAMES[saved.format]} to ${saved.path}` } : null);
+        return;
       }
+      if (format === 'pdf') {
+        setExportMsg({
+          tone: 'info',
+          text: 'PDF export is a desktop-app feature (it prints the HTML report). In the browser: download the HTML report, open it, then use Print → Save as PDF.',
+          action: { label: 'Download HTML report', run: () => void exportReport('html') },
+        });
+        return;
+      }
+      const r = await s.host.api.exportReport(format);
+      const url = URL.createObjectURL(new Blob([r.text], { type: r.mime }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = r.fileName;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setExportMsg({ tone: 'info', text: `Downloaded ${r.fileName}` });
     } catch (e) {
-      setExportMsg(e instanceof Error ? e.message : String(e));
+      setExportMsg({ tone: 'error', text: `Export failed: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
 
@@ -108,8 +126,11 @@ export function App() {
               {s.lab.scenarios.map((sc) => <option key={sc.name} value={sc.name}>{sc.name} ({sc.captures.length} points)</option>)}
             </select>
           ) : null}
-          <select className="input" aria-label="Export report" value="" disabled={!s.summary} onChange={(e) => { if (e.target.value) void exportReport(e.target.value as ReportFormat); }}>
-            <option value="">Export…</option><option value="html">HTML report</option><option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="json">JSON</option>
+          <select className="input" aria-label="Export report" data-testid="export" value="" disabled={!s.summary} onChange={(e) => { if (e.target.value) void exportReport(e.target.value as ExportFormat); }}>
+            <option value="">Export…</option>
+            <option value="html">HTML report</option>
+            <option value="pdf">{s.host.kind === 'electron' ? 'PDF' : 'PDF (desktop app)'}</option>
+            <option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="json">JSON</option>
           </select>
           <button type="button" className="btn icon" aria-label="Toggle dark theme" title="Light / dark" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
         </div>
@@ -121,7 +142,13 @@ export function App() {
           {s.error} <button type="button" className="btn small" onClick={s.dismissError}>Dismiss</button>
         </div>
       ) : null}
-      {exportMsg ? <div className="banner banner-info">{exportMsg} <button type="button" className="btn small" onClick={() => setExportMsg(null)}>OK</button></div> : null}
+      {exportMsg ? (
+        <div className={`banner banner-${exportMsg.tone}`} role={exportMsg.tone === 'error' ? 'alert' : 'status'} data-testid="export-message">
+          {exportMsg.text}
+          {exportMsg.action ? <button type="button" className="btn small primary" onClick={exportMsg.action.run}>{exportMsg.action.label}</button> : null}
+          <button type="button" className="btn small" onClick={() => setExportMsg(null)}>{exportMsg.action ? 'Close' : 'OK'}</button>
+        </div>
+      ) : null}
 
       <nav className="tabs" role="tablist">
         {TABS.map((t) => (

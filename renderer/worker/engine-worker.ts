@@ -2,7 +2,11 @@
  * The engine in a Web Worker (browser build): the same AnalyzerService the
  * desktop app runs in its worker thread, so parsing never blocks the UI.
  */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { createAnalyzerService } from '../../src/service/analyzer-service.js';
+import { setReportChartRenderer } from '../../src/report/service-extension.js';
+import { Chart } from '../charts/charts.js';
 import type { AnalyzerApi } from '../../src/api.js';
 import { CALLABLE_METHODS, type WorkerMessage, type WorkerRequest } from './protocol.js';
 import { resolveBrowserSource } from './url-source.js';
@@ -14,6 +18,8 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
+// The HTML report draws its charts with the app's chart components, as static SVG.
+setReportChartRenderer((spec) => renderToStaticMarkup(createElement(Chart, { spec })));
 const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveBrowserSource(ref, scope.location.href) });
 service.onProgress((progress) => scope.postMessage({ event: 'progress', progress }));
 

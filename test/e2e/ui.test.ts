@@ -69,6 +69,20 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
     expect(pageErrors(page)).toEqual([]);
   });
 
+  it('Export → PDF in the browser says it is a desktop-app feature and hands over the HTML report (with its charts)', async () => {
+    await page.selectOption('[data-testid=export]', 'pdf');
+    const msg = page.locator('[data-testid=export-message]');
+    await expect.poll(() => msg.textContent()).toContain('PDF export is a desktop-app feature');
+    await shot(page, 'export-pdf-browser');
+    const [download] = await Promise.all([page.waitForEvent('download'), msg.locator('button', { hasText: 'Download HTML report' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^overlayscope-.*\.html$/);
+    const html = readFileSync((await download.path())!, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script/i);
+    await expect.poll(() => msg.textContent()).toContain('Downloaded overlayscope-');
+    await msg.locator('button', { hasText: 'OK' }).click();
+  });
+
   it('opens the same captures by drag-and-drop', async () => {
     const p2 = await h.newPage();
     await p2.goto(`${h.url}?autoload=0`);

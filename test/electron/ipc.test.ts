@@ -71,12 +71,12 @@ const BAD: { [K in EngineMethod]: unknown[][] } = {
 };
 const SHELL_VALID: { [K in ShellInvoke]: unknown[] } = {
   pickCaptures: [], pickCluster: [], recentFiles: [], labManifest: [],
-  saveReport: [{ fileName: 'report.html', mime: 'text/html', text: '<p>x</p>' }],
+  saveReportAs: ['pdf'],
   openExternal: ['https://kubernetes.io/docs/'],
 };
 const SHELL_BAD: { [K in ShellInvoke]: unknown[][] } = {
   pickCaptures: [['/tmp']], pickCluster: [[1]], recentFiles: [[true]], labManifest: [['x']],
-  saveReport: [[{ fileName: '../../.bashrc', mime: 'text/plain', text: 'x' }], [{ fileName: 'r.html', mime: 'text/html' }], [{ fileName: '/etc/x', mime: 'a', text: '' }]],
+  saveReportAs: [[], ['docx'], ['PDF'], [{ fileName: 'r.html', mime: 'text/html', text: '' }], ['pdf', '/tmp/x.pdf']],
   openExternal: [['file:///etc/passwd'], ['javascript:alert(1)'], ['smb://host/share'], [42]],
 };
 
