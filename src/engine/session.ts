@@ -15,7 +15,7 @@ import type { AnalysisJson, CaptureJson } from './contract.js';
 import { OverlayObserver } from '../overlay/overlay-observer.js';
 import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
-import { dnsJson, flowJson, httpJson, tunnelLinks } from '../flows/flow-output.js';
+import { dnsJson, flowJson, FlowJsonText, httpJson, tunnelLinks } from '../flows/flow-output.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
@@ -142,20 +142,25 @@ export class AnalysisSession {
   toJSONParts(): {
     doc: AnalysisJson;
     flowCount: number; flow(i: number): AnalysisJson['flows'][number];
+    /** `JSON.stringify(flow(i))`, made without the object when no cluster metadata annotates flows. */
+    flowText(i: number): string;
     httpCount: number; http(i: number): AnalysisJson['http'][number];
   } {
     const overlay = this.overlay();
     const links = tunnelLinks(this);
     const doc = this.toJSON(false);
     const http = this.flows.http.transactions;
+    const flow = (i: number): AnalysisJson['flows'][number] => {
+      const f = flowJson(this, i, links);
+      overlay.annotateFlows([f]);
+      return f;
+    };
+    const text = overlay.resolver ? null : new FlowJsonText(this, links);
     return {
       doc,
       flowCount: this.flows.table.count,
-      flow: (i) => {
-        const f = flowJson(this, i, links);
-        overlay.annotateFlows([f]);
-        return f;
-      },
+      flow,
+      flowText: text ? (i) => text.flow(i) : (i) => JSON.stringify(flow(i)),
       httpCount: http.length,
       http: (i) => httpJson(this, http[i]!),
     };

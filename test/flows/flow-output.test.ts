@@ -1,0 +1,64 @@
+/**
+ * Flow output: the text FlowJsonText builds without objects is exactly what
+ * JSON.stringify gives for flowJson's object, for every flow of real captures
+ * (the public corpus, the overlay lab), and the tunnel-link rows list the same
+ * outer and inner flows, in the same order, as the table's links.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { AnalysisSession } from '../../src/engine/session.js';
+import { fileSource } from '../../src/host/node/file-source.js';
+import { flowJson, FlowJsonText, tunnelLinks } from '../../src/flows/flow-output.js';
+import { corpusFiles, corpusPath, corpusSkipReason, fixturePath } from '../helpers/corpus.js';
+
+async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: number; innerFlows: number; tcp: number }> {
+  const s = await AnalysisSession.open(await Promise.all(files.map((f) => fileSource(f, path.basename(f)))));
+  const links = tunnelLinks(s);
+  const text = new FlowJsonText(s, links);
+  const seen = { flows: 0, outerFlows: 0, innerFlows: 0, tcp: 0 };
+  const t = s.flows.table;
+  for (let f = 0; f < t.count; f++) {
+    const j = flowJson(s, f, links);
+    expect(text.flow(f)).toBe(JSON.stringify(j));
+    seen.flows++;
+    if (j['outerFlows']) seen.outerFlows++;
+    if (j['innerFlows']) seen.innerFlows++;
+    if (j['tcp']) seen.tcp++;
+  }
+  // The rows hold every link once, in link order.
+  for (let f = 0; f < t.count; f++) {
+    const outers: number[] = [], inners: number[] = [];
+    for (let l = 0; l < t.linkCount; l++) {
+      if (t.linkInner[l] === f) outers.push(t.linkOuter[l]!);
+      if (t.linkOuter[l] === f) inners.push(t.linkInner[l]!);
+    }
+    expect(links.outersOf(f).map((x) => x.outerFlow)).toEqual(outers);
+    expect(links.innersOf(f)).toEqual(inners);
+  }
+  return seen;
+}
+
+describe('FlowJsonText', () => {
+  it('writes every flow of the overlay lab captures as JSON.stringify(flowJson) does', async () => {
+    const dir = fixturePath('lab', 'captures');
+    const files = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.pcapng')).map((n) => path.join(dir, n)) : [];
+    if (!files.length) { console.warn('SKIPPED: fixtures/lab/captures holds no capture'); return; }
+    for (const f of files) {
+      const seen = await checkAll([f]);
+      expect(seen.outerFlows).toBeGreaterThan(0);
+      expect(seen.flows).toBeGreaterThan(0);
+      expect(seen.innerFlows).toBeGreaterThan(0);
+      expect(seen.tcp).toBeGreaterThan(0);
+    }
+  });
+
+  it.skipIf(corpusSkipReason() !== null)('writes every flow of each corpus capture as JSON.stringify(flowJson) does', async () => {
+    let total = 0;
+    for (const name of corpusFiles()) {
+      const seen = await checkAll([corpusPath(name)]);
+      total += seen.flows;
+    }
+    expect(total).toBeGreaterThan(100);
+  }, 120_000);
+});
