@@ -113,8 +113,42 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
     const hl = await page.locator('[data-testid=hex-dump] .hex-bytes .hl').count();
     expect(hl).toBeGreaterThanOrEqual(8);
     // The first hex bytes are the destination MAC the list shows nothing of, but the ethertype at 12..13 is IPv4.
-    const firstLine = (await page.locator('[data-testid=hex-dump] .hex-line').first().locator('.hex-bytes span').allTextContents());
-    expect(firstLine.slice(12, 14)).toEqual(['08', '00']);
+    const firstBytes = (await page.locator('[data-testid=hex-dump] .hex-line').first().locator('.hex-bytes span').allTextContents());
+    expect(firstBytes.slice(12, 14)).toEqual(['08', '00']);
+    // Keyboard inside the layer tree: the hex highlight follows the selected row.
+    const selectedRow = () => page.locator('[data-testid=layer-tree] [role=treeitem][aria-selected=true] > .tree-row').textContent();
+    const highlighted = () => page.locator('[data-testid=hex-dump] .hex-bytes .hl').count();
+    const vxlanItem = page.locator('[data-testid=layer-tree] > li:nth-child(4)');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('layer-tree');
+    expect(await selectedRow()).toContain('vxlan');
+    await page.keyboard.press('ArrowDown');
+    expect(await selectedRow()).toMatch(/^\s*\S+.*:/); // the first field of the VXLAN header
+    const fieldBytes = await highlighted();
+    expect(fieldBytes).toBeGreaterThan(0);
+    expect(fieldBytes).toBeLessThan(8);
+    await page.keyboard.press('ArrowDown');
+    const second = await selectedRow();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft'); // on a field: to its layer
+    expect(await selectedRow()).toContain('vxlan');
+    expect(await highlighted()).toBe(hl);
+    await page.keyboard.press('ArrowLeft'); // on an open layer: collapse it
+    expect(await vxlanItem.getAttribute('aria-expanded')).toBe('false');
+    expect(await vxlanItem.locator('[role=group]').count()).toBe(0);
+    await page.keyboard.press('ArrowDown'); // the next layer (inner Ethernet), not a hidden field
+    expect(await selectedRow()).toMatch(/eth/);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowRight'); // expand again, then into its first field
+    expect(await vxlanItem.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    expect(await selectedRow()).toBe(second);
+    await page.keyboard.press('Home');
+    expect(await selectedRow()).toMatch(/eth/);
+    const firstLine = page.locator('[data-testid=hex-dump] .hex-line').first().locator('.hex-bytes span');
+    expect(await firstLine.first().getAttribute('class')).toBe('hl');
+    expect(await highlighted()).toBe(14); // the outer Ethernet header
+    await shot(page, 'packets-tree-keyboard');
     // Keyboard: ↓ moves the selection to the next packet.
     await page.focus('[data-testid=packets-table] [role=grid]');
     await page.keyboard.press('ArrowDown');

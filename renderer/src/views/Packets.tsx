@@ -4,14 +4,15 @@
  * the selected field highlighted. Bytes are read back from the file on
  * demand by the engine.
  */
-import { useCallback, useMemo, useState } from 'react';
-import type { FieldNode, LayerNode, PacketDetail, PacketQuery, PacketRow, SessionSummary } from '../../../src/api.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { PacketDetail, PacketQuery, PacketRow, SessionSummary } from '../../../src/api.js';
 import { DataTable, type Col } from '../components/DataTable.js';
 import { ErrorState, Empty, Loading } from '../components/States.js';
 import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
 import { fmtClock } from '../format.js';
 import { StreamPanel } from './Stream.js';
+import { LayerTree, rangeOf } from './LayerTree.js';
 
 const columns: Col<PacketRow>[] = [
   { id: 'no', header: 'Frame', size: 64, accessorFn: (r) => r.index + 1, cell: (c) => <span title={`frame ${c.row.original.index + 1} of ${c.row.original.point}`}>{c.row.original.index + 1}</span> },
@@ -79,11 +80,16 @@ export function Packets({ summary }: { summary: SessionSummary }) {
 export function PacketDetailPane({ row }: { row: PacketRow }) {
   const { host, version } = useSession();
   const st = useAsync(() => host.api.getPacketDetail(row.capture, row.index), [host, version, row.capture, row.index]);
-  const [field, setField] = useState<{ start: number; length: number; key: string } | null>(null);
+  // The selected row of the layer tree, by path: kept while moving between packets (like Wireshark).
+  const [fieldKey, setFieldKey] = useState<string | null>(null);
+  const [overrides, setOverrides] = useState<ReadonlyMap<string, boolean>>(() => new Map());
+  const onToggle = useCallback((key: string, open: boolean) => setOverrides((m) => new Map(m).set(key, open)), []);
   const [stream, setStream] = useState(false);
   if (st.status === 'loading') return <Loading what="packet" />;
   if (st.status === 'error') return <ErrorState error={st.error} what="the packet" />;
   const d: PacketDetail = st.value;
+  const range = fieldKey != null ? rangeOf(d.layers, fieldKey) : null;
+  const field: Sel = range && fieldKey != null ? { ...range, key: fieldKey } : null;
   const canFollow = row.flow != null && (row.layers.includes('tcp'));
   return (
     <div className="detail" data-testid="packet-detail">
@@ -93,9 +99,7 @@ export function PacketDetailPane({ row }: { row: PacketRow }) {
           {canFollow ? <button type="button" className="btn small" onClick={() => setStream(true)}>Follow stream</button> : null}
         </div>
         {d.issue ? <div className="banner banner-warn">{d.issue.layer}: {d.issue.reason} (offset {d.issue.offset})</div> : null}
-        <ul className="tree" role="tree" aria-label="Layers" data-testid="layer-tree">
-          {d.layers.map((l, i) => <LayerItem key={i} layer={l} path={`${i}`} field={field} setField={setField} />)}
-        </ul>
+        <LayerTree layers={d.layers} selected={fieldKey} onSelect={setFieldKey} overrides={overrides} onToggle={onToggle} />
       </div>
       <HexDump bytes={d.bytes} highlight={field} />
       {stream && row.flow != null ? <StreamPanel flow={row.flow} onClose={() => setStream(false)} /> : null}
@@ -105,46 +109,20 @@ export function PacketDetailPane({ row }: { row: PacketRow }) {
 
 type Sel = { start: number; length: number; key: string } | null;
 
-function LayerItem({ layer, path, field, setField }: { layer: LayerNode; path: string; field: Sel; setField(f: Sel): void }) {
-  const [open, setOpen] = useState(true);
-  const selected = field?.key === path;
-  return (
-    <li role="treeitem" aria-expanded={open} aria-selected={selected}>
-      <div className={`tree-row layer${selected ? ' selected' : ''}`} onClick={() => setField({ start: layer.start, length: layer.length, key: path })}>
-        <button type="button" className="twisty" aria-label={open ? 'collapse' : 'expand'} onClick={(e) => { e.stopPropagation(); setOpen(!open); }}>{open ? '▾' : '▸'}</button>
-        <span className={`tag tag-${layer.layer}`}>{layer.layer}</span> {layer.title}
-      </div>
-      {open && layer.fields.length ? (
-        <ul role="group">{layer.fields.map((f, i) => <FieldItem key={i} f={f} path={`${path}.${i}`} field={field} setField={setField} />)}</ul>
-      ) : null}
-    </li>
-  );
-}
-
-function FieldItem({ f, path, field, setField }: { f: FieldNode; path: string; field: Sel; setField(f: Sel): void }) {
-  const [open, setOpen] = useState(false);
-  const selected = field?.key === path;
-  const kids = f.children ?? [];
-  return (
-    <li role="treeitem" aria-selected={selected} {...(kids.length ? { 'aria-expanded': open } : {})}>
-      <div className={`tree-row${selected ? ' selected' : ''}`} data-testid="field" tabIndex={-1}
-        onClick={() => setField({ start: f.start, length: f.length, key: path })}>
-        {kids.length ? <button type="button" className="twisty" onClick={(e) => { e.stopPropagation(); setOpen(!open); }}>{open ? '▾' : '▸'}</button> : <span className="twisty" />}
-        <span className="field-name">{f.name}:</span> <span className="field-value">{f.value}</span>
-      </div>
-      {open && kids.length ? <ul role="group">{kids.map((k, i) => <FieldItem key={i} f={k} path={`${path}.${i}`} field={field} setField={setField} />)}</ul> : null}
-    </li>
-  );
-}
-
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function HexDump({ bytes, highlight }: { bytes: Uint8Array; highlight: Sel }) {
+  const ref = useRef<HTMLDivElement>(null);
+  // Bring the highlighted bytes into view (a field deep in a 1500-byte frame is off screen).
+  useEffect(() => {
+    if (!highlight) return;
+    ref.current?.querySelector('.hex-line .hl')?.closest('.hex-line')?.scrollIntoView({ block: 'nearest' });
+  }, [highlight?.start, highlight?.length, bytes]);
   const lines: number[] = [];
   for (let o = 0; o < bytes.length; o += 16) lines.push(o);
   const hi = (i: number) => highlight != null && i >= highlight.start && i < highlight.start + highlight.length;
   return (
-    <div className="hex mono" data-testid="hex-dump" aria-label="Packet bytes">
+    <div ref={ref} className="hex mono" data-testid="hex-dump" aria-label="Packet bytes">
       {lines.map((o) => {
         const row = Array.from(bytes.subarray(o, o + 16));
         return (
