@@ -180,6 +180,11 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
       if (tab === 'compare') {
         await page.click('[data-testid=compare-run]');
         await page.waitForSelector('[data-testid=compare-table], [data-testid=not-available], [data-testid=error-state]', { timeout: 30_000 });
+        // The lab's two scenarios: the explanation names the real cause, and the report's own chart components draw.
+        const why = await page.locator('[data-testid=compare-explanation]').innerText();
+        expect(why).toMatch(/ingress\) reuses its upstream connections/);
+        expect(why).toMatch(/49\.8 against 66/);
+        expect(await page.locator('[data-testid=compare-charts] svg').count()).toBeGreaterThanOrEqual(2);
       }
       const failed = await page.locator('[data-testid=error-state]').allTextContents();
       expect(failed, tab).toEqual([]);

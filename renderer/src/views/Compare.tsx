@@ -4,7 +4,7 @@
  * Service path and the Ingress controller path.
  */
 import { useEffect, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Chart, comparisonCharts } from '../../charts/index.js';
 import type { ComparisonView, SourceRef } from '../../../src/api.js';
 import { ErrorState, Loading } from '../components/States.js';
 import { labRefs, useSession } from '../session.js';
@@ -67,44 +67,33 @@ export function Compare() {
       {st.status === 'loading' ? <Loading what="both sides" /> : null}
       {st.status === 'error' ? <ErrorState error={st.error} what="Comparison" /> : null}
       {st.status === 'ok' ? (
-        <div className="two">
-          <section className="card">
-            <h2>{st.value.labelA} vs {st.value.labelB}</h2>
-            <table className="simple" data-testid="compare-table">
-              <thead><tr><th>Metric</th><th className="num">{st.value.labelA}</th><th className="num">{st.value.labelB}</th><th className="num">Δ</th></tr></thead>
-              <tbody>{groups.flatMap((g) => [
-                <tr key={`g${g}`} className="group"><td colSpan={4}>{g}</td></tr>,
-                ...st.value.metrics.filter((m) => m.group === g).map((m) => (
-                  <tr key={m.name}><td>{m.name}</td><td className="num">{fmtMetric(m.a, m.unit)}</td><td className="num">{fmtMetric(m.b, m.unit)}</td>
-                    <td className={`num ${m.delta != null && m.delta > 0 ? 'warn' : m.delta != null && m.delta < 0 ? 'ok' : ''}`}>{m.delta == null ? '—' : `${m.delta > 0 ? '+' : ''}${fmtMetric(m.delta, m.unit)}`}</td></tr>
-                )),
-              ])}</tbody>
-            </table>
-            {st.value.explanation.length ? <ul className="explain">{st.value.explanation.map((e, i) => <li key={i}>{e}</li>)}</ul> : null}
-          </section>
-          <section className="card">
-            <h2>Per hop</h2>
-            <ResponsiveContainer width="100%" height={280}>
-              <BarChart data={st.value.perHop}>
-                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
-                <XAxis dataKey="hop" tick={{ fontSize: 11 }} /><YAxis tick={{ fontSize: 11 }} />
-                <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} /><Legend />
-                <Bar dataKey="a" name={st.value.labelA} fill="#3b82f6" isAnimationActive={false} />
-                <Bar dataKey="b" name={st.value.labelB} fill="#f59e0b" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-            <h2>Latency per request (ms)</h2>
-            <ResponsiveContainer width="100%" height={220}>
-              <BarChart data={st.value.latency}>
-                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
-                <XAxis dataKey="request" tick={{ fontSize: 11 }} /><YAxis tick={{ fontSize: 11 }} />
-                <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} /><Legend />
-                <Bar dataKey="a" name={st.value.labelA} fill="#3b82f6" isAnimationActive={false} />
-                <Bar dataKey="b" name={st.value.labelB} fill="#f59e0b" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </section>
-        </div>
+        <>
+          {st.value.explanation.length ? (
+            <section className="card" data-testid="compare-explanation">
+              <h2>What makes the difference</h2>
+              <ul className="explain">{st.value.explanation.map((e, i) => <li key={i}>{e}</li>)}</ul>
+            </section>
+          ) : null}
+          <div className="two">
+            <section className="card">
+              <h2>{st.value.labelA} vs {st.value.labelB}</h2>
+              <table className="simple" data-testid="compare-table">
+                <thead><tr><th>Metric</th><th className="num">{st.value.labelA}</th><th className="num">{st.value.labelB}</th><th className="num">Δ</th></tr></thead>
+                <tbody>{groups.flatMap((g) => [
+                  <tr key={`g${g}`} className="group"><td colSpan={4}>{g}</td></tr>,
+                  ...st.value.metrics.filter((m) => m.group === g).map((m) => (
+                    <tr key={m.name}><td>{m.name}</td><td className="num">{fmtMetric(m.a, m.unit)}</td><td className="num">{fmtMetric(m.b, m.unit)}</td>
+                      <td className={`num ${m.delta != null && m.delta > 0 ? 'warn' : m.delta != null && m.delta < 0 ? 'ok' : ''}`}>{m.delta == null ? '—' : `${m.delta > 0 ? '+' : ''}${fmtMetric(m.delta, m.unit)}`}</td></tr>
+                  )),
+                ])}</tbody>
+              </table>
+            </section>
+            <section className="card compare-charts" data-testid="compare-charts">
+              {/* The same chart components the HTML report draws (renderer/charts), so app and report match. */}
+              {comparisonCharts(st.value).map((spec) => <div key={spec.id} className="chart-block"><Chart spec={spec} /></div>)}
+            </section>
+          </div>
+        </>
       ) : null}
     </div>
   );
