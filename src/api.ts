@@ -343,6 +343,8 @@ export interface OverlayView {
   journeys: Journey[];
   /** Destinations never seen as sources whose connections reappear toward pods. */
   candidateServices: Array<{ ip: string; port: number; evidence: number }>;
+  /** What the overlay analysis could not do and why (e.g. no journeys with one capture point). */
+  notes?: string[];
 }
 
 // ---------------------------------------------------------------- compare & export
@@ -363,6 +365,8 @@ export interface ComparisonView {
   explanation: string[];
   perHop: Array<{ hop: string; a: number; b: number }>;
   latency: Array<{ request: number; a: number | null; b: number | null }>;
+  /** Packets over time of both sides (seconds since each side's first packet). */
+  timeline?: { bucketSec: number; rows: Array<{ t: number; a: number; b: number }> };
 }
 
 export type ReportFormat = 'html' | 'md' | 'csv' | 'json';
