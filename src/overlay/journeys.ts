@@ -15,7 +15,7 @@ import { translationKind, type StitchResult } from './stitch.js';
 /** Most proxies a journey follows (bounds the recursion). */
 const MAX_LEGS = 8;
 /** An upstream request must start this soon after its parent when the parent has no response. */
-const NO_RESPONSE_WINDOW_NS = 5e9;
+export const NO_RESPONSE_WINDOW_NS = 5e9;
 
 interface Occurrence {
   row: number;
@@ -65,7 +65,7 @@ interface RowGroup {
 }
 
 /** A host address as a map key: the IPv4 number, or the IPv6 text. */
-function addressKey(o: OverlayObserver, words: Uint32Array, tuple: number): number | string {
+export function addressKey(o: OverlayObserver, words: Uint32Array, tuple: number): number | string {
   return o.tVer[tuple] === 4 ? words[tuple * 4]! : ipToString(6, words, tuple * 4);
 }
 
@@ -79,6 +79,7 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
     const h = o.http[r]!;
     if (h === 0) continue;
     const s = st.streamOf[r]!;
+    if (s < 0) continue;
     const c = st.connOf[s]!;
     const client = st.clientSide[s] === 1;
     const seq = o.seq[r]!;
@@ -160,7 +161,24 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
   return out;
 }
 
-export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExchange[], pointName: (p: number) => string, precision: number): Journey[] {
+export interface JourneyOptions {
+  /** Which client requests become journeys (all when omitted). */
+  keep?: (root: HttpExchange) => boolean;
+  /** Packets of a flow (the packet index's innermost flow id): counts the hop packets of one-point rows, which are too few to count them. */
+  flowPackets?: (flow: number) => number;
+}
+
+/**
+ * Whether a journey at one capture point shows more than `http` already
+ * lists: the request seen there at two depths or tunnels (a node NIC: before
+ * NAT and, inside VXLAN, after it), or an upstream request it caused (a proxy).
+ */
+export function showsMoreThanOneHop(x: HttpExchange): boolean {
+  return x.request.length >= 2 || x.child !== null;
+}
+
+export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExchange[], pointName: (p: number) => string, precision: number,
+  options: JourneyOptions = {}): Journey[] {
   const journeys: Journey[] = [];
   const time = (tNs: number): string => {
     const abs = st.baseSec + Math.floor(tNs / 1e9);
@@ -176,13 +194,26 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
     return { ip, port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! };
   };
   // Packets of a connection at one location (both directions).
+  const sparse = o.sparseRows;
+  const flowPackets = options.flowPackets;
   const packetsAt = (conn: number, point: number, depth: number): number => {
     let n = 0;
-    for (const s of st.connections[conn]!.streams) if (s.point === point && s.depth === depth) n += s.packets;
+    const flows: number[] = [];
+    for (const s of st.connections[conn]!.streams) {
+      if (s.point !== point || s.depth !== depth) continue;
+      const f = s.row < sparse ? o.rowFlow[s.row]! : -1;
+      if (f < 0 || !flowPackets) n += s.packets;
+      // Both directions share one flow: count it once.
+      else if (!flows.includes(f)) {
+        n += flowPackets(f);
+        flows.push(f);
+      }
+    }
     return n;
   };
   for (const root of ex) {
     if (root.parent !== null) continue;
+    if (options.keep && !options.keep(root)) continue;
     const legs: HttpExchange[] = [];
     for (let x: HttpExchange | undefined = root; x && legs.length < MAX_LEGS; x = x.child === null ? undefined : ex[x.child]) legs.push(x);
     const hops: JourneyHop[] = [];

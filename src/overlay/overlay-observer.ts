@@ -14,8 +14,14 @@
  *   grown by doubling: the interned location + 5-tuple (`tuple`, see below),
  *   the time, TCP seq/ack/flags, IP id, payload length and digest, HTTP kind
  *   and status. Addresses and ports change under NAT; seq, ack, IP id and
- *   payload do not, which is what stitching across capture points uses. With
- *   one capture point there is nothing to stitch, so no row is kept.
+ *   payload do not, which is what stitching across capture points uses.
+ * - with one capture point: a row only for the packets that identify a TCP
+ *   connection across NAT (SYN and SYN/ACK: their ISNs survive it) and for
+ *   HTTP request and response heads (what a journey is made of). A node NIC
+ *   sees a NodePort request before NAT and, inside VXLAN, after it; a proxy
+ *   pod sees a request and the upstream request it causes. These rows also
+ *   keep the packet's innermost flow id (`rowFlow`), since they are too few
+ *   to count a connection's packets.
  *
  * A tuple is one (capture point, depth, tunnel outer addresses, VNI, tunnel
  * type, IP version, addresses, ports, protocol), stored once in typed columns
@@ -24,11 +30,13 @@
  *
  * HTTP request lines are parsed here (the bytes are only valid during
  * `observe`); that allocates a few strings per HTTP request packet, not per
- * packet, and only while rows are recorded.
+ * packet.
  */
 import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
+
+const TCP_SYN = 0x02;
 
 /**
  * Bytes of payload hashed into the digest (bounded cost per packet). The
@@ -108,6 +116,10 @@ export class OverlayObserver implements PacketObserver {
   recording: boolean;
   /** Set when rows began after the first packets (see LateRecording). */
   lateStart: LateRecording | null = null;
+  /** Rows recorded before `recording` began (one capture point: SYN, SYN/ACK and HTTP heads only); set when it begins. */
+  private sparseEnd = 0;
+  /** Innermost flow id (the packet index's `flowId`) of each one-point row, -1 unknown. */
+  rowFlow = new Int32Array(0);
 
   // ---- packet rows (only while recording) -----------------------------------
   count = 0;
@@ -258,10 +270,17 @@ export class OverlayObserver implements PacketObserver {
     const proto = p.ipProto[i]!;
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return;
     this.pointPackets[pt]!++;
-    if (!this.recording) return;
+    // One capture point: only packets that identify a connection across NAT, and HTTP heads.
+    if (!this.recording && (proto !== IPPROTO_TCP || ((p.tcpFlags[i]! & TCP_SYN) === 0 && p.httpNet !== i))) return;
     // The VXLAN/Geneve packet itself is described by its tunnel; its row is the inner packet.
     const n = this.count;
     if (n === this.tuple.length) this.grow();
+    if (!this.recording) {
+      if (n === this.rowFlow.length) this.rowFlow = grown(this.rowFlow, new Int32Array(Math.max(1024, n * 2)));
+      // The flow tracker runs first and has set the packet's flow.
+      const ids = this.current?.index.flowId;
+      this.rowFlow[n] = ids && packet < ids.length ? ids[packet]! : -1;
+    }
     const t = p.tunnelCount - 1;
     const depth = p.netDepth[i]!;
     let os = 0, od = 0, vni = -1, tt = 0;
@@ -310,7 +329,13 @@ export class OverlayObserver implements PacketObserver {
   }
 
   private startRecording(): void {
+    this.sparseEnd = this.count;
     this.recording = true;
+  }
+
+  /** Rows [0, sparseRows) are one-point rows (connection openings and HTTP heads only, see `rowFlow`); the rest are one per packet. */
+  get sparseRows(): number {
+    return this.recording ? this.sparseEnd : this.count;
   }
 
   // ---- tuples ----------------------------------------------------------------
@@ -603,24 +628,70 @@ export function macToText(x: number): string {
 
 const MAX_HEAD = 8192;
 
-/** Request line and the Host / X-Request-ID headers of an HTTP/1.x request head (Latin-1). */
+/**
+ * Request line and the Host / X-Request-ID headers of an HTTP/1.x request head
+ * (Latin-1; lines end at CR LF; the last of a repeated header wins). Works on
+ * the bytes: strings are made only for the method, the URI and the two values.
+ */
 export function parseRequestHead(b: Uint8Array, off: number, len: number): HttpRequestLine | null {
-  const n = Math.min(len, MAX_HEAD);
-  let text = '';
-  for (let k = 0; k < n; k++) text += String.fromCharCode(b[off + k]!);
-  const lines = text.split('\r\n');
-  const first = lines[0]!.split(' ');
-  if (first.length < 2) return null;
+  const end = off + Math.min(len, MAX_HEAD);
+  const eol = lineEnd(b, off, end);
+  const sp1 = byteIndex(b, 0x20, off, eol);
+  if (sp1 < 0) return null;
+  let sp2 = byteIndex(b, 0x20, sp1 + 1, eol);
+  if (sp2 < 0) sp2 = eol;
   let host: string | null = null;
   let requestId: string | null = null;
-  for (let k = 1; k < lines.length; k++) {
-    const l = lines[k]!;
-    if (l === '') break;
-    const c = l.indexOf(':');
-    if (c <= 0) continue;
-    const name = l.slice(0, c).trim().toLowerCase();
-    if (name === 'host') host = l.slice(c + 1).trim();
-    else if (name === 'x-request-id') requestId = l.slice(c + 1).trim();
+  for (let at = eol + 2; at <= end;) {
+    const e = lineEnd(b, at, end);
+    if (e === at) break; // the blank line ending the head
+    const colon = byteIndex(b, 0x3a, at, e);
+    if (colon > at) {
+      const name = headerName(b, at, colon);
+      if (name !== 0) {
+        const v = latin1(b, colon + 1, e).trim();
+        if (name === 1) host = v; else requestId = v;
+      }
+    }
+    at = e + 2;
   }
-  return { method: first[0]!, uri: first[1]!, host, requestId };
+  return { method: latin1(b, off, sp1), uri: latin1(b, sp1 + 1, sp2), host, requestId };
+}
+
+/** Where the line starting at `from` ends: its CR LF, or `end`. */
+function lineEnd(b: Uint8Array, from: number, end: number): number {
+  for (let k = from; k + 1 < end; k++) if (b[k] === 13 && b[k + 1] === 10) return k;
+  return end;
+}
+
+function byteIndex(b: Uint8Array, x: number, from: number, end: number): number {
+  for (let k = from; k < end; k++) if (b[k] === x) return k;
+  return -1;
+}
+
+/** Latin-1 text of b[from, end) as one flat string (a string grown a character at a time is a rope of ~30 bytes a character until flattened). */
+function latin1(b: Uint8Array, from: number, end: number): string {
+  // end - from <= MAX_HEAD: within the engines' argument limits.
+  return String.fromCharCode.apply(null, b.subarray(from, end) as unknown as number[]);
+}
+
+/** What String.prototype.trim removes, within Latin-1. */
+function isSpace(x: number): boolean {
+  return x === 32 || (x >= 9 && x <= 13) || x === 160;
+}
+
+const HOST = [0x68, 0x6f, 0x73, 0x74];
+const REQUEST_ID = [0x78, 0x2d, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x2d, 0x69, 0x64];
+
+/** 1 for Host, 2 for X-Request-ID (ASCII case-insensitive, surrounding spaces ignored), 0 otherwise. */
+function headerName(b: Uint8Array, from: number, end: number): number {
+  while (from < end && isSpace(b[from]!)) from++;
+  while (end > from && isSpace(b[end - 1]!)) end--;
+  const want = end - from === HOST.length ? HOST : end - from === REQUEST_ID.length ? REQUEST_ID : null;
+  if (!want) return 0;
+  for (let k = 0; k < want.length; k++) {
+    const c = b[from + k]!;
+    if ((c >= 0x41 && c <= 0x5a ? c + 32 : c) !== want[k]) return 0;
+  }
+  return want === HOST ? 1 : 2;
 }

@@ -11,8 +11,9 @@ import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson } from '../engine/contract.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { IdentityResolver } from './cluster-metadata.js';
-import { buildJourneys, httpExchanges } from './journeys.js';
+import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';
 import { macToText, type OverlayObserver } from './overlay-observer.js';
+import { tuplesWorthStitching } from './one-point.js';
 import { stitch, translationKind, type StitchResult } from './stitch.js';
 
 export interface CapturePointJson {
@@ -50,7 +51,8 @@ export class OverlayAnalysis {
   private readonly names: string[];
 
   constructor(readonly observer: OverlayObserver, readonly captures: readonly CaptureResult[], readonly cluster: ClusterMetadata | null) {
-    this.stitched = stitch(observer);
+    // One capture point: only the connections it can say more about (see one-point.ts).
+    this.stitched = stitch(observer, observer.points.length < 2 ? tuplesWorthStitching(observer) : null);
     this.resolver = cluster ? new IdentityResolver(cluster) : null;
     this.names = observer.points.map((p) => capturePointName(captures[p.capture]!, p.iface));
     // Two points with one name (the same file name in two folders): make them distinct.
@@ -71,7 +73,8 @@ export class OverlayAnalysis {
     const o = this.observer;
     const copies = new Float64Array(o.points.length);
     const copyOf = this.stitched.copyOf;
-    for (let r = 0; r < copyOf.length; r++) if (copyOf[r]! >= 0) copies[o.tPoint[o.tuple[r]!]!]++;
+    // One-point rows are a few packets of each connection: their copies are not counted.
+    for (let r = o.sparseRows; r < copyOf.length; r++) if (copyOf[r]! >= 0) copies[o.tPoint[o.tuple[r]!]!]++;
     return o.points.map((p, i) => ({ name: this.pointName(i), file: this.captures[p.capture]!.file, interface: p.iface, packets: o.pointPackets[i]!, copies: copies[i]! }));
   }
 
@@ -141,11 +144,34 @@ export class OverlayAnalysis {
     return out;
   }
 
-  /** Journeys need the same request seen at two or more capture points; with one there are none (see `notes`). */
+  /**
+   * One per client HTTP request. With one capture point, only those that show
+   * more than `http` lists: the request seen there before and after NAT (at
+   * two depths), or the upstream request a proxy there sent for it.
+   */
   journeys(): Journey[] {
-    if (!this.observer.recording || this.observer.points.length < 2) return [];
-    const ex = httpExchanges(this.observer, this.stitched);
-    return buildJourneys(this.observer, this.stitched, ex, (p) => this.pointName(p), this.precision);
+    const o = this.observer;
+    if (o.count === 0) return [];
+    const ex = httpExchanges(o, this.stitched);
+    const onePoint = o.points.length < 2;
+    return buildJourneys(o, this.stitched, ex, (p) => this.pointName(p), this.precision, {
+      keep: onePoint ? showsMoreThanOneHop : undefined,
+      flowPackets: o.sparseRows > 0 ? this.flowPackets() : undefined,
+    });
+  }
+
+  /** Packets per flow id, counted from the packet index (for hops made of one-point rows). */
+  private flowPackets(): (flow: number) => number {
+    let counts: Float64Array | null = null;
+    return (flow) => {
+      if (!counts) {
+        let max = -1;
+        for (const c of this.captures) { const ids = c.index.flowId; for (let k = 0; k < c.index.count; k++) if (ids[k]! > max) max = ids[k]!; }
+        counts = new Float64Array(max + 1);
+        for (const c of this.captures) { const ids = c.index.flowId; for (let k = 0; k < c.index.count; k++) { const f = ids[k]!; if (f >= 0) counts[f]!++; } }
+      }
+      return counts[flow] ?? 0;
+    };
   }
 
   candidateServices(tr: readonly TranslationRow[]): OverlayView['candidateServices'] {
@@ -177,15 +203,16 @@ export class OverlayAnalysis {
   notes(): string[] {
     const o = this.observer;
     const out: string[] = [];
-    if (o.points.length === 1 && !o.recording) {
-      out.push('one capture point: translations and journeys need the same packets seen at two or more capture points (several files, or a pcapng with several interfaces), so they were not computed; nodes, pod CIDRs and tunnels were');
-    } else if (o.points.length === 1) {
-      out.push('packets from one capture point only: journeys need two or more, so there are none');
+    if (o.points.length === 1) {
+      out.push('one capture point: translations are the connections it saw both before and after NAT (a node NIC sees a NodePort request and, inside VXLAN, the translated one); '
+        + `journeys are the requests it saw at two depths or that a proxy there relayed upstream${o.recording ? '' : '; copies are not counted'}. `
+        + 'Capture points on both sides of each NAT (several files, or a pcapng with several interfaces) give the rest');
     }
     const late = o.lateStart;
     if (late) {
       out.push(`capture point ${this.pointName(late.point)} first appeared at packet ${late.packet} of ${this.captures[late.capture]!.file}: `
-        + 'packets before it were read as from one capture point, so translations, journeys and tunnel de-duplication only cover packets from there on');
+        + 'packets before it were read as from one capture point (rows only for TCP SYN, SYN/ACK and HTTP heads), so before it translations and journeys are those one point shows, '
+        + 'and copies and tunnel de-duplication start there');
     }
     return out;
   }

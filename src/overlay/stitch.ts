@@ -145,7 +145,7 @@ class ParityUnionFind {
  * 32-bit word and the row; the second word is recomputed from the stored
  * row when the first matches (rare unless it is the same packet).
  */
-class PacketKeyTable {
+export class PacketKeyTable {
   private readonly a: Uint32Array;
   /** Row + 1, 0 empty. */
   private readonly row: Int32Array;
@@ -177,17 +177,22 @@ class PacketKeyTable {
 }
 
 /** The two 32-bit words of a row's packet key (same seq, ack, IP id, flags, payload length and digest: the same packet). */
-function packetKeyA(o: OverlayObserver, r: number): number {
+export function packetKeyA(o: OverlayObserver, r: number): number {
   const ka = mix(mix(mix(o.tProto[o.tuple[r]!]!, o.seq[r]!), o.ack[r]!), o.ipId[r]!);
   return mix(mix(mix(ka, o.flags[r]!), o.payLen[r]!), o.digest[r]!);
 }
 
-function packetKeyB(o: OverlayObserver, r: number): number {
+export function packetKeyB(o: OverlayObserver, r: number): number {
   const kb = mix(mix(mix(0x3c6ef372 + o.tProto[o.tuple[r]!]!, o.digest[r]!), o.seq[r]! ^ o.ipId[r]!), o.ack[r]!);
   return mix(kb, o.payLen[r]! * 31 + o.flags[r]!);
 }
 
-export function stitch(o: OverlayObserver): StitchResult {
+/**
+ * `keepTuple` (by tuple id, optional): rows of the other tuples are left out
+ * (their `streamOf` is -1), e.g. connections one capture point cannot say
+ * anything more about (see one-point.ts).
+ */
+export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null): StitchResult {
   const n = o.count;
   const time = o.time;
 
@@ -201,6 +206,7 @@ export function stitch(o: OverlayObserver): StitchResult {
   let epochNext = new Int32Array(Math.max(16, T));
   for (let r = 0; r < n; r++) {
     const tu = o.tuple[r]!;
+    if (keepTuple && keepTuple[tu] === 0) { streamOf[r] = -1; continue; }
     const f = o.flags[r]!;
     const proto = o.tProto[tu]!;
     const tcp = proto === IPPROTO_TCP;
@@ -242,7 +248,7 @@ export function stitch(o: OverlayObserver): StitchResult {
   const seen = new PacketKeyTable(n);
   for (let r = 0; r < n; r++) {
     const tu = o.tuple[r]!;
-    if (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0) continue;
+    if (streamOf[r]! < 0 || (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0)) continue;
     const ka = packetKeyA(o, r), kb = packetKeyB(o, r);
     const prev = seen.find(o, ka, kb);
     if (prev >= 0 && Math.abs(time[r]! - time[prev]!) < SAME_PACKET_WINDOW_NS) {

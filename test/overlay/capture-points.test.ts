@@ -1,12 +1,14 @@
 /**
  * Stitching rows only where they can be used (issue #3): one capture point
- * keeps running counters only (no row, no translation, no journey, a note),
- * two or more keep rows from the first packet, and a pcapng interface that
- * first appears after packets of another starts rows there and says so.
- * The counters of one point alone must equal that point's share of the
- * whole lab session.
+ * keeps running counters and a row only for TCP SYN, SYN/ACK and HTTP heads
+ * (what one point can stitch: see one-point.test.ts), two or more keep a row
+ * per packet from the first packet, and a pcapng interface that first
+ * appears after packets of another starts them there and says so. The
+ * counters of one point alone must equal that point's share of the whole
+ * lab session.
  */
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,16 +71,31 @@ describe.skipIf(!labPresent)('capture points and stitching rows', () => {
   const node1 = files.find((f) => f.endsWith('node1-eth0.pcap'))!;
   const client = files.find((f) => f.endsWith('client-eth0.pcap'))!;
 
-  it('one capture point: no row, no translation or journey, a note; nodes, tunnels and packet counts as that point sees them in the whole session', async () => {
+  it('one capture point: rows only for SYN, SYN/ACK and HTTP heads, a note; nodes, tunnels and packet counts as that point sees them in the whole session', async () => {
     const one = await openFiles([node1], null);
+    const ob = one.overlayObserver;
     const o = overlayOf(one);
-    expect(one.overlayObserver.recording).toBe(false);
-    expect(one.overlayObserver.count).toBe(0);
-    expect(one.overlayObserver.tupleCount).toBe(0);
-    expect(o.translations).toEqual([]);
-    expect(o.journeys).toEqual([]);
-    expect(o.notes).toHaveLength(1);
-    expect(o.notes[0]).toMatch(/^one capture point: translations and journeys need/);
+    expect(ob.recording).toBe(false);
+    // tshark counts the SYNs (node1-eth0 holds one TCP header a packet, inside VXLAN or not); HTTP heads are the http layer's packets.
+    const syns = execFileSync('tshark', ['-r', node1, '-d', 'udp.port==8472,vxlan', '-Y', 'tcp.flags.syn == 1', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' })
+      .trim().split('\n').filter(Boolean).length;
+    const heads = one.toJSON().protocols['http'] ?? 0;
+    expect(syns).toBeGreaterThan(0);
+    expect(heads).toBeGreaterThan(0);
+    expect(ob.count).toBe(syns + heads);
+    expect(ob.sparseRows).toBe(ob.count);
+    let synRows = 0, headRows = 0;
+    for (let r = 0; r < ob.count; r++) {
+      if (ob.flags[r]! & 0x02) synRows++;
+      if (ob.http[r] !== 0) headRows++;
+      expect(ob.tProto[ob.tuple[r]!]).toBe(6);
+      // The packet index's flow of the row's packet.
+      expect(ob.rowFlow[r]).toBeGreaterThanOrEqual(0);
+    }
+    expect([synRows, headRows]).toEqual([syns, heads]);
+    expect(o.notes).toEqual(['one capture point: translations are the connections it saw both before and after NAT (a node NIC sees a NodePort request and, inside VXLAN, the translated one); '
+      + 'journeys are the requests it saw at two depths or that a proxy there relayed upstream; copies are not counted. '
+      + 'Capture points on both sides of each NAT (several files, or a pcapng with several interfaces) give the rest']);
 
     const all = overlayOf(await openFiles(files, null));
     expect(all.notes).toEqual([]);
@@ -129,13 +146,20 @@ describe.skipIf(!labPresent)('capture points and stitching rows', () => {
       expect(ob.recording).toBe(true);
       expect(ob.lateStart).toEqual({ point: 1, capture: 0, packet: a.length + 1 });
       const o = overlayOf(s);
-      // Rows only for the second interface's TCP/UDP packets.
-      expect(ob.count).toBe(o.capturePoints[1]!.packets);
+      // Before it, one-point rows (the client's SYNs and HTTP heads); from it on, a row per TCP/UDP packet of the second interface.
+      expect(ob.sparseRows).toBeGreaterThan(0);
+      for (let r = 0; r < ob.sparseRows; r++) expect(ob.tPoint[ob.tuple[r]!]).toBe(0);
+      expect(ob.count - ob.sparseRows).toBe(o.capturePoints[1]!.packets);
       expect(o.capturePoints.map((p) => p.name)).toEqual(['late#0', 'late#1']);
-      expect(o.notes).toEqual([`capture point late#1 first appeared at packet ${a.length + 1} of ${file}: packets before it were read as from one capture point, so translations, journeys and tunnel de-duplication only cover packets from there on`]);
-      // node1-eth0 alone holds each NodePort connection before NAT and, inside VXLAN, after it.
-      expect(o.translations.length).toBeGreaterThan(0);
-      for (const t of o.translations) expect(t.originalSeenAt).toEqual(['late#1']);
+      expect(o.capturePoints.map((p) => p.copies)).toEqual([0, expect.any(Number)]);
+      expect(o.notes).toEqual([`capture point late#1 first appeared at packet ${a.length + 1} of ${file}: packets before it were read as from one capture point `
+        + '(rows only for TCP SYN, SYN/ACK and HTTP heads), so before it translations and journeys are those one point shows, and copies and tunnel de-duplication start there']);
+      // node1-eth0 holds each NodePort connection before NAT and, inside VXLAN, after it; the client's SYN is the original too.
+      expect(o.translations.length).toBe(5);
+      for (const t of o.translations) {
+        expect(t.originalSeenAt).toEqual(['late#0', 'late#1']);
+        expect(t.translatedSeenAt).toEqual(['late#1']);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
