@@ -42,21 +42,21 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
   // The next chunk is requested before the current one is parsed, so the
   // host's read (a thread-pool read in Node, a Blob read in a browser) runs
   // while this thread decodes: on the 2 M-packet bench file the main thread
-  // otherwise waited ~1.5 s for 400 reads. Sources hand out a fresh buffer
-  // per chunk (ByteSource.chunks), so the chunk being parsed is not overwritten.
-  const it = source.chunks(chunkSize, opts.signal)[Symbol.asyncIterator]();
-  let pending: Promise<IteratorResult<Uint8Array>> | null = it.next();
+  // otherwise waited for each of 400 reads.
+  const feed = chunkFeed(source, chunkSize, opts.signal);
+  let pending: Promise<Uint8Array | null> | null = feed.next();
   try {
     for (;;) {
-      const step: IteratorResult<Uint8Array> = await pending!;
+      const chunk: Uint8Array | null = await pending!;
       pending = null;
-      if (step.done) break;
-      const chunk = step.value;
+      if (chunk === null) break;
       if (opts.signal?.aborted) return { format, packets: reader?.packets ?? 0, bytesRead, stopped: false, cancelled: true };
-      pending = it.next();
+      pending = feed.next();
       if (!reader) {
         head = head ? concat(head, chunk) : chunk;
         if (head.length < 4 && bytesRead + chunk.length < source.size) {
+          // Kept past this chunk, whose buffer the feed may reuse.
+          if (head === chunk) head = chunk.slice();
           bytesRead += chunk.length;
           continue;
         }
@@ -80,7 +80,7 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
     // Leaving early (error, cancel, a stopped reader): let the read in flight
     // finish, then close the source's iterator (its file handle).
     if (pending) await pending.catch(() => undefined);
-    await it.return?.();
+    await feed.close();
   }
   if (!reader) {
     const h = head ?? new Uint8Array(0);
@@ -90,6 +90,51 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
   const stoppedEarly = reader.stopped;
   reader.end();
   return { format, packets: reader.packets, bytesRead, stopped: stoppedEarly, cancelled: false };
+}
+
+/** A source's chunks in order; at most one `next()` is outstanding at a time. */
+interface ChunkFeed {
+  /** The next chunk (valid until the `next()` after the next one), or null at the end. */
+  next(): Promise<Uint8Array | null>;
+  close(): Promise<void>;
+}
+
+function chunkFeed(source: ByteSource, chunkSize: number, signal: AbortSignal | undefined): ChunkFeed {
+  const readInto = source.readInto;
+  if (readInto) {
+    // Two buffers in turn: one is parsed while the other is filled.
+    const size = source.size;
+    const len = Math.max(1, Math.min(chunkSize, size));
+    const bufs = [new Uint8Array(len), new Uint8Array(len)];
+    let k = 0;
+    let pos = 0;
+    let ended = false;
+    return {
+      async next() {
+        if (ended || pos >= size || signal?.aborted) return null;
+        const buf = bufs[k]!;
+        k ^= 1;
+        const at = pos;
+        const want = Math.min(len, size - at);
+        pos += want;
+        const got = await readInto.call(source, at, want === len ? buf : buf.subarray(0, want));
+        // A short read: the file is shorter than when it was opened; what was read is all there is.
+        if (got < want) ended = true;
+        return got <= 0 ? null : got === len ? buf : buf.subarray(0, got);
+      },
+      async close() {},
+    };
+  }
+  const it = source.chunks(chunkSize, signal)[Symbol.asyncIterator]();
+  return {
+    async next() {
+      const r = await it.next();
+      return r.done ? null : r.value;
+    },
+    async close() {
+      await it.return?.();
+    },
+  };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -15,6 +15,14 @@ export interface ByteSource {
   chunks(chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /** Random access, for reading one packet back by its offset. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads up to `into.length` bytes at `offset` into `into` and
+   * resolves to the count read (fewer only at the end of the file). With it,
+   * readCapture rotates two buffers instead of a fresh one per chunk: no
+   * zero-filled 4 MiB allocation per chunk, and no garbage chunks waiting for
+   * a collection (on the 2 M-packet bench file ~40 MB less peak RSS).
+   */
+  readInto?(offset: number, into: Uint8Array): Promise<number>;
 }
 
 /** An interface as the file describes it (pcap: the one implied interface; pcapng: each IDB). */

@@ -31,7 +31,7 @@ export class AnalysisSession {
     this.config = new DissectConfig(options);
     this.observers = [this.flows, ...(options.observers ?? [])];
     // One file per capture point: with two or more files, stitching rows are kept from the first packet.
-    this.overlayObserver = new OverlayObserver((c, n) => this.captures[c]!.index.iface[n]!, { capturePoints: sources.length });
+    this.overlayObserver = new OverlayObserver((c, n) => this.captures[c]!.index.iface(n), { capturePoints: sources.length });
     this.observers.push(this.overlayObserver);
     sources.forEach((s, i) => this.captures.push(newCaptureResult(i, s)));
   }
@@ -64,7 +64,7 @@ export class AnalysisSession {
         if (i.capture !== c) continue;
         if (cap.issues.length >= MAX_PACKET_ISSUES) { cap.droppedIssues++; continue; }
         const n = i.packet - 1;
-        const offset = n >= 0 && n < cap.index.count ? cap.index.fileOffset[n]! : 0;
+        const offset = n >= 0 && n < cap.index.count ? cap.index.fileOffset(n) : 0;
         cap.issues.push({ capture: cap.file, packet: i.packet, offset, layer, reason: i.reason, severity: 'warning' });
       }
       if (c === this.sources.length - 1) cap.droppedIssues += dropped;
@@ -84,13 +84,13 @@ export class AnalysisSession {
     const cap = this.captures[c];
     if (!cap) throw new RangeError(`no capture ${c}`);
     if (n < 0 || n >= cap.index.count) throw new RangeError(`capture ${cap.file} has no packet ${n + 1}`);
-    const bytes = await this.sources[c]!.read(cap.index.fileOffset[n]!, cap.index.capLen[n]!);
-    const iface = cap.interfaces[cap.index.iface[n]!];
+    const bytes = await this.sources[c]!.read(cap.index.fileOffset(n), cap.index.capLen(n));
+    const iface = cap.interfaces[cap.index.iface(n)];
     // No interface: a pcapng custom block, shown undecoded (link type -1 has no dissector).
     const linkType = iface?.linkType ?? -1;
     const decoded = new DecodedPacket();
     let len = bytes.length;
-    if (iface && iface.fcsLength > 0 && cap.index.origLen[n]! >= len && len >= iface.fcsLength) len -= iface.fcsLength;
+    if (iface && iface.fcsLength > 0 && cap.index.origLen(n) >= len && len >= iface.fcsLength) len -= iface.fcsLength;
     decodePacket(decoded, bytes, 0, len, linkType, this.config);
     return { bytes, decoded, linkType };
   }

@@ -207,7 +207,7 @@ export async function flowStream(session: AnalysisSession, id: number): Promise<
     let text = '';
     for (let i = 0; i < len; i += 8192) text += String.fromCharCode.apply(null, Array.from(b.subarray(off + i, off + Math.min(len, i + 8192))));
     bytes += len;
-    segments.push({ dir: dirIdx === 0 ? 'AtoB' : 'BtoA', time: formatTime(idx.tsSec[n]!, idx.tsNsec[n]!, cap.precision), bytes: len, text });
+    segments.push({ dir: dirIdx === 0 ? 'AtoB' : 'BtoA', time: formatTime(idx.tsSec(n), idx.tsNsec(n), cap.precision), bytes: len, text });
     if (truncated) break;
   }
   return { flow: id, segments, truncated };

@@ -227,11 +227,11 @@ class ServiceImpl implements AnalyzerApi {
     caps.forEach((c, ci) => {
       const ix = c.index;
       for (let n = 0; n < ix.count; n++) {
-        const m = ix.layerMask[n]!;
-        const len = ix.origLen[n]!;
+        const m = ix.layerMask(n);
+        const len = ix.origLen(n);
         for (let mm = m, id = 0; mm !== 0; mm >>>= 1, id++) if (mm & 1) { pk[id]!++; by[id]! += len; }
         if (first) {
-          const t = (ix.tsSec[n]! - first.sec) + (ix.tsNsec[n]! - first.nsec) / 1e9;
+          const t = (ix.tsSec(n) - first.sec) + (ix.tsNsec(n) - first.nsec) / 1e9;
           const b = Math.min(nb - 1, Math.max(0, Math.floor(t / bucketSec)));
           counts[ci]![b]!++;
         }

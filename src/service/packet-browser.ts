@@ -8,6 +8,7 @@ import type { Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
 import { describeDecoded } from '../dissect/describe.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { LAYER_NAMES } from '../dissect/layers.js';
+import type { PacketIndex } from '../engine/packet-index.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { summarizePacket } from '../engine/packet-summary.js';
 import { formatTime } from '../engine/time.js';
@@ -47,7 +48,7 @@ export class PacketBrowser {
     const total = caps.reduce((a, c) => a + c.index.count, 0);
     const cap = new Uint16Array(total);
     const idx = new Int32Array(total);
-    const orders = caps.map((c) => sortedOrder(c.index.tsSec, c.index.tsNsec, c.index.count));
+    const orders = caps.map((c) => sortedOrder(c.index));
     const pos = caps.map(() => 0);
     for (let k = 0; k < total; k++) {
       let best = -1;
@@ -56,7 +57,7 @@ export class PacketBrowser {
         const p = pos[c]!;
         if (p >= caps[c]!.index.count) continue;
         const n = orders[c]![p]!;
-        const s = caps[c]!.index.tsSec[n]!, ns = caps[c]!.index.tsNsec[n]!;
+        const s = caps[c]!.index.tsSec(n), ns = caps[c]!.index.tsNsec(n);
         if (best < 0 || s < bs || (s === bs && ns < bn)) { best = c; bs = s; bn = ns; }
       }
       cap[k] = best;
@@ -87,7 +88,7 @@ export class PacketBrowser {
       if (q.capture !== undefined && c !== q.capture) continue;
       const ix = this.session.captures[c]!.index;
       if (q.flow !== undefined && ix.flowId[n] !== q.flow && ix.outerFlowId[n] !== q.flow) continue;
-      if (layerId >= 0 && (ix.layerMask[n]! & (1 << layerId)) === 0) continue;
+      if (layerId >= 0 && (ix.layerMask(n) & (1 << layerId)) === 0) continue;
       if (text) {
         const row = await this.row(c, n);
         const hay = `${row.src} ${row.dst} ${row.info} ${row.layers.join(' ')} ${row.point}`.toLowerCase();
@@ -123,11 +124,11 @@ export class PacketBrowser {
     return {
       capture: c,
       index: n,
-      time: formatTime(ix.tsSec[n]!, ix.tsNsec[n]!, cap.precision),
-      rel: (ix.tsSec[n]! - this.firstSec) + (ix.tsNsec[n]! - this.firstNsec) / 1e9,
+      time: formatTime(ix.tsSec(n), ix.tsNsec(n), cap.precision),
+      rel: (ix.tsSec(n) - this.firstSec) + (ix.tsNsec(n) - this.firstNsec) / 1e9,
       point: this.points[c]!,
-      caplen: ix.capLen[n]!,
-      len: ix.origLen[n]!,
+      caplen: ix.capLen(n),
+      len: ix.origLen(n),
       layers: s.layers,
       src: s.src,
       dst: s.dst,
@@ -143,21 +144,28 @@ export class PacketBrowser {
     const layers = describeDecoded(bytes, decoded);
     const cap = this.session.captures[c]!;
     const issue = decoded.issueLayer >= 0
-      ? { capture: cap.file, packet: n + 1, offset: cap.index.fileOffset[n]! + decoded.issueOffset, layer: LAYER_NAMES[decoded.issueLayer]!, reason: decoded.issueReason, severity: 'warning' as const }
+      ? { capture: cap.file, packet: n + 1, offset: cap.index.fileOffset(n) + decoded.issueOffset, layer: LAYER_NAMES[decoded.issueLayer]!, reason: decoded.issueReason, severity: 'warning' as const }
       : null;
     return { row, layers, bytes, issue };
   }
 }
 
 /** Indices 0..count-1 ordered by time (identity when already in order, the usual case). */
-function sortedOrder(sec: Float64Array, nsec: Uint32Array, count: number): Int32Array {
+function sortedOrder(ix: PacketIndex): Int32Array {
+  const count = ix.count;
   const order = new Int32Array(count);
   let sorted = true;
   for (let i = 0; i < count; i++) {
     order[i] = i;
-    if (i > 0 && (sec[i]! < sec[i - 1]! || (sec[i] === sec[i - 1] && nsec[i]! < nsec[i - 1]!))) sorted = false;
+    if (i > 0 && sorted) {
+      const s = ix.tsSec(i), p = ix.tsSec(i - 1);
+      if (s < p || (s === p && ix.tsNsec(i) < ix.tsNsec(i - 1))) sorted = false;
+    }
   }
   if (!sorted) {
+    // Times copied out once: the sort compares them O(n log n) times.
+    const sec = new Float64Array(count), nsec = new Uint32Array(count);
+    for (let i = 0; i < count; i++) { sec[i] = ix.tsSec(i); nsec[i] = ix.tsNsec(i); }
     const arr = Array.from(order);
     arr.sort((a, b) => (sec[a]! - sec[b]!) || (nsec[a]! - nsec[b]!) || a - b);
     order.set(arr);

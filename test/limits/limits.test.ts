@@ -149,7 +149,7 @@ describe('transaction bounds', () => {
     expect(w, 'the HTTP header bound must be reported as an issue').toBeDefined();
     expect(w!).toMatchObject({ capture: 'endless-headers.pcap', layer: 'http' });
     expect(w!.packet).toBeGreaterThan(1);
-    expect(w!.offset).toBe(cap.index.fileOffset[w!.packet! - 1]);
+    expect(w!.offset).toBe(cap.index.fileOffset(w!.packet! - 1));
     expect(cap.packets).toBe(frames.length);
   });
 

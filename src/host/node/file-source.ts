@@ -25,6 +25,14 @@ export async function fileSource(path: string, displayName: string = path): Prom
         await fh.close();
       }
     },
+    async readInto(offset: number, into: Uint8Array) {
+      const fh = await open(path, 'r');
+      try {
+        return (await fh.read(into, 0, into.length, offset)).bytesRead;
+      } finally {
+        await fh.close();
+      }
+    },
     async read(offset: number, length: number) {
       const fh = await open(path, 'r');
       try {
