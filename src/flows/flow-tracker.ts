@@ -89,7 +89,7 @@ export class FlowTracker implements PacketObserver {
         } else {
           f = fd >> 1;
           dir = fd & 1;
-          if (isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcp.isReuse(f, dir, p.tcpSeq[i]!)) {
+          if (isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcp.isReuse(f, dir, p.tcpSeq[i]! | 0)) {
             f = table.create(k, h, false, f, packet, sec, tsNsec);
             dir = 0;
             first = true;
@@ -114,13 +114,16 @@ export class FlowTracker implements PacketObserver {
           // whether this segment came before any byte at that start (out of order).
           const streamStart = tcp.isnSet[slot] === 1 ? (tcp.isn[slot]! + 1) >>> 0 : -1;
           const aheadOfStart = streamStart >= 0 && seglen > 0 && tcp.nextSeq[slot] === streamStart && p.tcpSeq[i] !== streamStart;
-          this.tcp.segment(f, dir, first, flags, p.tcpSeq[i]!, p.tcpAck[i]!, p.tcpWindow[i]!, seglen, p.ipId[i]!, sec, tsNsec);
+          // Sequence numbers go as signed 32-bit views (x | 0): above 2^30 a number
+          // passed to a call that is not inlined is boxed (a heap number a packet).
+          const seq = p.tcpSeq[i]! | 0;
+          this.tcp.segment(f, dir, first, flags, seq, p.tcpAck[i]! | 0, p.tcpWindow[i]!, seglen, p.ipId[i]!, sec, tsNsec);
           const startsHttp = p.httpNet === i;
           if ((seglen > 0 || (flags & TCP_FIN) !== 0) && (startsHttp || this.http.has(f))) {
-            this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, (flags & TCP_SYN) !== 0, (flags & TCP_FIN) !== 0,
+            this.http.segment(f, capture, packet, dir, seq, (flags & TCP_SYN) !== 0, (flags & TCP_FIN) !== 0,
               b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen, startsHttp, sec, tsNsec, streamStart, aheadOfStart);
           } else if (aheadOfStart) {
-            this.http.segment(f, capture, packet, dir, p.tcpSeq[i]!, false, false, b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen,
+            this.http.segment(f, capture, packet, dir, seq, false, false, b, base + p.payloadStart[i]!, p.payloadLength[i]!, seglen,
               false, sec, tsNsec, streamStart, true);
           }
           if ((flags & (TCP_FIN | TCP_RST)) !== 0 && this.http.has(f)) {

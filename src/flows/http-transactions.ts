@@ -152,6 +152,8 @@ export class HttpTransactions {
    */
   segment(f: number, capture: number, packet: number, dir: number, seq: number, syn: boolean, fin: boolean, b: Uint8Array, off: number, len: number, wire: number,
     startsHttp: boolean, sec: number, nsec: number, streamStart = -1, aheadOfStart = false): void {
+    // seq may come as a signed 32-bit view (x | 0, unboxed on the call).
+    seq >>>= 0;
     let s = f < this.streams.length ? this.streams[f]! : null;
     if (!s) {
       if (!startsHttp) {

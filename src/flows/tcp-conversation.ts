@@ -93,7 +93,7 @@ export class TcpConversations {
    */
   isReuse(f: number, dir: number, seq: number): boolean {
     const s = 2 * f + dir;
-    if (this.isnSet[s] === 1) return this.isn[s] !== seq;
+    if (this.isnSet[s] === 1) return this.isn[s] !== seq >>> 0;
     const st = this.state[f]!;
     if ((st & ST_RST) !== 0 || (st & (ST_FIN_A | ST_FIN_B)) === (ST_FIN_A | ST_FIN_B)) return true;
     // This side already sent segments without a SYN (a capture started
@@ -104,6 +104,9 @@ export class TcpConversations {
   /** Updates the state of flow `f` with one segment from direction `dir`. `first` is true for the flow's first packet. */
   segment(f: number, dir: number, first: boolean, flags: number, seq: number, ack: number, window: number, seglen: number,
     ipId: number, sec: number, nsec: number): void {
+    // seq and ack may come as signed 32-bit views (x | 0, unboxed on the call).
+    seq >>>= 0;
+    ack >>>= 0;
     const s = 2 * f + dir;
     let st = this.state[f]!;
     const syn = (flags & TCP_SYN) !== 0;
