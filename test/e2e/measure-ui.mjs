@@ -4,7 +4,9 @@
 // packet count in the progress bar), time to the full summary, frame gaps
 // and long tasks on the UI thread while loading; then scrolls the TABLE
 // (flows when the engine serves them, else packets) and records frame times.
-//   npm run build:web && node test/e2e/measure-ui.mjs FILE [--table flows|packets]
+//   npm run build:web && node test/e2e/measure-ui.mjs FILE [--table flows|packets] [--trace]
+// --trace records a Chromium trace of the scrolling and prints where the UI
+// thread's time went (script, style, layout, paint, ...).
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +16,11 @@ import { startWebServer } from '../../scripts/web-server.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const file = process.argv[2];
 const tableArg = process.argv.includes('--table') ? process.argv[process.argv.indexOf('--table') + 1] : null;
+const trace = process.argv.includes('--trace');
+const profile = process.argv.includes('--profile');
 if (!file) { console.error('usage: node test/e2e/measure-ui.mjs FILE [--table flows|packets]'); process.exit(2); }
 
-const srv = await startWebServer({ webDir: path.join(root, 'dist-web'), labDir: path.join(root, 'fixtures/lab'), port: 0 });
+const srv = await startWebServer({ webDir: process.env.WEB_DIR ?? path.join(root, 'dist-web'), labDir: path.join(root, 'fixtures/lab'), port: 0 });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : 0; };
 try {
@@ -55,35 +59,115 @@ try {
   const sel = `[data-testid=${table}-table] [role=grid]`;
   await page.waitForSelector(`${sel} [role=row][aria-rowindex="1"]`, { timeout: 60_000 });
   const rows = await page.getAttribute(sel, 'aria-rowcount');
-  const scroll = await page.evaluate(async (s) => {
+  const tracePath = path.join(root, 'test-artifacts', `scroll-trace-${table}.json`);
+  if (trace) await browser.startTracing(page, { path: tracePath, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'cc'] });
+  // What the user sees now: the rows in the visible part of the grid (rows are 26 px under a
+  // 29 px sticky header: positions from aria-rowindex, no style reads; overscan rows do not
+  // count). A part of the view with no row rendered at all counts as blank.
+  await page.evaluate((s) => {
     const el = document.querySelector(s);
-    const frames = [];
-    const long = [];
-    const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(e.duration); });
-    po.observe({ type: 'longtask' });
-    let blank = 0, seen = 0;
-    // 1) steady wheel-like scrolling: 120 px per frame for 600 frames; 2) jumps to random places.
-    await new Promise((resolve) => {
-      let n = 0, last = performance.now();
-      const step = (t) => {
-        frames.push(t - last); last = t;
-        if (n < 600) el.scrollTop += 120;
-        else el.scrollTop = Math.floor(Math.random() * el.scrollHeight);
+    window.__grid = el;
+    window.__visible = () => {
+      const top = el.scrollTop + 29, bottom = el.scrollTop + el.clientHeight;
+      let n = 0, b = 0;
+      for (const r of el.querySelectorAll('[role=row][aria-rowindex]')) {
+        const y = 29 + (Number(r.getAttribute('aria-rowindex')) - 1) * 26;
+        if (y + 26 <= top || y >= bottom) continue;
         n++;
-        const rowsInView = el.querySelectorAll('[role=row][aria-rowindex]');
-        seen += rowsInView.length;
-        blank += el.querySelectorAll('.dt-placeholder').length;
-        if (n < 700) requestAnimationFrame(step); else resolve();
-      };
-      requestAnimationFrame(step);
-    });
-    po.disconnect();
-    return { frames: frames.slice(1), long, blankShare: blank / Math.max(1, seen) };
+        if (r.firstElementChild?.classList.contains('dt-placeholder')) b++;
+      }
+      const expected = Math.max(0, Math.ceil((bottom - top) / 26));
+      return { s: Math.max(n, expected), b: b + Math.max(0, expected - n) };
+    };
   }, sel);
+  // Main-thread time by kind (Chromium's own counters, no tracing overhead).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  /** Scrolls for `count` frames: steady (120 px a frame, like a fast wheel) or jumps to random rows. */
+  const scrollPhase = async (mode, count) => {
+    if (profile) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 250 }); await cdp.send('Profiler.start'); }
+    const m0 = await metrics();
+    const r = await page.evaluate(async ({ mode, count }) => {
+      const el = window.__grid;
+      const frames = [], long = [];
+      const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(e.duration); });
+      po.observe({ type: 'longtask' });
+      let blank = 0, seen = 0;
+      await new Promise((resolve) => {
+        let n = 0, last = performance.now();
+        const step = (t) => {
+          frames.push(t - last); last = t;
+          // What this frame shows, rendered for the scroll position set last frame.
+          if (n > 0) { const v = window.__visible(); seen += v.s; blank += v.b; }
+          if (mode === 'steady') el.scrollTop += 120;
+          else el.scrollTop = Math.floor(Math.random() * el.scrollHeight);
+          n++;
+          if (n <= count) requestAnimationFrame(step); else resolve();
+        };
+        requestAnimationFrame(step);
+      });
+      po.disconnect();
+      return { frames: frames.slice(1), long, blank, seen };
+    }, { mode, count });
+    const m1 = await metrics();
+    if (profile) {
+      // Self time by function over the phase: where the UI thread's script time went.
+      const { profile: p } = await cdp.send('Profiler.stop');
+      const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+      const self = new Map();
+      p.samples.forEach((id, i) => {
+        const f = nodes.get(id).callFrame;
+        const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+        self.set(k, (self.get(k) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+      });
+      console.log(`CPU profile, ${mode}:\n` + [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`).join('\n'));
+    }
+    const d = (k) => ((m1[k] - m0[k]) * 1000 / count).toFixed(1);
+    r.perFrame = `script ${d('ScriptDuration')} ms, style ${d('RecalcStyleDuration')} ms, layout ${d('LayoutDuration')} ms, all tasks ${d('TaskDuration')} ms a frame`;
+    return r;
+  };
+  const steady = await scrollPhase('steady', 600);
+  const jumps = await scrollPhase('jumps', 100);
+  // Jumps that wait: how long until the rows at a new place are filled.
+  const fill = await page.evaluate(async () => {
+    const el = window.__grid;
+    const out = [];
+    for (let j = 0; j < 20; j++) {
+      el.scrollTop = Math.floor(((j * 7919) % 1000) / 1000 * el.scrollHeight);
+      const t0 = performance.now();
+      await new Promise((resolve) => {
+        const check = () => {
+          if (window.__visible().b === 0) { out.push(performance.now() - t0); resolve(); }
+          else if (performance.now() - t0 > 10000) { out.push(Infinity); resolve(); }
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      });
+    }
+    return out;
+  });
+  const scroll = {
+    frames: [...steady.frames, ...jumps.frames], long: [...steady.long, ...jumps.long],
+    blankShare: (steady.blank + jumps.blank) / Math.max(1, steady.seen + jumps.seen), steadyBlank: steady.blank / Math.max(1, steady.seen), fill,
+  };
+  if (trace) {
+    await browser.stopTracing();
+    const { readFileSync } = await import('node:fs');
+    const events = JSON.parse(readFileSync(tracePath, 'utf8')).traceEvents;
+    const main = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+    const sum = new Map();
+    for (const e of events) {
+      if (e.ph !== 'X' || !main.has(`${e.pid}:${e.tid}`) || !e.dur) continue;
+      sum.set(e.name, (sum.get(e.name) ?? 0) + e.dur / 1000);
+    }
+    const names = ['RunTask', 'FunctionCall', 'FireAnimationFrame', 'EventDispatch', 'TimerFire', 'v8.run', 'V8.GCScavenger', 'MajorGC', 'MinorGC', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'UpdateLayer', 'HitTest', 'ScrollLayer', 'ParseHTML', 'v8.deserialize'];
+    console.log(`UI thread while scrolling (trace ${path.relative(root, tracePath)}): ` + names.filter((n) => sum.has(n)).map((n) => `${n} ${sum.get(n).toFixed(0)} ms`).join(', '));
+  }
   const report = (name, f) => `${name} (${f.length} frames): p50 ${pct(f, 0.5).toFixed(1)} ms, p95 ${pct(f, 0.95).toFixed(1)} ms, p99 ${pct(f, 0.99).toFixed(1)} ms, max ${Math.max(...f).toFixed(1)} ms, frames > 50 ms: ${f.filter((x) => x > 50).length}`;
-  console.log(`${table} table: ${rows} rows; long tasks while scrolling: ${scroll.long.length}; rows still loading when painted: ${(scroll.blankShare * 100).toFixed(1)}%`);
-  console.log(`  ${report('steady scroll, 120 px a frame', scroll.frames.slice(0, 599))}`);
-  console.log(`  ${report('jumps to random rows', scroll.frames.slice(599))}`);
+  console.log(`${table} table: ${rows} rows; long tasks while scrolling: ${scroll.long.length}; rows in view still loading when painted: ${(scroll.blankShare * 100).toFixed(1)}% (steady scroll ${(scroll.steadyBlank * 100).toFixed(1)}%); after a jump, rows filled in p50 ${pct(scroll.fill, 0.5).toFixed(0)} ms, max ${Math.max(...scroll.fill).toFixed(0)} ms`);
+  console.log(`  ${report('steady scroll, 120 px a frame', steady.frames)}; ${steady.perFrame}`);
+  console.log(`  ${report('jumps to random rows', jumps.frames)}; ${jumps.perFrame}`);
   await page.screenshot({ path: path.join(root, 'test-artifacts', `big-${table}.png`) });
 } finally {
   await browser.close();
