@@ -104,4 +104,6 @@ export const LIMITS = {
    * reading stops with an error; what was read is kept.
    */
   maxPackets: 16 * 1024 * 1024,
+  /** Most flows one analysis tracks (all captures and depths); packets of further flows are counted but not tracked. */
+  maxFlows: 4 * 1024 * 1024,
 } as const;

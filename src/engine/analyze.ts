@@ -70,6 +70,8 @@ export interface AnalyzeOptions extends DissectOptions {
   observers?: PacketObserver[];
   /** Most packets read from one capture (default LIMITS.maxPackets); reading stops there with an error. */
   maxPackets?: number;
+  /** Most flows tracked (default LIMITS.maxFlows); past it an issue says so and new flows are not tracked. */
+  maxFlows?: number;
   /** kubectl metadata naming nodes, pods and Services (src/overlay/cluster-metadata.ts). */
   clusterMetadata?: ClusterMetadata | null;
 }

@@ -28,6 +28,7 @@ export class AnalysisSession {
   readonly flows = new FlowTracker();
 
   constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
+    if (options.maxFlows !== undefined) this.flows.maxFlows = options.maxFlows;
     this.config = new DissectConfig(options);
     this.observers = [this.flows, ...(options.observers ?? [])];
     // One file per capture point: with two or more files, stitching rows are kept from the first packet.
@@ -58,7 +59,7 @@ export class AnalysisSession {
    */
   private adoptTransactionIssues(c: number): void {
     const cap = this.captures[c]!;
-    const sources = [['http', this.flows.http.issues, this.flows.http.droppedIssues], ['dns', this.flows.dns.issues, this.flows.dns.droppedIssues]] as const;
+    const sources = [['flows', this.flows.issues, 0], ['http', this.flows.http.issues, this.flows.http.droppedIssues], ['dns', this.flows.dns.issues, this.flows.dns.droppedIssues]] as const;
     for (const [layer, issues, dropped] of sources) {
       for (const i of issues) {
         if (i.capture !== c) continue;

@@ -15,6 +15,7 @@
  * Per packet nothing is allocated: the key is one reused FlowKey, tables are
  * typed arrays. HTTP and DNS parsing allocate per message, not per packet.
  */
+import { LIMITS } from '../capture/types.js';
 import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { MAX_NET } from '../dissect/decoded.js';
@@ -37,6 +38,12 @@ export class FlowTracker implements PacketObserver {
   private readonly levelFlow = new Int32Array(MAX_NET);
   private baseCapture = -1;
   private baseSec = 0;
+
+  /** Most flows tracked; see LIMITS.maxFlows. */
+  maxFlows: number = LIMITS.maxFlows;
+  flowLimitReached = false;
+  /** Refusals of the flow table itself (the flow bound), adopted as capture issues by the session. */
+  readonly issues: Array<{ capture: number; packet: number; flow: number; reason: string }> = [];
 
   beginCapture(result: CaptureResult): void {
     this.captures[result.id] = result;
@@ -80,6 +87,15 @@ export class FlowTracker implements PacketObserver {
         let first = false;
         const flags = isTcp ? p.tcpFlags[i]! : 0;
         if (fd < 0) {
+          if (table.count >= this.maxFlows) {
+            // Bounded memory (issue #8): say so once; the packet stays counted and indexed, untracked.
+            if (!this.flowLimitReached) {
+              this.flowLimitReached = true;
+              this.issues.push({ capture, packet: packet + 1, flow: -1,
+                reason: `more than ${this.maxFlows} flows: the flow table is full, so packets of new flows from here on are counted but not tracked as flows` });
+            }
+            continue;
+          }
           // TCP: a capture that starts at the SYN/ACK names the SYN sender (its receiver) A.
           const swap = isTcp && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
           f = table.create(k, h, swap, -1, packet, sec, tsNsec);
