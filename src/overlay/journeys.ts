@@ -104,7 +104,7 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
   for (const { conn, seq, rows } of reqGroups) {
     const request = firstPerLocation(o, rows);
     let line: HttpRequestLine | null = null;
-    for (const r of rows) { const x = o.requests.get(r); if (x) { line = x; break; } }
+    for (const r of rows) { const x = o.requestLine(r); if (x) { line = x; break; } }
     // The response acknowledges the request: the smallest distance in sequence space after it,
     // i.e. the first acknowledgment at or after seq + 1 (wrapping around).
     let best: RowGroup | null = null;

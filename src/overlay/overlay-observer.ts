@@ -106,6 +106,7 @@ export interface OverlayObserverOptions {
 }
 
 const ROWS0 = 4096;
+const HEAD_CHUNK = 65536;
 const EDGE_CACHE = 64;
 const SRC_CACHE = 1024;
 const FLOW_CACHE = 4096;
@@ -139,8 +140,18 @@ export class OverlayObserver implements PacketObserver {
   http = new Uint8Array(ROWS0);
   /** HTTP status of response rows (0 otherwise). */
   status = new Uint16Array(ROWS0);
-  /** Parsed request lines, by row. */
-  readonly requests = new Map<number, HttpRequestLine>();
+
+  // ---- HTTP request heads: method, URI, Host and X-Request-ID of request rows, as bytes ----
+  // Strings are made only for the requests a journey shows (`requestLine`): reading allocates nothing per request.
+  /** Rows with a packed head, increasing. */
+  private headRow = new Int32Array(256);
+  /** Where each head's fields start (chunk << 16 | offset): four 16-bit lengths (0xffff: header absent), then the bytes. */
+  private headAt = new Uint32Array(256);
+  private headCount = 0;
+  /** 64 KiB chunks (no copy and no slack of doubling); a head never spans two (at most 8 + MAX_HEAD bytes). */
+  private readonly headChunks: Uint8Array[] = [];
+  private headUsed = HEAD_CHUNK;
+  private readonly headSpan = new Int32Array(8);
 
   // ---- tuples: location + 5-tuple, interned ---------------------------------
   tupleCount = 0;
@@ -306,8 +317,7 @@ export class OverlayObserver implements PacketObserver {
       const off = base + p.payloadStart[i]!;
       const len = p.payloadLength[i]!;
       if (p.httpKind === 1) {
-        const r = parseRequestHead(b, off, len);
-        if (r) this.requests.set(n, r);
+        this.packRequestHead(n, b, off, len);
       } else if (p.httpKind === 2 && len >= 12) {
         this.status[n] = (b[off + 9]! - 48) * 100 + (b[off + 10]! - 48) * 10 + (b[off + 11]! - 48);
       }
@@ -326,6 +336,54 @@ export class OverlayObserver implements PacketObserver {
       this.digestLen = len;
     }
     return this.digestVal;
+  }
+
+  /** Keeps the method, URI, Host and X-Request-ID of the request head in b[off, off + len) for `row` (nothing when it has no request line). */
+  packRequestHead(row: number, b: Uint8Array, off: number, len: number): void {
+    const sp = this.headSpan;
+    if (!scanRequestHead(b, off, len, sp)) return;
+    let need = 8;
+    for (let f = 0; f < 8; f += 2) if (sp[f]! >= 0) need += sp[f + 1]! - sp[f]!;
+    if (this.headUsed + need > HEAD_CHUNK) {
+      if (this.headChunks.length === 65536) return; // 4 GiB of heads: `headAt` is full; later requests go unnamed
+      this.headChunks.push(new Uint8Array(HEAD_CHUNK));
+      this.headUsed = 0;
+    }
+    if (this.headCount > 0 && this.headRow[this.headCount - 1]! >= row) throw new RangeError(`request head rows must increase: ${row} after ${this.headRow[this.headCount - 1]}`);
+    if (this.headCount === this.headRow.length) {
+      this.headRow = grown(this.headRow, new Int32Array(this.headCount * 2));
+      this.headAt = grown(this.headAt, new Uint32Array(this.headCount * 2));
+    }
+    const h = this.headChunks[this.headChunks.length - 1]!;
+    const at = this.headUsed;
+    this.headRow[this.headCount] = row;
+    this.headAt[this.headCount++] = (this.headChunks.length - 1) * HEAD_CHUNK + at;
+    let w = at + 8;
+    for (let f = 0; f < 8; f += 2) {
+      const from = sp[f]!, end = sp[f + 1]!;
+      const l = from < 0 ? 0xffff : end - from;
+      h[at + f] = l & 0xff; h[at + f + 1] = l >>> 8;
+      for (let k = from; k < end; k++) h[w++] = b[k]!;
+    }
+    this.headUsed = w;
+  }
+
+  /** The request line, Host and X-Request-ID of an HTTP request row, or null (not a request, or no request line). */
+  requestLine(row: number): HttpRequestLine | null {
+    let lo = 0, hi = this.headCount;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.headRow[mid]! < row) lo = mid + 1; else hi = mid; }
+    if (lo === this.headCount || this.headRow[lo] !== row) return null;
+    const h = this.headChunks[Math.floor(this.headAt[lo]! / HEAD_CHUNK)]!;
+    const at = this.headAt[lo]! % HEAD_CHUNK;
+    const out: Array<string | null> = [];
+    let r = at + 8;
+    for (let f = 0; f < 8; f += 2) {
+      const l = h[at + f]! | (h[at + f + 1]! << 8);
+      if (l === 0xffff) { out.push(null); continue; }
+      out.push(latin1(h, r, r + l));
+      r += l;
+    }
+    return { method: out[0]!, uri: out[1]!, host: out[2]!, requestId: out[3]! };
   }
 
   private startRecording(): void {
@@ -634,14 +692,27 @@ const MAX_HEAD = 8192;
  * the bytes: strings are made only for the method, the URI and the two values.
  */
 export function parseRequestHead(b: Uint8Array, off: number, len: number): HttpRequestLine | null {
+  const sp = new Int32Array(8);
+  if (!scanRequestHead(b, off, len, sp)) return null;
+  const text = (f: number): string | null => (sp[f]! < 0 ? null : latin1(b, sp[f]!, sp[f + 1]!));
+  return { method: text(0)!, uri: text(2)!, host: text(4), requestId: text(6) };
+}
+
+/**
+ * Where the method, URI, Host value and X-Request-ID value of a request head
+ * are: `span` gets [from, end) pairs, -1 for a header that is absent; values
+ * without the spaces String.prototype.trim would remove. False when the
+ * first line has no space (no request target).
+ */
+export function scanRequestHead(b: Uint8Array, off: number, len: number, span: Int32Array): boolean {
   const end = off + Math.min(len, MAX_HEAD);
   const eol = lineEnd(b, off, end);
   const sp1 = byteIndex(b, 0x20, off, eol);
-  if (sp1 < 0) return null;
+  if (sp1 < 0) return false;
   let sp2 = byteIndex(b, 0x20, sp1 + 1, eol);
   if (sp2 < 0) sp2 = eol;
-  let host: string | null = null;
-  let requestId: string | null = null;
+  span[0] = off; span[1] = sp1; span[2] = sp1 + 1; span[3] = sp2;
+  span[4] = span[5] = span[6] = span[7] = -1;
   for (let at = eol + 2; at <= end;) {
     const e = lineEnd(b, at, end);
     if (e === at) break; // the blank line ending the head
@@ -649,13 +720,16 @@ export function parseRequestHead(b: Uint8Array, off: number, len: number): HttpR
     if (colon > at) {
       const name = headerName(b, at, colon);
       if (name !== 0) {
-        const v = latin1(b, colon + 1, e).trim();
-        if (name === 1) host = v; else requestId = v;
+        let from = colon + 1, to = e;
+        while (from < to && isSpace(b[from]!)) from++;
+        while (to > from && isSpace(b[to - 1]!)) to--;
+        const f = name === 1 ? 4 : 6;
+        span[f] = from; span[f + 1] = to;
       }
     }
     at = e + 2;
   }
-  return { method: latin1(b, off, sp1), uri: latin1(b, sp1 + 1, sp2), host, requestId };
+  return true;
 }
 
 /** Where the line starting at `from` ends: its CR LF, or `end`. */

@@ -245,7 +245,9 @@ export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null):
   const uf = new ParityUnionFind(streams.length);
   // 2a. The same packet at another location: same direction.
   const copyOf = new Int32Array(n).fill(-1);
-  const seen = new PacketKeyTable(n);
+  let kept = n;
+  if (keepTuple) { kept = 0; for (let r = 0; r < n; r++) if (streamOf[r]! >= 0) kept++; }
+  const seen = new PacketKeyTable(kept);
   for (let r = 0; r < n; r++) {
     const tu = o.tuple[r]!;
     if (streamOf[r]! < 0 || (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0)) continue;
