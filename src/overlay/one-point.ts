@@ -39,10 +39,12 @@ export function tuplesWorthStitching(o: OverlayObserver): Uint8Array {
     if (rt >= 0 && keep[rt] === 0) keep[rt] = 1;
   };
 
-  // 1. The same packet at two locations (as stitch() finds copies).
+  // 1. The same packet at two locations (as stitch() finds copies); the HTTP heads counted on the way.
   const seen = new PacketKeyTable(n);
+  let requests = 0;
   for (let r = 0; r < n; r++) {
     const tu = o.tuple[r]!;
+    if (o.http[r] === 1) requests++;
     if (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0) continue;
     const ka = packetKeyA(o, r), kb = packetKeyB(o, r);
     const prev = seen.find(o, ka, kb);
@@ -52,21 +54,10 @@ export function tuplesWorthStitching(o: OverlayObserver): Uint8Array {
     } else seen.put(ka, r);
   }
 
-  // 2. Proxies: request rows in time order, grouped by client address; response rows per tuple.
-  let requests = 0, responses = 0;
-  for (let r = 0; r < n; r++) { const h = o.http[r]!; if (h === 1) requests++; else if (h === 2) responses++; }
+  // 2. Proxies: request rows in time order, grouped by client address.
   if (requests < 2) return keep;
   const req = new Int32Array(requests);
-  const respStart = new Int32Array(o.tupleCount + 1);
-  for (let r = 0, k = 0; r < n; r++) {
-    const h = o.http[r]!;
-    if (h === 1) req[k++] = r;
-    else if (h === 2) respStart[o.tuple[r]! + 1]!++;
-  }
-  for (let t = 0; t < o.tupleCount; t++) respStart[t + 1]! += respStart[t]!;
-  const resp = new Int32Array(responses);
-  const fill = respStart.slice(0, o.tupleCount);
-  for (let r = 0; r < n; r++) if (o.http[r] === 2) resp[fill[o.tuple[r]!]!++] = r;
+  for (let r = 0, k = 0; r < n; r++) if (o.http[r] === 1) req[k++] = r;
   let sorted = true;
   for (let k = 1; k < requests && sorted; k++) if (time[req[k]!]! < time[req[k - 1]!]!) sorted = false;
   if (!sorted) req.sort((a, b) => time[a]! - time[b]! || a - b);
@@ -77,6 +68,18 @@ export function tuplesWorthStitching(o: OverlayObserver): Uint8Array {
     const l = byClient.get(c);
     if (l) l.push(r); else byClient.set(c, [r]);
   }
+  // Only a server that is also a client can relay: most captures have none, and stop here.
+  let relays = false;
+  for (let k = 0; k < requests && !relays; k++) relays = byClient.has(addressKey(o, o.tDst, o.tuple[req[k]!]!));
+  if (!relays) return keep;
+  // Response rows per tuple (in row order).
+  const T = o.tupleCount;
+  const respStart = new Int32Array(T + 1);
+  for (let r = 0; r < n; r++) if (o.http[r] === 2) respStart[o.tuple[r]! + 1]!++;
+  for (let t = 0; t < T; t++) respStart[t + 1]! += respStart[t]!;
+  const resp = new Int32Array(respStart[T]!);
+  const fill = respStart.slice(0, T);
+  for (let r = 0; r < n; r++) if (o.http[r] === 2) resp[fill[o.tuple[r]!]!++] = r;
   for (let k = 0; k < requests; k++) {
     const r = req[k]!;
     const tu = o.tuple[r]!;
@@ -92,7 +95,7 @@ export function tuplesWorthStitching(o: OverlayObserver): Uint8Array {
       while (lo < hi) { const mid = (lo + hi) >> 1; if (time[resp[mid]!]! < from) lo = mid + 1; else hi = mid; }
       for (let q = lo; q < last && q < lo + RESPONSE_SCAN; q++) {
         const d = (o.ack[resp[q]!]! - o.seq[r]!) >>> 0;
-        if (d >= 1 && d < 1 << 24) { until = Math.max(time[resp[q]!]!, from); break; }
+        if (d >= 1 && d < 1 << 24) { until = time[resp[q]!]!; break; }
       }
     }
     let lo = 0, hi = list.length;
