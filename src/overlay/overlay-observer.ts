@@ -111,6 +111,7 @@ const EDGE_CACHE = 64;
 const SRC_CACHE = 1024;
 const FLOW_CACHE = 4096;
 const TUPLES0 = 1024;
+const TUPLE_CACHE = 4096;
 
 export class OverlayObserver implements PacketObserver {
   /** True while per-packet stitching rows are recorded (two or more capture points). */
@@ -173,6 +174,8 @@ export class OverlayObserver implements PacketObserver {
   /** Location id (point, depth, outer addresses: see `locationOfTuple`). */
   tLoc = new Uint32Array(TUPLES0);
   private tHash = new Uint32Array(TUPLES0);
+  /** IPv4 tuples recently found or added: 16 words an entry (id + 1, hash, the key; see findTuple). */
+  private readonly tupleCache = new Uint32Array(TUPLE_CACHE * 16);
   /** Open addressing: tuple id + 1, 0 empty. */
   private slots = new Int32Array(TUPLES0 * 2);
   /** Location hash -> location ids with that hash. */
@@ -410,13 +413,23 @@ export class OverlayObserver implements PacketObserver {
     h = step(step(h, s[sAt]!), d[dAt]!);
     if (ver !== 4) for (let w = 1; w < 4; w++) h = step(step(h, s[sAt + w]!), d[dAt + w]!);
     h = avalanche(h);
+    // IPv4: a direct-mapped cache holding each entry's whole key in one 64-byte line; the table's
+    // columns cost a cache miss each, and a connection's rows come back to its tuple again and again.
+    const tc = this.tupleCache;
+    const c = (h & (TUPLE_CACHE - 1)) * 16;
+    const w2 = ((pt << 16) | (depth << 8) | proto) >>> 0, ports = ((sport << 16) | dport) >>> 0;
+    if (ver === 4 && tc[c] !== 0 && tc[c + 1] === h && tc[c + 2] === w2 && tc[c + 3] === tt && tc[c + 4] === os && tc[c + 5] === od
+      && tc[c + 6] === vni >>> 0 && tc[c + 7] === ports && tc[c + 8] === s[sAt] && tc[c + 9] === d[dAt]) return tc[c]! - 1;
     const slots = this.slots;
     const mask = slots.length - 1;
     let k = h & mask;
     for (let id = slots[k]! - 1; id >= 0; k = (k + 1) & mask, id = slots[k]! - 1) {
       if (this.tHash[id] === h && this.tPoint[id] === pt && this.tDepth[id] === depth && this.tOuterSrc[id] === os && this.tOuterDst[id] === od
         && this.tVni[id] === vni && this.tTunType[id] === tt && this.tVer[id] === ver && this.tProto[id] === proto
-        && this.tSport[id] === sport && this.tDport[id] === dport && sameWords(this.tSrc, id * 4, s, sAt) && sameWords(this.tDst, id * 4, d, dAt)) return id;
+        && this.tSport[id] === sport && this.tDport[id] === dport && sameWords(this.tSrc, id * 4, s, sAt) && sameWords(this.tDst, id * 4, d, dAt)) {
+        if (ver === 4) this.cacheTuple(c, id, h, w2, tt, os, od, vni, ports, s[sAt]!, d[dAt]!);
+        return id;
+      }
     }
     if (!insert) return -1;
     const id = this.tupleCount;
@@ -426,10 +439,17 @@ export class OverlayObserver implements PacketObserver {
     this.tSport[id] = sport; this.tDport[id] = dport; this.tHash[id] = h;
     for (let w = 0; w < 4; w++) { this.tSrc[id * 4 + w] = s[sAt + w]!; this.tDst[id * 4 + w] = d[dAt + w]!; }
     this.tLoc[id] = this.locationId(pt, depth, os, od);
+    if (ver === 4) this.cacheTuple(c, id, h, w2, tt, os, od, vni, ports, s[sAt]!, d[dAt]!);
     this.tupleCount = id + 1;
     if (this.tupleCount * 2 > this.slots.length) this.rehash();
     else slots[k] = id + 1;
     return id;
+  }
+
+  private cacheTuple(c: number, id: number, h: number, w2: number, tt: number, os: number, od: number, vni: number, ports: number, s0: number, d0: number): void {
+    const tc = this.tupleCache;
+    tc[c] = id + 1; tc[c + 1] = h; tc[c + 2] = w2; tc[c + 3] = tt; tc[c + 4] = os; tc[c + 5] = od;
+    tc[c + 6] = vni >>> 0; tc[c + 7] = ports; tc[c + 8] = s0; tc[c + 9] = d0;
   }
 
   /** The same location with the endpoints swapped (the other direction), or -1 when never seen. */
