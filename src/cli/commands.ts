@@ -100,7 +100,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     // Written in pieces, flows made one at a time: one string (or every flow
     // object at once) of a big analysis would cost more memory than the analysis.
     const parts = session.toJSONParts();
-    const pieces = jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http) });
+    const pieces = jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http, parts.httpText) });
     if (out && ctx.writePieces) await ctx.writePieces(out, pieces, args.positional);
     else if (out) await ctx.write(out, [...pieces].join(''), args.positional);
     else {

@@ -15,7 +15,7 @@ import type { AnalysisJson, CaptureJson } from './contract.js';
 import { OverlayObserver } from '../overlay/overlay-observer.js';
 import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
-import { dnsJson, flowJson, FlowJsonText, httpJson, tunnelLinks } from '../flows/flow-output.js';
+import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks } from '../flows/flow-output.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
@@ -146,6 +146,8 @@ export class AnalysisSession {
     /** `JSON.stringify(flow(i))`, made without the object when no cluster metadata annotates flows. */
     flowText(i: number): string;
     httpCount: number; http(i: number): AnalysisJson['http'][number];
+    /** `JSON.stringify(http(i))`, made without the object. */
+    httpText(i: number): string;
   } {
     const overlay = this.overlay();
     const links = tunnelLinks(this);
@@ -164,6 +166,7 @@ export class AnalysisSession {
       flowText: text ? (i) => text.flow(i) : (i) => JSON.stringify(flow(i)),
       httpCount: http.length,
       http: (i) => httpJson(this, http[i]!),
+      httpText: (i) => httpJsonText(this, http[i]!),
     };
   }
 

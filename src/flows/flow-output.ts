@@ -276,6 +276,22 @@ export function httpJson(ctx: FlowContext, h: HttpTransaction): HttpJson {
   };
 }
 
+/** A number as JSON.stringify writes it (NaN and infinities as null). */
+function jsonNumber(x: number | null): string {
+  return x !== null && Number.isFinite(x) ? String(x) : 'null';
+}
+
+/**
+ * HTTP transaction h as the exact text `JSON.stringify(httpJson(ctx, h))`
+ * gives, without the object; strings from the capture go through
+ * JSON.stringify (checked by test/flows/flow-output.test.ts).
+ */
+export function httpJsonText(ctx: FlowContext, h: HttpTransaction): string {
+  const req = time(ctx, h.capture, h.reqSec, h.reqNsec);
+  const resp = time(ctx, h.capture, h.respSec, h.respNsec);
+  return `{"flow":${jsonNumber(h.flow)},"method":${JSON.stringify(h.method)},"host":${JSON.stringify(h.host)},"uri":${JSON.stringify(h.uri)},"status":${jsonNumber(h.status)},"requestTime":${req === null ? 'null' : JSON.stringify(req)},"responseTime":${resp === null ? 'null' : JSON.stringify(resp)},"id":${jsonNumber(h.id)},"reason":${JSON.stringify(h.reason)},"version":${JSON.stringify(h.version)},"ttfbMs":${jsonNumber(ms(h.reqSec, h.reqNsec, h.respSec, h.respNsec))},"totalMs":${jsonNumber(ms(h.reqSec, h.reqNsec, h.endSec, h.endNsec))},"requestBytes":${jsonNumber(h.requestBytes)},"responseBytes":${jsonNumber(h.responseBytes)},"complete":${h.complete}}`;
+}
+
 export function httpRow(ctx: FlowContext, h: HttpTransaction): HttpRow {
   const t = ctx.flows.table;
   const { a, b } = endpoints(t, h.flow);

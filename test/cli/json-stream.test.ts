@@ -34,8 +34,8 @@ describe('jsonPieces', () => {
     expect(parts.doc.http).toEqual([]);
     const lazy = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow), http: new LazyArray(parts.httpCount, parts.http) }, 64)].join('');
     expect(lazy).toBe([...jsonPieces(s.toJSON(), 64)].join(''));
-    // Flows given as text (FlowJsonText, what the CLI writes) come out the same.
-    const text = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http) }, 64)].join('');
+    // Flows and HTTP transactions given as text (what the CLI writes) come out the same.
+    const text = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http, parts.httpText) }, 64)].join('');
     expect(text).toBe(lazy);
     expect(JSON.parse(lazy).flows).toHaveLength(2);
     expect(JSON.parse(lazy).http.map((h: { uri: string }) => h.uri)).toEqual(['/one', '/two', '/three', '/form']);

@@ -1,22 +1,23 @@
 /**
- * Flow output: the text FlowJsonText builds without objects is exactly what
- * JSON.stringify gives for flowJson's object, for every flow of real captures
- * (the public corpus, the overlay lab), and the tunnel-link rows list the same
- * outer and inner flows, in the same order, as the table's links.
+ * Flow output: the text FlowJsonText and httpJsonText build without objects
+ * is exactly what JSON.stringify gives for flowJson's and httpJson's objects,
+ * for every flow and HTTP transaction of real captures (the public corpus, the
+ * overlay lab), and the tunnel-link rows list the same outer and inner flows,
+ * in the same order, as the table's links.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { flowJson, FlowJsonText, tunnelLinks } from '../../src/flows/flow-output.js';
+import { flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks } from '../../src/flows/flow-output.js';
 import { corpusFiles, corpusPath, corpusSkipReason, fixturePath } from '../helpers/corpus.js';
 
-async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: number; innerFlows: number; tcp: number }> {
+async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: number; innerFlows: number; tcp: number; http: number }> {
   const s = await AnalysisSession.open(await Promise.all(files.map((f) => fileSource(f, path.basename(f)))));
   const links = tunnelLinks(s);
   const text = new FlowJsonText(s, links);
-  const seen = { flows: 0, outerFlows: 0, innerFlows: 0, tcp: 0 };
+  const seen = { flows: 0, outerFlows: 0, innerFlows: 0, tcp: 0, http: 0 };
   const t = s.flows.table;
   for (let f = 0; f < t.count; f++) {
     const j = flowJson(s, f, links);
@@ -26,6 +27,8 @@ async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: n
     if (j['innerFlows']) seen.innerFlows++;
     if (j['tcp']) seen.tcp++;
   }
+  for (const h of s.flows.http.transactions) expect(httpJsonText(s, h)).toBe(JSON.stringify(httpJson(s, h)));
+  seen.http = s.flows.http.transactions.length;
   // The rows hold every link once, in link order.
   for (let f = 0; f < t.count; f++) {
     const outers: number[] = [], inners: number[] = [];
@@ -50,15 +53,18 @@ describe('FlowJsonText', () => {
       expect(seen.flows).toBeGreaterThan(0);
       expect(seen.innerFlows).toBeGreaterThan(0);
       expect(seen.tcp).toBeGreaterThan(0);
+      expect(seen.http).toBeGreaterThan(0);
     }
   });
 
   it.skipIf(corpusSkipReason() !== null)('writes every flow of each corpus capture as JSON.stringify(flowJson) does', async () => {
-    let total = 0;
+    let total = 0, http = 0;
     for (const name of corpusFiles()) {
       const seen = await checkAll([corpusPath(name)]);
       total += seen.flows;
+      http += seen.http;
     }
     expect(total).toBeGreaterThan(100);
+    expect(http).toBeGreaterThan(10);
   }, 120_000);
 });
