@@ -1,16 +1,26 @@
 // Measures the browser build on a big capture (not part of npm test: it needs
-// a ~1 GB file). Opens FILE through the file input (Chromium reads it from
-// disk, as when a user picks it), records: time to first counts (the live
-// packet count in the progress bar), time to the full summary, frame gaps
-// and long tasks on the UI thread while loading; then scrolls the TABLE
-// (flows when the engine serves them, else packets) and records frame times.
-//   npm run build:web && node test/e2e/measure-ui.mjs FILE [--table flows|packets] [--trace]
-// --trace records a Chromium trace of the scrolling and prints where the UI
-// thread's time went (script, style, layout, paint, ...).
+// a ~1 GB file, e.g. node bench/gen-overlay.mjs --out bench/out/ui-1m.pcap
+// --packets 1250000). Opens FILE through the file input (Chromium reads it
+// from disk, as when a user picks it) and reports:
+// - time to first counts (the live packet count in the progress bar), time
+//   to the full summary, frame gaps and long tasks on the UI thread until the
+//   overview's charts are drawn;
+// - scrolling the TABLE (flows when the engine serves them, else packets):
+//   600 frames of steady scrolling (120 px a frame, a fast wheel), 100 frames
+//   of jumps to random rows (dragging the scrollbar), frame times, the share
+//   of rows in view still loading when painted, main-thread script/style/
+//   layout per frame (Chromium's counters), and how long the rows take to
+//   fill after 20 jumps that wait.
+// The machine's load skews every figure: note `uptime`, run it several times.
+//   npm run build:web && node test/e2e/measure-ui.mjs FILE [--table flows|packets] [--trace] [--profile]
+// WEB_DIR=dir serves another build (to compare two builds on the same engine).
+// --trace records Chromium traces (test-artifacts/load-trace.json,
+// scroll-trace-*.json) and prints the longest UI task while loading and where
+// the scrolling time went; --profile prints CPU profiles (self time by function).
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { startWebServer } from '../../scripts/web-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,6 +32,52 @@ if (!file) { console.error('usage: node test/e2e/measure-ui.mjs FILE [--table fl
 
 const srv = await startWebServer({ webDir: process.env.WEB_DIR ?? path.join(root, 'dist-web'), labDir: path.join(root, 'fixtures/lab'), port: 0 });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+/** The longest task on the UI thread in a trace, and what took its time (events inside it by name). */
+function longestTask(file) {
+  const events = JSON.parse(readFileSync(file, 'utf8')).traceEvents;
+  const main = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const onMain = events.filter((e) => e.ph === 'X' && main.has(`${e.pid}:${e.tid}`) && e.dur);
+  const task = onMain.filter((e) => e.name === 'RunTask').sort((a, b) => b.dur - a.dur)[0];
+  if (!task) return;
+  const inside = new Map();
+  for (const e of onMain) {
+    if (e === task || e.ts < task.ts || e.ts + e.dur > task.ts + task.dur) continue;
+    const k = e.name === 'FunctionCall' ? `FunctionCall ${e.args?.data?.functionName ?? ''} ${(e.args?.data?.url ?? '').split('/').pop()}` : e.name === 'EventDispatch' ? `EventDispatch ${e.args?.data?.type}` : e.name;
+    inside.set(k, (inside.get(k) ?? 0) + e.dur / 1000);
+  }
+  console.log(`longest UI task while loading: ${(task.dur / 1000).toFixed(0)} ms; inside it (nested times overlap): ` + [...inside].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', '));
+  return { from: task.ts, to: task.ts + task.dur };
+}
+
+/** Self time by function over a CPU profile: where the UI thread's script time went. */
+function printProfile(name, p, window = null) {
+  const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map();
+  const stacks = new Map();
+  let t = p.startTime;
+  p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i] ?? 0;
+    if (window && (t < window.from || t > window.to)) return;
+    if (window) {
+      // Inclusive time of each function on the stack.
+      const seen = new Set();
+      for (let n = id; n != null; n = parent.get(n)) {
+        const f = nodes.get(n).callFrame;
+        const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        stacks.set(k, (stacks.get(k) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+      }
+    }
+    const f = nodes.get(id).callFrame;
+    const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    self.set(k, (self.get(k) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  });
+  if (window) console.log(`CPU profile, ${name}, inclusive:\n` + [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`).join('\n'));
+  console.log(`CPU profile, ${name}:\n` + [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`).join('\n'));
+}
 const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : 0; };
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -39,15 +95,30 @@ try {
       if (w.__m.firstCounts == null && el && Number(el.textContent.replace(/\D/g, '')) > 0) w.__m.firstCounts = performance.now();
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
+  const loadCdp = profile ? await page.context().newCDPSession(page) : null;
+  if (loadCdp) { await loadCdp.send('Profiler.enable'); await loadCdp.send('Profiler.setSamplingInterval', { interval: 500 }); await loadCdp.send('Profiler.start'); }
+  const loadTrace = path.join(root, 'test-artifacts', 'load-trace.json');
+  if (trace) await browser.startTracing(page, { path: loadTrace, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'v8'] });
   const t0 = await page.evaluate(() => (window.__m.t0 = performance.now()));
   await page.setInputFiles('[data-testid=file-input]', file);
   await page.waitForSelector('[data-testid=total-packets]', { timeout: 600_000 });
-  const load = await page.evaluate(() => { const m = window.__m; m.running = false; return { ...m, done: performance.now() }; });
+  const done = await page.evaluate(() => performance.now());
+  // Keep watching until the overview's charts are drawn too (they may come after the numbers).
+  await page.waitForSelector('[data-testid=chart-timeline] svg', { timeout: 60_000 }).catch(() => undefined);
+  await page.waitForTimeout(300);
+  const load = await page.evaluate((d) => { const m = window.__m; m.running = false; return { ...m, done: d }; }, done);
   const packets = await page.textContent('[data-testid=total-packets]');
+  const loadProfile = loadCdp ? (await loadCdp.send('Profiler.stop')).profile : null;
+  if (loadProfile) printProfile('load', loadProfile);
+  if (trace) {
+    await browser.stopTracing();
+    const task = longestTask(loadTrace);
+    if (task && loadProfile) printProfile('the longest task while loading', loadProfile, task);
+  }
   const frames = load.frames.slice(1);
   console.log(`file: ${file} (${(statSync(file).size / 1e9).toFixed(2)} GB), ${packets} packets`);
   console.log(`time to first counts: ${((load.firstCounts - t0) / 1000).toFixed(2)} s; time to full summary: ${((load.done - t0) / 1000).toFixed(2)} s`);
-  console.log(`UI thread while loading: ${frames.length} frames, frame interval p50 ${pct(frames, 0.5).toFixed(1)} ms, p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms; long tasks (>50 ms): ${load.longTasks.length}, longest ${Math.max(0, ...load.longTasks).toFixed(0)} ms`);
+  console.log(`UI thread while loading (until the charts are drawn): ${frames.length} frames, frame interval p50 ${pct(frames, 0.5).toFixed(1)} ms, p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms; long tasks (>50 ms): ${load.longTasks.length}, longest ${Math.max(0, ...load.longTasks).toFixed(0)} ms`);
   await page.screenshot({ path: path.join(root, 'test-artifacts', 'big-overview.png') });
 
   // Scroll a big table.
@@ -113,15 +184,7 @@ try {
     const m1 = await metrics();
     if (profile) {
       // Self time by function over the phase: where the UI thread's script time went.
-      const { profile: p } = await cdp.send('Profiler.stop');
-      const nodes = new Map(p.nodes.map((n) => [n.id, n]));
-      const self = new Map();
-      p.samples.forEach((id, i) => {
-        const f = nodes.get(id).callFrame;
-        const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
-        self.set(k, (self.get(k) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
-      });
-      console.log(`CPU profile, ${mode}:\n` + [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`).join('\n'));
+      printProfile(mode, (await cdp.send('Profiler.stop')).profile);
     }
     const d = (k) => ((m1[k] - m0[k]) * 1000 / count).toFixed(1);
     r.perFrame = `script ${d('ScriptDuration')} ms, style ${d('RecalcStyleDuration')} ms, layout ${d('LayoutDuration')} ms, all tasks ${d('TaskDuration')} ms a frame`;

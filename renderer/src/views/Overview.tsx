@@ -1,5 +1,5 @@
 /** Overview: the captures of the session, protocols, packets over time, issues. */
-import { useCallback, useMemo } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { IssueRow, SessionSummary } from '../../../src/api.js';
 import { DataTable, type Col } from '../components/DataTable.js';
@@ -33,12 +33,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
     // Session span: first packet of any capture to the last of any (ms precision is enough here).
     return Math.max(0, (Date.parse(summary.lastTime) - Date.parse(summary.firstTime)) / 1000);
   }, [summary]);
-  const timeline = useMemo(() => summary.timeline.buckets.map((b) => {
-    const row: Record<string, number> = { t: b.t };
-    summary.captures.forEach((_c, i) => { row[`c${i}`] = b.packets[i] ?? 0; });
-    return row;
-  }), [summary]);
-  const protocols = summary.protocols;
+  const charts = useStaged(summary, 2);
   const fetchIssues = useCallback((offset: number, limit: number) => host.api.getIssues({ offset, limit }), [host]);
   const errors = summary.captures.flatMap((c) => c.errors.filter((e) => e.severity === 'error').map((e) => ({ ...e, point: c.point, packetsRead: c.packets })));
 
@@ -84,42 +79,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
         </table>
       </section>
 
-      <div className="two">
-        <section className="card">
-          <h2>Protocols</h2>
-          <div className="chart" data-testid="chart-protocols">
-            <ResponsiveContainer width="100%" height={260}>
-              <BarChart data={protocols} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
-                <XAxis dataKey="name" tick={{ fontSize: 12 }} />
-                <YAxis yAxisId="p" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtInt(v)} />
-                <YAxis yAxisId="b" orientation="right" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtBytes(v)} />
-                <Tooltip formatter={(v, n) => (n === 'bytes' ? fmtBytes(Number(v)) : fmtInt(Number(v)))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
-                <Legend />
-                <Bar yAxisId="p" dataKey="packets" name="packets" fill="#3b82f6" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-                <Bar yAxisId="b" dataKey="bytes" name="bytes" fill="#f59e0b" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-        </section>
-        <section className="card">
-          <h2>Packets over time per capture point <span className="muted small">({summary.timeline.bucketSec} s buckets)</span></h2>
-          <div className="chart" data-testid="chart-timeline">
-            <ResponsiveContainer width="100%" height={260}>
-              <AreaChart data={timeline} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
-                <XAxis dataKey="t" tick={{ fontSize: 11 }} stroke="var(--muted)" tickFormatter={(v: number) => `${+v.toFixed(3)} s`} />
-                <YAxis tick={{ fontSize: 11 }} />
-                <Tooltip labelFormatter={(v) => `t = ${Number(v).toFixed(3)} s`} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
-                {summary.captures.map((c, i) => (
-                  <Area key={c.id} type="stepAfter" dataKey={`c${i}`} name={c.point} stackId="1" isAnimationActive={false}
-                    stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} />
-                ))}
-              </AreaChart>
-            </ResponsiveContainer>
-          </div>
-        </section>
-      </div>
+      <OverviewCharts summary={summary} stage={charts} />
 
       <section className="card">
         <h2>Issues <span className="muted small">{fmtInt(summary.issues)}</span></h2>
@@ -132,4 +92,73 @@ export function Overview({ summary }: { summary: SessionSummary }) {
       </section>
     </div>
   );
+}
+
+/**
+ * The protocol and timeline charts. The time axis is numeric (a few nice
+ * ticks) rather than one category per bucket: Recharts measures the text of
+ * every candidate tick in the DOM, which for hundreds of buckets cost ~140 ms.
+ * Each chart mounts in its own task (`stage`), after the numbers are on screen.
+ */
+const OverviewCharts = memo(function OverviewCharts({ summary, stage }: { summary: SessionSummary; stage: number }) {
+  const timeline = useMemo(() => summary.timeline.buckets.map((b) => {
+    const row: Record<string, number> = { t: b.t };
+    summary.captures.forEach((_c, i) => { row[`c${i}`] = b.packets[i] ?? 0; });
+    return row;
+  }), [summary]);
+  const protocols = summary.protocols;
+  return (
+      <div className="two">
+        <section className="card">
+          <h2>Protocols</h2>
+          {stage < 1 ? <div className="chart chart-pending" aria-busy="true" /> : <div className="chart" data-testid="chart-protocols">
+            <ResponsiveContainer width="100%" height={260}>
+              <BarChart data={protocols} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
+                <XAxis dataKey="name" tick={{ fontSize: 12 }} />
+                <YAxis yAxisId="p" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtInt(v)} />
+                <YAxis yAxisId="b" orientation="right" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtBytes(v)} />
+                <Tooltip formatter={(v, n) => (n === 'bytes' ? fmtBytes(Number(v)) : fmtInt(Number(v)))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
+                <Legend />
+                <Bar yAxisId="p" dataKey="packets" name="packets" fill="#3b82f6" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                <Bar yAxisId="b" dataKey="bytes" name="bytes" fill="#f59e0b" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>}
+        </section>
+        <section className="card">
+          <h2>Packets over time per capture point <span className="muted small">({summary.timeline.bucketSec} s buckets)</span></h2>
+          {stage < 2 ? <div className="chart chart-pending" aria-busy="true" /> : <div className="chart" data-testid="chart-timeline">
+            <ResponsiveContainer width="100%" height={260}>
+              <AreaChart data={timeline} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
+                <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickCount={8} tick={{ fontSize: 11 }} stroke="var(--muted)" tickFormatter={(v: number) => `${+v.toFixed(3)} s`} />
+                <YAxis tick={{ fontSize: 11 }} />
+                <Tooltip labelFormatter={(v) => `t = ${Number(v).toFixed(3)} s`} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
+                {summary.captures.map((c, i) => (
+                  <Area key={c.id} type="stepAfter" dataKey={`c${i}`} name={c.point} stackId="1" isAnimationActive={false}
+                    stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} />
+                ))}
+              </AreaChart>
+            </ResponsiveContainer>
+          </div>}
+        </section>
+      </div>
+  );
+});
+
+/**
+ * 0 on a new value, then 1, 2, … up to `last`, one step per task after a
+ * paint: heavy children mount one at a time instead of in one long task.
+ */
+function useStaged(value: unknown, last: number): number {
+  const [stage, setStage] = useState({ value, n: 0 });
+  const n = stage.value === value ? stage.n : 0;
+  useEffect(() => {
+    if (n >= last) return;
+    let timer = 0;
+    const raf = requestAnimationFrame(() => { timer = window.setTimeout(() => setStage({ value, n: n + 1 }), 0); });
+    return () => { cancelAnimationFrame(raf); clearTimeout(timer); };
+  }, [value, n, last]);
+  return n;
 }
