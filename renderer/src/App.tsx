@@ -192,7 +192,7 @@ function ProgressBar({ onCancel }: { onCancel(): void }) {
       <div className="progress-bar" style={{ width: `${pct}%` }} />
       <div className="progress-text">
         {p.phase === 'correlating' ? 'Correlating capture points… ' : `Reading ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.bytesTotal)} (${Math.floor(pct)}%) · `}
-        <strong data-testid="live-packets">{fmtInt(p.packets)}</strong>&nbsp;packets
+        <span><strong data-testid="live-packets">{fmtInt(p.packets)}</strong> packets</span>
         <button type="button" className="btn small" onClick={onCancel} data-testid="cancel">Cancel</button>
       </div>
     </div>

@@ -216,7 +216,6 @@ try {
   };
   if (trace) {
     await browser.stopTracing();
-    const { readFileSync } = await import('node:fs');
     const events = JSON.parse(readFileSync(tracePath, 'utf8')).traceEvents;
     const main = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
     const sum = new Map();

@@ -97,7 +97,12 @@ interface CellContextLite<T> {
 function cellColumn<T extends RowData>(id: string, def: Col<T>): CellColumn<T> {
   const d = def as { accessorFn?: (row: T, index: number) => unknown; accessorKey?: string; cell?: unknown };
   const value = d.accessorFn ?? (d.accessorKey ? (row: T) => (row as Record<string, unknown>)[d.accessorKey!] : () => undefined);
-  return { id, className: `dt-td c-${id}`, value, cell: typeof d.cell === 'function' ? (d.cell as (ctx: CellContextLite<T>) => ReactNode) : null };
+  return { id, className: `dt-td c-${id}${isNumeric(def) ? ' num' : ''}`, value, cell: typeof d.cell === 'function' ? (d.cell as (ctx: CellContextLite<T>) => ReactNode) : null };
+}
+
+/** Columns whose `meta.numeric` is set are right-aligned (counts, sizes, times). */
+function isNumeric(def: unknown): boolean {
+  return !!(def as { meta?: { numeric?: boolean } }).meta?.numeric;
 }
 
 function renderCell<T>(col: CellColumn<T>, row: T, index: number, rowId: string): ReactNode {
@@ -270,7 +275,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
             const sorted = h.column.getIsSorted();
             const canSort = h.column.getCanSort() && !!props.onSortingChange;
             return (
-              <div key={h.id} role="columnheader" className={`dt-th c-${h.column.id}${canSort ? ' sortable' : ''}`}
+              <div key={h.id} role="columnheader" className={`dt-th c-${h.column.id}${isNumeric(h.column.columnDef) ? ' num' : ''}${canSort ? ' sortable' : ''}`}
                 aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
                 onClick={canSort ? h.column.getToggleSortingHandler() : undefined}
                 title={typeof h.column.columnDef.header === 'string' ? h.column.columnDef.header : undefined}>

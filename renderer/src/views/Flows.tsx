@@ -21,33 +21,37 @@ export function identityText(i: Identity | null): string {
 
 function Ident({ i }: { i: Identity | null }) {
   if (!i || i.kind === 'unknown') return <span className="muted">—</span>;
-  return <span className={`ident ident-${i.kind}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{i.name}</span>;
+  // The default namespace goes without saying (it stays in the tooltip and in the filters).
+  const shown = i.namespace === 'default' && i.name.startsWith('default/') ? i.name.slice('default/'.length) : i.name;
+  return <span className={`ident ident-${i.kind}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{shown}</span>;
 }
 
 const columns: Col<FlowRow>[] = [
-  { id: 'id', header: '#', size: 56, accessorFn: (r) => r.id },
-  { id: 'depth', header: 'Depth', size: 56, accessorFn: (r) => r.depth, cell: (c) => <span className={`depth depth-${c.row.original.depth}`}>{c.row.original.depth}</span> },
-  { id: 'transport', header: 'Proto', size: 60, accessorFn: (r) => r.transport },
-  { id: 'a', header: 'Endpoint A', size: 170, accessorFn: (r) => fmtEndpoint(r.a), enableSorting: false },
-  { id: 'identityA', header: 'A is', size: 150, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} />, enableSorting: false },
-  { id: 'b', header: 'Endpoint B', size: 170, accessorFn: (r) => fmtEndpoint(r.b), enableSorting: false },
-  { id: 'identityB', header: 'B is', size: 150, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} />, enableSorting: false },
-  { id: 'service', header: 'Service', size: 130, accessorFn: (r) => r.service ?? '' },
-  { id: 'packets', header: 'Packets', size: 76, accessorFn: (r) => fmtInt(r.packets) },
-  { id: 'packetsAtoB', header: 'A→B', size: 64, accessorFn: (r) => fmtInt(r.packetsAtoB) },
-  { id: 'packetsBtoA', header: 'B→A', size: 64, accessorFn: (r) => fmtInt(r.packetsBtoA) },
-  { id: 'bytes', header: 'Bytes', size: 80, accessorFn: (r) => fmtBytes(r.bytes) },
-  { id: 'bytesAtoB', header: 'Bytes A→B', size: 84, accessorFn: (r) => fmtBytes(r.bytesAtoB) },
-  { id: 'bytesBtoA', header: 'Bytes B→A', size: 84, accessorFn: (r) => fmtBytes(r.bytesBtoA) },
-  { id: 'tunnel', header: 'Tunnel', size: 150, accessorFn: (r) => (r.tunnel ? `${r.tunnel.type} VNI ${r.tunnel.vni} (#${r.tunnel.outerFlow})` : r.innerFlows ? `carries ${r.innerFlows}` : ''), enableSorting: false },
-  { id: 'durationSec', header: 'Duration', size: 84, accessorFn: (r) => fmtDuration(r.durationSec) },
+  { id: 'id', header: '#', size: 64, meta: { numeric: true }, accessorFn: (r) => r.id },
+  { id: 'depth', header: 'Depth', size: 66, accessorFn: (r) => r.depth, cell: (c) => <span className={`depth depth-${c.row.original.depth}`}>{c.row.original.depth}</span> },
+  { id: 'transport', header: 'Proto', size: 58, accessorFn: (r) => r.transport },
+  { id: 'a', header: 'Endpoint A', size: 156, accessorFn: (r) => fmtEndpoint(r.a), enableSorting: false },
+  { id: 'identityA', header: 'A is', size: 170, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} />, enableSorting: false },
+  { id: 'b', header: 'Endpoint B', size: 156, accessorFn: (r) => fmtEndpoint(r.b), enableSorting: false },
+  { id: 'identityB', header: 'B is', size: 170, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} />, enableSorting: false },
+  { id: 'service', header: 'Service', size: 120, accessorFn: (r) => r.service ?? '' },
+  { id: 'packets', header: 'Packets', size: 88, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packets) },
+  { id: 'packetsAtoB', header: 'A→B', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsAtoB) },
+  { id: 'packetsBtoA', header: 'B→A', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsBtoA) },
+  { id: 'bytes', header: 'Bytes', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
+  { id: 'bytesAtoB', header: 'Bytes A→B', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesAtoB) },
+  { id: 'bytesBtoA', header: 'Bytes B→A', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesBtoA) },
+  { id: 'tunnel', header: 'Tunnel', size: 140, accessorFn: (r) => (r.tunnel ? `${r.tunnel.type} ${r.tunnel.vni} in #${r.tunnel.outerFlow}` : r.innerFlows ? `carries ${fmtInt(r.innerFlows)}` : ''), enableSorting: false,
+    cell: (c) => <span title={c.row.original.tunnel ? `${c.row.original.tunnel.type.toUpperCase()} VNI ${c.row.original.tunnel.vni}, carried in flow #${c.row.original.tunnel.outerFlow}` : c.row.original.innerFlows ? `carries ${c.row.original.innerFlows} inner flows` : undefined}>{c.getValue() as string}</span> },
+  { id: 'durationSec', header: 'Duration', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtDuration(r.durationSec) },
   { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' , enableSorting: false },
-  { id: 'rttMs', header: 'RTT', size: 70, accessorFn: (r) => fmtMs(r.rttMs) },
-  { id: 'retransmissions', header: 'Retr.', size: 52, accessorFn: (r) => r.retransmissions || '' },
+  { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs) },
+  { id: 'retransmissions', header: 'Retr.', size: 56, meta: { numeric: true }, accessorFn: (r) => r.retransmissions || '' },
   { id: 'captures', header: 'Seen at', size: 220, accessorFn: (r) => r.captures.join(', '), enableSorting: false },
 ];
 const CHOOSABLE = columns.map((c) => ({ id: c.id!, label: String(c.header) }));
-const DEFAULT_HIDDEN: VisibilityState = { bytesAtoB: false, bytesBtoA: false, rttMs: false, retransmissions: false, captures: false };
+// The rest fit a 1440-pixel window; these are one click away in Columns (and in the flow's details).
+const DEFAULT_HIDDEN: VisibilityState = { bytesAtoB: false, bytesBtoA: false, durationSec: false, tcpState: false, rttMs: false, retransmissions: false, captures: false };
 
 export function Flows() {
   const { host, version, summary } = useSession();

@@ -47,28 +47,36 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
   const topY = maxLift + 40;
   const height = topY + height0;
   const svcY = topY + svcY0;
+  const edges = view.tunnels.flatMap((t, k) => {
+    const ia = index.get(t.a);
+    const ib = index.get(t.b);
+    if (ia == null || ib == null) return [];
+    // Several tunnels between the same two nodes (each direction, each VNI): stack them.
+    const pair = [t.a, t.b].sort().join('|');
+    const nth = view.tunnels.slice(0, k).filter((o) => [o.a, o.b].sort().join('|') === pair).length;
+    const x1 = x(ia) + NODE_W / 2;
+    const x2 = x(ib) + NODE_W / 2;
+    return [{ k, t, x1, x2, mid: (x1 + x2) / 2, lift: 30 + Math.abs(ib - ia) * 28 + nth * 34, w: 1.5 + 5 * (t.packets / maxPk) }];
+  });
   return (
     <svg className="overlay-svg" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="Overlay diagram" data-testid="overlay-diagram">
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" className="arrowhead" /></marker>
       </defs>
-      {view.tunnels.map((t, k) => {
-        const ia = index.get(t.a);
-        const ib = index.get(t.b);
-        if (ia == null || ib == null) return null;
-        // Several tunnels between the same two nodes (each direction, each VNI): stack them.
-        const pair = [t.a, t.b].sort().join('|');
-        const nth = view.tunnels.slice(0, k).filter((o) => [o.a, o.b].sort().join('|') === pair).length;
-        const x1 = x(ia) + NODE_W / 2;
-        const x2 = x(ib) + NODE_W / 2;
-        const lift = 30 + Math.abs(ib - ia) * 28 + nth * 34;
-        const mid = (x1 + x2) / 2;
-        const w = 1.5 + 5 * (t.packets / maxPk);
+      {/* Arcs first, labels after: a label is never crossed by another tunnel's arc. */}
+      {edges.map((e) => (
+        <path key={`p${e.k}`} className="tunnel-edge" d={`M${e.x1},${topY} Q${e.mid},${topY - e.lift * 2} ${e.x2},${topY}`} strokeWidth={e.w} fill="none" />
+      ))}
+      {edges.map(({ k, t, mid, lift }) => {
+        const label = `${nodeName(t.a)} → ${nodeName(t.b)} · ${t.type.toUpperCase()} VNI ${t.vni}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`;
+        const sub = `${fmtInt(t.innerFlows)} inner flows · ${fmtBytes(t.overheadBytes)} overhead`;
+        // A badge behind the text (estimated width): arcs run under it, never through the words.
+        const w = Math.max(label.length * 7.4, sub.length * 6) + 16;
         return (
-          <g key={k} className="tunnel-edge">
-            <path d={`M${x1},${topY} Q${mid},${topY - lift * 2} ${x2},${topY}`} strokeWidth={w} fill="none" />
-            <text x={mid} y={topY - lift - 6} textAnchor="middle" className="edge-label">{`${nodeName(t.a)} → ${nodeName(t.b)} · ${t.type.toUpperCase()} VNI ${t.vni}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`}</text>
-            <text x={mid} y={topY - lift + 8} textAnchor="middle" className="edge-sub">{`${fmtInt(t.innerFlows)} inner flows · ${fmtBytes(t.overheadBytes)} overhead`}</text>
+          <g key={`l${k}`} className="tunnel-label">
+            <rect x={mid - w / 2} y={topY - lift - 20} width={w} height={33} rx={5} className="edge-badge" />
+            <text x={mid} y={topY - lift - 6} textAnchor="middle" className="edge-label">{label}</text>
+            <text x={mid} y={topY - lift + 8} textAnchor="middle" className="edge-sub">{sub}</text>
           </g>
         );
       })}
@@ -94,7 +102,7 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
       {svcs.map((s, i) => (
         <g key={`${s.namespace}/${s.name}`} transform={`translate(${GAP + i * 200},${svcY})`} className="svc-box">
           <rect width={185} height={58} rx={8} />
-          <text x={10} y={20} className="svc-name">{clip(`${s.namespace}/${s.name}`, 26)}<title>{`${s.namespace}/${s.name}`}</title></text>
+          <text x={10} y={20} className="svc-name">{clip(`${s.namespace}/${s.name}`, 24)}<title>{`${s.namespace}/${s.name}`}</title></text>
           <text x={10} y={37} className="node-sub">{s.clusterIp ? `ClusterIP ${s.clusterIp}` : 'headless'}</text>
           <text x={10} y={52} className="node-sub">{s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(' ')}</text>
         </g>

@@ -19,9 +19,9 @@ function Stat({ label, value, title, testId }: { label: string; value: string; t
 
 const issueColumns: Col<IssueRow>[] = [
   { id: 'severity', header: 'Severity', size: 80, accessorFn: (r) => r.severity, cell: (c) => <span className={`sev sev-${c.row.original.severity}`}>{c.row.original.severity}</span> },
-  { id: 'capture', header: 'Capture', size: 220, accessorFn: (r) => r.capture },
-  { id: 'packet', header: 'Packet', size: 80, accessorFn: (r) => r.packet ?? '—' },
-  { id: 'offset', header: 'Offset', size: 100, accessorFn: (r) => r.offset },
+  { id: 'capture', header: 'Capture', size: 260, accessorFn: (r) => r.capture },
+  { id: 'packet', header: 'Packet', size: 80, meta: { numeric: true }, accessorFn: (r) => r.packet ?? '—' },
+  { id: 'offset', header: 'Offset', size: 110, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.offset) },
   { id: 'layer', header: 'Layer', size: 80, accessorFn: (r) => r.layer },
   { id: 'reason', header: 'Reason', size: 520, accessorFn: (r) => r.reason },
 ];
@@ -84,7 +84,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
       <section className="card">
         <h2>Issues <span className="muted small">{fmtInt(summary.issues)}</span></h2>
         {summary.issues ? (
-          <div className="issues-table">
+          <div className="issues-table" style={{ height: Math.min(240, 29 + 26 * summary.issues + 4) }}>
             <DataTable label="Issues" testId="issues-table" columns={issueColumns} queryKey={`issues:${version}`}
               fetchPage={fetchIssues} rowKey={(r) => `${r.capture}:${r.packet}:${r.offset}:${r.layer}:${r.reason}`} />
           </div>

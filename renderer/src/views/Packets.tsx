@@ -15,13 +15,13 @@ import { StreamPanel } from './Stream.js';
 import { LayerTree, rangeOf } from './LayerTree.js';
 
 const columns: Col<PacketRow>[] = [
-  { id: 'no', header: 'Frame', size: 64, accessorFn: (r) => r.index + 1, cell: (c) => <span title={`frame ${c.row.original.index + 1} of ${c.row.original.point}`}>{c.row.original.index + 1}</span> },
-  { id: 'rel', header: 'Time (s)', size: 110, accessorFn: (r) => r.rel.toFixed(6), cell: (c) => <span title={c.row.original.time}>{c.getValue() as string}</span> },
+  { id: 'no', header: 'Frame', size: 64, meta: { numeric: true }, accessorFn: (r) => r.index + 1, cell: (c) => <span title={`frame ${c.row.original.index + 1} of ${c.row.original.point}`}>{c.row.original.index + 1}</span> },
+  { id: 'rel', header: 'Time (s)', size: 104, meta: { numeric: true }, accessorFn: (r) => r.rel.toFixed(6), cell: (c) => <span title={c.row.original.time}>{c.getValue() as string}</span> },
   { id: 'point', header: 'Capture point', size: 170, accessorFn: (r) => r.point },
   { id: 'src', header: 'Source', size: 150, accessorFn: (r) => r.src },
   { id: 'dst', header: 'Destination', size: 150, accessorFn: (r) => r.dst },
   { id: 'layers', header: 'Layers', size: 240, accessorFn: (r) => r.layers.join(' › '), cell: (c) => <span className="layers">{c.getValue() as string}</span> },
-  { id: 'len', header: 'Length', size: 64, accessorFn: (r) => r.len },
+  { id: 'len', header: 'Length', size: 66, meta: { numeric: true }, accessorFn: (r) => r.len },
   { id: 'info', header: 'Info', size: 560, accessorFn: (r) => r.info, cell: (c) => <span title={c.row.original.info}>{c.row.original.issue ? <span className="bad">⚠ </span> : null}{c.row.original.info}</span> },
 ];
 

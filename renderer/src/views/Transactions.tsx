@@ -9,33 +9,33 @@ import { useSession } from '../session.js';
 import { fmtBytes, fmtClock, fmtEndpoint, fmtInt, fmtMs } from '../format.js';
 
 const httpColumns: Col<HttpRow>[] = [
-  { id: 'id', header: '#', size: 56, accessorFn: (r) => r.id },
-  { id: 'time', header: 'Request time', size: 150, accessorFn: (r) => fmtClock(r.requestTime) },
+  { id: 'id', header: '#', size: 56, meta: { numeric: true }, accessorFn: (r) => r.id },
+  { id: 'time', header: 'Request time', size: 134, accessorFn: (r) => fmtClock(r.requestTime) },
   { id: 'method', header: 'Method', size: 70, accessorFn: (r) => r.method ?? '' },
   { id: 'host', header: 'Host', size: 170, accessorFn: (r) => r.host ?? '' },
-  { id: 'uri', header: 'URI', size: 260, accessorFn: (r) => r.uri ?? '', cell: (c) => <span title={c.getValue() as string}>{c.getValue() as string}</span> },
-  { id: 'status', header: 'Status', size: 90, accessorFn: (r) => (r.status == null ? 'no response' : `${r.status} ${r.reason ?? ''}`), cell: (c) => {
+  { id: 'uri', header: 'URI', size: 170, accessorFn: (r) => r.uri ?? '', cell: (c) => <span title={c.getValue() as string}>{c.getValue() as string}</span> },
+  { id: 'status', header: 'Status', size: 104, accessorFn: (r) => (r.status == null ? 'no response' : `${r.status} ${r.reason ?? ''}`), cell: (c) => {
     const s = c.row.original.status;
     return <span className={s == null ? 'muted' : s >= 500 ? 'bad' : s >= 400 ? 'warn' : 'ok'}>{c.getValue() as string}</span>;
   } },
-  { id: 'ttfb', header: 'TTFB', size: 80, accessorFn: (r) => fmtMs(r.ttfbMs) },
-  { id: 'total', header: 'Total', size: 80, accessorFn: (r) => fmtMs(r.totalMs) },
-  { id: 'req', header: 'Req bytes', size: 80, accessorFn: (r) => fmtBytes(r.requestBytes) },
-  { id: 'resp', header: 'Resp bytes', size: 84, accessorFn: (r) => fmtBytes(r.responseBytes) },
-  { id: 'client', header: 'Client', size: 185, accessorFn: (r) => fmtEndpoint(r.client) },
-  { id: 'server', header: 'Server', size: 185, accessorFn: (r) => fmtEndpoint(r.server) },
+  { id: 'ttfb', header: 'TTFB', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.ttfbMs) },
+  { id: 'total', header: 'Total', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.totalMs) },
+  { id: 'req', header: 'Req bytes', size: 92, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
+  { id: 'resp', header: 'Resp bytes', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
+  { id: 'client', header: 'Client', size: 178, accessorFn: (r) => fmtEndpoint(r.client) },
+  { id: 'server', header: 'Server', size: 178, accessorFn: (r) => fmtEndpoint(r.server) },
   { id: 'capture', header: 'Capture', size: 200, accessorFn: (r) => r.capture },
 ];
 
 const dnsColumns: Col<DnsRow>[] = [
-  { id: 'id', header: '#', size: 56, accessorFn: (r) => r.id },
-  { id: 'time', header: 'Query time', size: 150, accessorFn: (r) => fmtClock(r.queryTime) },
+  { id: 'id', header: '#', size: 56, meta: { numeric: true }, accessorFn: (r) => r.id },
+  { id: 'time', header: 'Query time', size: 134, accessorFn: (r) => fmtClock(r.queryTime) },
   { id: 'queryId', header: 'ID', size: 76, accessorFn: (r) => `0x${r.queryId.toString(16).padStart(4, '0')}` },
   { id: 'name', header: 'Name', size: 280, accessorFn: (r) => r.name },
   { id: 'type', header: 'Type', size: 60, accessorFn: (r) => r.type },
   { id: 'rcode', header: 'Rcode', size: 90, accessorFn: (r) => r.rcode ?? 'no answer' },
   { id: 'answers', header: 'Answers', size: 320, accessorFn: (r) => r.answers.join(', '), cell: (c) => <span title={c.getValue() as string}>{c.getValue() as string}</span> },
-  { id: 'latency', header: 'Latency', size: 80, accessorFn: (r) => fmtMs(r.latencyMs) },
+  { id: 'latency', header: 'Latency', size: 80, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.latencyMs) },
   { id: 'capture', header: 'Capture', size: 200, accessorFn: (r) => r.capture },
 ];
 
