@@ -1,8 +1,9 @@
 /**
  * A virtualized table over a paged source (the engine answers pages of rows;
  * whole lists never cross). TanStack Table holds the columns, sorting and
- * column visibility; TanStack Virtual picks the rows in view; pages of PAGE
- * rows are fetched ahead of the view and kept in an LRU of MAX_PAGES.
+ * column visibility; TanStack Virtual picks the rows in view; pages of
+ * `pageSize` rows are fetched ahead of the view and kept in an LRU of
+ * CACHE_ROWS rows.
  *
  * Built for scrolling 100,000 rows at 60 fps (measured with
  * test/e2e/measure-ui.mjs):
@@ -36,10 +37,15 @@ export const tableFeatureSet = tableFeatures({ columnSizingFeature, columnVisibi
 export type Features = typeof tableFeatureSet;
 export type Col<T extends RowData> = ColumnDef<Features, T, any>;
 
-/** Rows per request; the engine sorts the whole table per request, so fewer, larger pages. */
-export const PAGE = 500;
-/** Pages kept (LRU): 20,000 rows, a few MB. */
-const MAX_PAGES = 40;
+/**
+ * Rows per request by default. A table whose requests cost the same whatever
+ * their size (flows: the engine sorts the whole table per request) asks for
+ * larger pages; one whose cost grows with the rows (packets: each row is read
+ * back from the file) keeps them small, so a jump fills quickly.
+ */
+export const DEFAULT_PAGE = 200;
+/** Rows kept in the page cache (LRU): a few MB. */
+const CACHE_ROWS = 20_000;
 const ROW_HEIGHT = 26;
 const HEAD_HEIGHT = 29;
 /** Rows rendered beyond each edge of the view (a fast wheel flick scrolls ~5 rows a frame). */
@@ -69,10 +75,13 @@ export interface DataTableProps<T extends RowData> {
   testId?: string;
   empty?: ReactNode;
   onTotal?(total: number): void;
+  /** Rows per request (DEFAULT_PAGE). */
+  pageSize?: number;
 }
 
 interface Cache<T> {
   key: string;
+  pageSize: number;
   total: number | null;
   pages: Map<number, T[]>;
   inflight: Set<number>;
@@ -114,7 +123,8 @@ function renderCell<T>(col: CellColumn<T>, row: T, index: number, rowId: string)
 export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const { columns, queryKey, rowKey, label } = props;
   const [tick, force] = useState(0);
-  const cache = useRef<Cache<T>>({ key: '', total: null, pages: new Map(), inflight: new Set(), error: null });
+  const pageSize = props.pageSize ?? DEFAULT_PAGE;
+  const cache = useRef<Cache<T>>({ key: '', pageSize, total: null, pages: new Map(), inflight: new Set(), error: null });
   const [selIndex, setSelIndex] = useState<number | null>(null);
   const pendingSelect = useRef<number | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -130,8 +140,8 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const rowClassRef = useRef(props.rowClass);
   rowClassRef.current = props.rowClass;
 
-  if (cache.current.key !== queryKey) {
-    cache.current = { key: queryKey, total: null, pages: new Map(), inflight: new Set(), error: null };
+  if (cache.current.key !== queryKey || cache.current.pageSize !== pageSize) {
+    cache.current = { key: queryKey, pageSize, total: null, pages: new Map(), inflight: new Set(), error: null };
   }
   const c = cache.current;
 
@@ -142,16 +152,16 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     for (const page of wanted.current) {
       if (cc.inflight.size >= MAX_INFLIGHT) return;
       if (page < 0 || cc.pages.has(page) || cc.inflight.has(page)) continue;
-      if (cc.total != null && page > 0 && page * PAGE >= cc.total) continue;
+      if (cc.total != null && page > 0 && page * cc.pageSize >= cc.total) continue;
       cc.inflight.add(page);
       const key = cc.key;
-      fetchRef.current(page * PAGE, PAGE).then(
+      fetchRef.current(page * cc.pageSize, cc.pageSize).then(
         (res) => {
           if (cache.current.key !== key) return;
           cc.inflight.delete(page);
           cc.total = res.total;
           cc.pages.set(page, res.rows);
-          while (cc.pages.size > MAX_PAGES) {
+          while (cc.pages.size * cc.pageSize > CACHE_ROWS) {
             const oldest = cc.pages.keys().next().value;
             if (oldest === undefined) break;
             cc.pages.delete(oldest);
@@ -190,7 +200,10 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const total = c.total ?? 0;
   useEffect(() => { if (c.total != null) props.onTotal?.(c.total); }, [c.total, props.onTotal]);
 
-  const rowAt = useCallback((i: number): T | undefined => cache.current.pages.get(Math.floor(i / PAGE))?.[i % PAGE], []);
+  const rowAt = useCallback((i: number): T | undefined => {
+    const cc = cache.current;
+    return cc.pages.get(Math.floor(i / cc.pageSize))?.[i % cc.pageSize];
+  }, []);
 
   // The table model is for columns only (headers, sorting, visibility): no data goes through it.
   const table = useTable({
@@ -230,7 +243,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     virtRef.current?.scrollToIndex(idx, { align: 'auto' });
     const row = rowAt(idx);
     if (row) { pendingSelect.current = null; onSelectRef.current?.(row, idx); }
-    else { pendingSelect.current = idx; load(Math.floor(idx / PAGE)); }
+    else { pendingSelect.current = idx; load(Math.floor(idx / cc.pageSize)); }
   }, [load, rowAt]);
 
   useEffect(() => {
@@ -288,7 +301,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
         {c.error ? <div className="dt-error" role="alert">{c.error instanceof Error ? c.error.message : String(c.error)}</div> : null}
         {c.total === 0 && !c.error ? (props.empty ?? <div className="dt-empty">No rows</div>) : null}
         {c.total == null && !c.error ? <div className="dt-empty">Loading…</div> : null}
-        <Body<T> total={total} tick={tick} queryKey={queryKey} scrollRef={scrollRef} virtRef={virtRef} want={want} rowAt={rowAt}
+        <Body<T> total={total} tick={tick} pageSize={pageSize} queryKey={queryKey} scrollRef={scrollRef} virtRef={virtRef} want={want} rowAt={rowAt}
           cellColumns={cellColumns} totalWidth={totalWidth} isSelected={isSelected} rowKeyRef={rowKeyRef} rowClassRef={rowClassRef}
           onPick={select} onActivate={activate} />
       </div>
@@ -298,6 +311,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
 
 interface BodyProps<T> {
   total: number;
+  pageSize: number;
   /** Bumped when a page arrives. */
   tick: number;
   queryKey: string;
@@ -315,7 +329,7 @@ interface BodyProps<T> {
 }
 
 /** The rows: the only part that re-renders while scrolling. */
-function Body<T>({ total, tick, queryKey, scrollRef, virtRef, want, rowAt, cellColumns, totalWidth, isSelected, rowKeyRef, rowClassRef, onPick, onActivate }: BodyProps<T>) {
+function Body<T>({ total, tick, pageSize, queryKey, scrollRef, virtRef, want, rowAt, cellColumns, totalWidth, isSelected, rowKeyRef, rowClassRef, onPick, onActivate }: BodyProps<T>) {
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
@@ -337,13 +351,20 @@ function Body<T>({ total, tick, queryKey, scrollRef, virtRef, want, rowAt, cellC
     if (lastIndex < 0) return;
     const down = firstIndex >= lastFirst.current;
     lastFirst.current = firstIndex;
+    // The rows in view first, then the read-ahead in the direction of travel, then the other way.
     const pages: number[] = [];
-    for (let p = Math.floor(firstIndex / PAGE); p <= Math.floor(lastIndex / PAGE); p++) pages.push(p);
-    const ahead = Math.floor(Math.min(total - 1, lastIndex + READ_AHEAD) / PAGE);
-    const behind = Math.floor(Math.max(0, firstIndex - READ_AHEAD) / PAGE);
-    for (const p of down ? [ahead, behind] : [behind, ahead]) if (!pages.includes(p)) pages.push(p);
+    const add = (from: number, to: number) => {
+      const step = from <= to ? 1 : -1;
+      for (let p = from; step > 0 ? p <= to : p >= to; p += step) if (!pages.includes(p)) pages.push(p);
+    };
+    const first = Math.floor(firstIndex / pageSize);
+    const last = Math.floor(lastIndex / pageSize);
+    const ahead = Math.floor(Math.min(total - 1, lastIndex + READ_AHEAD) / pageSize);
+    const behind = Math.floor(Math.max(0, firstIndex - READ_AHEAD) / pageSize);
+    add(first, last);
+    if (down) { add(last, ahead); add(first, behind); } else { add(first, behind); add(last, ahead); }
     want(pages);
-  }, [firstIndex, lastIndex, want, queryKey, total, tick]);
+  }, [firstIndex, lastIndex, want, queryKey, total, tick, pageSize]);
 
   const rowKey = rowKeyRef.current;
   const rowClass = rowClassRef.current;

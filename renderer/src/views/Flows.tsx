@@ -49,6 +49,8 @@ const columns: Col<FlowRow>[] = [
   { id: 'retransmissions', header: 'Retr.', size: 56, meta: { numeric: true }, accessorFn: (r) => r.retransmissions || '' },
   { id: 'captures', header: 'Seen at', size: 220, accessorFn: (r) => r.captures.join(', '), enableSorting: false },
 ];
+/** The engine sorts every flow per request whatever the page size (~30 ms for 80,000 flows): fewer, larger pages. */
+const FLOW_PAGE = 500;
 const CHOOSABLE = columns.map((c) => ({ id: c.id!, label: String(c.header) }));
 // The rest fit a 1440-pixel window; these are one click away in Columns (and in the flow's details).
 const DEFAULT_HIDDEN: VisibilityState = { bytesAtoB: false, bytesBtoA: false, durationSec: false, tcpState: false, rttMs: false, retransmissions: false, captures: false };
@@ -95,7 +97,7 @@ export function Flows() {
         <span className="muted small" data-testid="flow-count">{total != null ? `${fmtInt(total)} of ${fmtInt(summary?.flows ?? total)} flows` : ''}</span>
       </div>
       <div className="pane-top">
-        <DataTable label="Flows" testId="flows-table" columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={(r) => String(r.id)}
+        <DataTable label="Flows" testId="flows-table" columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={(r) => String(r.id)} pageSize={FLOW_PAGE}
           selectedKey={sel ? String(sel.id) : null} onSelect={(r) => setSel(r)} onTotal={setTotal}
           sorting={sorting} onSortingChange={setSorting} columnVisibility={visibility} onColumnVisibilityChange={setVisibility}
           rowClass={(r) => (r.innerFlows ? 'row-tunnel' : r.depth > 0 ? 'row-inner' : '')}

@@ -25,6 +25,9 @@ const columns: Col<PacketRow>[] = [
   { id: 'info', header: 'Info', size: 560, accessorFn: (r) => r.info, cell: (c) => <span title={c.row.original.info}>{c.row.original.issue ? <span className="bad">⚠ </span> : null}{c.row.original.info}</span> },
 ];
 
+/** Each packet row is read back from the file: cost grows with the page, so small pages fill a jump fast. */
+const PACKET_PAGE = 100;
+
 export function packetKey(r: PacketRow): string {
   return `${r.capture}:${r.index}`;
 }
@@ -38,7 +41,7 @@ export function PacketTable({ query, onSelect, selected, label, testId, onTotal 
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [host, key]);
   return (
-    <DataTable label={label} testId={testId} columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={packetKey}
+    <DataTable label={label} testId={testId} columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={packetKey} pageSize={PACKET_PAGE}
       selectedKey={selected} onSelect={onSelect} {...(onTotal ? { onTotal } : {})} rowClass={(r) => (r.issue ? 'row-issue' : r.layers.includes('vxlan') || r.layers.includes('geneve') ? 'row-tunnel' : '')}
       empty={<div className="dt-empty">No packets match</div>} />
   );
