@@ -30,7 +30,7 @@ import {
   columnSizingFeature, columnVisibilityFeature, rowSortingFeature, tableFeatures, useTable,
   type ColumnDef, type RowData, type SortingState, type ColumnVisibilityState as VisibilityState,
 } from '@tanstack/react-table';
-import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useVirtualizer, type Range, type Virtualizer } from '@tanstack/react-virtual';
 import type { Page } from '../../../src/api.js';
 
 export const tableFeatureSet = tableFeatures({ columnSizingFeature, columnVisibilityFeature, rowSortingFeature });
@@ -330,7 +330,16 @@ interface BodyProps<T> {
 
 /** The rows: the only part that re-renders while scrolling. */
 function Body<T>({ total, tick, pageSize, queryKey, scrollRef, virtRef, want, rowAt, cellColumns, totalWidth, isSelected, rowKeyRef, rowClassRef, onPick, onActivate }: BodyProps<T>) {
+  // Overscan helps a continuous scroll; after a jump (the scrollbar dragged, End, a click in
+  // the track) the rows beyond the view would be rendered for nothing: render the view only.
+  const lastStart = useRef(-1);
+  const rangeExtractor = useCallback((r: Range) => {
+    const jumped = lastStart.current >= 0 && Math.abs(r.startIndex - lastStart.current) > r.endIndex - r.startIndex + 1;
+    lastStart.current = r.startIndex;
+    return defaultRangeExtractor(jumped ? { ...r, overscan: 0 } : r);
+  }, []);
   const virtualizer = useVirtualizer({
+    rangeExtractor,
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
