@@ -125,7 +125,9 @@ function chunkFeed(source: ByteSource, chunkSize: number, signal: AbortSignal | 
         if (got < want) ended = true;
         return got <= 0 ? null : got === len ? buf : buf.subarray(0, got);
       },
-      async close() {},
+      async close() {
+        await source.closeReads?.();
+      },
     };
   }
   const it = source.chunks(chunkSize, signal)[Symbol.asyncIterator]();

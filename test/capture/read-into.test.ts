@@ -46,10 +46,14 @@ describe('readCapture through ByteSource.readInto', () => {
 
   it.each(files)('%s: the same records, bytes and issues as fresh chunks', async (file) => {
     const bytes = new Uint8Array(readFileSync(file));
-    const src = await fileSource(file, 'x');
-    expect(typeof src.readInto).toBe('function');
-    for (const chunk of [1000, 64 * 1024, 4 << 20]) {
+    const base = await fileSource(file, 'x');
+    expect(typeof base.readInto).toBe('function');
+    // The file handle readInto keeps is let go each time reading stops.
+    let closes = 0;
+    const src: ByteSource = { ...base, closeReads: async () => { closes++; await base.closeReads!(); } };
+    for (const [k, chunk] of [1000, 64 * 1024, 4 << 20].entries()) {
       const ours = await read(src, chunk);
+      expect(closes).toBe(k + 1);
       const ref = await read(bytesSource(bytes, 'x'), chunk);
       expect(ours.packets).toBe(ref.packets);
       expect(ours.recs).toEqual(ref.recs);

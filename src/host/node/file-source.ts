@@ -1,11 +1,13 @@
 /** ByteSource over a local file, opened read-only (captures are never modified). */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../../capture/types.js';
 
 export async function fileSource(path: string, displayName: string = path): Promise<ByteSource> {
   const st = await stat(path);
   if (!st.isFile()) throw new Error(`${path}: not a regular file`);
   const size = st.size;
+  // The handle sequential reads (readInto) share until closeReads.
+  let sequential: Promise<FileHandle> | null = null;
   return {
     name: displayName,
     size,
@@ -26,12 +28,17 @@ export async function fileSource(path: string, displayName: string = path): Prom
       }
     },
     async readInto(offset: number, into: Uint8Array) {
-      const fh = await open(path, 'r');
-      try {
-        return (await fh.read(into, 0, into.length, offset)).bytesRead;
-      } finally {
-        await fh.close();
-      }
+      sequential ??= open(path, 'r').catch((e: unknown) => {
+        sequential = null;
+        throw e;
+      });
+      const fh = await sequential;
+      return (await fh.read(into, 0, into.length, offset)).bytesRead;
+    },
+    async closeReads() {
+      const h = sequential;
+      sequential = null;
+      if (h) await (await h.catch(() => null))?.close();
     },
     async read(offset: number, length: number) {
       const fh = await open(path, 'r');
