@@ -107,7 +107,7 @@ export const LIMITS = {
   maxInterfaces: 65536,
   /**
    * Most packets one capture may hold in an analysis: the per-packet index
-   * (about 33 bytes a packet) and the flows it feeds stay bounded. Beyond it
+   * (about 29 bytes a packet) and the flows it feeds stay bounded. Beyond it
    * reading stops with an error; what was read is kept.
    */
   maxPackets: 16 * 1024 * 1024,
