@@ -74,13 +74,15 @@ export abstract class Framer {
       }
       if (p < chunk.length) this.appendCarry(chunk, p, chunk.length - p);
     } catch (e) {
-      if (e instanceof FramingError) {
-        this.stopped = true;
-        this.fail(e);
-        return;
-      }
-      throw e;
+      this.stopOn(e);
     }
+  }
+
+  /** A FramingError stops the framer and is reported; anything else is a bug and propagates. */
+  private stopOn(e: unknown): void {
+    if (!(e instanceof FramingError)) throw e;
+    this.stopped = true;
+    this.fail(e);
   }
 
   /** End of stream. */
@@ -91,12 +93,8 @@ export abstract class Framer {
       try {
         need = this.frameLength(this.carry, 0, this.carryLength, this.position);
       } catch (e) {
-        if (e instanceof FramingError) {
-          this.stopped = true;
-          this.fail(e);
-          return;
-        }
-        throw e;
+        this.stopOn(e);
+        return;
       }
       this.truncated(this.carryLength, this.position, need < 0 ? -need : need);
     }

@@ -116,16 +116,8 @@ export function decodeTcp(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
  * parameter problem 12) quote the offending IP header and 8+ bytes.
  */
 export function decodeIcmp(p: DecodedPacket, i: number, b: Uint8Array, off: number, end: number, base: number): number {
-  p.push(L_ICMP, off - base);
-  if (end - off < 8) {
-    p.fail(L_ICMP, off - base, 'ICMP header needs 8 bytes');
-    return NEXT_TRUNCATED;
-  }
-  const type = b[off]!;
-  p.icmpType[i] = type;
-  p.icmpCode[i] = b[off + 1]!;
-  p.payloadStart[i] = off + 8 - base;
-  p.payloadLength[i] = Math.max(0, end - off - 8);
+  if (!icmpHeader(p, i, L_ICMP, 'ICMP header needs 8 bytes', b, off, end, base)) return NEXT_TRUNCATED;
+  const type = p.icmpType[i]!;
   if ((type === 3 || type === 4 || type === 5 || type === 11 || type === 12) && end - off >= 8 + 20) {
     p.nextOff = off + 8;
     p.nextEnd = end;
@@ -136,20 +128,26 @@ export function decodeIcmp(p: DecodedPacket, i: number, b: Uint8Array, off: numb
 
 /** ICMPv6: errors 1..4 quote the offending IPv6 packet after 8 bytes. */
 export function decodeIcmpv6(p: DecodedPacket, i: number, b: Uint8Array, off: number, end: number, base: number): number {
-  p.push(L_ICMPV6, off - base);
-  if (end - off < 8) {
-    p.fail(L_ICMPV6, off - base, 'ICMPv6 header needs 8 bytes');
-    return NEXT_TRUNCATED;
-  }
-  const type = b[off]!;
-  p.icmpType[i] = type;
-  p.icmpCode[i] = b[off + 1]!;
-  p.payloadStart[i] = off + 8 - base;
-  p.payloadLength[i] = Math.max(0, end - off - 8);
+  if (!icmpHeader(p, i, L_ICMPV6, 'ICMPv6 header needs 8 bytes', b, off, end, base)) return NEXT_TRUNCATED;
+  const type = p.icmpType[i]!;
   if (type >= 1 && type <= 4 && end - off >= 8 + 40) {
     p.nextOff = off + 8;
     p.nextEnd = end;
     return NEXT_QUOTED_IPV6;
   }
   return NEXT_STOP;
+}
+
+/** The 8-byte header ICMP and ICMPv6 share: type, code, checksum, rest-of-header. */
+function icmpHeader(p: DecodedPacket, i: number, layer: number, short: string, b: Uint8Array, off: number, end: number, base: number): boolean {
+  p.push(layer, off - base);
+  if (end - off < 8) {
+    p.fail(layer, off - base, short);
+    return false;
+  }
+  p.icmpType[i] = b[off]!;
+  p.icmpCode[i] = b[off + 1]!;
+  p.payloadStart[i] = off + 8 - base;
+  p.payloadLength[i] = Math.max(0, end - off - 8);
+  return true;
 }
