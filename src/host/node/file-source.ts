@@ -8,6 +8,10 @@ export async function fileSource(path: string, displayName: string = path): Prom
   const size = st.size;
   // The handle sequential reads (readInto) share until closeReads.
   let sequential: Promise<FileHandle> | null = null;
+  // The same handle once open: readInto must start the read before it first
+  // awaits, or a read requested ahead (readCapture's prefetch) would only be
+  // issued after the caller's synchronous parsing, and never overlap it.
+  let opened: FileHandle | null = null;
   return {
     name: displayName,
     size,
@@ -28,16 +32,21 @@ export async function fileSource(path: string, displayName: string = path): Prom
       }
     },
     async readInto(offset: number, into: Uint8Array) {
-      sequential ??= open(path, 'r').catch((e: unknown) => {
-        sequential = null;
-        throw e;
-      });
+      if (opened) return (await opened.read(into, 0, into.length, offset)).bytesRead;
+      sequential ??= open(path, 'r').then(
+        (h) => (opened = h),
+        (e: unknown) => {
+          sequential = null;
+          throw e;
+        },
+      );
       const fh = await sequential;
       return (await fh.read(into, 0, into.length, offset)).bytesRead;
     },
     async closeReads() {
       const h = sequential;
       sequential = null;
+      opened = null;
       if (h) await (await h.catch(() => null))?.close();
     },
     async read(offset: number, length: number) {
