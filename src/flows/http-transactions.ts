@@ -24,6 +24,9 @@ export const HTTP_MAX_HEADER = 64 * 1024;
 export const HTTP_MAX_PENDING = 64 * 1024;
 /** Most bytes kept aside, all flows together, for segments that came before their stream's start. */
 export const EARLY_MAX_BYTES = 4 * 1024 * 1024;
+/** internBytes: 2^bits cached strings of at most BYTE_STRING_MAX bytes. */
+const BYTE_STRING_BITS = 10;
+const BYTE_STRING_MAX = 256;
 
 const NAME_CONTENT_LENGTH = codes('content-length');
 const NAME_TRANSFER_ENCODING = codes('transfer-encoding');
@@ -37,6 +40,62 @@ function codes(name: string): Uint8Array {
 function nameIs(h: Uint8Array, at: number, name: Uint8Array): boolean {
   for (let k = 0; k < name.length; k++) if ((h[at + k]! | 0x20) !== name[k]) return false;
   return true;
+}
+
+/** Whether h[at ..] starts with "HTTP/" (case-sensitive, as the version's name; RFC 9112 §2.3). */
+function isHttpSlash(h: Uint8Array, at: number): boolean {
+  return h[at] === 0x48 && h[at + 1] === 0x54 && h[at + 2] === 0x54 && h[at + 3] === 0x50 && h[at + 4] === 0x2f;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * Whether the line h[from, to) is a status line as the regular expression
+ * /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/ reads its Latin-1 text: version at
+ * from+5 (3 bytes), status at from+9 (3 digits), reason from from+13 to the end
+ * (none when the line ends after the status). `.` matches no CR.
+ * Read as bytes: no string for the line (62 k responses on the bench file).
+ */
+export function statusLineMatches(h: Uint8Array, from: number, to: number): boolean {
+  const n = to - from;
+  if (n < 12 || !isHttpSlash(h, from) || !isDigit(h[from + 5]!) || h[from + 6] !== 0x2e || !isDigit(h[from + 7]!) || h[from + 8] !== 0x20
+    || !isDigit(h[from + 9]!) || !isDigit(h[from + 10]!) || !isDigit(h[from + 11]!)) return false;
+  if (n === 12) return true;
+  if (h[from + 12] !== 0x20) return false;
+  for (let k = from + 13; k < to; k++) if (h[k] === 0x0d || h[k] === 0x0a) return false;
+  return true;
+}
+
+/** RFC 9110 §5.6.2 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA. */
+const TCHAR = (() => {
+  const t = new Uint8Array(256);
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+
+/** What `\s` matches among Latin-1 characters: TAB, LF, VT, FF, CR, SP, NBSP. */
+function isJsSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+/**
+ * Where the request target starts when the line h[from, to) is a request line
+ * as /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(\d\.\d)$/ reads its Latin-1
+ * text, else -1. The method is h[from, target - 1), the target ends at
+ * to - 9 and the version is the last 3 bytes. (Neither a tchar nor \S is a
+ * space, so the regular expression has one way to match: the maximal runs.)
+ */
+export function requestLineUri(h: Uint8Array, from: number, to: number): number {
+  let k = from;
+  while (k < to && TCHAR[h[k]!] === 1) k++;
+  if (k === from || k >= to || h[k] !== 0x20) return -1;
+  const uri = k + 1;
+  k = uri;
+  while (k < to && !isJsSpace(h[k]!)) k++;
+  if (k === uri || to - k !== 9 || h[k] !== 0x20 || !isHttpSlash(h, k + 1) || !isDigit(h[k + 6]!) || h[k + 7] !== 0x2e || !isDigit(h[k + 8]!)) return -1;
+  return uri;
 }
 
 /** Bytes as Latin-1 text (HTTP header bytes are octets; RFC 9110 §5.5). */
@@ -133,6 +192,8 @@ export class HttpTransactions {
   private readonly early = new Map<number, Pending[]>();
   /** Interned methods, versions, reasons and hosts (see intern). */
   private readonly strings = new Map<string, string>();
+  /** Recent interned strings by a hash of their bytes (see internBytes). */
+  private readonly byteStrings: Array<string | null> = new Array<string | null>(1 << BYTE_STRING_BITS).fill(null);
   private earlyBytes = 0;
   /** Transactions before this index have absolute times (their capture ended). */
   private converted = 0;
@@ -453,8 +514,10 @@ export class HttpTransactions {
     const n = to - from;
     d.hdrLen = 0;
     d.lineLen = 0;
-    // Lines are scanned as bytes; strings are made only for the start line and Host.
-    let start = '';
+    // Lines are scanned as bytes; strings are made only for the start line's fields and Host (interned by their bytes).
+    // The start line's bytes [startFrom, startTo).
+    let startFrom = from;
+    let startTo = from;
     let contentLength = -1;
     let chunked = false;
     let host: string | null = null;
@@ -465,7 +528,7 @@ export class HttpTransactions {
       while (le < to && h[le] !== 0x0a) le++;
       const next = le + 1;
       if (le > ls && h[le - 1] === 0x0d) le--;
-      if (first) { start = latin1(h, ls, le); first = false; }
+      if (first) { startFrom = ls; startTo = le; first = false; }
       else if (le > ls) {
         let c = ls;
         while (c < le && h[c] !== 0x3a) c++;
@@ -482,16 +545,16 @@ export class HttpTransactions {
             if (ok) contentLength = x;
           } else if (nameLen === 17 && nameIs(h, ls, NAME_TRANSFER_ENCODING)) {
             if (/(^|,)\s*chunked$/i.test(latin1(h, v, ve))) chunked = true;
-          } else if (nameLen === 4 && host === null && nameIs(h, ls, NAME_HOST)) host = latin1(h, v, ve);
+          } else if (nameLen === 4 && host === null && nameIs(h, ls, NAME_HOST)) host = this.internBytes(h, v, ve);
         }
       }
       ls = next;
     }
-    if (start.startsWith('HTTP/')) {
+    if (startTo - startFrom >= 5 && isHttpSlash(h, startFrom)) {
       // Status line: HTTP-version SP status-code SP [reason-phrase]
-      const m = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(start);
-      const status = m ? Number(m[2]) : null;
-      const reason = m ? (m[3] ?? '') : null;
+      const m = statusLineMatches(h, startFrom, startTo);
+      const status = m ? (h[startFrom + 9]! - 0x30) * 100 + (h[startFrom + 10]! - 0x30) * 10 + (h[startFrom + 11]! - 0x30) : null;
+      const reason = m ? (startTo - startFrom > 12 ? this.internBytes(h, startFrom + 13, startTo) : '') : null;
       let t: HttpTransaction | undefined;
       const interim = status !== null && status >= 100 && status < 200 && status !== 101;
       if (interim) {
@@ -510,8 +573,8 @@ export class HttpTransactions {
         t.reqSec = NaN;
       }
       t.status = status;
-      t.reason = reason === null ? null : this.intern(reason);
-      if (!t.version && m) t.version = this.intern(m[1]!);
+      t.reason = reason;
+      if (!t.version && m) t.version = this.internBytes(h, startFrom + 5, startFrom + 8);
       if (Number.isNaN(t.respSec)) { t.respSec = d.msgSec; t.respNsec = d.msgNsec; }
       t.endSec = sec; t.endNsec = nsec;
       d.txn = t;
@@ -535,20 +598,23 @@ export class HttpTransactions {
       return;
     }
     // Request line: method SP request-target SP HTTP-version
-    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(\d\.\d)$/.exec(start);
+    const uriFrom = requestLineUri(h, startFrom, startTo);
     const dir = s.dirs[0] === d ? 0 : 1;
     const t = this.newTxn(s, dir, d.msgSec, d.msgNsec);
-    if (m) { t.method = this.intern(m[1]!); t.uri = m[2]!; t.version = this.intern(m[3]!); }
-    else {
+    if (uriFrom >= 0) {
+      t.method = this.internBytes(h, startFrom, uriFrom - 1);
+      t.uri = latin1(h, uriFrom, startTo - 9);
+      t.version = this.internBytes(h, startTo - 3, startTo);
+    } else {
       // Lenient, as Wireshark: the first token is the method, the second the target ("" when absent).
-      const parts = start.split(' ');
+      const parts = latin1(h, startFrom, startTo).split(' ');
       t.method = this.intern(parts[0]!);
       t.uri = parts[1] ?? '';
       const v = /^HTTP\/(\d\.\d)$/.exec(parts[2] ?? '');
       if (v) t.version = this.intern(v[1]!);
       if (!partial) this.issue(s, 'HTTP request line is not "method SP target SP HTTP/x.y"');
     }
-    t.host = host === null ? null : this.intern(host);
+    t.host = host;
     t.requestBytes = n;
     s.waiting.push(t);
     d.txn = t;
@@ -569,6 +635,28 @@ export class HttpTransactions {
     if (c !== undefined) return c;
     if (this.strings.size < 4096) this.strings.set(x, x);
     return x;
+  }
+
+  /**
+   * intern(latin1(h, from, to)) without making the string when a recent one
+   * spells the same bytes: a direct-mapped cache by a hash of the bytes.
+   */
+  private internBytes(h: Uint8Array, from: number, to: number): string {
+    const n = to - from;
+    if (n > BYTE_STRING_MAX) return this.intern(latin1(h, from, to));
+    let x = 0x811c9dc5 ^ n;
+    for (let k = from; k < to; k++) x = Math.imul(x ^ h[k]!, 0x01000193);
+    // High bits of a multiply: the low bits of an FNV state are poorly mixed.
+    const slot = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> (32 - BYTE_STRING_BITS);
+    const c = this.byteStrings[slot]!;
+    if (c !== null && c.length === n) {
+      let same = true;
+      for (let k = 0; k < n; k++) if (c.charCodeAt(k) !== h[from + k]) { same = false; break; }
+      if (same) return c;
+    }
+    const y = this.intern(latin1(h, from, to));
+    this.byteStrings[slot] = y;
+    return y;
   }
 
   private newTxn(s: HttpStream, clientDir: number, sec: number, nsec: number): HttpTransaction {
