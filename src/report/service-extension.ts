@@ -14,8 +14,19 @@ import { exportReport } from './report.js';
 import type { ReportAnalysis } from './report-model.js';
 
 let chartRenderer: ChartRenderer | null = null;
-/** The last comparison made in this service: the HTML report adds it as its "Comparison" section. */
+/**
+ * The last comparison made in this service: a report adds it as its
+ * "Comparison" section when the analysis it exports is one of its two sides
+ * (the same capture files); a report of other captures leaves it out.
+ */
 let lastComparison: ComparisonJson | null = null;
+
+/** Whether `session` read exactly the files of one side of comparison `c`. */
+export function comparisonCovers(c: ComparisonJson, session: AnalysisSession): boolean {
+  const files = session.captures.map((r) => r.file).sort();
+  const same = (side: readonly string[]): boolean => side.length === files.length && [...side].sort().every((f, i) => f === files[i]);
+  return same(c.a.files) || same(c.b.files);
+}
 
 export function setReportChartRenderer(r: ChartRenderer | null): void {
   chartRenderer = r;
@@ -28,6 +39,7 @@ export const compareReportExtension = {
     return comparisonView(c);
   },
   exportReport(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport {
-    return exportReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison: lastComparison }, format, chartRenderer);
+    const comparison = lastComparison && comparisonCovers(lastComparison, session) ? lastComparison : null;
+    return exportReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison }, format, chartRenderer);
   },
 };

@@ -124,5 +124,10 @@ describe.skipIf(!labPresent)('compare and export through AnalyzerApi', () => {
     expect(JSON.parse(json.text).comparison.schema).toBe('overlayscope.comparison/v1');
     const md = await api.exportReport('md');
     expect(md.text).toMatch(/^## Journeys$/m);
+    // Captures that were on neither side: their report has no comparison in it.
+    await api.openSession(refs('ingress').slice(0, 2), { label: 'two points' });
+    const other = await api.exportReport('html');
+    expect(other.text).not.toMatch(/<section id="comparison"/);
+    expect(JSON.parse((await api.exportReport('json')).text).comparison ?? null).toBeNull();
   }, 60_000);
 });
