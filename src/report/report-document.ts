@@ -123,7 +123,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
           [true, false, false, false, false, false, false, true, true, false]));
     }
     if (js.length > 50) jb.push({ kind: 'p', text: `… and ${js.length - 50} more journeys (all are in the JSON report).`, note: true });
-    add('journeys', jb.length ? jb : [{ kind: 'p', text: 'No request journey: journeys need HTTP requests seen at several capture points.', note: true }]);
+    add('journeys', jb.length ? jb : [{ kind: 'p', text: 'No request journey: a journey needs an HTTP request seen at two or more capture points, or at one point both before and after NAT or a tunnel, or a proxy\'s upstream request that it caused.', note: true }]);
   }
 
   const c = input.comparison;

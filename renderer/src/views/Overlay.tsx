@@ -187,7 +187,7 @@ export function Overlay() {
             </select>
             {j ? <JourneyDiagram journey={j} /> : null}
           </>
-        ) : <div className="muted">No request could be followed across capture points.</div>}
+        ) : <div className="muted">No request journey: a journey needs an HTTP request seen at two or more capture points, or at one point both before and after NAT or a tunnel, or a proxy&apos;s upstream request that it caused.</div>}
       </section>
     </div>
   );
