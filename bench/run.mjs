@@ -2,7 +2,7 @@
 // OverlayScope benchmark: `npm run bench` (= node scripts/build-cli.mjs && node bench/run.mjs).
 //
 //   node bench/run.mjs [--reps 3 (big file; small and header-only files get 3x)] [--skip-tshark] [--big-packets 2000000]
-//                      [--small-packets 100000] [--seed 1] [--no-reader]
+//                      [--small-packets 100000] [--seed 1] [--no-reader] [--no-floor]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
 //                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS]
 //
@@ -27,6 +27,9 @@
 //    the child (finer than %e):
 //      bare     node bench/walk.mjs --impl bare FILE   (fs 4 MiB chunks, every record header)
 //      reader   node bench/walk.mjs --impl reader FILE (our PcapReader, no dissection; extra, informative)
+//      floor    node bench/walk.mjs --impl floor FILE  (bare + minimal Ethernet/IPv4/VXLAN decode and a flow
+//               table per depth counting packets and bytes; extra, informative: the least any flow
+//               analysis in JavaScript costs here; --no-floor leaves it out)
 //      analyze  node bin/overlayscope.js analyze FILE --format json --out bench/out/analyze-<name>.json
 //               (run from a snapshot copy of bin/overlayscope.js + dist/cli.js in
 //               bench/out/cli-snapshot/, taken once at the start, so every rep times
@@ -51,7 +54,7 @@ const rel = (p) => path.relative(ROOT, p);
 // ---------------------------------------------------------------- options
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
-  reader: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0, timeout: 1200,
+  reader: true, floor: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0, timeout: 1200,
 };
 {
   const a = process.argv.slice(2);
@@ -63,6 +66,7 @@ const opt = {
     else if (k === '--small-packets') opt.smallPackets = Number(String(v()).replace(/_/g, ''));
     else if (k === '--seed') opt.seed = Number(v());
     else if (k === '--no-reader') opt.reader = false;
+    else if (k === '--no-floor') opt.floor = false;
     else if (k === '--linearity-tolerance') opt.linTol = Number(v());
     else if (k === '--no-write') opt.write = false;
     else if (k === '--no-snapshot') opt.snapshot = false;
@@ -186,6 +190,7 @@ const notes = [];
 const tools = [];
 tools.push({ id: 'bare', label: 'bare record walk (node, fs 4 MiB chunks)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'bare', f], capture: true });
 if (opt.reader) tools.push({ id: 'reader', label: 'PcapReader only (node, 4 MiB chunks, no dissection)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'reader', f], capture: true });
+if (opt.floor) tools.push({ id: 'floor', label: 'floor: bare + minimal decode + flow table per depth (node)', cmd: process.execPath, args: (f) => ['bench/walk.mjs', '--impl', 'floor', f], capture: true });
 const analyzeOut = (f) => path.join(OUT, `analyze-${path.basename(f, '.pcap')}.json`);
 let binPath = 'bin/overlayscope.js';
 let cliInfo = null;
@@ -250,7 +255,7 @@ for (const fx of files) {
       const run = { rep, wallS: r3(m.wallS, 4), timeWallS: m.timeWallS, rssKB: m.rssKB, exit: m.exit };
       if (m.exit !== 0) run.error = m.stderrTail.trim().split('\n').slice(-3).join(' | ');
       if (t.capture && m.stdout) {
-        try { const j = JSON.parse(m.stdout.trim().split('\n').pop()); run.records = j.records; run.innerMs = r3(j.ms, 1); } catch { /* ignore */ }
+        try { const j = JSON.parse(m.stdout.trim().split('\n').pop()); run.records = j.records; run.innerMs = r3(j.ms, 1); if (j.flows != null) run.flows = j.flows; } catch { /* ignore */ }
       }
       runs[fx.key][t.id].push(run);
       console.log(`  ${fx.key.padEnd(5)} rep ${rep} ${t.id.padEnd(7)} ${fmt(m.wallS, 3).padStart(8)} s  ${m.rssKB == null ? '   n/a' : String(Math.round(m.rssKB / 1024)).padStart(6)} MiB${m.exit !== 0 ? `  exit ${m.exit}` : ''}`);
@@ -298,6 +303,8 @@ for (const key of ['big', 'small']) {
     tsharkOverAnalyze: pairedRatio(key, 'tshark', 'analyze'),
     analyzeOverBare: pairedRatio(key, 'analyze', 'bare'),
     readerOverBare: pairedRatio(key, 'reader', 'bare'),
+    floorOverBare: pairedRatio(key, 'floor', 'bare'),
+    analyzeOverFloor: pairedRatio(key, 'analyze', 'floor'),
     tsharkOverBare: pairedRatio(key, 'tshark', 'bare'),
   };
 }
@@ -333,7 +340,7 @@ const targets = [
 // ---------------------------------------------------------------- cross-checks against the truth file
 const checks = [];
 for (const fx of files.slice(0, 2)) {
-  for (const id of ['bare', 'reader']) {
+  for (const id of ['bare', 'reader', 'floor']) {
     const r = runs[fx.key][id]?.find((x) => x.records != null);
     if (r) checks.push({ file: fx.key, check: `${id} records == truth packets`, expected: fx.truth.packets, got: r.records, ok: r.records === fx.truth.packets });
   }
@@ -367,6 +374,9 @@ for (const fx of files.slice(0, 2)) {
         checks.push({ file: fx.key, check: `analyze report ${p} == ${what}`, expected, got, ok: got === expected });
       }
       if (!any) checks.push({ file: fx.key, check: 'analyze report has known count fields', expected: 'packets, protocols.*', got: 'none found', ok: null });
+      // The floor's flow table must hold the flows analyze finds, or it is not the same work.
+      const fl = runs[fx.key].floor?.find((x) => x.flows != null);
+      if (fl && Array.isArray(j.flows)) checks.push({ file: fx.key, check: 'floor flows == analyze flows', expected: j.flows.length, got: fl.flows, ok: fl.flows === j.flows.length });
     } catch (e) {
       checks.push({ file: fx.key, check: 'analyze --out is JSON', expected: 'JSON', got: String(e.message).slice(0, 120), ok: false });
     }
@@ -445,6 +455,8 @@ for (const key of ['big', 'small', 'empty']) {
     L(`- ${show('tshark / analyze', rr.tsharkOverAnalyze)}`);
     L(`- ${show('analyze / bare walk', rr.analyzeOverBare)}`);
     L(`- ${show('reader / bare walk', rr.readerOverBare)}`);
+    if (rr.floorOverBare) L(`- ${show('floor / bare walk', rr.floorOverBare)}`);
+    if (rr.analyzeOverFloor) L(`- ${show('analyze / floor', rr.analyzeOverFloor)}`);
     L(`- ${show('tshark / bare walk', rr.tsharkOverBare)}`);
   }
   L();
