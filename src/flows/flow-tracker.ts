@@ -12,7 +12,8 @@
  * fragment, or a header cut by the snap length) makes no flow. ARP and other
  * non-IP packets have none.
  *
- * Per packet nothing is allocated: the key is one reused FlowKey, tables are
+ * Per packet nothing is allocated: IPv4 levels are hashed and matched from
+ * the packet's fields, IPv6 ones through one reused FlowKey; tables are
  * typed arrays. HTTP and DNS parsing allocate per message, not per packet.
  */
 import { LIMITS } from '../capture/types.js';
@@ -20,7 +21,7 @@ import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { MAX_NET } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
-import { FlowKey, FlowTable, flowHash } from './flow-table.js';
+import { FlowKey, FlowTable, flowHash, flowHash4 } from './flow-table.js';
 import { ST_FIN_A, ST_FIN_B, ST_RST, TcpConversations, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './tcp-conversation.js';
 import { HttpTransactions } from './http-transactions.js';
 import { DnsTransactions } from './dns-transactions.js';
@@ -71,17 +72,22 @@ export class FlowTracker implements PacketObserver {
         const proto = p.ipProto[i]!;
         const isTcp = proto === IPPROTO_TCP;
         if ((isTcp || proto === IPPROTO_UDP) && p.l4Present[i] === 0) continue;
-        k.depth = p.netDepth[i]!;
-        k.version = p.ipVersion[i]!;
-        k.proto = proto;
+        const depth = p.netDepth[i]!;
+        const version = p.ipVersion[i]!;
         const w = 4 * i;
         const src = p.ipSrc, dst = p.ipDst;
-        k.src[0] = src[w]!; k.src[1] = src[w + 1]!; k.src[2] = src[w + 2]!; k.src[3] = src[w + 3]!;
-        k.dst[0] = dst[w]!; k.dst[1] = dst[w + 1]!; k.dst[2] = dst[w + 2]!; k.dst[3] = dst[w + 3]!;
-        k.srcPort = p.srcPort[i]!;
-        k.dstPort = p.dstPort[i]!;
-        const h = flowHash(k);
-        const fd = table.find(k, h);
+        const srcPort = p.srcPort[i]!, dstPort = p.dstPort[i]!;
+        let h: number;
+        let fd: number;
+        if (version === 4) {
+          // IPv4 (nearly every level): hashed and matched from the packet's words, no key copy.
+          h = flowHash4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort);
+          fd = table.find4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort, h);
+        } else {
+          this.fillKey(p, i, proto);
+          h = flowHash(k);
+          fd = table.find(k, h);
+        }
         let f: number;
         let dir: number;
         let first = false;
@@ -98,6 +104,7 @@ export class FlowTracker implements PacketObserver {
           }
           // TCP: a capture that starts at the SYN/ACK names the SYN sender (its receiver) A.
           const swap = isTcp && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+          if (version === 4) this.fillKey(p, i, proto);
           f = table.create(k, h, swap, -1, packet, sec, tsNsec);
           dir = swap ? 1 : 0;
           first = true;
@@ -106,6 +113,7 @@ export class FlowTracker implements PacketObserver {
           f = fd >> 1;
           dir = fd & 1;
           if (isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcp.isReuse(f, dir, p.tcpSeq[i]! | 0)) {
+            if (version === 4) this.fillKey(p, i, proto);
             f = table.create(k, h, false, f, packet, sec, tsNsec);
             dir = 0;
             first = true;
@@ -114,7 +122,6 @@ export class FlowTracker implements PacketObserver {
         }
         table.count1(f, dir, frameLen, sec, tsNsec);
         levelFlow[i] = f;
-        const depth = k.depth;
         if (depth > 0 && depth <= p.tunnelCount) {
           const t = depth - 1;
           const of = levelFlow[p.tunnelNet[t]!]!;
@@ -162,6 +169,26 @@ export class FlowTracker implements PacketObserver {
         this.outerIds![packet] = outer;
       }
     }
+  }
+
+  /** Fills the reused key with level `i` of `p` (IPv4 addresses are word 0; the other words 0). */
+  private fillKey(p: DecodedPacket, i: number, proto: number): void {
+    const k = this.key;
+    k.depth = p.netDepth[i]!;
+    k.version = p.ipVersion[i]!;
+    k.proto = proto;
+    const w = 4 * i;
+    const src = p.ipSrc, dst = p.ipDst;
+    k.src[0] = src[w]!; k.dst[0] = dst[w]!;
+    if (k.version === 4) {
+      k.src[1] = k.src[2] = k.src[3] = 0;
+      k.dst[1] = k.dst[2] = k.dst[3] = 0;
+    } else {
+      k.src[1] = src[w + 1]!; k.src[2] = src[w + 2]!; k.src[3] = src[w + 3]!;
+      k.dst[1] = dst[w + 1]!; k.dst[2] = dst[w + 2]!; k.dst[3] = dst[w + 3]!;
+    }
+    k.srcPort = p.srcPort[i]!;
+    k.dstPort = p.dstPort[i]!;
   }
 
   endCapture(capture: number): void {
