@@ -11,7 +11,7 @@ import { fileSource } from '../host/node/file-source.js';
 import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
-import { jsonPieces, LazyArray } from './json-stream.js';
+import { jsonBytePieces, jsonPieces, LazyArray } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
 import { readdir, stat } from 'node:fs/promises';
@@ -29,10 +29,14 @@ export interface CliContext {
   stderrIsTTY: boolean;
   open(paths: string[], opts: AnalyzeOptions): Promise<AnalysisSession>;
   write(file: string, data: string, protect: string[]): Promise<void>;
-  /** Writes `pieces` in order as one file, whole or not at all (optional: else `write` gets them joined). */
-  writePieces?(file: string, pieces: Iterable<string>, protect: string[]): Promise<void>;
-  /** Writes a piece to stdout, resolving when it may take more (optional: else `stdout`). */
-  stdoutPiece?(s: string): Promise<void>;
+  /**
+   * Writes `pieces` in order as one file, whole or not at all (optional: else
+   * `write` gets them joined). A piece may be a view of a reused buffer: it
+   * is valid until the next piece is taken.
+   */
+  writePieces?(file: string, pieces: Iterable<Uint8Array>, protect: string[]): Promise<void>;
+  /** Writes a piece to stdout, resolving when it may take more and the piece may be reused (optional: else `stdout`). */
+  stdoutPiece?(s: Uint8Array): Promise<void>;
 }
 
 const ANALYZE_HELP = `Usage: overlayscope analyze CAPTURE... [options]
@@ -100,14 +104,15 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     // Written in pieces, flows made one at a time: one string (or every flow
     // object at once) of a big analysis would cost more memory than the analysis.
     const parts = session.toJSONParts();
-    const pieces = jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http, parts.httpText) });
-    if (out && ctx.writePieces) await ctx.writePieces(out, pieces, args.positional);
-    else if (out) await ctx.write(out, [...pieces].join(''), args.positional);
-    else {
-      for (const piece of pieces) {
-        if (ctx.stdoutPiece) await ctx.stdoutPiece(piece);
-        else ctx.stdout(piece);
-      }
+    // UTF-8 pieces of one reused buffer, rows written as bytes (JsonBytes): each
+    // piece is written before the next is made.
+    const doc = { ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText, parts.flowWrite), http: new LazyArray(parts.httpCount, parts.http, parts.httpText, parts.httpWrite) };
+    if (out && ctx.writePieces) await ctx.writePieces(out, jsonBytePieces(doc), args.positional);
+    else if (out) await ctx.write(out, [...jsonPieces(doc)].join(''), args.positional);
+    else if (ctx.stdoutPiece) {
+      for (const piece of jsonBytePieces(doc)) await ctx.stdoutPiece(piece);
+    } else {
+      for (const piece of jsonPieces(doc)) ctx.stdout(piece);
     }
   } else {
     const json = session.toJSON();

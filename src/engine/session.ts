@@ -15,7 +15,8 @@ import type { AnalysisJson, CaptureJson } from './contract.js';
 import { OverlayObserver } from '../overlay/overlay-observer.js';
 import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
-import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks } from '../flows/flow-output.js';
+import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeHttpJson } from '../flows/flow-output.js';
+import type { JsonBytes } from './json-bytes.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
@@ -145,9 +146,13 @@ export class AnalysisSession {
     flowCount: number; flow(i: number): AnalysisJson['flows'][number];
     /** `JSON.stringify(flow(i))`, made without the object when no cluster metadata annotates flows. */
     flowText(i: number): string;
+    /** Writes flowText(i) as UTF-8 without a string; absent when cluster metadata annotates flows. */
+    flowWrite?: (i: number, out: JsonBytes) => void;
     httpCount: number; http(i: number): AnalysisJson['http'][number];
     /** `JSON.stringify(http(i))`, made without the object. */
     httpText(i: number): string;
+    /** Writes httpText(i) as UTF-8 without a string. */
+    httpWrite(i: number, out: JsonBytes): void;
   } {
     const overlay = this.overlay();
     const links = tunnelLinks(this);
@@ -164,9 +169,11 @@ export class AnalysisSession {
       flowCount: this.flows.table.count,
       flow,
       flowText: text ? (i) => text.flow(i) : (i) => JSON.stringify(flow(i)),
+      ...(text ? { flowWrite: (i: number, out: JsonBytes) => text.write(i, out) } : {}),
       httpCount: http.length,
       http: (i) => httpJson(this, http[i]!),
       httpText: (i) => httpJsonText(this, http[i]!),
+      httpWrite: (i, out) => writeHttpJson(this, http[i]!, out),
     };
   }
 

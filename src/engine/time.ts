@@ -12,10 +12,9 @@ export function formatTime(sec: number, nsec: number, precision = 9): string {
   let prefix: string;
   if (sec === lastSec) prefix = lastPrefix;
   else {
-    const ms = sec * 1000;
-    const d = new Date(ms);
-    if (!Number.isFinite(ms) || Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
-    prefix = d.toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+    const p = isoSecond(sec);
+    if (p === null) return `${sec}.${String(nsec).padStart(9, '0')}`;
+    prefix = p;
     lastSec = sec;
     lastPrefix = prefix;
   }
@@ -23,6 +22,14 @@ export function formatTime(sec: number, nsec: number, precision = 9): string {
   if (digits === 0) return `${prefix}Z`;
   const frac = digits === 9 ? String(nsec).padStart(9, '0') : String(nsec).padStart(9, '0').slice(0, digits);
   return `${prefix}.${frac}Z`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` of a second since the epoch (formatTime's date part); null out of Date's range. */
+export function isoSecond(sec: number): string | null {
+  const ms = sec * 1000;
+  const d = new Date(ms);
+  if (!Number.isFinite(ms) || Number.isNaN(d.getTime())) return null;
+  return d.toISOString().slice(0, 19);
 }
 
 let lastSec = NaN;

@@ -9,6 +9,7 @@ import { ipToString } from '../dissect/addr.js';
 import { TUNNEL_NAMES } from '../dissect/layers.js';
 import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson, HttpJson } from '../engine/contract.js';
+import { JsonBytes, JsonLit } from '../engine/json-bytes.js';
 import { formatTime } from '../engine/time.js';
 import type { FlowTracker } from './flow-tracker.js';
 import type { DnsTransaction } from './dns-transactions.js';
@@ -101,6 +102,12 @@ export class TunnelLinks {
     return out;
   }
 
+  /** Link number of the k-th tunnel (k < outerCount(f)) that carried inner flow f. */
+  outerLink(f: number, k: number): number { return this.byInner[this.innerStart[f]! + k]!; }
+
+  /** The k-th inner flow (k < innerCount(f)) outer flow f carried. */
+  innerAt(f: number, k: number): number { return this.table.linkInner[this.byOuter[this.outerStart[f]! + k]!]!; }
+
   /** How many inner flows outer flow f carried. */
   innerCount(f: number): number { return this.outerStart[f + 1]! - this.outerStart[f]!; }
 
@@ -167,21 +174,37 @@ export function flowJson(ctx: FlowContext, f: number, links: TunnelLinks): FlowJ
 
 /**
  * Flows as the exact text `JSON.stringify(flowJson(ctx, f, links))` gives,
- * built without the object: on the 2 M-packet bench file (126 k flows) the
- * objects and their serialisation were the largest part of writing the JSON.
- * Strings from the capture (file names) and the TCP state go through
- * JSON.stringify; the other fields are numbers, addresses and times, which
- * need no escaping. test/flows/flow-output.test.ts checks every flow of real
- * captures against the object path.
+ * built without the object, as UTF-8 bytes (`write`) or a string (`flow`):
+ * on the 2 M-packet bench file (126 k flows, 63 MB of JSON) the objects and
+ * their serialisation were the largest part of writing the JSON, then the
+ * strings and their conversion to UTF-8 (JsonBytes). Strings from the
+ * capture (file names) and the TCP state are escaped as JSON.stringify does;
+ * the other fields are numbers, addresses and times.
+ * test/flows/flow-output.test.ts checks every flow of real captures against
+ * the object path.
  */
 export class FlowJsonText {
-  private readonly files: string[] = [];
-  private readonly transports: string[] = [];
-  private readonly typeKeys: string[] = [];
+  /** `"file"` by capture and `"tcp"` by protocol number, encoded once. */
+  private readonly files: JsonLit[] = [];
+  private readonly transports: JsonLit[] = [];
+  /** `"vxlan"` by tunnel type (null: a type without a name, left out as JSON.stringify leaves an undefined value out). */
+  private readonly tunnelTypes: Array<JsonLit | null> = [];
+  /** `JSON.stringify(describe(f))` by describe's text (a handful of states; they contain '→'). */
+  private readonly states = new Map<string, JsonLit>();
+  private scratch: JsonBytes | null = null;
 
   constructor(private readonly ctx: FlowContext, private readonly links: TunnelLinks) {}
 
+  /** Flow f's JSON text. */
   flow(f: number): string {
+    const out = this.scratch ??= new JsonBytes(1 << 12);
+    out.pos = 0;
+    this.write(f, out);
+    return out.toString();
+  }
+
+  /** Writes flow f's JSON text into `out` as UTF-8. */
+  write(f: number, out: JsonBytes): void {
     const ctx = this.ctx;
     const t = ctx.flows.table;
     const cap = t.capture[f]!;
@@ -189,38 +212,162 @@ export class FlowJsonText {
     const v = t.version[f]!;
     const ports = proto === 6 || proto === 17;
     const prec = precisionOf(ctx, cap);
-    const file = this.files[cap] ??= JSON.stringify(fileOf(ctx, cap));
-    const transport = this.transports[proto] ??= JSON.stringify(transportName(proto));
-    let s = `{"id":${f},"capture":${file},"transport":${transport},"a":{"ip":"${ipToString(v, t.addr, 8 * f)}","port":${ports ? t.portA[f]! : 'null'}},"b":{"ip":"${ipToString(v, t.addr, 8 * f + 4)}","port":${ports ? t.portB[f]! : 'null'}},"depth":${t.depth[f]!},"packets":${t.packets(f)},"bytes":${t.bytes(f)},"packetsAtoB":${t.packetsAtoB(f)},"packetsBtoA":${t.packetsBtoA(f)},"bytesAtoB":${t.bytesAtoB(f)},"bytesBtoA":${t.bytesBtoA(f)},"firstTime":"${formatTime(t.firstSec(f), t.firstNsec(f), prec)}","lastTime":"${formatTime(t.lastSec(f), t.lastNsec(f), prec)}","tunnel":`;
+    out.put(K.id);
+    out.uint(f);
+    out.put(K.capture);
+    out.put(this.files[cap] ??= new JsonLit(JSON.stringify(fileOf(ctx, cap))));
+    out.put(K.transport);
+    out.put(this.transports[proto] ??= new JsonLit(JSON.stringify(transportName(proto))));
+    out.put(K.aIp);
+    this.ip(v, 8 * f, out);
+    out.put(K.port);
+    if (ports) out.uint(t.portA[f]!); else out.put(K.null);
+    out.put(K.bIp);
+    this.ip(v, 8 * f + 4, out);
+    out.put(K.port);
+    if (ports) out.uint(t.portB[f]!); else out.put(K.null);
+    out.put(K.depth);
+    out.num(t.depth[f]!);
+    out.put(K.packets);
+    out.num(t.packets(f));
+    out.put(K.bytes);
+    out.num(t.bytes(f));
+    out.put(K.packetsAtoB);
+    out.num(t.packetsAtoB(f));
+    out.put(K.packetsBtoA);
+    out.num(t.packetsBtoA(f));
+    out.put(K.bytesAtoB);
+    out.num(t.bytesAtoB(f));
+    out.put(K.bytesBtoA);
+    out.num(t.bytesBtoA(f));
+    out.put(K.firstTime);
+    out.time(t.firstSec(f), t.firstNsec(f), prec);
+    out.put(K.lastTime);
+    out.time(t.lastSec(f), t.lastNsec(f), prec);
+    out.put(K.tunnel);
     const o = t.tunnelOuter[f]!;
-    s += o < 0 ? 'null' : `{${this.typeKey(t.tunnelType[f]!)}"vni":${t.tunnelVni[f]!},"outerFlow":${o}}`;
+    if (o < 0) out.put(K.null);
+    else this.tunnel(t.tunnelType[f]!, t.tunnelVni[f]!, o, out);
     const links = this.links;
-    if (links.outerCount(f) > 1) {
-      s += ',"outerFlows":[';
-      const outers = links.outersOf(f);
-      for (let k = 0; k < outers.length; k++) {
-        const x = outers[k]!;
-        s += `${k ? ',' : ''}{${x.type === undefined ? '' : `"type":${JSON.stringify(x.type)},`}"vni":${x.vni},"outerFlow":${x.outerFlow}}`;
+    const outers = links.outerCount(f);
+    if (outers > 1) {
+      out.put(K.outerFlows);
+      for (let k = 0; k < outers; k++) {
+        const l = links.outerLink(f, k);
+        if (k) out.put(K.comma);
+        this.tunnel(t.linkType[l]!, t.linkVni[l]!, t.linkOuter[l]!, out);
       }
-      s += ']';
+      out.put(K.close);
     }
-    if (links.innerCount(f) > 0) s += `,"innerFlows":[${links.innersOf(f).join(',')}]`;
+    const inners = links.innerCount(f);
+    if (inners > 0) {
+      out.put(K.innerFlows);
+      for (let k = 0; k < inners; k++) {
+        if (k) out.put(K.comma);
+        out.num(links.innerAt(f, k));
+      }
+      out.put(K.close);
+    }
     if (proto === 6) {
       const c = ctx.flows.tcp;
       const rtt = c.rttNs[f]!;
       const st = c.state[f]!;
       const a = 2 * f, b = 2 * f + 1;
-      s += `,"tcp":{"state":${JSON.stringify(c.describe(f))},"handshake":{"syn":${(st & 1) !== 0},"synAck":${(st & 2) !== 0},"ack":${(st & 4) !== 0}},"rttMs":${rtt >= 0 ? Math.round(rtt / 1e3) / 1e3 : 'null'},"retransmissions":${c.retransmissions[f]!},"outOfOrder":${c.outOfOrder[f]!},"zeroWindows":${c.zeroWindows[f]!},"resets":${c.resets[f]!},"isnA":${c.isnSet[a] ? c.isn[a]! : 'null'},"isnB":${c.isnSet[b] ? c.isn[b]! : 'null'},"ipIdA":${c.firstIpId[a]! >= 0 ? c.firstIpId[a]! : 'null'},"ipIdB":${c.firstIpId[b]! >= 0 ? c.firstIpId[b]! : 'null'}}`;
+      out.put(K.tcpState);
+      const state = c.describe(f);
+      let text = this.states.get(state);
+      if (text === undefined) this.states.set(state, text = new JsonLit(JSON.stringify(state)));
+      out.put(text);
+      out.put(K.syn);
+      out.bool((st & 1) !== 0);
+      out.put(K.synAck);
+      out.bool((st & 2) !== 0);
+      out.put(K.ack);
+      out.bool((st & 4) !== 0);
+      out.put(K.rttMs);
+      out.num(rtt >= 0 ? Math.round(rtt / 1e3) / 1e3 : null);
+      out.put(K.retransmissions);
+      out.num(c.retransmissions[f]!);
+      out.put(K.outOfOrder);
+      out.num(c.outOfOrder[f]!);
+      out.put(K.zeroWindows);
+      out.num(c.zeroWindows[f]!);
+      out.put(K.resets);
+      out.num(c.resets[f]!);
+      out.put(K.isnA);
+      out.num(c.isnSet[a] ? c.isn[a]! : null);
+      out.put(K.isnB);
+      out.num(c.isnSet[b] ? c.isn[b]! : null);
+      out.put(K.ipIdA);
+      out.num(c.firstIpId[a]! >= 0 ? c.firstIpId[a]! : null);
+      out.put(K.ipIdB);
+      out.num(c.firstIpId[b]! >= 0 ? c.firstIpId[b]! : null);
+      out.put(K.end);
     }
-    return s + '}';
+    out.put(K.end);
   }
 
-  /** `"type":"vxlan",`; empty for a type without a name (JSON.stringify leaves an undefined value out). */
-  private typeKey(type: number): string {
-    const name = TUNNEL_NAMES[type] as string | undefined;
-    return this.typeKeys[type] ??= name === undefined ? '' : `"type":${JSON.stringify(name)},`;
+  /** Address `at` of the flow table as a JSON string (IPv4 without a string). */
+  private ip(version: number, at: number, out: JsonBytes): void {
+    if (version === 4) out.ipv4(this.ctx.flows.table.addr[at]! >>> 0);
+    else out.str(ipToString(version, this.ctx.flows.table.addr, at));
+  }
+
+  /** `{"type":"vxlan","vni":1,"outerFlow":0}`. */
+  private tunnel(type: number, vni: number, outer: number, out: JsonBytes): void {
+    let name = this.tunnelTypes[type];
+    if (name === undefined) {
+      const s = TUNNEL_NAMES[type] as string | undefined;
+      this.tunnelTypes[type] = name = s === undefined ? null : new JsonLit(`{"type":${JSON.stringify(s)},"vni":`);
+    }
+    out.put(name ?? K.vni);
+    out.num(vni);
+    out.put(K.outerFlow);
+    out.num(outer);
+    out.put(K.end);
   }
 }
+
+/** The keys and punctuation of a flow row (JsonLit: copied a word at a time). */
+const K = {
+  id: new JsonLit('{"id":'),
+  capture: new JsonLit(',"capture":'),
+  transport: new JsonLit(',"transport":'),
+  aIp: new JsonLit(',"a":{"ip":'),
+  port: new JsonLit(',"port":'),
+  bIp: new JsonLit('},"b":{"ip":'),
+  depth: new JsonLit('},"depth":'),
+  packets: new JsonLit(',"packets":'),
+  bytes: new JsonLit(',"bytes":'),
+  packetsAtoB: new JsonLit(',"packetsAtoB":'),
+  packetsBtoA: new JsonLit(',"packetsBtoA":'),
+  bytesAtoB: new JsonLit(',"bytesAtoB":'),
+  bytesBtoA: new JsonLit(',"bytesBtoA":'),
+  firstTime: new JsonLit(',"firstTime":'),
+  lastTime: new JsonLit(',"lastTime":'),
+  tunnel: new JsonLit(',"tunnel":'),
+  vni: new JsonLit('{"vni":'),
+  outerFlow: new JsonLit(',"outerFlow":'),
+  outerFlows: new JsonLit(',"outerFlows":['),
+  innerFlows: new JsonLit(',"innerFlows":['),
+  tcpState: new JsonLit(',"tcp":{"state":'),
+  syn: new JsonLit(',"handshake":{"syn":'),
+  synAck: new JsonLit(',"synAck":'),
+  ack: new JsonLit(',"ack":'),
+  rttMs: new JsonLit('},"rttMs":'),
+  retransmissions: new JsonLit(',"retransmissions":'),
+  outOfOrder: new JsonLit(',"outOfOrder":'),
+  zeroWindows: new JsonLit(',"zeroWindows":'),
+  resets: new JsonLit(',"resets":'),
+  isnA: new JsonLit(',"isnA":'),
+  isnB: new JsonLit(',"isnB":'),
+  ipIdA: new JsonLit(',"ipIdA":'),
+  ipIdB: new JsonLit(',"ipIdB":'),
+  null: new JsonLit('null'),
+  comma: new JsonLit(','),
+  close: new JsonLit(']'),
+  end: new JsonLit('}'),
+};
 
 export function flowRow(ctx: FlowContext, f: number): FlowRow {
   const t = ctx.flows.table;
@@ -276,21 +423,70 @@ export function httpJson(ctx: FlowContext, h: HttpTransaction): HttpJson {
   };
 }
 
-/** A number as JSON.stringify writes it (NaN and infinities as null). */
-function jsonNumber(x: number | null): string {
-  return x !== null && Number.isFinite(x) ? String(x) : 'null';
-}
-
 /**
  * HTTP transaction h as the exact text `JSON.stringify(httpJson(ctx, h))`
- * gives, without the object; strings from the capture go through
- * JSON.stringify (checked by test/flows/flow-output.test.ts).
+ * gives, without the object (checked by test/flows/flow-output.test.ts).
  */
 export function httpJsonText(ctx: FlowContext, h: HttpTransaction): string {
-  const req = time(ctx, h.capture, h.reqSec, h.reqNsec);
-  const resp = time(ctx, h.capture, h.respSec, h.respNsec);
-  return `{"flow":${jsonNumber(h.flow)},"method":${JSON.stringify(h.method)},"host":${JSON.stringify(h.host)},"uri":${JSON.stringify(h.uri)},"status":${jsonNumber(h.status)},"requestTime":${req === null ? 'null' : JSON.stringify(req)},"responseTime":${resp === null ? 'null' : JSON.stringify(resp)},"id":${jsonNumber(h.id)},"reason":${JSON.stringify(h.reason)},"version":${JSON.stringify(h.version)},"ttfbMs":${jsonNumber(ms(h.reqSec, h.reqNsec, h.respSec, h.respNsec))},"totalMs":${jsonNumber(ms(h.reqSec, h.reqNsec, h.endSec, h.endNsec))},"requestBytes":${jsonNumber(h.requestBytes)},"responseBytes":${jsonNumber(h.responseBytes)},"complete":${h.complete}}`;
+  const out = new JsonBytes(1 << 10);
+  writeHttpJson(ctx, h, out);
+  return out.toString();
 }
+
+/** Writes httpJsonText(ctx, h) into `out` as UTF-8. */
+export function writeHttpJson(ctx: FlowContext, h: HttpTransaction, out: JsonBytes): void {
+  const prec = precisionOf(ctx, h.capture);
+  out.put(H.flow);
+  out.num(h.flow);
+  out.put(H.method);
+  out.str(h.method);
+  out.put(H.host);
+  out.str(h.host);
+  out.put(H.uri);
+  out.str(h.uri);
+  out.put(H.status);
+  out.num(h.status);
+  out.put(H.requestTime);
+  if (h.reqSec < 0) out.put(K.null); else out.time(h.reqSec, h.reqNsec, prec);
+  out.put(H.responseTime);
+  if (h.respSec < 0) out.put(K.null); else out.time(h.respSec, h.respNsec, prec);
+  out.put(H.id);
+  out.num(h.id);
+  out.put(H.reason);
+  out.str(h.reason);
+  out.put(H.version);
+  out.str(h.version);
+  out.put(H.ttfbMs);
+  out.num(ms(h.reqSec, h.reqNsec, h.respSec, h.respNsec));
+  out.put(H.totalMs);
+  out.num(ms(h.reqSec, h.reqNsec, h.endSec, h.endNsec));
+  out.put(H.requestBytes);
+  out.num(h.requestBytes);
+  out.put(H.responseBytes);
+  out.num(h.responseBytes);
+  out.put(H.complete);
+  out.bool(h.complete);
+  out.put(K.end);
+}
+
+/** The keys of an HTTP transaction row. */
+const H = {
+  flow: new JsonLit('{"flow":'),
+  method: new JsonLit(',"method":'),
+  host: new JsonLit(',"host":'),
+  uri: new JsonLit(',"uri":'),
+  status: new JsonLit(',"status":'),
+  requestTime: new JsonLit(',"requestTime":'),
+  responseTime: new JsonLit(',"responseTime":'),
+  id: new JsonLit(',"id":'),
+  reason: new JsonLit(',"reason":'),
+  version: new JsonLit(',"version":'),
+  ttfbMs: new JsonLit(',"ttfbMs":'),
+  totalMs: new JsonLit(',"totalMs":'),
+  requestBytes: new JsonLit(',"requestBytes":'),
+  responseBytes: new JsonLit(',"responseBytes":'),
+  complete: new JsonLit(',"complete":'),
+};
 
 export function httpRow(ctx: FlowContext, h: HttpTransaction): HttpRow {
   const t = ctx.flows.table;

@@ -1,6 +1,7 @@
 /**
  * Flow output: the text FlowJsonText and httpJsonText build without objects
- * is exactly what JSON.stringify gives for flowJson's and httpJson's objects,
+ * (as UTF-8 bytes, JsonBytes) is exactly what JSON.stringify gives for
+ * flowJson's and httpJson's objects,
  * for every flow and HTTP transaction of real captures (the public corpus, the
  * overlay lab), and the tunnel-link rows list the same outer and inner flows,
  * in the same order, as the table's links.
@@ -10,7 +11,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks } from '../../src/flows/flow-output.js';
+import { flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeHttpJson } from '../../src/flows/flow-output.js';
+import { JsonBytes } from '../../src/engine/json-bytes.js';
 import { corpusFiles, corpusPath, corpusSkipReason, fixturePath } from '../helpers/corpus.js';
 
 async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: number; innerFlows: number; tcp: number; http: number }> {
@@ -29,6 +31,12 @@ async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: n
   }
   for (const h of s.flows.http.transactions) expect(httpJsonText(s, h)).toBe(JSON.stringify(httpJson(s, h)));
   seen.http = s.flows.http.transactions.length;
+  // Rows written one after another into one small buffer (it grows; times and literals cached across rows), as the CLI does.
+  const out = new JsonBytes(16);
+  const expected: string[] = [];
+  for (let f = 0; f < t.count; f++) { text.write(f, out); out.lit('\n'); expected.push(JSON.stringify(flowJson(s, f, links))); }
+  for (const h of s.flows.http.transactions) { writeHttpJson(s, h, out); out.lit('\n'); expected.push(JSON.stringify(httpJson(s, h))); }
+  expect(Buffer.from(out.buf.subarray(0, out.pos)).toString('utf8')).toBe(expected.map((e) => e + '\n').join(''));
   // The rows hold every link once, in link order.
   for (let f = 0; f < t.count; f++) {
     const outers: number[] = [], inners: number[] = [];

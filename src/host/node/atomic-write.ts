@@ -6,8 +6,12 @@
 import { open, readdir, rename, rm, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
-/** `data` may be pieces (written in order, e.g. a JSON document too big for one string). */
-export async function writeFileAtomic(target: string, data: string | Uint8Array | Iterable<string>, protect: readonly string[] = []): Promise<void> {
+/**
+ * `data` may be pieces (written in order, e.g. a JSON document too big for one
+ * string); a piece is written before the next is taken, so pieces may be views
+ * of one reused buffer.
+ */
+export async function writeFileAtomic(target: string, data: string | Uint8Array | Iterable<string | Uint8Array>, protect: readonly string[] = []): Promise<void> {
   const abs = path.resolve(target);
   for (const p of protect) {
     const a = await realpath(p).catch(() => path.resolve(p));
@@ -19,7 +23,12 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array 
   const fh = await open(tmp, 'wx', 0o644);
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
-    else for (const piece of data) await fh.write(piece);
+    else {
+      for (const piece of data) {
+        if (typeof piece === 'string') await fh.write(piece);
+        else for (let at = 0; at < piece.length;) at += (await fh.write(piece, at, piece.length - at)).bytesWritten;
+      }
+    }
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);
