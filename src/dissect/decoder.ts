@@ -101,6 +101,7 @@ export function decodePacket(p: DecodedPacket, b: Uint8Array, start: number, cap
     }
   }
   if (step >= MAX_STEPS) p.fail(L_DATA, off - base, 'more layers than the decoder follows (64)');
+  p.settle();
 }
 
 /** Decodes the transport of level `i`, then whatever its ports or payload say comes next. */

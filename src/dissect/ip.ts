@@ -5,7 +5,7 @@
  */
 import { u16be, u32be } from '../capture/bytes.js';
 import type { DecodedPacket } from './decoded.js';
-import { MAX_NET } from './decoded.js';
+import { F_IP_WORDS, MAX_NET } from './decoded.js';
 import { L_ARP, L_IPV4, L_IPV6 } from './layers.js';
 import { NEXT_STOP, NEXT_TRUNCATED } from './link.js';
 
@@ -38,6 +38,7 @@ export function decodeIpv4(p: DecodedPacket, b: Uint8Array, off: number, end: nu
     p.fail(L_IPV4, off - base, 'IPv4 header length below 20 bytes');
     return NEXT_TRUNCATED;
   }
+  // Every IPv4 field but ipLength is written here, before any check can stop (see beginNet).
   const i = p.beginNet(4, off - base);
   p.ipSrc[i * 4] = u32be(b, off + 12);
   p.ipDst[i * 4] = u32be(b, off + 16);
@@ -104,6 +105,10 @@ export function decodeIpv6(p: DecodedPacket, b: Uint8Array, off: number, end: nu
     return NEXT_TRUNCATED;
   }
   const i = p.beginNet(6, off - base);
+  p.fieldsWritten[i] |= F_IP_WORDS;
+  p.ipProto[i] = 0;
+  p.ipId[i] = 0;
+  p.ipFragment[i] = 0;
   const w = i * 4;
   for (let k = 0; k < 4; k++) {
     p.ipSrc[w + k] = u32be(b, off + 8 + k * 4);

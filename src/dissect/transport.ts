@@ -4,7 +4,7 @@
  * level `i` and leave the payload range in nextOff/nextEnd.
  */
 import { u16be, u32be } from '../capture/bytes.js';
-import type { DecodedPacket } from './decoded.js';
+import { F_ICMP, F_PAYLOAD, F_PORTS, F_TCP, F_TCP_OPTIONS, type DecodedPacket } from './decoded.js';
 import { L_ICMP, L_ICMPV6, L_TCP, L_UDP } from './layers.js';
 import { NEXT_STOP, NEXT_TRUNCATED } from './link.js';
 
@@ -39,6 +39,7 @@ export function decodeUdp(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
   p.payloadLength[i] = payloadEnd - off - 8;
   p.nextOff = off + 8;
   p.nextEnd = payloadEnd;
+  p.fieldsWritten[i] |= F_PORTS | F_PAYLOAD;
   return true;
 }
 
@@ -77,6 +78,7 @@ export function decodeTcp(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
   p.tcpAck[i] = u32be(b, off + 8);
   p.tcpFlags[i] = ((b[off + 12]! & 1) << 8) | b[off + 13]!;
   p.tcpWindow[i] = u16be(b, off + 14);
+  p.fieldsWritten[i] |= F_PORTS | F_TCP;
   if (end - off < doff) {
     p.fail(L_TCP, off - base, 'TCP options cut short');
     return false;
@@ -84,6 +86,11 @@ export function decodeTcp(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
   // Options: kind(1) [length(1) data]; END and NOP are one byte.
   let q = off + 20;
   const oe = off + doff;
+  if (q < oe) {
+    // Options are written one by one: start from the defaults unless they are known to hold them.
+    if ((p.fieldsClean[i]! & F_TCP_OPTIONS) === 0) p.clearGroups(i, F_TCP_OPTIONS);
+    p.fieldsWritten[i] |= F_TCP_OPTIONS;
+  }
   while (q < oe) {
     const kind = b[q]!;
     if (kind === OPT_END) break;
@@ -105,6 +112,7 @@ export function decodeTcp(p: DecodedPacket, i: number, b: Uint8Array, off: numbe
   p.payloadStart[i] = oe - base;
   p.payloadLength[i] = end - oe;
   p.payloadWireLength[i] = Math.max(0, ipPayloadWire - doff);
+  p.fieldsWritten[i] |= F_PAYLOAD;
   p.nextOff = oe;
   p.nextEnd = end;
   return true;
@@ -149,5 +157,7 @@ function icmpHeader(p: DecodedPacket, i: number, layer: number, short: string, b
   p.icmpCode[i] = b[off + 1]!;
   p.payloadStart[i] = off + 8 - base;
   p.payloadLength[i] = Math.max(0, end - off - 8);
+  p.payloadWireLength[i] = 0;
+  p.fieldsWritten[i] |= F_ICMP | F_PAYLOAD;
   return true;
 }
