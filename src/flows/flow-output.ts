@@ -50,9 +50,16 @@ function time(ctx: FlowContext, capture: number, sec: number, nsec: number): str
   return sec < 0 ? null : formatTime(sec, nsec, precisionOf(ctx, capture));
 }
 
+/** Milliseconds from a to b, to the µs. */
 function ms(aSec: number, aNsec: number, bSec: number, bNsec: number): number | null {
+  const us = microseconds(aSec, aNsec, bSec, bNsec);
+  return us === null ? null : us / 1e3;
+}
+
+/** Whole microseconds from a to b (rounded); null when either is absent. */
+function microseconds(aSec: number, aNsec: number, bSec: number, bNsec: number): number | null {
   if (aSec < 0 || bSec < 0) return null;
-  return Math.round(((bSec - aSec) * 1e9 + (bNsec - aNsec)) / 1e3) / 1e3;
+  return Math.round(((bSec - aSec) * 1e9 + (bNsec - aNsec)) / 1e3);
 }
 
 function tunnelOf(t: FlowContext['flows']['table'], f: number): FlowJson['tunnel'] {
@@ -189,8 +196,8 @@ export class FlowJsonText {
   private readonly transports: JsonLit[] = [];
   /** `"vxlan"` by tunnel type (null: a type without a name, left out as JSON.stringify leaves an undefined value out). */
   private readonly tunnelTypes: Array<JsonLit | null> = [];
-  /** `JSON.stringify(describe(f))` by describe's text (a handful of states; they contain '→'). */
-  private readonly states = new Map<string, JsonLit>();
+  /** `JSON.stringify(describe(f))` by TCP state byte (they contain '→'). */
+  private readonly states: JsonLit[] = [];
   private scratch: JsonBytes | null = null;
 
   constructor(private readonly ctx: FlowContext, private readonly links: TunnelLinks) {}
@@ -274,18 +281,10 @@ export class FlowJsonText {
       const st = c.state[f]!;
       const a = 2 * f, b = 2 * f + 1;
       out.put(K.tcpState);
-      const state = c.describe(f);
-      let text = this.states.get(state);
-      if (text === undefined) this.states.set(state, text = new JsonLit(JSON.stringify(state)));
-      out.put(text);
-      out.put(K.syn);
-      out.bool((st & 1) !== 0);
-      out.put(K.synAck);
-      out.bool((st & 2) !== 0);
-      out.put(K.ack);
-      out.bool((st & 4) !== 0);
-      out.put(K.rttMs);
-      out.num(rtt >= 0 ? Math.round(rtt / 1e3) / 1e3 : null);
+      // describe(f) is a function of state[f] (a byte): its text is made once per state.
+      out.put(this.states[st] ??= new JsonLit(JSON.stringify(c.describe(f))));
+      out.put(HANDSHAKE[st & 7]!);
+      if (rtt >= 0) out.thousandths(Math.round(rtt / 1e3)); else out.put(K.null);
       out.put(K.retransmissions);
       out.num(c.retransmissions[f]!);
       out.put(K.outOfOrder);
@@ -351,10 +350,6 @@ const K = {
   outerFlows: new JsonLit(',"outerFlows":['),
   innerFlows: new JsonLit(',"innerFlows":['),
   tcpState: new JsonLit(',"tcp":{"state":'),
-  syn: new JsonLit(',"handshake":{"syn":'),
-  synAck: new JsonLit(',"synAck":'),
-  ack: new JsonLit(',"ack":'),
-  rttMs: new JsonLit('},"rttMs":'),
   retransmissions: new JsonLit(',"retransmissions":'),
   outOfOrder: new JsonLit(',"outOfOrder":'),
   zeroWindows: new JsonLit(',"zeroWindows":'),
@@ -457,9 +452,11 @@ export function writeHttpJson(ctx: FlowContext, h: HttpTransaction, out: JsonByt
   out.put(H.version);
   out.str(h.version);
   out.put(H.ttfbMs);
-  out.num(ms(h.reqSec, h.reqNsec, h.respSec, h.respNsec));
+  const ttfb = microseconds(h.reqSec, h.reqNsec, h.respSec, h.respNsec);
+  if (ttfb === null) out.put(K.null); else out.thousandths(ttfb);
   out.put(H.totalMs);
-  out.num(ms(h.reqSec, h.reqNsec, h.endSec, h.endNsec));
+  const total = microseconds(h.reqSec, h.reqNsec, h.endSec, h.endNsec);
+  if (total === null) out.put(K.null); else out.thousandths(total);
   out.put(H.requestBytes);
   out.num(h.requestBytes);
   out.put(H.responseBytes);
@@ -468,6 +465,10 @@ export function writeHttpJson(ctx: FlowContext, h: HttpTransaction, out: JsonByt
   out.bool(h.complete);
   out.put(K.end);
 }
+
+/** The handshake flags (state bits 1, 2, 4) and the key after them, one text for each of the 8 combinations. */
+const HANDSHAKE = Array.from({ length: 8 }, (_, b) =>
+  new JsonLit(`,"handshake":{"syn":${(b & 1) !== 0},"synAck":${(b & 2) !== 0},"ack":${(b & 4) !== 0}},"rttMs":`));
 
 /** The keys of an HTTP transaction row. */
 const H = {

@@ -30,6 +30,18 @@ describe('JsonBytes', () => {
     }
   });
 
+  it('writes k / 1000 as JSON.stringify does (durations in ms to the µs)', () => {
+    const ks: number[] = [];
+    for (let k = -200_000; k <= 3_000_000; k++) ks.push(k);
+    let seed = 7;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let i = 0; i < 200_000; i++) ks.push(next() * 1000 + (next() % 1000), -(next() * 977), next() % 4294967296000);
+    ks.push(-0, 4294967295999, 4294967296000, -4294967295999, -4294967296000, 2 ** 53, 0.5, -1.5, NaN, Infinity, -Infinity);
+    const out = new JsonBytes(64);
+    for (const k of ks) { out.thousandths(k); out.lit(','); }
+    expect(out.toString()).toBe(ks.map((k) => JSON.stringify(k / 1000)).join(',') + ',');
+  });
+
   it.each([
     '', 'GET', '/api/v1/orders/97213?q=a b', 'quote " and \\ backslash', 'tab\tnew\nline\u0000\u001f\u007f',
     'SYN→SYN/ACK→ACK, FIN both', 'café', '日本語', '😀 pair', 'lone \ud800 high', 'lone \udc00 low', '\u2028\u2029',
