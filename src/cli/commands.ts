@@ -106,7 +106,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     const parts = session.toJSONParts();
     // UTF-8 pieces of one reused buffer, rows written as bytes (JsonBytes): each
     // piece is written before the next is made.
-    const doc = { ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText, parts.flowWrite), http: new LazyArray(parts.httpCount, parts.http, parts.httpText, parts.httpWrite) };
+    const doc = { ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText, parts.flowWrite), http: new LazyArray(parts.httpCount, parts.http, parts.httpText, parts.httpWrite), dns: new LazyArray(parts.dnsCount, parts.dns, undefined, parts.dnsWrite) };
     if (out && ctx.writePieces) await ctx.writePieces(out, jsonBytePieces(doc), args.positional);
     else if (out) await ctx.write(out, [...jsonPieces(doc)].join(''), args.positional);
     else if (ctx.stdoutPiece) {

@@ -15,7 +15,7 @@ import type { AnalysisJson, CaptureJson } from './contract.js';
 import { OverlayObserver } from '../overlay/overlay-observer.js';
 import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
-import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeHttpJson } from '../flows/flow-output.js';
+import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeDnsJson, writeHttpJson } from '../flows/flow-output.js';
 import type { JsonBytes } from './json-bytes.js';
 
 export class AnalysisSession {
@@ -135,9 +135,10 @@ export class AnalysisSession {
   }
 
   /**
-   * toJSON() with its flows and HTTP transactions made one at a time:
-   * `doc.flows` and `doc.http` are empty placeholders (keeping the key order),
-   * `flow(i)` and `http(i)` make element i (flows annotated). For writers that
+   * toJSON() with its flows, HTTP and DNS transactions made one at a time:
+   * `doc.flows`, `doc.http` and `doc.dns` are empty placeholders (keeping the
+   * key order), `flow(i)`, `http(i)` and `dns(i)` make element i (flows
+   * annotated). For writers that
    * serialise a big analysis in pieces (hundreds of thousands of flows as
    * objects would cost more memory than the analysis).
    */
@@ -153,11 +154,15 @@ export class AnalysisSession {
     httpText(i: number): string;
     /** Writes httpText(i) as UTF-8 without a string. */
     httpWrite(i: number, out: JsonBytes): void;
+    dnsCount: number; dns(i: number): AnalysisJson['dns'][number];
+    /** Writes `JSON.stringify(dns(i))` as UTF-8 without the object. */
+    dnsWrite(i: number, out: JsonBytes): void;
   } {
     const overlay = this.overlay();
     const links = tunnelLinks(this);
     const doc = this.toJSON(false);
     const http = this.flows.http.transactions;
+    const dns = this.flows.dns.transactions;
     const flow = (i: number): AnalysisJson['flows'][number] => {
       const f = flowJson(this, i, links);
       overlay.annotateFlows([f]);
@@ -174,6 +179,9 @@ export class AnalysisSession {
       http: (i) => httpJson(this, http[i]!),
       httpText: (i) => httpJsonText(this, http[i]!),
       httpWrite: (i, out) => writeHttpJson(this, http[i]!, out),
+      dnsCount: dns.length,
+      dns: (i) => dnsJson(this, dns[i]!),
+      dnsWrite: (i, out) => writeDnsJson(this, dns[i]!, out),
     };
   }
 
@@ -189,7 +197,7 @@ export class AnalysisSession {
       protocols: protocolCounts(this.captures, COUNTED_LAYERS),
       flows,
       http: whole ? this.flows.http.transactions.map((h) => httpJson(this, h)) : [],
-      dns: this.flows.dns.transactions.map((d) => dnsJson(this, d)),
+      dns: whole ? this.flows.dns.transactions.map((d) => dnsJson(this, d)) : [],
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
       ...overlay.toJSON(),
     };

@@ -532,3 +532,50 @@ export function dnsRow(ctx: FlowContext, d: DnsTransaction): DnsRow {
 export function dnsJson(ctx: FlowContext, d: DnsTransaction): Record<string, unknown> {
   return { ...dnsRow(ctx, d), answerTime: time(ctx, d.capture, d.answerSec, d.answerNsec) };
 }
+
+/** Writes `JSON.stringify(dnsJson(ctx, d))` into `out` as UTF-8, without the object (checked by test/flows/flow-output.test.ts). */
+export function writeDnsJson(ctx: FlowContext, d: DnsTransaction, out: JsonBytes): void {
+  const prec = precisionOf(ctx, d.capture);
+  out.put(D.id);
+  out.num(d.id);
+  out.put(D.flow);
+  out.num(d.flow);
+  out.put(D.queryId);
+  out.num(d.queryId);
+  out.put(D.name);
+  out.str(d.name);
+  out.put(D.type);
+  out.str(d.type);
+  out.put(D.rcode);
+  out.str(d.rcode);
+  out.put(D.answers);
+  for (let i = 0; i < d.answers.length; i++) {
+    if (i) out.put(K.comma);
+    out.str(d.answers[i]!);
+  }
+  out.put(D.queryTime);
+  if (d.querySec < 0) out.put(K.null); else out.time(d.querySec, d.queryNsec, prec);
+  out.put(D.latencyMs);
+  const latency = microseconds(d.querySec, d.queryNsec, d.answerSec, d.answerNsec);
+  if (latency === null) out.put(K.null); else out.thousandths(latency);
+  out.put(D.capture);
+  out.str(fileOf(ctx, d.capture));
+  out.put(D.answerTime);
+  if (d.answerSec < 0) out.put(K.null); else out.time(d.answerSec, d.answerNsec, prec);
+  out.put(K.end);
+}
+
+/** The keys of a DNS transaction row. */
+const D = {
+  id: new JsonLit('{"id":'),
+  flow: new JsonLit(',"flow":'),
+  queryId: new JsonLit(',"queryId":'),
+  name: new JsonLit(',"name":'),
+  type: new JsonLit(',"type":'),
+  rcode: new JsonLit(',"rcode":'),
+  answers: new JsonLit(',"answers":['),
+  queryTime: new JsonLit('],"queryTime":'),
+  latencyMs: new JsonLit(',"latencyMs":'),
+  capture: new JsonLit(',"capture":'),
+  answerTime: new JsonLit(',"answerTime":'),
+};

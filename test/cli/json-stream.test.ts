@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonPieces, LazyArray } from '../../src/cli/json-stream.js';
+import { jsonBytePieces, jsonPieces, LazyArray } from '../../src/cli/json-stream.js';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 
@@ -32,11 +32,19 @@ describe('jsonPieces', () => {
     const parts = s.toJSONParts();
     expect(parts.doc.flows).toEqual([]);
     expect(parts.doc.http).toEqual([]);
-    const lazy = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow), http: new LazyArray(parts.httpCount, parts.http) }, 64)].join('');
+    expect(parts.doc.dns).toEqual([]);
+    const lazy = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow), http: new LazyArray(parts.httpCount, parts.http), dns: new LazyArray(parts.dnsCount, parts.dns) }, 64)].join('');
     expect(lazy).toBe([...jsonPieces(s.toJSON(), 64)].join(''));
-    // Flows and HTTP transactions given as text (what the CLI writes) come out the same.
-    const text = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http, parts.httpText) }, 64)].join('');
+    // Flows and HTTP transactions given as text come out the same.
+    const text = [...jsonPieces({ ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText), http: new LazyArray(parts.httpCount, parts.http, parts.httpText), dns: new LazyArray(parts.dnsCount, parts.dns) }, 64)].join('');
     expect(text).toBe(lazy);
+    // Written as UTF-8 bytes (what the CLI writes), at several piece sizes.
+    for (const size of [1, 64, 1 << 16]) {
+      const doc = { ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText, parts.flowWrite), http: new LazyArray(parts.httpCount, parts.http, parts.httpText, parts.httpWrite), dns: new LazyArray(parts.dnsCount, parts.dns, undefined, parts.dnsWrite) };
+      // Each piece is a view of one reused buffer: copied before the next is taken.
+      const bytes = Buffer.concat(Array.from(jsonBytePieces(doc, size), (p) => Buffer.from(p)));
+      expect(bytes.toString('utf8')).toBe(lazy);
+    }
     expect(JSON.parse(lazy).flows).toHaveLength(2);
     expect(JSON.parse(lazy).http.map((h: { uri: string }) => h.uri)).toEqual(['/one', '/two', '/three', '/form']);
   });
