@@ -271,6 +271,19 @@ export class HttpTransactions {
   /** Puts a segment in order: now, after earlier held segments, or held until the gap before it fills. */
   private deliver(s: HttpStream, d: Direction, seq: number, b: Uint8Array, off: number, len: number, wire: number, sec: number, nsec: number): void {
     let rel = (seq - d.expSeq) | 0;
+    // The common segment: the next bytes of a body, all captured, none held: only arithmetic
+    // (what consume's M_BODY case does; ~9 of 10 segments with data on the bench file).
+    if (rel === 0 && d.mode === M_BODY && len === wire && wire <= d.remaining && d.pendingBytes === 0 && d.pending.length === 0) {
+      d.expSeq = (d.expSeq + wire) >>> 0;
+      d.remaining -= wire;
+      const t = d.txn;
+      if (t) {
+        if (d.isRequest) t.requestBytes += wire;
+        else { t.responseBytes += wire; t.endSec = sec; t.endNsec = nsec; }
+      }
+      if (d.remaining === 0) this.endMessage(d);
+      return;
+    }
     if (rel < 0) {
       // Retransmitted (in whole or part): only bytes beyond what was read count.
       const skip = -rel;
