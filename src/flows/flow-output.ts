@@ -194,7 +194,7 @@ export class FlowJsonText {
   /** `"file"` by capture and `"tcp"` by protocol number, encoded once. */
   private readonly files: JsonLit[] = [];
   private readonly transports: JsonLit[] = [];
-  /** `"vxlan"` by tunnel type (null: a type without a name, left out as JSON.stringify leaves an undefined value out). */
+  /** `{"type":"vxlan","vni":` by tunnel type; null for a type without a name (`{"vni":`: JSON.stringify leaves an undefined value out). */
   private readonly tunnelTypes: Array<JsonLit | null> = [];
   /** `JSON.stringify(describe(f))` by TCP state byte (they contain '→'). */
   private readonly states: JsonLit[] = [];
