@@ -287,7 +287,8 @@ export interface OverlayNode {
   name: string | null;
   vtepMacs: string[];
   vnis: number[];
-  podCidrs: Array<{ cidr: string; evidence: number }>;
+  /** From the cluster metadata (`source: 'cluster'`, kubectl's podCIDRs) or inferred as /24s from the inner sources a VTEP sends (`'traffic'`); `evidence` = packets. */
+  podCidrs: Array<{ cidr: string; evidence: number; source: 'cluster' | 'traffic' }>;
 }
 
 export interface TunnelEdge {

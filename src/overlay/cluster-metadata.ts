@@ -369,6 +369,18 @@ export class IdentityResolver {
     return this.nodesByIp.get(ip)?.name ?? null;
   }
 
+  /** The IPv4 pod CIDRs the metadata gives the node with InternalIP `ip` (`podCIDR`/`podCIDRs`), as network and prefix length. */
+  podCidrsOfNode(ip: string): Array<{ cidr: string; net: number; bits: number }> {
+    const n = this.nodesByIp.get(ip);
+    if (!n) return [];
+    const out: Array<{ cidr: string; net: number; bits: number }> = [];
+    for (const c of n.podCidrs) {
+      const p = parseCidr4(c);
+      if (p) out.push({ cidr: `${ipStr(p.net)}/${p.bits}`, ...p });
+    }
+    return out;
+  }
+
   /** The pod holding `ip` at `timeMs` (null time: the latest started pod). */
   podAt(ip: string, timeMs: number | null): PodInfo | null {
     const l = this.podsByIp.get(ip);

@@ -81,22 +81,36 @@ export class OverlayAnalysis {
   nodes(): OverlayNode[] {
     const vteps = this.observer.vtepList();
     const vtepIps = new Set(vteps.map((v) => v.ip));
+    // A node's pod CIDRs from the cluster metadata (kubectl's spec.podCIDRs) when it has them; the
+    // evidence is the inner packets the VTEP sent from inside each. Inner sources outside them (or
+    // every source, without metadata) are summarised as /24 buckets inferred from the traffic.
+    const declared = new Map<number, Array<{ cidr: string; net: number; bits: number; evidence: number; source: 'cluster' }>>();
+    for (const v of vteps) {
+      const l = this.resolver?.podCidrsOfNode(ipv4ToString(v.ip)) ?? [];
+      if (l.length) declared.set(v.ip, l.map((c) => ({ ...c, evidence: 0, source: 'cluster' as const })));
+    }
+    const within = (ip: number, c: { net: number; bits: number }): boolean =>
+      c.bits === 0 || ((ip ^ c.net) >>> (32 - c.bits)) === 0;
     // /24 buckets of inner sources behind each VTEP; a bucket claimed by two VTEPs goes to the one with more evidence.
     const buckets = new Map<number, Map<number, number>>();
     for (const v of vteps) {
+      const mine = declared.get(v.ip);
       for (const [ip, n] of v.innerSources) {
         if (vtepIps.has(ip)) continue;
+        const c = mine?.find((x) => within(ip, x));
+        if (c) { c.evidence += n; continue; }
         const b = (ip & 0xffffff00) >>> 0;
         let m = buckets.get(b);
         if (!m) buckets.set(b, (m = new Map()));
         m.set(v.ip, (m.get(v.ip) ?? 0) + n);
       }
     }
-    const owned = new Map<number, Array<{ cidr: string; evidence: number }>>();
+    const owned = new Map<number, Array<{ cidr: string; evidence: number; source: 'cluster' | 'traffic' }>>();
+    for (const [ip, l] of declared) owned.set(ip, l.map((c) => ({ cidr: c.cidr, evidence: c.evidence, source: c.source })));
     for (const [b, m] of [...buckets].sort((x, y) => x[0] - y[0])) {
       const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
       const l = owned.get(owner) ?? [];
-      l.push({ cidr: `${ipv4ToString(b)}/24`, evidence });
+      l.push({ cidr: `${ipv4ToString(b)}/24`, evidence, source: 'traffic' });
       owned.set(owner, l);
     }
     return vteps.sort((a, b) => a.ip - b.ip).map((v) => {

@@ -90,7 +90,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
     const overlay: Block[] = [];
     if (a.nodes?.length) {
       overlay.push({ kind: 'h3', text: 'Nodes (tunnel endpoints)' },
-        table(['node IP', 'name', 'VTEP MACs', 'VNIs', 'pod CIDRs'], a.nodes.map((n) => [n.ip, n.name, n.vtepMacs.join(', '), n.vnis.join(', '), n.podCidrs.map((c) => `${c.cidr} (${c.evidence})`).join(', ')])));
+        table(['node IP', 'name', 'VTEP MACs', 'VNIs', 'pod CIDRs'], a.nodes.map((n) => [n.ip, n.name, n.vtepMacs.join(', '), n.vnis.join(', '), n.podCidrs.map((c) => `${c.cidr} (${c.source === 'cluster' ? 'from kubectl, ' : ''}${c.evidence} packets)`).join(', ')])));
     }
     if (a.tunnels?.length) {
       overlay.push({ kind: 'h3', text: 'Tunnels (node to node)' },

@@ -40,7 +40,26 @@ describe.skipIf(!labPresent)('overlay on the lab captures', () => {
         const expected = truth.nodes.map((n: { underlayIp: string; vtepMac: string; podCidr: string }) => ({ ip: n.underlayIp, macs: [n.vtepMac], vnis: [1], cidrs: [n.podCidr] }));
         expect(inferred).toEqual(expected);
         for (const n of o.nodes) for (const c of n.podCidrs) expect(c.evidence).toBeGreaterThan(0);
+        for (const n of o.nodes) for (const c of n.podCidrs) expect(c.source).toBe('traffic');
         expect(o.nodes.every((n) => n.name === null)).toBe(true);
+      });
+
+      it('takes a node\'s pod CIDRs from the cluster metadata when it gives them, with the traffic inside as evidence', async () => {
+        const md = clusterMetadata();
+        // Declared wider than the /24 the traffic shows (as a CNI with bigger blocks would): the metadata wins.
+        const node = md.nodes[1]!;
+        const [net] = node.podCidrs[0]!.split('/');
+        node.podCidrs = [`${net}/23`];
+        const o = overlayOf(await openFiles(scenarioFiles(name), md));
+        const n = o.nodes.find((x) => x.name === node.name)!;
+        expect(n.podCidrs).toEqual([{ cidr: `${net}/23`, evidence: expect.any(Number), source: 'cluster' }]);
+        expect(n.podCidrs[0]!.evidence).toBeGreaterThan(0);
+        // The other nodes keep theirs from the metadata too, each with its own traffic as evidence.
+        for (const x of o.nodes) {
+          const want = md.nodes.find((m) => m.name === x.name)!.podCidrs;
+          expect(x.podCidrs.map((c) => c.cidr)).toEqual(want);
+          expect(x.podCidrs.every((c) => c.source === 'cluster' && c.evidence > 0)).toBe(true);
+        }
       });
 
       it('counts each tunnel transmission once, with 50 bytes of outer headers each', async () => {

@@ -88,7 +88,7 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
             <rect x={0} y={topY} width={NODE_W} height={nodeH} rx={10} />
             <text x={12} y={y} className="node-name">{n.name ?? n.ip}</text>
             <text x={12} y={(y += 18)} className="node-sub">{`${n.ip}${n.vtepMacs[0] ? ` · VTEP ${n.vtepMacs[0]}` : ''}`}</text>
-            {n.podCidrs.map((c) => <text key={c.cidr} x={12} y={(y += 18)} className="node-cidr">{`pod subnet ${c.cidr}`}<title>{`${c.evidence} packets of evidence`}</title></text>)}
+            {n.podCidrs.map((c) => <text key={c.cidr} x={12} y={(y += 18)} className="node-cidr">{`pod subnet ${c.cidr}`}<title>{`${c.source === 'cluster' ? 'from the cluster metadata (kubectl podCIDRs); ' : 'inferred from the traffic; '}${c.evidence} packets of evidence`}</title></text>)}
             {pods.slice(0, 8).map((p) => (
               <g key={p.ip}>
                 <rect x={10} y={(y += 20) - 13} width={NODE_W - 20} height={17} rx={4} className="pod-box" />
