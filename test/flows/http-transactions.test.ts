@@ -5,7 +5,7 @@
  * that matter (digits, spaces of every kind, CR, tchars, Latin-1 high bytes).
  */
 import { describe, expect, it } from 'vitest';
-import { requestLineUri, statusLineMatches } from '../../src/flows/http-transactions.js';
+import { HttpTransactions, requestLineUri, statusLineMatches } from '../../src/flows/http-transactions.js';
 
 const STATUS = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/;
 const REQUEST = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(\d\.\d)$/;
@@ -83,5 +83,82 @@ describe('HTTP start lines read as bytes', () => {
     // The random lines include matches of both kinds, not only refusals.
     expect(statuses).toBeGreaterThan(20);
     expect(requests).toBeGreaterThan(20);
+  });
+});
+
+/** A segment as FlowTracker hands it over. */
+interface Seg { f: number; dir: number; seq: number; data: string; syn?: boolean; fin?: boolean; starts?: boolean }
+
+function bytes(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** Feeds segments as FlowTracker does, closing a flow after the segments listed. */
+function feed(segs: Seg[], closeAfter: Set<number>): HttpTransactions {
+  const h = new HttpTransactions();
+  segs.forEach((s, k) => {
+    const b = bytes('xx' + s.data);
+    const len = s.data.length;
+    if ((len > 0 || s.fin) && (s.starts || h.has(s.f))) {
+      h.segment(s.f, 0, k, s.dir, s.seq | 0, s.syn ?? false, s.fin ?? false, b, 2, len, len, s.starts ?? false, k, 0);
+    }
+    if (closeAfter.has(k)) h.close(s.f, k, 0);
+  });
+  h.endCapture(0);
+  return h;
+}
+
+describe('HTTP streams', () => {
+  // Flow 1: a keep-alive pair with a split body, a retransmission and a close-delimited response cut
+  // by the close, a header block cut at the close; flow 2 starts after flow 1 closed (it reuses flow 1's stream).
+  const req = 'GET /a HTTP/1.1\r\nHost: h\r\n\r\n';
+  const resp1 = 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n';
+  const resp2 = 'HTTP/1.1 200 OK\r\n\r\nabc';
+  const c = 1000, s = 5000;
+  const segs: Seg[] = [
+    { f: 1, dir: 0, seq: c, data: req, starts: true },
+    { f: 1, dir: 1, seq: s, data: resp1, starts: true },
+    { f: 1, dir: 1, seq: s + resp1.length, data: '01234' },
+    { f: 1, dir: 1, seq: s + resp1.length, data: '01234' },
+    { f: 1, dir: 1, seq: s + resp1.length + 5, data: '56789' },
+    { f: 1, dir: 0, seq: c + req.length, data: req, starts: true },
+    { f: 1, dir: 1, seq: s + resp1.length + 10, data: resp2, starts: true },
+    { f: 1, dir: 1, seq: s + resp1.length + 10 + resp2.length, data: 'def', fin: true },
+    { f: 1, dir: 0, seq: c + 2 * req.length, data: 'GET /cut HTTP/1.1\r\nHo' },
+    { f: 1, dir: 0, seq: c + 2 * req.length + 30, data: 'x' },
+    { f: 1, dir: 0, seq: c + 2 * req.length + 21, data: '', fin: true },
+    { f: 2, dir: 0, seq: 7, data: 'POST /b HTTP/1.0\r\nContent-Length: 4\r\n\r\n', starts: true },
+    { f: 2, dir: 0, seq: 7 + 39, data: 'ab' },
+    { f: 2, dir: 0, seq: 7 + 41, data: 'cd' },
+    { f: 2, dir: 1, seq: 90, data: 'HTTP/1.0 204 No Content\r\n\r\n', starts: true },
+  ];
+  const closeAfter = new Set([10]);
+
+  it('keep-alive, split and retransmitted bodies, a close-delimited response, a header block cut at the close', () => {
+    const h = feed(segs, closeAfter);
+    expect(h.transactions.map((t) => [t.flow, t.method, t.uri, t.status, t.requestBytes, t.responseBytes, t.complete])).toEqual([
+      [1, 'GET', '/a', 200, req.length, resp1.length + 10, true],
+      [1, 'GET', '/a', 200, req.length, resp2.length + 3, true],
+      [1, 'GET', '/cut', null, 21, 0, false],
+      [2, 'POST', '/b', 204, 43, 27, true],
+    ]);
+  });
+
+  it('a stream reused after a close starts clean', () => {
+    // Flow 1 closes in the middle of a header block and a body; flow 2 then gets its stream.
+    const h = new HttpTransactions();
+    const one = bytes('POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\nab');
+    h.segment(1, 0, 0, 0, 10, false, false, one, 0, one.length, one.length, true, 0, 0);
+    const part = bytes('HTTP/1.1 200 OK\r\nConte');
+    h.segment(1, 0, 1, 1, 20, false, false, part, 0, part.length, part.length, true, 0, 0);
+    h.close(1, 1, 0);
+    const two = bytes('GET /y HTTP/1.1\r\n\r\n');
+    h.segment(2, 3, 2, 0, 10 + one.length, false, false, two, 0, two.length, two.length, true, 2, 0);
+    const ok = bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    h.segment(2, 3, 3, 1, 20 + part.length, false, false, ok, 0, ok.length, ok.length, true, 3, 0);
+    h.endCapture(0);
+    const t = h.transactions.filter((x) => x.flow === 2);
+    expect(t.map((x) => [x.capture, x.clientDir, x.method, x.uri, x.status, x.requestBytes, x.responseBytes, x.complete]))
+      .toEqual([[3, 0, 'GET', '/y', 200, two.length, ok.length, true]]);
   });
 });
