@@ -104,6 +104,8 @@ function chromiumWindows(browser: Browser) {
     made.push(rec);
     const ctx = browser.newContext({ javaScriptEnabled: options.webPreferences?.javascript !== false, offline: true });
     const page = ctx.then((c) => c.newPage());
+    // A window that is never loaded, or closed as the browser goes away, must not leave a rejection nobody awaits.
+    page.catch(() => undefined);
     return {
       webContents: {
         on: (ev, l) => { rec.listeners.set(ev, l); },
@@ -121,7 +123,7 @@ function chromiumWindows(browser: Browser) {
       },
       async loadFile(file) { await (await page).goto(pathToFileURL(file).href); },
       isDestroyed: () => rec.destroyed,
-      destroy: () => { rec.destroyed = true; void ctx.then((c) => c.close()); },
+      destroy: () => { rec.destroyed = true; ctx.then((c) => c.close()).catch(() => undefined); },
     };
   };
   return { factory, made };
