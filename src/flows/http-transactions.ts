@@ -98,8 +98,21 @@ export function requestLineUri(h: Uint8Array, from: number, to: number): number 
   return uri;
 }
 
+/** latin1's reused argument lists by length (1 .. LATIN1_ARGS_MAX). */
+const LATIN1_ARGS_MAX = 128;
+const latin1Args: number[][] = [];
+
 /** Bytes as Latin-1 text (HTTP header bytes are octets; RFC 9110 §5.5). */
 function latin1(h: Uint8Array, from: number, to: number): string {
+  const n = to - from;
+  if (n > 0 && n <= LATIN1_ARGS_MAX) {
+    // Short texts (request targets: 62 k on the bench file) from a reused array of the bytes:
+    // ~130 ns instead of ~300 ns with a subarray made for each (measured on 20-35 byte texts).
+    let a = latin1Args[n];
+    if (a === undefined) a = latin1Args[n] = new Array<number>(n).fill(0);
+    for (let k = 0; k < n; k++) a[k] = h[from + k]!;
+    return String.fromCharCode.apply(null, a);
+  }
   let out = '';
   for (let i = from; i < to; i += 4096) out += String.fromCharCode.apply(null, h.subarray(i, Math.min(to, i + 4096)) as unknown as number[]);
   return out;
