@@ -240,11 +240,13 @@ export class HttpTransactions {
   /**
    * One TCP segment of flow `f` from direction `dir`: `b[off .. off+len)` is
    * the captured payload of `wire` bytes on the wire. `startsHttp` says the
-   * dissector saw a request or status line at its start.
+   * dissector saw a request or status line at its start. `startSet`: the
+   * direction's SYN was seen and its stream starts at `streamStart` (ISN+1).
+   * Sequence numbers may come as signed 32-bit views (x | 0): a number past
+   * the small-integer range passed to a call is boxed (a heap number each).
    */
   segment(f: number, capture: number, packet: number, dir: number, seq: number, syn: boolean, fin: boolean, b: Uint8Array, off: number, len: number, wire: number,
-    startsHttp: boolean, sec: number, nsec: number, streamStart = -1, aheadOfStart = false): void {
-    // seq may come as a signed 32-bit view (x | 0, unboxed on the call).
+    startsHttp: boolean, sec: number, nsec: number, startSet = false, streamStart = 0, aheadOfStart = false): void {
     seq >>>= 0;
     let s = f < this.streams.length ? this.streams[f]! : null;
     if (!s) {
@@ -282,8 +284,8 @@ export class HttpTransactions {
       if (!startsHttp) return;
       d.synced = true;
       // With the handshake seen, the stream starts at ISN+1 even when a later segment came first.
-      const ahead = streamStart >= 0 ? (seq - streamStart) | 0 : 0;
-      d.expSeq = ahead > 0 && ahead <= HTTP_MAX_PENDING ? streamStart : seq;
+      const ahead = startSet ? (seq - streamStart) | 0 : 0;
+      d.expSeq = ahead > 0 && ahead <= HTTP_MAX_PENDING ? streamStart >>> 0 : seq;
       d.mode = M_HEADERS;
       d.hdrLen = 0;
       d.lineLen = 0;
