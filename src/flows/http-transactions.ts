@@ -568,7 +568,8 @@ export class HttpTransactions {
     // The first Host line's value (interned once the block is known whole).
     let hostFrom = -1;
     let hostTo = -1;
-    let blockEnd = to;
+    // With findEnd, -1 until the block's end is found.
+    let blockEnd = findEnd ? -1 : to;
     let ls = from;
     let first = true;
     while (ls < to) {
@@ -604,6 +605,8 @@ export class HttpTransactions {
       }
       ls = next;
     }
+    // (The segment ended at a line's end, before the empty line.)
+    if (blockEnd < 0) return -1;
     const n = blockEnd - from;
     d.hdrLen = 0;
     d.lineLen = 0;

@@ -144,6 +144,23 @@ describe('HTTP streams', () => {
     ]);
   });
 
+  it('a header block split across segments, at a line end and inside a line', () => {
+    const h = new HttpTransactions();
+    const parts = ['GET /split HTTP/1.1\r\n', 'Host: a.example\r\nContent-', 'Length: 3\r\n', '\r\nabc'];
+    let seq = 100;
+    parts.forEach((x, k) => {
+      const b = bytes(x);
+      h.segment(1, 0, k, 0, seq, false, false, b, 0, b.length, b.length, k === 0, k, 0);
+      seq += b.length;
+    });
+    const resp = bytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    h.segment(1, 0, 4, 1, 900, false, false, resp, 0, resp.length, resp.length, true, 4, 0);
+    h.endCapture(0);
+    expect(h.transactions.map((t) => [t.method, t.host, t.uri, t.status, t.requestBytes, t.complete]))
+      .toEqual([['GET', 'a.example', '/split', 200, parts.join('').length, true]]);
+    expect(h.issues).toEqual([]);
+  });
+
   it('a stream reused after a close starts clean', () => {
     // Flow 1 closes in the middle of a header block and a body; flow 2 then gets its stream.
     const h = new HttpTransactions();
