@@ -327,12 +327,29 @@ export interface JourneyHop {
   note: string;
 }
 
+/** The Ingress rule a journey followed (cluster metadata needed; see src/overlay/ingress.ts). */
+export interface JourneyIngress {
+  /** The Ingress object. */
+  namespace: string;
+  name: string;
+  /** The rule's host and path (null: any). */
+  host: string | null;
+  path: string | null;
+  /** "namespace/name" of the backend Service, and its port (number or name). */
+  service: string | null;
+  port: string | number | null;
+  /** "namespace/name" of the controller pod that received the request. */
+  controller: string;
+}
+
 export interface Journey {
   id: number;
   http: number | null;
   label: string;
   hops: JourneyHop[];
   complete: boolean;
+  /** The Ingress rule it followed, when the metadata has Ingresses and the request went through a controller; null otherwise. */
+  ingress: JourneyIngress | null;
 }
 
 export interface OverlayView {

@@ -80,6 +80,8 @@ export interface IngressRule {
   name: string;
   host: string | null;
   path: string | null;
+  /** Exact, Prefix or ImplementationSpecific (matched as Prefix); null when absent. */
+  pathType: string | null;
   service: string | null;
   port: string | number | null;
 }
@@ -299,7 +301,7 @@ function addItem(md: ClusterMetadata, file: string, where: string, item: unknown
           if (!isObj(p)) continue;
           const be = isObj(p['backend']) && isObj(p['backend']['service']) ? p['backend']['service'] : null;
           const port = be && isObj(be['port']) ? (typeof be['port']['number'] === 'number' ? be['port']['number'] : str(be['port']['name'])) : null;
-          md.ingresses.push({ namespace: ns, name: meta['name'], host: str(r['host']), path: str(p['path']), service: be ? str(be['name']) : null, port });
+          md.ingresses.push({ namespace: ns, name: meta['name'], host: str(r['host']), path: str(p['path']), pathType: str(p['pathType']), service: be ? str(be['name']) : null, port });
         }
       }
       return;

@@ -260,7 +260,7 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
     journeys.push({
       id: journeys.length, http: root.id,
       label: l ? `${l.method} ${l.host ?? ''}${l.uri}` : 'HTTP request',
-      hops, complete,
+      hops, complete, ingress: null,
     });
   }
   return journeys;

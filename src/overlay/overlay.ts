@@ -12,6 +12,7 @@ import type { FlowJson } from '../engine/contract.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { IdentityResolver } from './cluster-metadata.js';
 import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';
+import { journeyIngress } from './ingress.js';
 import { macToText, type OverlayObserver } from './overlay-observer.js';
 import { tuplesWorthStitching } from './one-point.js';
 import { stitch, translationKind, type StitchResult } from './stitch.js';
@@ -168,10 +169,20 @@ export class OverlayAnalysis {
     if (o.count === 0) return [];
     const ex = httpExchanges(o, this.stitched);
     const onePoint = o.points.length < 2;
-    return buildJourneys(o, this.stitched, ex, (p) => this.pointName(p), this.precision, {
+    const journeys = buildJourneys(o, this.stitched, ex, (p) => this.pointName(p), this.precision, {
       keep: onePoint ? showsMoreThanOneHop : undefined,
       flowPackets: o.sparseRows > 0 ? this.flowPackets() : undefined,
     });
+    const resolver = this.resolver;
+    if (resolver?.metadata.ingresses.length) {
+      for (const j of journeys) {
+        const root = j.http === null ? undefined : ex[j.http];
+        const first = root?.request[0];
+        const timeMs = first ? (this.stitched.baseSec + first.t / 1e9) * 1000 : null;
+        j.ingress = journeyIngress(j, root?.line ?? null, resolver, timeMs);
+      }
+    }
+    return journeys;
   }
 
   /** Packets per flow id, counted from the packet index (for hops made of one-point rows). */

@@ -116,7 +116,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
     const js = a.journeys ?? [];
     const jb: Block[] = [];
     for (const j of js.slice(0, 50)) {
-      jb.push({ kind: 'h3', text: `${j.label}${j.complete ? '' : ' (incomplete)'}` },
+      jb.push({ kind: 'h3', text: `${j.label}${j.complete ? '' : ' (incomplete)'}${j.ingress ? ` — via Ingress ${j.ingress.namespace}/${j.ingress.name} (${j.ingress.host ?? '*'}${j.ingress.path ?? '/'} → ${j.ingress.service ?? '?'}${j.ingress.port !== null ? `:${j.ingress.port}` : ''})` : ''}` },
         table(['#', 'capture point', 'time', 'source', 'destination', 'translation', 'tunnel', 'packets', 'ms', 'note'],
           j.hops.map((hp, i) => [i + 1, hp.point, hp.time, endpointText(hp.src), endpointText(hp.dst), hp.translation,
             hp.tunnel ? `${hp.tunnel.type} VNI ${hp.tunnel.vni} ${hp.tunnel.outerSrc} → ${hp.tunnel.outerDst}` : null, hp.packets, hp.latencyMs, hp.note]),

@@ -23,7 +23,7 @@ describe.skipIf(!labPresent)('cluster metadata from the lab', () => {
       truth.services.map((s: { namespace: string; name: string; clusterIp: string; ports: Array<{ port: number; nodePort: number | null }> }) =>
         `${s.namespace}/${s.name} ${s.clusterIp} ${s.ports.map((p) => `${p.port}/${p.nodePort}`).join()}`).sort());
     expect(md.endpoints.filter((e) => e.service === 'default/web').map((e) => `${e.ip}:${e.port}`).sort()).toEqual(['10.244.1.10:8080', '10.244.3.10:8080']);
-    expect(md.ingresses).toEqual([{ namespace: 'default', name: 'web', host: truth.ingress.host, path: '/', service: 'web', port: 80 }]);
+    expect(md.ingresses).toEqual([{ namespace: 'default', name: 'web', host: truth.ingress.host, path: '/', pathType: 'Prefix', service: 'web', port: 80 }]);
     const web = md.pods.find((p) => p.labels['app'] === 'web')!;
     expect(web.owner).toBe('ReplicaSet/web-6b9c8d7f5');
   });

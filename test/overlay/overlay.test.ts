@@ -155,6 +155,33 @@ describe.skipIf(!labPresent)('overlay on the lab captures', () => {
         }
       });
 
+      it('names the Ingress rule a journey followed only when the request went through the ingress controller', async () => {
+        const md = clusterMetadata();
+        const o = overlayOf(await openFiles(scenarioFiles(name), md));
+        expect(o.journeys.length).toBe(sc.requestCount);
+        const controller = md.pods.find((p) => p.name.startsWith('ingress-nginx-controller'))!;
+        for (const jn of o.journeys) {
+          if (name === 'ingress') {
+            // Same Host as the proxy scenario's requests: what decides is the controller pod, then the rule and its backend.
+            expect(jn.ingress).toEqual({ namespace: 'default', name: 'web', host: 'web.overlayscope.test', path: '/', service: 'default/web', port: 80,
+              controller: `${controller.namespace}/${controller.name}` });
+          } else {
+            expect(jn.label).toContain('web.overlayscope.test');
+            expect(jn.ingress).toBeNull();
+          }
+        }
+        // Without metadata nothing is named.
+        const bare = overlayOf(await openFiles(scenarioFiles(name), null));
+        expect(bare.journeys.every((j) => j.ingress === null)).toBe(true);
+        // A rule for another host, or whose backend is not where the controller sent the request, is not claimed.
+        const other = clusterMetadata();
+        other.ingresses = other.ingresses.map((r) => ({ ...r, host: 'elsewhere.test' }));
+        expect(overlayOf(await openFiles(scenarioFiles(name), other)).journeys.every((j) => j.ingress === null)).toBe(true);
+        const wrongBackend = clusterMetadata();
+        wrongBackend.ingresses = wrongBackend.ingresses.map((r) => ({ ...r, service: 'nginx-proxy' }));
+        expect(overlayOf(await openFiles(scenarioFiles(name), wrongBackend)).journeys.every((j) => j.ingress === null)).toBe(true);
+      });
+
       it('the merged pcapng (one interface per capture point) names points by interface and gives the same translations', async () => {
         const merged = await openFiles([path.join(LAB, 'captures', `${name}.pcapng`)], null);
         const o = overlayOf(merged);

@@ -185,6 +185,11 @@ export function Overlay() {
             <select className="input" value={journey} onChange={(e) => setJourney(Number(e.target.value))} aria-label="Journey">
               {v.journeys.map((x, i) => <option key={x.id} value={i}>{x.label}{x.complete ? '' : ' (incomplete)'}</option>)}
             </select>
+            {j?.ingress ? (
+              <div className="small" data-testid="journey-ingress">
+                Via Ingress <strong>{j.ingress.namespace}/{j.ingress.name}</strong>: rule <span className="mono">{j.ingress.host ?? '*'}{j.ingress.path ?? '/'}</span> → Service <span className="mono">{j.ingress.service ?? '?'}{j.ingress.port !== null ? `:${j.ingress.port}` : ''}</span>, controller <span className="mono">{j.ingress.controller}</span>
+              </div>
+            ) : null}
             {j ? <JourneyDiagram journey={j} /> : null}
           </>
         ) : <div className="muted">No request journey: a journey needs an HTTP request seen at two or more capture points, or at one point both before and after NAT or a tunnel, or a proxy&apos;s upstream request that it caused.</div>}
