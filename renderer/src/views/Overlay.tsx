@@ -119,11 +119,13 @@ export function JourneyDiagram({ journey }: { journey: Journey }) {
   }, [journey]);
   const colW = 170;
   const rowH = 46;
-  const width = Math.max(600, parts.length * colW + 40);
+  // Room on both sides for hop labels centred between two lanes (a DNAT+SNAT label is ~500 px wide).
+  const margin = 200;
+  const width = Math.max(600, parts.length * colW + 2 * margin);
   const height = 70 + journey.hops.length * rowH + 20;
-  const cx = (ip: string) => 20 + parts.indexOf(ip) * colW + colW / 2;
+  const cx = (ip: string) => margin + parts.indexOf(ip) * colW + colW / 2;
   return (
-    <svg className="journey-svg" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={`Journey ${journey.label}`} data-testid="journey-diagram">
+    <svg className="journey-svg" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={`Journey ${journey.label}`} data-testid="journey-diagram">
       {parts.map((p) => (
         <g key={p}>
           <rect x={cx(p) - 75} y={10} width={150} height={28} rx={6} className="lifeline-head" />
