@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserWindowConstructorOptions, PrintToPDFOptions } from 'electron';
+import { hardenedWebPreferences } from './security.js';
 
 /** The in-memory session (no `persist:` prefix) the report windows use. */
 export const PDF_PARTITION = 'overlayscope-report-pdf';
@@ -24,20 +25,7 @@ export function pdfWindowOptions(): BrowserWindowConstructorOptions {
     width: 1100,
     height: 1400,
     paintWhenInitiallyHidden: true,
-    webPreferences: {
-      javascript: false,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      partition: PDF_PARTITION,
-    },
+    webPreferences: { ...hardenedWebPreferences(), javascript: false, partition: PDF_PARTITION },
   };
 }
 

@@ -13,9 +13,9 @@ export const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'", "worker-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 
-export function secureWebPreferences(preload: string): WebPreferences {
+/** The hardened settings of every window the app makes (the main window adds its preload, the report-printing window turns JavaScript off). */
+export function hardenedWebPreferences(): WebPreferences {
   return {
-    preload,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -28,6 +28,10 @@ export function secureWebPreferences(preload: string): WebPreferences {
     navigateOnDragDrop: false,
     spellcheck: false,
   };
+}
+
+export function secureWebPreferences(preload: string): WebPreferences {
+  return { preload, ...hardenedWebPreferences() };
 }
 
 /** Whether a navigation target is our own page (reloads of app://overlayscope/...). */
