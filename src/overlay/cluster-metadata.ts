@@ -322,6 +322,11 @@ function parseCidr4(c: string): { net: number; bits: number } | null {
   return { net: (ip & mask) >>> 0, bits };
 }
 
+/** Whether IPv4 address `ip` (a uint32) lies in the CIDR `c` (network address and prefix length). */
+export function cidrContains(c: { net: number; bits: number }, ip: number): boolean {
+  return c.bits === 0 || ((ip & ((0xffffffff << (32 - c.bits)) >>> 0)) >>> 0) === c.net;
+}
+
 export class IdentityResolver {
   private readonly nodesByIp = new Map<string, NodeInfo>();
   private readonly vtepIps = new Map<string, { node: NodeInfo; detail: string }>();
@@ -375,12 +380,7 @@ export class IdentityResolver {
   podCidrsOfNode(ip: string): Array<{ cidr: string; net: number; bits: number }> {
     const n = this.nodesByIp.get(ip);
     if (!n) return [];
-    const out: Array<{ cidr: string; net: number; bits: number }> = [];
-    for (const c of n.podCidrs) {
-      const p = parseCidr4(c);
-      if (p) out.push({ cidr: `${ipStr(p.net)}/${p.bits}`, ...p });
-    }
-    return out;
+    return this.cidrs.filter((c) => c.node === n).map((c) => ({ cidr: `${ipStr(c.net)}/${c.bits}`, net: c.net, bits: c.bits }));
   }
 
   /** The pod holding `ip` at `timeMs` (null time: the latest started pod). */
@@ -440,7 +440,7 @@ export class IdentityResolver {
     const a = parseIpv4(ip);
     if (a !== null) {
       for (const c of this.cidrs) {
-        if (c.bits === 0 || ((a & ((0xffffffff << (32 - c.bits)) >>> 0)) >>> 0) === c.net) {
+        if (cidrContains(c, a)) {
           return { kind: 'unknown', name: ip, node: c.node.name, detail: `in the pod CIDR of ${c.node.name}, no pod known` };
         }
       }

@@ -10,7 +10,7 @@ import { TUNNEL_GENEVE } from '../dissect/layers.js';
 import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson } from '../engine/contract.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
-import { IdentityResolver } from './cluster-metadata.js';
+import { cidrContains, IdentityResolver } from './cluster-metadata.js';
 import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';
 import { journeyIngress } from './ingress.js';
 import { macToText, type OverlayObserver } from './overlay-observer.js';
@@ -90,15 +90,13 @@ export class OverlayAnalysis {
       const l = this.resolver?.podCidrsOfNode(ipv4ToString(v.ip)) ?? [];
       if (l.length) declared.set(v.ip, l.map((c) => ({ ...c, evidence: 0, source: 'cluster' as const })));
     }
-    const within = (ip: number, c: { net: number; bits: number }): boolean =>
-      c.bits === 0 || ((ip ^ c.net) >>> (32 - c.bits)) === 0;
     // /24 buckets of inner sources behind each VTEP; a bucket claimed by two VTEPs goes to the one with more evidence.
     const buckets = new Map<number, Map<number, number>>();
     for (const v of vteps) {
       const mine = declared.get(v.ip);
       for (const [ip, n] of v.innerSources) {
         if (vtepIps.has(ip)) continue;
-        const c = mine?.find((x) => within(ip, x));
+        const c = mine?.find((x) => cidrContains(x, ip));
         if (c) { c.evidence += n; continue; }
         const b = (ip & 0xffffff00) >>> 0;
         let m = buckets.get(b);
