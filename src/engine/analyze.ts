@@ -167,9 +167,9 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   let summary: ReadSummary;
   try {
     summary = await readCapture(source, sink, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
-    onProgress: (read) => opts.onProgress?.(progressBase + read, progressTotal, cap),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+      onProgress: (read) => opts.onProgress?.(progressBase + read, progressTotal, cap),
     });
   } finally {
     addMaskCounts(result.layerPackets, maskPackets);

@@ -304,14 +304,11 @@ export class HttpTransactions {
     let rel = (seq - d.expSeq) | 0;
     // The common segment: the next bytes of a body, all captured, none held: only arithmetic
     // (what consume's M_BODY case does; ~9 of 10 segments with data on the bench file).
-    if (rel === 0 && d.mode === M_BODY && len === wire && wire <= d.remaining && d.pendingBytes === 0 && d.pending.length === 0) {
+    if (rel === 0 && d.mode === M_BODY && len === wire && wire <= d.remaining && d.pending.length === 0) {
       d.expSeq = (d.expSeq + wire) >>> 0;
       d.remaining -= wire;
-      const t = d.txn;
-      if (t) {
-        if (d.isRequest) t.requestBytes += wire;
-        else { t.responseBytes += wire; t.endSec = sec; t.endNsec = nsec; }
-      }
+      this.countBytes(d, wire);
+      this.touchEnd(d, sec, nsec);
       if (d.remaining === 0) this.endMessage(d);
       return;
     }
