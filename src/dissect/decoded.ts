@@ -126,8 +126,7 @@ export class DecodedPacket {
   // --- per-level bookkeeping of the reuse (see beginNet and settle) ---------
   /**
    * F_* groups of each level known to hold their defaults. 0 (nothing known) is the safe start:
-   * the first packet clears every group it does not write, whatever the arrays held before
-   * (src/engine/shared-packets.ts puts these arrays over shared memory).
+   * the first packet clears every group it does not write, whatever the arrays held before.
    */
   readonly fieldsClean = new Uint8Array(MAX_NET);
   /** F_* groups of each level written while decoding the current packet (each group wholly). */
