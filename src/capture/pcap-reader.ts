@@ -16,6 +16,7 @@
  */
 import { u16, u32 } from './bytes.js';
 import { Framer, FramingError } from './framer.js';
+import { CookedInterfaces, LINKTYPE_LINUX_SLL2 } from './cooked-interfaces.js';
 import { LIMITS, type CaptureInterface, type PacketRecord, type RecordSink } from './types.js';
 
 const MAGIC_US = 0xa1b2c3d4;
@@ -42,12 +43,16 @@ export class PcapReader extends Framer {
   };
   versionMajor = 0;
   versionMinor = 0;
+  /** SLL2 interface indexes as interfaces 1, 2, ... (after the file's interface 0). */
+  private readonly cooked: CookedInterfaces;
 
   constructor(
     private readonly file: string,
     private readonly sink: RecordSink,
   ) {
     super();
+    let next = 1;
+    this.cooked = new CookedInterfaces(file, sink, () => next++);
   }
 
   get packets(): number {
@@ -108,6 +113,7 @@ export class PcapReader extends Framer {
       this.sink.onIssue({ capture: this.file, packet: rec.index + 1, offset: fileOffset, layer: 'pcap',
         reason: `captured length ${caplen} exceeds the file's snap length ${this.snapLen} (reported once)`, severity: 'warning' });
     }
+    if (this.linkType === LINKTYPE_LINUX_SLL2) rec.interfaceId = this.cooked.resolve(0, buf, off + this.recordHeader, caplen, rec.index, fileOffset);
     this.sink.onRecord(rec, buf, off + this.recordHeader);
     rec.index++;
   }
@@ -149,6 +155,7 @@ export class PcapReader extends Framer {
       id: 0, linkType: this.linkType, snapLen: this.snapLen, name: null, description: null,
       precision: this.nanos ? 9 : 6, fcsLength,
     };
+    this.cooked.noteInterface(iface);
     this.sink.onInterface(iface);
   }
 

@@ -16,6 +16,7 @@
  */
 import { u16, u32 } from './bytes.js';
 import { Framer, FramingError } from './framer.js';
+import { CookedInterfaces, LINKTYPE_LINUX_SLL2 } from './cooked-interfaces.js';
 import { LIMITS, LINKTYPE_CUSTOM_BLOCK, NO_INTERFACE, type CaptureInterface, type PacketRecord, type RecordSink } from './types.js';
 
 const SHB = 0x0a0d0d0a;
@@ -69,12 +70,15 @@ export class PcapngReader extends Framer {
   };
   sections = 0;
   readonly blockCounts = new Map<number, number>();
+  /** SLL2 interface indexes as interfaces of their own, numbered after the interfaces described so far. */
+  private readonly cooked: CookedInterfaces;
 
   constructor(
     private readonly file: string,
     private readonly sink: RecordSink,
   ) {
     super();
+    this.cooked = new CookedInterfaces(file, sink, () => (this.interfaceCount < NO_INTERFACE - 1 ? this.interfaceCount++ : -1));
   }
 
   get packets(): number {
@@ -184,6 +188,7 @@ export class PcapngReader extends Framer {
     };
     this.section.push(iface);
     const { time: _t, ...pub } = iface;
+    this.cooked.noteInterface(pub);
     this.sink.onInterface(pub);
   }
 
@@ -284,6 +289,8 @@ export class PcapngReader extends Framer {
   }
 
   private deliver(buf: Uint8Array, dataAt: number): void {
+    const rec = this.rec;
+    if (rec.linkType === LINKTYPE_LINUX_SLL2) rec.interfaceId = this.cooked.resolve(rec.interfaceId, buf, dataAt, rec.capturedLength, rec.index, rec.offset);
     this.sink.onRecord(this.rec, buf, dataAt);
     this.rec.index++;
   }

@@ -44,6 +44,15 @@ export interface CaptureInterface {
   readonly precision: number;
   /** FCS bytes at the end of each frame (0 when none). */
   readonly fcsLength: number;
+  /**
+   * An interface of an any-interface (SLL2) capture, one per interface index
+   * the file's packets carry (src/capture/cooked-interfaces.ts): the id of the
+   * file's interface it came from, and the Linux ifindex.
+   */
+  readonly parentId?: number;
+  readonly ifindex?: number;
+  /** What the interface's traffic says it is (`underlay`, `tunnel`, `bridge`, `pod 10.244.1.3 veth`, `lo`), or null; see src/engine/cooked-points.ts. */
+  readonly role?: string | null;
 }
 
 /** One record as read. Reused by the reader: valid only during the callback. */

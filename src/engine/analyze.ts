@@ -4,6 +4,7 @@
  * decoded packet to the observers (flow table, transactions) that build the
  * higher-level results. What was read before a fatal error is kept.
  */
+import type { ClockOptions } from '../overlay/clocks.js';
 import { readCapture, type ReadSummary } from '../capture/read-capture.js';
 import { FramingError } from '../capture/framer.js';
 import { LIMITS, type ByteSource, type CaptureFormat, type CaptureInterface, type CaptureIssue, type PacketRecord, type RecordSink } from '../capture/types.js';
@@ -12,6 +13,7 @@ import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import { LAYER_COUNT, LAYER_NAMES } from '../dissect/layers.js';
 import { PacketIndex } from './packet-index.js';
+import { CookedPointEvidence, cookedPointName } from './cooked-points.js';
 import type { ClusterMetadata } from '../overlay/cluster-metadata.js';
 
 /** Most per-packet issues kept per capture; the rest are counted (issue #8: bounded memory). */
@@ -61,7 +63,7 @@ export interface CaptureResult {
   readonly index: PacketIndex;
 }
 
-export interface AnalyzeOptions extends DissectOptions {
+export interface AnalyzeOptions extends DissectOptions, ClockOptions {
   signal?: AbortSignal;
   chunkSize?: number;
   /** Progress over all captures together: bytes read of total bytes. */
@@ -74,6 +76,12 @@ export interface AnalyzeOptions extends DissectOptions {
   maxFlows?: number;
   /** kubectl metadata naming nodes, pods and Services (src/overlay/cluster-metadata.ts). */
   clusterMetadata?: ClusterMetadata | null;
+  /**
+   * Names of the interfaces of any-interface (SLL2) captures by file and ifindex
+   * (e.g. from a node's `ip -j link` dump); null: infer the role from the
+   * traffic (src/engine/cooked-points.ts).
+   */
+  interfaceName?: (file: string, ifindex: number) => string | null;
 }
 
 export function newCaptureResult(id: number, source: ByteSource): CaptureResult {
@@ -97,6 +105,9 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   const cap = result.id;
   let fcs: number[] = [];
   let decodable: boolean[] = [];
+  // Interfaces made from SLL2 interface indexes, and what their traffic says they are.
+  let cooked: boolean[] = [];
+  let evidence: CookedPointEvidence | null = null;
   let fatal = false;
   const maxPackets = opts.maxPackets ?? LIMITS.maxPackets;
   let timed = false;
@@ -113,6 +124,10 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       result.interfaces.push(iface);
       fcs[iface.id] = iface.fcsLength;
       decodable[iface.id] = linkTypeDecoded(iface.linkType);
+      if (iface.parentId !== undefined) {
+        cooked[iface.id] = true;
+        evidence ??= new CookedPointEvidence();
+      }
       if (iface.precision > result.precision) result.precision = Math.min(9, iface.precision);
     },
     onRecord(rec: PacketRecord, bytes: Uint8Array, start: number) {
@@ -130,6 +145,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       if (decodable[ifc]) {
         decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         mask = p.layerMask;
+        if (cooked[ifc] === true) evidence!.observe(ifc, p, bytes, start, caplen);
         if (p.issueLayer >= 0) {
           addIssue({ capture: source.name, packet: n + 1, offset: rec.dataOffset + p.issueOffset,
             layer: LAYER_NAMES[p.issueLayer] ?? 'data', reason: p.issueReason, severity: 'warning' });
@@ -174,13 +190,28 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   } finally {
     addMaskCounts(result.layerPackets, maskPackets);
   }
+  if (evidence) nameCookedInterfaces(result, evidence, opts.interfaceName);
   for (const o of observers) o.endCapture?.(cap);
   result.format = summary.format;
   result.stopped = fatal;
   result.cancelled = summary.cancelled;
   fcs = [];
   decodable = [];
+  cooked = [];
   return summary;
+}
+
+/** Gives each SLL2 interface index its name: the caller's, else `<stem>/if<index> <role>`. */
+function nameCookedInterfaces(result: CaptureResult, evidence: CookedPointEvidence,
+  given: ((file: string, ifindex: number) => string | null) | undefined): void {
+  const roles = evidence.roles(result.interfaces);
+  for (let k = 0; k < result.interfaces.length; k++) {
+    const i = result.interfaces[k]!;
+    if (i.parentId === undefined || i.ifindex === undefined) continue;
+    const role = roles.get(i.id) ?? null;
+    const name = given?.(result.file, i.ifindex) ?? cookedPointName(result.file, i.ifindex, role);
+    result.interfaces[k] = { ...i, name, role };
+  }
 }
 
 if (LAYER_COUNT > 20) throw new Error('analyzeCapture counts packets per layer mask: 2^LAYER_COUNT entries');

@@ -9,7 +9,9 @@ export interface CaptureJson {
   file: string;
   format: 'pcap' | 'pcapng' | 'unknown';
   linkTypes: number[];
-  interfaces: Array<{ id: number; linkType: number; name: string | null; description: string | null; snapLen: number }>;
+  interfaces: Array<{ id: number; linkType: number; name: string | null; description: string | null; snapLen: number;
+    /** Interfaces of an any-interface (SLL2) capture, one per interface index: the index, the file's interface it came from, the inferred role. */
+    ifindex?: number; parent?: number; role?: string | null }>;
   packets: number;
   /** Sum of original frame lengths. */
   bytes: number;

@@ -107,7 +107,8 @@ export class AnalysisSession {
       file: c.file,
       format: c.format ?? 'unknown',
       linkTypes: [...new Set(c.interfaces.map((i) => i.linkType))],
-      interfaces: c.interfaces.map((i) => ({ id: i.id, linkType: i.linkType, name: i.name, description: i.description, snapLen: i.snapLen })),
+      interfaces: c.interfaces.map((i) => ({ id: i.id, linkType: i.linkType, name: i.name, description: i.description, snapLen: i.snapLen,
+        ...(i.ifindex !== undefined ? { ifindex: i.ifindex, parent: i.parentId ?? 0, role: i.role ?? null } : {}) })),
       packets: c.packets,
       bytes: c.bytes,
       fileSize: c.fileSize,
@@ -130,7 +131,7 @@ export class AnalysisSession {
 
   /** The overlay analysis (built once after reading, on first use). */
   overlay(): OverlayAnalysis {
-    this.overlayCache ??= new OverlayAnalysis(this.overlayObserver, this.captures, this.options.clusterMetadata ?? null);
+    this.overlayCache ??= new OverlayAnalysis(this.overlayObserver, this.captures, this.options.clusterMetadata ?? null, this.options);
     return this.overlayCache;
   }
 
