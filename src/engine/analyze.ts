@@ -24,8 +24,10 @@ export interface PacketObserver {
   /**
    * `b[base .. base+caplen)` is the frame; valid only during the call.
    * Returns nothing; may set `index.flowId[packet]` / `outerFlowId[packet]`.
+   * `iface`: the packet's interface id in the capture (as in the packet index;
+   * with `capture`, its capture point).
    */
-  observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void;
+  observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number, iface: number): void;
   /** The capture is about to be read (its index is where `flowId`/`outerFlowId` go). */
   beginCapture?(result: CaptureResult): void;
   /** The capture ended (normally or at an error). */
@@ -173,7 +175,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       result.bytes += rec.originalLength;
       if (mask !== 0) {
         for (let k = 0; k < observers.length; k++) {
-          observers[k]!.observe(cap, n, p, bytes, start, rec.tsSec, rec.tsNsec, rec.originalLength);
+          observers[k]!.observe(cap, n, p, bytes, start, rec.tsSec, rec.tsNsec, rec.originalLength, ifc);
         }
       }
     },

@@ -25,12 +25,15 @@ import { FlowKey, FlowTable, flowHash, flowHash4 } from './flow-table.js';
 import { ST_FIN_A, ST_FIN_B, ST_RST, TcpConversations, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './tcp-conversation.js';
 import { HttpTransactions } from './http-transactions.js';
 import { DnsTransactions } from './dns-transactions.js';
+import { NatHalfViews } from './nat-half-views.js';
 
 export class FlowTracker implements PacketObserver {
   readonly table = new FlowTable();
   readonly tcp = new TcpConversations();
   readonly http = new HttpTransactions();
   readonly dns = new DnsTransactions();
+  /** NAT half-views joined at flow creation (nat-half-views.ts). */
+  readonly nat = new NatHalfViews();
   /** Capture results by capture id (for their packet index). */
   readonly captures: CaptureResult[] = [];
   private flowIds: Int32Array | null = null;
@@ -50,7 +53,8 @@ export class FlowTracker implements PacketObserver {
     this.captures[result.id] = result;
   }
 
-  observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number): void {
+  /** `iface`: the packet's interface in its capture (flows are per capture point: capture and interface). */
+  observe(capture: number, packet: number, p: DecodedPacket, b: Uint8Array, base: number, tsSec: number, tsNsec: number, frameLen: number, iface = 0): void {
     if (capture !== this.baseCapture) {
       this.baseCapture = capture;
       this.baseSec = tsSec;
@@ -66,6 +70,7 @@ export class FlowTracker implements PacketObserver {
       const table = this.table;
       const levelFlow = this.levelFlow;
       k.capture = capture;
+      k.iface = iface;
       for (let i = 0; i < netCount; i++) {
         levelFlow[i] = -1;
         if (p.netQuoted[i] !== 0) continue;
@@ -81,8 +86,8 @@ export class FlowTracker implements PacketObserver {
         let fd: number;
         if (version === 4) {
           // IPv4 (nearly every level): hashed and matched from the packet's words, no key copy.
-          h = flowHash4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort);
-          fd = table.find4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort, h);
+          h = flowHash4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort, iface);
+          fd = table.find4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort, h, iface);
         } else {
           this.fillKey(p, i, proto);
           h = flowHash(k);
@@ -105,10 +110,21 @@ export class FlowTracker implements PacketObserver {
           // TCP: a capture that starts at the SYN/ACK names the SYN sender (its receiver) A.
           const swap = isTcp && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
           if (version === 4) this.fillKey(p, i, proto);
-          f = table.create(k, h, swap, -1, packet, sec, tsNsec);
-          dir = swap ? 1 : 0;
-          first = true;
-          if (isTcp) this.tcp.ensure(f + 1);
+          // A SYN/ACK answering, through NAT, a SYN seen here with other addresses: the same flow (nat-half-views.ts).
+          const half = swap ? this.nat.match(table, capture, iface, p, i) : -1;
+          if (half >= 0) {
+            table.alias(half, k, h, false);
+            f = half;
+            dir = 1;
+          } else {
+            f = table.create(k, h, swap, -1, packet, sec, tsNsec);
+            dir = swap ? 1 : 0;
+            first = true;
+            if (isTcp) {
+              this.tcp.ensure(f + 1);
+              if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) this.nat.open(f, p.tcpSeq[i]!, srcPort);
+            }
+          }
         } else {
           f = fd >> 1;
           dir = fd & 1;
@@ -198,6 +214,7 @@ export class FlowTracker implements PacketObserver {
   endCapture(capture: number): void {
     this.http.endCapture(this.table.baseSec[capture] ?? 0);
     this.dns.endCapture();
+    this.nat.clear();
     this.flowIds = null;
     this.outerIds = null;
   }

@@ -60,19 +60,45 @@ function ep(ip: string, port: number | null): string {
   return `${ip}:${port ?? ''}`;
 }
 
-/** Our TCP and UDP flows of one capture, as conversations. */
+/**
+ * Our TCP and UDP flows of one capture, as conversations. Our flows are per
+ * capture point (a capture and one interface); tshark's conversations span a
+ * file's interfaces, so for the comparison the k-th flow of a tuple and depth
+ * on each interface are added together (directions mapped), as tshark does.
+ */
 export async function ourConversations(file: string): Promise<{ session: AnalysisSession; conversations: Conversation[] }> {
   const session = await AnalysisSession.open([await fileSource(file)]);
   const t = session.flows.table;
   const conversations: Conversation[] = [];
+  type Sum = { c: Conversation; pAB: number; pBA: number; bAB: number; bBA: number };
+  const merged = new Map<string, Sum>();
+  const ordinal = new Map<string, number>();
+  const sums: Sum[] = [];
   for (let f = 0; f < t.count; f++) {
     const transport = transportName(t.proto[f]!);
     if (transport !== 'tcp' && transport !== 'udp') continue;
     const { a, b } = endpoints(t, f);
+    const ea = ep(a.ip, a.port), eb = ep(b.ip, b.port);
+    const tuple = `${t.capture[f]} ${t.depth[f]} ${transport} ${[ea, eb].sort().join(' ')}`;
+    const k = (ordinal.get(`${t.iface[f]} ${tuple}`) ?? 0);
+    ordinal.set(`${t.iface[f]} ${tuple}`, k + 1);
+    const key = `${tuple} #${k}`;
+    let s = merged.get(key);
+    if (!s) {
+      s = { c: { transport, a: ea, b: eb, framesAtoB: 0, framesBtoA: 0, bytesAtoB: '', bytesBtoA: '', frames: 0, bytes: '', id: f, depth: t.depth[f]! }, pAB: 0, pBA: 0, bAB: 0, bBA: 0 };
+      merged.set(key, s);
+      sums.push(s);
+    }
+    const same = s.c.a === ea;
+    s.pAB += same ? t.packetsAtoB(f) : t.packetsBtoA(f);
+    s.pBA += same ? t.packetsBtoA(f) : t.packetsAtoB(f);
+    s.bAB += same ? t.bytesAtoB(f) : t.bytesBtoA(f);
+    s.bBA += same ? t.bytesBtoA(f) : t.bytesAtoB(f);
+  }
+  for (const s of sums) {
     conversations.push({
-      transport, a: ep(a.ip, a.port), b: ep(b.ip, b.port), framesAtoB: t.packetsAtoB(f), framesBtoA: t.packetsBtoA(f),
-      bytesAtoB: tsharkSize(t.bytesAtoB(f)), bytesBtoA: tsharkSize(t.bytesBtoA(f)), frames: t.packets(f), bytes: tsharkSize(t.bytes(f)),
-      id: f, depth: t.depth[f]!,
+      ...s.c, framesAtoB: s.pAB, framesBtoA: s.pBA, bytesAtoB: tsharkSize(s.bAB), bytesBtoA: tsharkSize(s.bBA),
+      frames: s.pAB + s.pBA, bytes: tsharkSize(s.bAB + s.bBA),
     });
   }
   return { session, conversations };
