@@ -176,7 +176,31 @@ export function flowJson(ctx: FlowContext, f: number, links: TunnelLinks): FlowJ
   if (links.innerCount(f) > 0) j['innerFlows'] = links.innersOf(f);
   const tcp = tcpDetail(ctx, f);
   if (tcp) j['tcp'] = tcp;
+  const nat = natJson(t, f);
+  if (nat) j['nat'] = nat;
   return j;
+}
+
+/**
+ * The NAT translation of a flow joined from two half-views (nat-half-views.ts),
+ * or null: `original` is the tuple the reply direction showed (un-NATed),
+ * `translated` the request direction's (the flow's a and b), both oriented
+ * client to server; `kind` names what differs.
+ */
+export function natJson(t: FlowContext['flows']['table'], f: number): { kind: 'dnat' | 'snat' | 'dnat+snat'; original: { a: Endpoint; b: Endpoint }; translated: { a: Endpoint; b: Endpoint } } | null {
+  const al = t.natAlias[f]!;
+  if (al < 0) return null;
+  const v = t.version[f]!;
+  const w = t.aliasKeys;
+  const ports = w[16 * al + 2]!;
+  const original = {
+    a: { ip: ipToString(v, w, 16 * al + 4), port: ports & 0xffff },
+    b: { ip: ipToString(v, w, 16 * al + 8), port: ports >>> 16 },
+  };
+  const translated = endpoints(t, f);
+  const d = original.b.ip !== translated.b.ip || original.b.port !== translated.b.port;
+  const s = original.a.ip !== translated.a.ip || original.a.port !== translated.a.port;
+  return { kind: d && s ? 'dnat+snat' : s ? 'snat' : 'dnat', original, translated };
 }
 
 /**
@@ -302,6 +326,8 @@ export class FlowJsonText {
       out.put(K.ipIdB);
       out.num(c.firstIpId[b]! >= 0 ? c.firstIpId[b]! : null);
       out.put(K.end);
+      // NAT half-views are rare (a few flows): their text is made as a string.
+      if (t.natAlias[f]! >= 0) out.put(new JsonLit(`,"nat":${JSON.stringify(natJson(t, f))}`));
     }
     out.put(K.end);
   }
