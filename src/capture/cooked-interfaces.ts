@@ -7,11 +7,14 @@
  * points, flows, TCP analysis and the packet browser split per interface with
  * no change of theirs. The readers call `resolve` for SLL2 records only.
  *
- * Ids: synthetic interfaces take the next free id of the file when their index
- * is first seen (dense: an interface's id is its position in the list). A
- * pcapng whose interface blocks all come before its packets keeps its own ids;
- * one that declares an interface after SLL2 packets gets that interface's id
- * shifted past the synthetic ones.
+ * Ids: the first index seen on a file's interface takes that interface's own
+ * id (the interface is described again, with `parentId` its own id and the
+ * index: sinks replace what they hold for that id), so a one-index file keeps
+ * one interface and no empty capture point is left; further indexes take the
+ * next free ids of the file (dense: an interface's id is its position in the
+ * list). A pcapng whose interface blocks all come before its packets keeps its
+ * own ids; one that declares an interface after SLL2 packets gets that
+ * interface's id shifted past the synthetic ones.
  *
  * SLL (v1) has no index: see docs/decisions/0010-any-interface-captures.md.
  */
@@ -63,7 +66,8 @@ export class CookedInterfaces {
     let id = m.get(ifindex);
     if (id === undefined) {
       const parent = this.parents[parentId];
-      id = parent && this.count < MAX_COOKED_INTERFACES ? this.allocate() : -1;
+      // The first index of an interface becomes that interface itself.
+      id = m.size === 0 ? parentId : parent && this.count < MAX_COOKED_INTERFACES ? this.allocate() : -1;
       if (id < 0 || !parent) {
         if (!this.warned) {
           this.warned = true;
@@ -75,7 +79,7 @@ export class CookedInterfaces {
       }
       this.count++;
       m.set(ifindex, id);
-      this.sink.onInterface({
+      this.sink.onInterface(id === parentId ? { ...parent, parentId, ifindex } : {
         id, linkType: parent.linkType, snapLen: parent.snapLen, name: null, description: null,
         precision: parent.precision, fcsLength: parent.fcsLength, parentId, ifindex,
       });

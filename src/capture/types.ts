@@ -98,6 +98,11 @@ export interface CaptureIssue {
 }
 
 export interface RecordSink {
+  /**
+   * An interface, before its first record. Called again with the same id when
+   * an any-interface (SLL2) interface learns the first interface index its
+   * packets carry (src/capture/cooked-interfaces.ts): replace, do not add.
+   */
   onInterface(iface: CaptureInterface): void;
   /** `bytes[start .. start+rec.capturedLength)` is the packet; valid only during the call. */
   onRecord(rec: PacketRecord, bytes: Uint8Array, start: number): void;

@@ -33,6 +33,7 @@ import type { ByteSource, CaptureInterface, PacketRecord } from '../capture/type
 import { ipToString } from '../dissect/addr.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
+import { cookedExtraBytes, cookedSourceMacAt } from '../dissect/link.js';
 import { IPPROTO_TCP } from '../dissect/layers.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { formatTime } from '../engine/time.js';
@@ -363,10 +364,21 @@ export async function profileSession(session: AnalysisSession, label: string, si
         // --- the frame's fingerprint
         h.reset(0);
         if (ni >= 0) {
+          // The sender's MAC (forwarding changes it, and it tells the hops apart): the innermost
+          // Ethernet source, or a Linux cooked header's address (the same source MAC), so a
+          // `tcpdump -i any` copy and a per-interface copy of one frame hash alike.
           const e = p.ethCount - 1;
           if (e >= 0) {
-            const m = e * 12;
-            for (let k = 0; k < 12; k += 4) h.add((p.ethMac[m + k]! << 24) | (p.ethMac[m + k + 1]! << 16) | (p.ethMac[m + k + 2]! << 8) | p.ethMac[m + k + 3]!);
+            const m = e * 12 + 6;
+            h.add((p.ethMac[m]! << 8) | p.ethMac[m + 1]!);
+            h.add((p.ethMac[m + 2]! << 24) | (p.ethMac[m + 3]! << 16) | (p.ethMac[m + 4]! << 8) | p.ethMac[m + 5]!);
+          } else {
+            const at = cookedSourceMacAt(rec.linkType, b, start, caplen);
+            if (at >= 0) {
+              const m = start + at;
+              h.add((b[m]! << 8) | b[m + 1]!);
+              h.add((b[m + 2]! << 24) | (b[m + 3]! << 16) | (b[m + 4]! << 8) | b[m + 5]!);
+            }
           }
           // Addresses and ports are left out on purpose: NAT rewrites them between two
           // copies of one frame on one link (br_netfilter DNATs before a cni0 capture
@@ -404,8 +416,10 @@ export async function profileSession(session: AnalysisSession, label: string, si
         if (p.tunnelCount > 0 && (frames.flags[fid]! & F_TUNNEL) === 0) {
           frames.flags[fid]! |= F_TUNNEL;
           vxlanPackets++;
-          vxlanBytes += rec.originalLength;
-          encapBytes += p.tunnelInner[0]!;
+          // Sizes on the wire: a Linux cooked header (tcpdump -i any) stands in for the 14-byte Ethernet one.
+          const extra = cookedExtraBytes(rec.linkType, b, start, caplen);
+          vxlanBytes += rec.originalLength - extra;
+          encapBytes += p.tunnelInner[0]! - extra;
         }
         if (ni < 0 || p.ipProto[ni] !== IPPROTO_TCP || !p.l4Present[ni]) return;
 

@@ -7,6 +7,7 @@ import { u16be, u32be, u32le } from '../capture/bytes.js';
 import type { DecodedPacket } from './decoded.js';
 import { MAX_ETH } from './decoded.js';
 import { L_ETH, L_LLC, L_NULL, L_SLL, L_SLL2, L_VLAN } from './layers.js';
+import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../capture/cooked-interfaces.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -126,4 +127,36 @@ export function decodeNull(p: DecodedPacket, b: Uint8Array, off: number, end: nu
   if (family === 2) return ETHERTYPE_IPV4;
   if (family === 10 || family === 24 || family === 28 || family === 30) return ETHERTYPE_IPV6;
   return NEXT_STOP;
+}
+
+const ARPHRD_ETHER = 1;
+
+/**
+ * How many more bytes a Linux cooked header (SLL 16, SLL2 20) takes than the
+ * link header the packet had on the wire (Ethernet 14 for ARPHRD_ETHER, none
+ * otherwise): frame and encapsulation sizes of `tcpdump -i any` captures minus
+ * this are the wire's. 0 for other link types or a header cut short.
+ */
+export function cookedExtraBytes(linkType: number, b: Uint8Array, start: number, caplen: number): number {
+  if (linkType === LINKTYPE_LINUX_SLL2) {
+    if (caplen < 20) return 0;
+    return ((b[start + 8]! << 8) | b[start + 9]!) === ARPHRD_ETHER ? 6 : 20;
+  }
+  if (linkType === LINKTYPE_LINUX_SLL) {
+    if (caplen < 16) return 0;
+    return ((b[start + 2]! << 8) | b[start + 3]!) === ARPHRD_ETHER ? 2 : 16;
+  }
+  return 0;
+}
+
+/**
+ * Offset (from the packet's start) of the sender's 6-byte MAC in a Linux
+ * cooked header (for incoming and outgoing packets alike: the frame's Ethernet
+ * source), or -1 when there is none (another link type, an address that is not
+ * 6 bytes, a cut header).
+ */
+export function cookedSourceMacAt(linkType: number, b: Uint8Array, start: number, caplen: number): number {
+  if (linkType === LINKTYPE_LINUX_SLL2) return caplen >= 20 && b[start + 11] === 6 ? 12 : -1;
+  if (linkType === LINKTYPE_LINUX_SLL) return caplen >= 16 && ((b[start + 4]! << 8) | b[start + 5]!) === 6 ? 6 : -1;
+  return -1;
 }

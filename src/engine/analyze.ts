@@ -123,7 +123,9 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   };
   const sink: RecordSink = {
     onInterface(iface) {
-      result.interfaces.push(iface);
+      // An SLL2 interface is described again once its first interface index is known.
+      if (result.interfaces[iface.id]?.id === iface.id) result.interfaces[iface.id] = iface;
+      else result.interfaces.push(iface);
       fcs[iface.id] = iface.fcsLength;
       decodable[iface.id] = linkTypeDecoded(iface.linkType);
       if (iface.parentId !== undefined) {

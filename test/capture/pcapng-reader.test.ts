@@ -160,14 +160,16 @@ describe.skipIf(!corpusPresent)('pcapng assembled from real packets, checked aga
     const { bytes, eth, sll2 } = await assembled();
     const r = await readBytes(bytes, 7);
     expect(r.issues).toEqual([]);
-    expect(r.ifaces.map((i) => [i.id, i.linkType, i.name, i.description, i.precision])).toEqual([
-      [0, 1, 'cni0', 'pod network <b>&', 3], [1, 276, 'any', null, 4],
+    // Interface 1 is SLL2: its first interface index takes its id, the SPB's (an Ethernet frame read
+    // as SLL2: an index from its MAC bytes) a new interface 2 (src/capture/cooked-interfaces.ts).
+    expect(r.ifaces.map((i) => [i.id, i.linkType, i.name, i.description, i.precision, i.parentId, i.ifindex])).toEqual([
+      [0, 1, 'cni0', 'pod network <b>&', 3, undefined, undefined], [1, 276, 'any', null, 4, 1, 2], [2, 276, null, null, 4, 1, ((eth[4]! << 24) | (eth[5]! << 16) | (eth[6]! << 8) | eth[7]!) >>> 0],
     ]);
     expect(r.recs.map((x) => [x.sec, x.nsec, x.caplen, x.iface, x.timeless, x.linkType])).toEqual([
       [1_600_000_001, 234_000_000, eth.length, 0, false, 1],
       [1_600_000_002, 500_000_000, eth.length, 0, false, 1],
       [1_700_000_000, 500_000_000, sll2.length, 1, false, 276],
-      [0, 0, eth.length, 1, true, 276],
+      [0, 0, eth.length, 2, true, 276],
     ]);
     if (!tsharkPresent) return;
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'os-pcapng-')), 'assembled.pcapng');

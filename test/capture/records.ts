@@ -21,7 +21,8 @@ export async function readBytes(bytes: Uint8Array, chunkSize = 1 << 20, name = '
   const ifaces: CaptureInterface[] = [];
   const issues: CaptureIssue[] = [];
   const summary = await readCapture(bytesSource(bytes, name), {
-    onInterface(i) { ifaces.push(i); },
+    // An SLL2 interface is described again (same id) once its first interface index is known.
+    onInterface(i) { const k = ifaces.findIndex((x) => x.id === i.id); if (k >= 0) ifaces[k] = i; else ifaces.push(i); },
     onRecord(r, b, s) {
       recs.push({ index: r.index, offset: r.offset, dataOffset: r.dataOffset, sec: r.tsSec, nsec: r.tsNsec, caplen: r.capturedLength,
         len: r.originalLength, linkType: r.linkType, iface: r.interfaceId, timeless: r.timeless,
