@@ -17,6 +17,7 @@ import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
 import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeDnsJson, writeHttpJson } from '../flows/flow-output.js';
 import type { JsonBytes } from './json-bytes.js';
+import { offloadNote, offloadSummary } from './offloads.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
@@ -118,7 +119,18 @@ export class AnalysisSession {
       undecoded: c.undecoded,
       issues: c.issues.filter((i) => i.packet === null || i.severity === 'error'),
       droppedIssues: c.droppedIssues,
+      offload: offloadSummary(c),
     };
+  }
+
+  /** One note per capture holding frames longer than its MTU allows (src/engine/offloads.ts). */
+  offloadNotes(): string[] {
+    const out: string[] = [];
+    for (const c of this.captures) {
+      const o = offloadSummary(c);
+      if (o) out.push(offloadNote(c.file, c.packets, o));
+    }
+    return out;
   }
 
   /** Every flow as the contract's FlowJson, in id order. */
@@ -186,6 +198,13 @@ export class AnalysisSession {
     };
   }
 
+  /** The overlay's JSON, its `notes` preceded by the offload notes. */
+  private overlayJsonWithNotes(overlay: OverlayAnalysis): ReturnType<OverlayAnalysis['toJSON']> {
+    const j = overlay.toJSON();
+    const extra = this.offloadNotes();
+    return extra.length ? { ...j, notes: [...extra, ...j.notes] } : j;
+  }
+
   /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
   toJSON(whole = true): AnalysisJson {
     const overlay = this.overlay();
@@ -200,7 +219,7 @@ export class AnalysisSession {
       http: whole ? this.flows.http.transactions.map((h) => httpJson(this, h)) : [],
       dns: whole ? this.flows.dns.transactions.map((d) => dnsJson(this, d)) : [],
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
-      ...overlay.toJSON(),
+      ...this.overlayJsonWithNotes(overlay),
     };
   }
 }

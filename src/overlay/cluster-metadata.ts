@@ -313,7 +313,8 @@ function addItem(md: ClusterMetadata, file: string, where: string, item: unknown
 
 interface Cidr4 { net: number; bits: number; node: NodeInfo }
 
-function parseCidr4(c: string): { net: number; bits: number } | null {
+/** `10.244.1.0/24` as network address and prefix length; null when not an IPv4 CIDR. */
+export function parseCidr4(c: string): { net: number; bits: number } | null {
   const [a, b] = c.split('/');
   const ip = parseIpv4(a ?? '');
   const bits = Number(b);

@@ -32,6 +32,7 @@
  * `observe`); that allocates a few strings per HTTP request packet, not per
  * packet.
  */
+import type { ClockState } from './clock-state.js';
 import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
@@ -119,6 +120,8 @@ export class OverlayObserver implements PacketObserver {
   recording: boolean;
   /** Set when rows began after the first packets (see LateRecording). */
   lateStart: LateRecording | null = null;
+  /** Hosts and clocks, measured once by the first OverlayAnalysis (which corrects `time` in place). */
+  clockState: ClockState | null = null;
   /** Rows recorded before `recording` began (one capture point: SYN, SYN/ACK and HTTP heads only); set when it begins. */
   private sparseEnd = 0;
   /** Innermost flow id (the packet index's `flowId`) of each one-point row, -1 unknown. */
@@ -228,6 +231,11 @@ export class OverlayObserver implements PacketObserver {
 
   endCapture(): void {
     this.current = null;
+  }
+
+  /** The point id of (capture, iface), -1 when no packet was seen there. */
+  findPoint(capture: number, iface: number): number {
+    return this.pointIds.get(capture * 65536 + iface) ?? -1;
   }
 
   pointOf(capture: number, iface: number): number {

@@ -16,6 +16,8 @@ import { journeyIngress } from './ingress.js';
 import { macToText, type OverlayObserver } from './overlay-observer.js';
 import { tuplesWorthStitching } from './one-point.js';
 import { stitch, translationKind, type StitchResult } from './stitch.js';
+import { measureClocks, type ClockOptions, type ClockState } from './clock-state.js';
+import type { HostClock } from './clocks.js';
 
 export interface CapturePointJson {
   name: string;
@@ -32,6 +34,8 @@ export interface OverlayJson extends OverlayView {
   /** The tunnel matrix, with the packets seen at each capture point (copies included). */
   tunnels: Array<TunnelEdge & { seenAt: Record<string, number> }>;
   capturePoints: CapturePointJson[];
+  /** One entry per host (capture points sharing a clock): its offset from the reference host's clock. */
+  clocks: HostClock[];
   /** Whether cluster metadata named the addresses. */
   cluster: { files: string[] } | null;
   /** What the overlay could not do with these captures, and why (e.g. one capture point: no translations or journeys). */
@@ -51,15 +55,20 @@ export class OverlayAnalysis {
   readonly resolver: IdentityResolver | null;
   private readonly names: string[];
 
-  constructor(readonly observer: OverlayObserver, readonly captures: readonly CaptureResult[], readonly cluster: ClusterMetadata | null) {
-    // One capture point: only the connections it can say more about (see one-point.ts).
-    this.stitched = stitch(observer, observer.points.length < 2 ? tuplesWorthStitching(observer) : null);
+  /** Capture points grouped into hosts (one clock each), and each host's clock. */
+  readonly clockState: ClockState;
+
+  constructor(readonly observer: OverlayObserver, readonly captures: readonly CaptureResult[], readonly cluster: ClusterMetadata | null, options: ClockOptions = {}) {
     this.resolver = cluster ? new IdentityResolver(cluster) : null;
     this.names = observer.points.map((p) => capturePointName(captures[p.capture]!, p.iface));
     // Two points with one name (the same file name in two folders): make them distinct.
     const count = new Map<string, number>();
     for (const n of this.names) count.set(n, (count.get(n) ?? 0) + 1);
     this.names = this.names.map((n, i) => (count.get(n)! > 1 ? `${n} (${captures[observer.points[i]!.capture]!.file})` : n));
+    // Clocks first: stitching, translations and journeys order packets across hosts.
+    this.clockState = observer.clockState ??= measureClocks(this, options);
+    // One capture point: only the connections it can say more about (see one-point.ts).
+    this.stitched = stitch(observer, observer.points.length < 2 ? tuplesWorthStitching(observer) : null);
   }
 
   pointName(p: number): string {
@@ -222,10 +231,25 @@ export class OverlayAnalysis {
     }));
   }
 
+  /** Each host's clock (hosts.ts, clocks.ts): `clocks` of the contract. */
+  clocks(): HostClock[] {
+    return this.clockState.clocks;
+  }
+
+  /** ns to subtract from the time of a packet of capture `c`, interface `iface` (clock correction; 0 when none). */
+  correctionNs(c: number, iface: number, tsSec: number, tsNsec: number): number {
+    const st = this.clockState;
+    if (!st.corrected) return 0;
+    const p = this.observer.findPoint(c, iface);
+    if (p < 0) return 0;
+    const base = Number.isFinite(this.observer.baseSec) ? this.observer.baseSec : tsSec;
+    return st.correctionNs(p, (tsSec - base) * 1e9 + tsNsec);
+  }
+
   /** Why translations or journeys are missing or partial. */
   notes(): string[] {
     const o = this.observer;
-    const out: string[] = [];
+    const out: string[] = [...this.clockState.notes];
     if (o.points.length === 1) {
       out.push('one capture point: translations are the connections it saw both before and after NAT (a node NIC sees a NodePort request and, inside VXLAN, the translated one); '
         + `journeys are the requests it saw at two depths or that a proxy there relayed upstream${o.recording ? '' : '; copies are not counted'}. `
@@ -244,6 +268,7 @@ export class OverlayAnalysis {
     const translations = this.translations();
     return {
       capturePoints: this.capturePoints(),
+      clocks: this.clocks(),
       cluster: this.cluster ? { files: this.cluster.files } : null,
       notes: this.notes(),
       nodes: this.nodes(),

@@ -190,9 +190,11 @@ export function packetKeyB(o: OverlayObserver, r: number): number {
 /**
  * `keepTuple` (by tuple id, optional): rows of the other tuples are left out
  * (their `streamOf` is -1), e.g. connections one capture point cannot say
- * anything more about (see one-point.ts).
+ * anything more about (see one-point.ts). `windowNs`: how far apart two
+ * copies of one packet may be; wider than SAME_PACKET_WINDOW_NS only to find
+ * the copies that measure clock offsets between hosts (see clocks.ts).
  */
-export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null): StitchResult {
+export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null, windowNs: number = SAME_PACKET_WINDOW_NS): StitchResult {
   const n = o.count;
   const time = o.time;
 
@@ -253,7 +255,7 @@ export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null):
     if (streamOf[r]! < 0 || (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0)) continue;
     const ka = packetKeyA(o, r), kb = packetKeyB(o, r);
     const prev = seen.find(o, ka, kb);
-    if (prev >= 0 && Math.abs(time[r]! - time[prev]!) < SAME_PACKET_WINDOW_NS) {
+    if (prev >= 0 && Math.abs(time[r]! - time[prev]!) < windowNs) {
       const sa = streamOf[prev]!, sb = streamOf[r]!;
       if (sa !== sb && o.tLoc[o.tuple[prev]!] !== o.tLoc[tu]) {
         uf.union(sa, sb, 0);
