@@ -5,7 +5,9 @@
  * IPs, and every client request shows as an HTTP request answered 200.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { readCapture } from '../../src/capture/read-capture.js';
 import { DissectConfig } from '../../src/dissect/config.js';
@@ -17,8 +19,18 @@ import { fileSource } from '../../src/host/node/file-source.js';
 import { fixturePath } from '../helpers/corpus.js';
 
 interface TruthCapture { point: string; file: string; capinfosPackets: number; capinfosDataBytes: number; protocols: Record<string, number>; vxlan: { packets: number }; http: { requests: number; responses: number; statusCodes: Record<string, number> } }
-interface Scenario { name: string; requestCount: number; okCount: number; captures: TruthCapture[]; merged: { file: string; packets: number; interfaces: string[] } }
-interface Truth { nodes: Array<{ name: string; underlayIp: string; podCidr: string; vtepMac: string }>; scenarios: Scenario[] }
+interface AnyInterface { ifindex: number; name: string; role: string; pod: string | null; packets: number; singleCapture: string | null; singleCapturePackets: number | null; equal: boolean }
+interface AnyCapture { node: string; variant: string; dlt: number; file: string; packets: number; capinfosPackets: number; singleCaptures: string[]; singleCapturesPackets: number; interfaces: AnyInterface[] | null }
+interface AnySet { variant: 'sll2' | 'sll'; dlt: number; folder: string; files: string[]; captures: AnyCapture[] }
+interface Scenario { name: string; requestCount: number; okCount: number; captures: TruthCapture[]; merged: { file: string; packets: number; interfaces: string[] }; anyInterface: AnySet[] | null }
+interface Truth {
+  nodes: Array<{ name: string; underlayIp: string; podCidr: string; vtepMac: string }>;
+  pods: Array<{ short: string; node: string; hostVeth: string }>;
+  scenarios: Scenario[];
+  hosts: Record<string, string[]>;
+  referenceHost: string;
+  clockSkew: Record<string, Record<string, number>>;
+}
 
 const truth = JSON.parse(readFileSync(fixturePath('lab', 'truth.json'), 'utf8')) as Truth;
 const nodeIps = new Set(truth.nodes.map((n) => n.underlayIp));
@@ -90,5 +102,137 @@ describe.each(truth.scenarios.map((s) => [s.name, s] as const))('lab scenario %s
     });
     expect(requests).toBe(sc.requestCount);
     expect(statuses).toEqual(Array(sc.okCount).fill('200'));
+  });
+});
+
+/** Every record of a file as read by our reader: timestamp (s, ns), link type, the bytes. */
+async function records(file: string): Promise<Array<{ sec: number; nsec: number; linkType: number; data: Uint8Array }>> {
+  const out: Array<{ sec: number; nsec: number; linkType: number; data: Uint8Array }> = [];
+  await readCapture(await fileSource(file), {
+    onInterface() {},
+    onIssue(i) { throw new Error(`${i.capture}: ${i.reason}`); },
+    onRecord(rec, b, start) {
+      out.push({ sec: rec.tsSec, nsec: rec.tsNsec, linkType: rec.linkType, data: b.slice(start, start + rec.capturedLength) });
+    },
+  });
+  return out;
+}
+
+/** capinfos -c of each file (null when capinfos is not installed). */
+function capinfosCounts(files: string[]): Map<string, number> | null {
+  const r = spawnSync('capinfos', ['-T', '-M', '-c', ...files], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (r.error) return null;
+  if (r.status !== 0) throw new Error(`capinfos: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n').slice(1);
+  return new Map(lines.map((l) => { const [f, n] = l.split('\t'); return [f!, Number(n)]; }));
+}
+
+const withAny = truth.scenarios.filter((s) => s.anyInterface);
+describe.skipIf(withAny.length === 0).each(withAny.map((s) => [s.name, s] as const))('lab scenario %s: any-interface captures (tcpdump -i any)', (_name, sc) => {
+  const point = (p: string) => sc.captures.find((c) => c.point === p)!;
+
+  it('each folder is a session as a Retina/ksniff user has it: the client\'s capture and one any-interface file per node', () => {
+    expect(sc.anyInterface!.map((a) => a.variant)).toEqual(['sll2', 'sll']);
+    for (const a of sc.anyInterface!) {
+      expect(readdirSync(fixturePath('lab', a.folder)).sort()).toEqual([...a.files].sort());
+      expect(a.files).toEqual(['client-eth0.pcap', ...truth.nodes.map((n) => `${n.name}-any.pcap`)]);
+      expect(readFileSync(fixturePath('lab', a.folder, 'client-eth0.pcap'))).toEqual(readFileSync(fixturePath('lab', point('client-eth0').file)));
+    }
+  });
+
+  it('packet counts: our reader = capinfos (now and at the run) = tshark; link type SLL2 (276) or SLL (113)', async () => {
+    const files = sc.anyInterface!.flatMap((a) => a.captures);
+    const live = capinfosCounts(files.map((f) => fixturePath('lab', f.file)));
+    for (const f of files) {
+      const recs = await records(fixturePath('lab', f.file));
+      expect(recs.length, f.file).toBe(f.capinfosPackets);
+      expect(f.packets, f.file).toBe(f.capinfosPackets);
+      if (live) expect(live.get(fixturePath('lab', f.file)), f.file).toBe(recs.length);
+      expect(new Set(recs.map((r) => r.linkType)), f.file).toEqual(new Set(recs.length ? [f.dlt] : []));
+      expect(f.dlt).toBe(f.variant === 'sll2' ? 276 : 113);
+    }
+  });
+
+  it('SLL2: packets per interface index (read from the cooked header) equal the single-interface capture of that interface, a pod veth the pod\'s eth0', async () => {
+    const sll2 = sc.anyInterface!.find((a) => a.variant === 'sll2')!;
+    for (const f of sll2.captures) {
+      const perIndex = new Map<number, number>();
+      for (const r of await records(fixturePath('lab', f.file))) {
+        const ifindex = new DataView(r.data.buffer, r.data.byteOffset).getUint32(4); // SLL2: protocol 2, reserved 2, ifindex 4
+        perIndex.set(ifindex, (perIndex.get(ifindex) ?? 0) + 1);
+      }
+      const ifs = f.interfaces!;
+      for (const idx of perIndex.keys()) expect(ifs.map((i) => i.ifindex), `${f.file} ifindex ${idx}`).toContain(idx);
+      const podsHere = truth.pods.filter((p) => p.node === f.node);
+      expect(ifs.filter((i) => i.role === 'pod-veth').map((i) => [i.name, i.pod]).sort())
+        .toEqual(podsHere.map((p) => [p.hostVeth, p.short]).sort());
+      const expected: Record<string, string> = { 'underlay-nic': 'eth0', bridge: 'cni0', 'vxlan-device': 'flannel.1', loopback: 'lo' };
+      for (const i of ifs) {
+        const n = perIndex.get(i.ifindex) ?? 0;
+        expect(n, `${f.file} ${i.name}`).toBe(i.packets);
+        if (i.role in expected) expect(i.name).toBe(expected[i.role]);
+        if (i.singleCapture === null) { expect(n, `${f.file} ${i.name}`).toBe(0); continue; }
+        expect(i.singleCapture).toBe(i.role === 'pod-veth' ? `pod-${i.pod}-eth0` : `${f.node}-${i.name}`);
+        expect(n, `${f.file} ${i.name} vs ${i.singleCapture}`).toBe(point(i.singleCapture).capinfosPackets);
+        expect(i.equal).toBe(true);
+      }
+    }
+  });
+
+  it('SLL: no interface index, so only the total: every packet once per interface it crossed, as the node\'s single-interface captures, and as many as SLL2', () => {
+    const [sll2, sll] = [sc.anyInterface!.find((a) => a.variant === 'sll2')!, sc.anyInterface!.find((a) => a.variant === 'sll')!];
+    for (const f of sll.captures) {
+      expect(f.interfaces).toBeNull();
+      expect(f.singleCaptures.sort()).toEqual(truth.hosts[f.node]!.slice().sort());
+      expect(f.capinfosPackets, f.file).toBe(f.singleCaptures.reduce((a, p) => a + point(p).capinfosPackets, 0));
+      expect(f.capinfosPackets, f.file).toBe(sll2.captures.find((x) => x.node === f.node)!.capinfosPackets);
+    }
+  });
+});
+
+const skewSets = Object.entries(truth.clockSkew ?? {});
+const skewPresent = skewSets.length > 0 && existsSync(fixturePath('lab', 'captures-skew'));
+describe.skipIf(!skewPresent)('clock-skewed copies (captures-skew/<set>/<scenario>/<point>.pcap)', () => {
+  it('hosts: every capture point on exactly one host; a pod on its node\'s host; node1 is the reference and never shifted', () => {
+    const points = truth.scenarios[0]!.captures.map((c) => c.point);
+    expect(Object.values(truth.hosts).flat().sort()).toEqual([...points].sort());
+    expect(truth.hosts.client).toEqual(['client-eth0']);
+    for (const p of truth.pods) expect(truth.hosts[p.node]).toContain(`pod-${p.short}-eth0`);
+    for (const n of truth.nodes) expect(truth.hosts[n.name]).toEqual(expect.arrayContaining([`${n.name}-eth0`, `${n.name}-cni0`, `${n.name}-flannel.1`]));
+    expect(truth.referenceHost).toBe('node1');
+    for (const [, shifts] of skewSets) {
+      expect(Object.keys(shifts).sort()).toEqual(Object.keys(truth.hosts).sort());
+      expect(shifts.node1).toBe(0);
+    }
+    expect(truth.clockSkew['skew-vm']).toEqual({ client: 0.004, node1: 0, node2: 0.037, node3: -0.12 });
+  });
+
+  it.each(skewSets.map(([set]) => [set] as const))('%s: same packets and bytes as the original, every timestamp moved by exactly its host\'s shift; counts equal capinfos', async (set) => {
+    const shifts = truth.clockSkew[set]!;
+    const hostOf = new Map(Object.entries(truth.hosts).flatMap(([h, pts]) => pts.map((p) => [p, h] as const)));
+    const files: string[] = [];
+    for (const sc of truth.scenarios) {
+      const dir = fixturePath('lab', 'captures-skew', set, sc.name);
+      expect(readdirSync(dir).sort()).toEqual(sc.captures.map((c) => `${c.point}.pcap`).sort());
+      for (const c of sc.captures) {
+        const file = path.join(dir, `${c.point}.pcap`);
+        files.push(file);
+        const [orig, skewed] = [await records(fixturePath('lab', c.file)), await records(file)];
+        expect(skewed.length, file).toBe(c.capinfosPackets);
+        expect(skewed.length, file).toBe(orig.length);
+        const shiftNs = Math.round(shifts[hostOf.get(c.point)!]! * 1e9);
+        for (let i = 0; i < orig.length; i++) {
+          const d = (skewed[i]!.sec - orig[i]!.sec) * 1e9 + (skewed[i]!.nsec - orig[i]!.nsec);
+          if (d !== shiftNs) expect(d, `${file} packet ${i + 1}`).toBe(shiftNs);
+          if (Buffer.compare(skewed[i]!.data, orig[i]!.data) !== 0) expect(skewed[i]!.data, `${file} packet ${i + 1}`).toEqual(orig[i]!.data);
+        }
+        if (shiftNs === 0) expect(readFileSync(file)).toEqual(readFileSync(fixturePath('lab', c.file)));
+      }
+    }
+    const live = capinfosCounts(files);
+    if (live) {
+      const want = new Map(truth.scenarios.flatMap((sc) => sc.captures.map((c) => [path.join(fixturePath('lab', 'captures-skew', set, sc.name), `${c.point}.pcap`), c.capinfosPackets] as const)));
+      for (const f of files) expect(live.get(f), f).toBe(want.get(f));
+    }
   });
 });

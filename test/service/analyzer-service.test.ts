@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import type { SourceRef } from '../../src/api.js';
 import { createAnalyzerService, niceBucket, type SourceResolver } from '../../src/service/analyzer-service.js';
 import { fileSource } from '../../src/host/node/file-source.js';
@@ -82,6 +83,10 @@ describe('niceBucket', () => {
 
 describe('AnalyzerService on the lab session', () => {
   const lab = (p: string) => path(fixturePath('lab', p));
+  // Packet counts of the committed lab run, from its truth.json (capinfos).
+  const labPackets = (scenario: string, point: string): number =>
+    (JSON.parse(readFileSync(fixturePath('lab', 'truth.json'), 'utf8')) as { scenarios: Array<{ name: string; captures: Array<{ point: string; capinfosPackets: number }> }> })
+      .scenarios.find((s) => s.name === scenario)!.captures.find((c) => c.point === point)!.capinfosPackets;
   it('opens the nginx-proxy capture points with cluster metadata and serves the overlay and packet details', async () => {
     const api = createAnalyzerService(resolver);
     const phases: string[] = [];
@@ -91,7 +96,7 @@ describe('AnalyzerService on the lab session', () => {
       { cluster: [lab('cluster.json')], label: 'nginx-proxy' },
     );
     expect(phases).toEqual(['reading', 'correlating', 'done']);
-    expect(s).toMatchObject({ label: 'nginx-proxy', hasCluster: true, packets: 50 + 112 });
+    expect(s).toMatchObject({ label: 'nginx-proxy', hasCluster: true, packets: labPackets('nginx-proxy', 'client-eth0') + labPackets('nginx-proxy', 'node1-eth0') });
     const ov = await api.getOverlay();
     expect(ov.nodes.map((n) => n.ip).sort()).toEqual(['192.168.56.11', '192.168.56.12']);
     const d = await api.getPacketDetail(1, 1);
@@ -123,6 +128,6 @@ describe('AnalyzerService on the lab session', () => {
     const api = createAnalyzerService(resolver);
     await api.openSession([lab('captures/nginx-proxy/client-eth0.pcap')]);
     await expect(api.loadCluster([path(fixturePath('lab', 'run-lab.sh'))])).rejects.toThrow(/run-lab\.sh/);
-    expect((await api.getSummary())!.packets).toBe(50);
+    expect((await api.getSummary())!.packets).toBe(labPackets('nginx-proxy', 'client-eth0'));
   });
 });
