@@ -53,6 +53,11 @@ export interface CaptureInterface {
   readonly ifindex?: number;
   /** What the interface's traffic says it is (`underlay`, `tunnel`, `bridge`, `pod 10.244.1.3 veth`, `lo`), or null; see src/engine/cooked-points.ts. */
   readonly role?: string | null;
+  /**
+   * An any-interface capture in Linux cooked v1 (no ifindex): the k-th
+   * sighting (1-based) of each transmission in the file (src/engine/cooked-copies.ts).
+   */
+  readonly hop?: number;
 }
 
 /** One record as read. Reused by the reader: valid only during the callback. */

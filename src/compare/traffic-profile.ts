@@ -341,6 +341,11 @@ export async function profileSession(session: AnalysisSession, label: string, si
     const names = pointNames(capture.file, capture.interfaces);
     // A single-interface name comes from the file; several interfaces are named as the file declares them.
     const multi = capture.interfaces.length > 1;
+    // Points of the session's interfaces, including those the engine made (an SLL capture's
+    // hops, src/engine/cooked-copies.ts): a packet's point is its interface in the session's index.
+    if (multi) for (const iface of capture.interfaces) ifacePoint[iface.id] = pointOf(names[iface.id] ?? `${names[0]}#${iface.id}`, `${ci}/${iface.id}`);
+    const index = capture.index;
+    const indexed = index.count;
     await readCapture(src, {
       onInterface(iface) {
         ifacePoint[iface.id] = pointOf(multi ? (names[iface.id] ?? `${names[0]}#${iface.id}`) : names[0]!, multi ? `${ci}/${iface.id}` : `${ci}`);
@@ -348,7 +353,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
         ifaceOk[iface.id] = linkTypeDecoded(iface.linkType);
       },
       onRecord(rec: PacketRecord, b: Uint8Array, start: number) {
-        const point = ifacePoint[rec.interfaceId] ?? pointOf(names[0]!, `${ci}`);
+        const point = ifacePoint[rec.index < indexed ? index.iface(rec.index) : rec.interfaceId] ?? pointOf(names[0]!, `${ci}`);
         const ps = points[point]!;
         ps.packets++;
         ps.bytes += rec.originalLength;

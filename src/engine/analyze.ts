@@ -6,6 +6,7 @@
  */
 import type { ClockOptions } from '../overlay/clocks.js';
 import { readCapture, type ReadSummary } from '../capture/read-capture.js';
+import { sniffFormat } from '../capture/sniff.js';
 import { FramingError } from '../capture/framer.js';
 import { LIMITS, type ByteSource, type CaptureFormat, type CaptureInterface, type CaptureIssue, type PacketRecord, type RecordSink } from '../capture/types.js';
 import { DissectConfig, type DissectOptions } from '../dissect/config.js';
@@ -14,6 +15,8 @@ import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import { LAYER_COUNT, LAYER_NAMES } from '../dissect/layers.js';
 import { PacketIndex } from './packet-index.js';
 import { CookedPointEvidence, cookedPointName } from './cooked-points.js';
+import { CookedCopies } from './cooked-copies.js';
+import { LINKTYPE_LINUX_SLL } from '../capture/cooked-interfaces.js';
 import type { ClusterMetadata } from '../overlay/cluster-metadata.js';
 
 /** Most per-packet issues kept per capture; the rest are counted (issue #8: bounded memory). */
@@ -104,12 +107,16 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   // one increment a packet instead of one per layer (~7 for a VXLAN packet); ~20 ms less CPU
   // on the bench file's read-and-decode run. Uint32 holds LIMITS.maxPackets.
   const maskPackets = new Uint32Array(1 << LAYER_COUNT);
+  const classicPcap = source.size >= 4 && sniffFormat(await source.read(0, 4)) === 'pcap';
   const cap = result.id;
   let fcs: number[] = [];
   let decodable: boolean[] = [];
   // Interfaces made from SLL2 interface indexes, and what their traffic says they are.
   let cooked: boolean[] = [];
   let evidence: CookedPointEvidence | null = null;
+  // Linux cooked v1 in a classic pcap (tcpdump -i any -y LINUX_SLL): copies of one transmission by hop.
+  let copies: CookedCopies | null = null;
+  let hopIds: number[] = [];
   let fatal = false;
   const maxPackets = opts.maxPackets ?? LIMITS.maxPackets;
   let timed = false;
@@ -128,6 +135,8 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       else result.interfaces.push(iface);
       fcs[iface.id] = iface.fcsLength;
       decodable[iface.id] = linkTypeDecoded(iface.linkType);
+      // Hops are interfaces numbered after the file's: only in a classic pcap, whose one interface comes first.
+      if (iface.linkType === LINKTYPE_LINUX_SLL && classicPcap && iface.id === 0) copies = new CookedCopies();
       if (iface.parentId !== undefined) {
         cooked[iface.id] = true;
         evidence ??= new CookedPointEvidence();
@@ -141,7 +150,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
         throw new FramingError(rec.offset, 'capture',
           `capture holds more than ${maxPackets} packets, the most one analysis keeps in memory; packets from here on are not read`);
       }
-      const ifc = rec.interfaceId;
+      let ifc = rec.interfaceId;
       let caplen = rec.capturedLength;
       const f = fcs[ifc] ?? 0;
       if (f > 0 && rec.originalLength >= caplen && caplen >= f) caplen -= f;
@@ -150,6 +159,10 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
         decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         mask = p.layerMask;
         if (cooked[ifc] === true) evidence!.observe(ifc, p, bytes, start, caplen);
+        else if (copies !== null && rec.linkType === LINKTYPE_LINUX_SLL) {
+          const hop = copies.hopOf(p, bytes, start, rec.tsSec, rec.tsNsec);
+          if (hop > 0) ifc = hopInterface(hop);
+        }
         if (p.issueLayer >= 0) {
           addIssue({ capture: source.name, packet: n + 1, offset: rec.dataOffset + p.issueOffset,
             layer: LAYER_NAMES[p.issueLayer] ?? 'data', reason: p.issueReason, severity: 'warning' });
@@ -183,6 +196,19 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
     },
     onIssue: addIssue,
   };
+  /** The interface of the `hop`-th sighting (0-based, > 0) of a transmission in an SLL capture. */
+  const hopInterface = (hop: number): number => {
+    let id = hopIds[hop];
+    if (id === undefined) {
+      const parent = result.interfaces[0]!;
+      id = result.interfaces.length;
+      hopIds[hop] = id;
+      result.interfaces.push({ ...parent, id, name: null, description: null, parentId: parent.id, hop: hop + 1 });
+      fcs[id] = parent.fcsLength;
+      decodable[id] = decodable[parent.id]!;
+    }
+    return id;
+  };
   for (const o of observers) o.beginCapture?.(result);
   let summary: ReadSummary;
   try {
@@ -195,6 +221,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
     addMaskCounts(result.layerPackets, maskPackets);
   }
   if (evidence) nameCookedInterfaces(result, evidence, opts.interfaceName);
+  if (copies && hopIds.length > 0) nameHops(result);
   for (const o of observers) o.endCapture?.(cap);
   result.format = summary.format;
   result.stopped = fatal;
@@ -203,6 +230,17 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   decodable = [];
   cooked = [];
   return summary;
+}
+
+/** Names the hops of an SLL capture `<stem>/hop<k>`: the file's interface is hop 1. */
+function nameHops(result: CaptureResult): void {
+  for (let k = 0; k < result.interfaces.length; k++) {
+    const i = result.interfaces[k]!;
+    const hop = i.hop ?? (k === 0 ? 1 : 0);
+    if (hop === 0) continue;
+    const name = cookedPointName(result.file, 0, null).replace(/\/if0$/, `/hop${hop}`);
+    result.interfaces[k] = { ...i, name, hop, role: `hop ${hop}` };
+  }
 }
 
 /** Gives each SLL2 interface index its name: the caller's, else `<stem>/if<index> <role>`. */
