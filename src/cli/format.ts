@@ -9,9 +9,19 @@ export function renderAnalysisTable(a: AnalysisJson): string {
   for (const c of a.captures) {
     out.push(`  ${c.file}  ${c.format}  link types ${c.linkTypes.join(',') || '-'}  ${c.packets} packets  ${c.bytes} bytes  ${c.firstTime ?? '-'} .. ${c.lastTime ?? '-'}${c.complete ? '' : '  [incomplete]'}`);
     for (const i of c.issues) out.push(`    ${i.severity}: offset ${i.offset}: ${i.layer}: ${i.reason}`);
+    if (c.offload) out.push(`    offloads were on: ${c.offload.frames} of ${c.packets} frames exceed ${c.offload.limit} bytes, up to ${c.offload.largest} (counted as captured, not as wire segments)`);
   }
   out.push('', `Packets: ${a.packets}`, '', 'Protocols (packets holding the layer at any depth)');
   for (const [name, n] of Object.entries(a.protocols).sort((x, y) => y[1] - x[1])) out.push(`  ${name.padEnd(8)} ${String(n).padStart(10)}`);
+  const clocks = a.clocks ?? [];
+  if (clocks.length > 1) {
+    const ref = clocks.find((c) => c.reference);
+    out.push('', `Hosts and clocks (offset from ${visibleText(ref?.host ?? '-')}'s clock; times ${clocks.some((c) => c.corrected) ? 'corrected' : 'as captured'})`);
+    for (const c of clocks) {
+      const off = c.offsetMs === null ? 'no packet links it' : c.reference ? 'reference' : `${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs.toFixed(3)} ms${c.uncertaintyMs ? ` ± ${c.uncertaintyMs.toFixed(3)}` : ''}${c.source === 'stated' ? ' (stated)' : ''}${c.driftPpm ? `, drift ${c.driftPpm} ppm` : ''}`;
+      out.push(`  ${visibleText(c.host).padEnd(20)} ${off.padEnd(32)} ${String(c.pairs).padStart(6)} pairs  ${visibleText(c.capturePoints.join(', '))}`);
+    }
+  }
   if (a.flows.length) {
     out.push('', `Flows: ${a.flows.length} (top 20 by bytes)`);
     out.push(`  ${'id'.padStart(6)} ${'d'.padStart(1)} ${'proto'.padEnd(6)} ${'A'.padEnd(40)} ${'B'.padEnd(40)} ${'packets'.padStart(8)} ${'bytes'.padStart(10)}  tunnel`);

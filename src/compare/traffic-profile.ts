@@ -52,6 +52,8 @@ export interface PointStats {
   name: string;
   packets: number;
   bytes: number;
+  /** Packets as the segments the wire carried: an offloaded TCP super-packet counts ceil(payload / segment size). */
+  wireSegments: number;
 }
 
 export interface TcpView {
@@ -112,6 +114,30 @@ export interface TrafficProfile {
   frames: number;
   /** Distinct frames of the TCP connections that carry HTTP requests (every leg): the request traffic end to end. */
   requestFrames: number;
+  /**
+   * The same as wire segments: a TCP frame carrying more payload than one
+   * segment of its connection (a GSO/TSO/GRO super-packet) counts
+   * ceil(payload / segment size), every other frame 1. The segment size is the
+   * connection's MSS from its SYN options (the smaller side's, less 12 bytes
+   * when both sides sent TCP timestamps), else the largest payload seen on it
+   * in a frame no longer than the MTU allows. Equal to requestFrames when
+   * offloads were off.
+   */
+  requestWireSegments: number;
+  /**
+   * The TCP segments with payload among requestWireSegments: what the sender
+   * transmitted, the same whether offloads were on or off. Pure ACKs are left
+   * out: a receiver with GRO acknowledges each aggregated super-packet, so
+   * fewer ACKs really cross the wire with offloads on.
+   */
+  requestDataSegments: number;
+  /** Distinct frames as wire segments (see requestWireSegments). */
+  wireSegments: number;
+  /** Packets at all capture points as wire segments. */
+  packetWireSegments: number;
+  /** Distinct frames longer than a 1500-byte MTU allows (offloaded super-packets), and the longest. */
+  offloadFrames: number;
+  largestFrame: number;
   frameBytes: number;
   /** Requests the clients sent (leg 1). */
   requests: number;
@@ -163,6 +189,35 @@ interface Conn {
   finEnd0: number;
   finEnd1: number;
   leg: number;
+  /** MSS options of the SYN (client) and SYN/ACK (server), -1 unseen; the smallest when views differ (clamping). */
+  mssClient: number;
+  mssServer: number;
+  /** TCP timestamps offered in the SYN / SYN/ACK: both on means 12 option bytes in every data segment. */
+  tsClient: boolean;
+  tsServer: boolean;
+  /** Largest payload of a frame no longer than the MTU allows, per direction (the fallback segment size). */
+  maxRegular0: number;
+  maxRegular1: number;
+}
+
+/** Longest frame (after the link header) a 1500-byte MTU allows, with one VLAN tag: longer is an offloaded super-packet. */
+const REGULAR_FRAME = 1518;
+/** Bytes of the TCP timestamp option in each data segment (10, padded to 12). */
+const TS_OPTION = 12;
+
+/** Payload bytes one wire segment of `c` carries in direction `dir` (0 unknown). */
+function segmentSize(c: Conn, dir: number): number {
+  const m = c.mssClient > 0 && c.mssServer > 0 ? Math.min(c.mssClient, c.mssServer) : Math.max(c.mssClient, c.mssServer);
+  if (m > 0) return m - (c.tsClient && c.tsServer ? TS_OPTION : 0);
+  const own = dir === 0 ? c.maxRegular0 : c.maxRegular1;
+  return own > 0 ? own : Math.max(c.maxRegular0, c.maxRegular1);
+}
+
+/** Wire segments of a TCP payload of `payload` bytes on connection `c` (1 when not larger than a segment or unknown). */
+function wireSegmentsOf(c: Conn, dir: number, payload: number): number {
+  if (payload <= 0) return 1;
+  const seg = segmentSize(c, dir);
+  return seg > 0 && payload > seg ? Math.ceil(payload / seg) : 1;
 }
 
 interface Obs {
@@ -204,6 +259,9 @@ class FrameTable {
   /** A second view of the same frame (a copy seen with translated addresses), -1 none. */
   view2 = new Int32Array(1024);
   flags = new Uint8Array(1024);
+  /** TCP payload bytes (wire length) and direction (0 client → server), for wire segments. */
+  payload = new Uint32Array(1024);
+  dir = new Uint8Array(1024);
   add(t: number, len: number): number {
     const n = this.count;
     if (n === this.t.length) {
@@ -214,6 +272,8 @@ class FrameTable {
       const v2 = new Int32Array(size); v2.set(this.view); this.view = v2;
       const w2 = new Int32Array(size); w2.set(this.view2); this.view2 = w2;
       const f2 = new Uint8Array(size); f2.set(this.flags); this.flags = f2;
+      const p2 = new Uint32Array(size); p2.set(this.payload); this.payload = p2;
+      const d2 = new Uint8Array(size); d2.set(this.dir); this.dir = d2;
     }
     this.t[n] = t;
     this.len[n] = len;
@@ -221,6 +281,8 @@ class FrameTable {
     this.view[n] = -1;
     this.view2[n] = -1;
     this.flags[n] = 0;
+    this.payload[n] = 0;
+    this.dir[n] = 0;
     this.count = n + 1;
     return n;
   }
@@ -251,6 +313,8 @@ export async function profileSession(session: AnalysisSession, label: string, si
     if (c.firstSec < baseSec || (c.firstSec === baseSec && c.firstNsec < baseNsec)) { baseSec = c.firstSec; baseNsec = c.firstNsec; }
   }
   if (!Number.isFinite(baseSec)) { baseSec = 0; baseNsec = 0; }
+  const overlay = session.overlay();
+  const corrected = overlay.clockState.corrected;
 
   const points: PointStats[] = [];
   const pointIndex = new Map<string, number>();
@@ -261,7 +325,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
       let shown = name;
       for (let k = 2; points.some((p) => p.name === shown); k++) shown = `${name} (${k})`;
       i = points.length;
-      points.push({ name: shown, packets: 0, bytes: 0 });
+      points.push({ name: shown, packets: 0, bytes: 0, wireSegments: 0 });
       pointIndex.set(key, i);
     }
     return i;
@@ -306,9 +370,13 @@ export async function profileSession(session: AnalysisSession, label: string, si
   let encapBytes = 0;
   let vxlanRequestCrossings = 0;
   let httpResponses = 0;
+  let packetWireSegments = 0;
+  let offloadFrames = 0;
+  let largestFrame = 0;
 
   const newConn = (isn: number, hasSyn: boolean, t: number): Conn => {
-    const c: Conn = { id: conns.length, isnClient: isn, hasSyn, isnKnown: hasSyn, isnServer: 0, hasServerIsn: false, synT: t, views: [], requests: 0, finEnd0: -1, finEnd1: -1, leg: 0 };
+    const c: Conn = { id: conns.length, isnClient: isn, hasSyn, isnKnown: hasSyn, isnServer: 0, hasServerIsn: false, synT: t, views: [], requests: 0, finEnd0: -1, finEnd1: -1, leg: 0,
+      mssClient: -1, mssServer: -1, tsClient: false, tsServer: false, maxRegular0: 0, maxRegular1: 0 };
     conns.push(c);
     return c;
   };
@@ -359,12 +427,17 @@ export async function profileSession(session: AnalysisSession, label: string, si
         ps.bytes += rec.originalLength;
         packets++;
         bytes += rec.originalLength;
+        // Wire segments: 1 here; a TCP super-packet adds the rest below, once its connection is known.
+        ps.wireSegments++;
+        packetWireSegments++;
         if (!ifaceOk[rec.interfaceId]) return;
         let caplen = rec.capturedLength;
         const fcs = ifaceFcs[rec.interfaceId] ?? 0;
         if (fcs > 0 && rec.originalLength >= caplen && caplen >= fcs) caplen -= fcs;
         decodePacket(p, b, start, caplen, rec.linkType, cfg);
-        const t = (rec.tsSec - baseSec) + (rec.tsNsec - baseNsec) / 1e9;
+        let t = (rec.tsSec - baseSec) + (rec.tsNsec - baseNsec) / 1e9;
+        // On the reference host's clock (src/overlay/clock-state.ts): copies at two hosts stay within DUP_WINDOW_S.
+        if (corrected) t -= overlay.correctionNs(ci, rec.interfaceId, rec.tsSec, rec.tsNsec) / 1e9;
         const ni = p.innermostNet();
         // --- the frame's fingerprint
         h.reset(0);
@@ -410,11 +483,15 @@ export async function profileSession(session: AnalysisSession, label: string, si
         const hb = h.b;
         let fid = frameMap.get(ha, hb);
         let unique = false;
+        // The frame's length after its link header (a cooked header stands in for Ethernet's 14 bytes).
+        const wireLen = rec.originalLength - cookedExtraBytes(rec.linkType, b, start, caplen);
         if (fid < 0 || Math.abs(t - frames.t[fid]!) > DUP_WINDOW_S) {
           fid = frames.add(t, rec.originalLength);
           frameMap.set(ha, hb, fid);
           unique = true;
           frameBytes += rec.originalLength;
+          if (wireLen > REGULAR_FRAME) offloadFrames++;
+          if (rec.originalLength > largestFrame) largestFrame = rec.originalLength;
         }
         // A frame crossed a tunnel when any of its copies was seen encapsulated (the
         // flannel.1 copy and the VXLAN packet are one transmission, whichever comes first).
@@ -504,6 +581,25 @@ export async function profileSession(session: AnalysisSession, label: string, si
         const conn = view.conn;
         if (t < view.firstT) view.firstT = t;
         const dir = sk === view.clientKey && sp === view.clientPort ? 0 : 1;
+        // Segment size evidence: the SYN's and SYN/ACK's MSS and timestamps, else regular-sized payloads.
+        if (syn) {
+          const mss = p.tcpMss[ni]!;
+          if (dir === 0) {
+            if (mss > 0 && (conn.mssClient < 0 || mss < conn.mssClient)) conn.mssClient = mss;
+            if (p.tcpHasTs[ni]) conn.tsClient = true;
+          } else {
+            if (mss > 0 && (conn.mssServer < 0 || mss < conn.mssServer)) conn.mssServer = mss;
+            if (p.tcpHasTs[ni]) conn.tsServer = true;
+          }
+        }
+        if (payload > 0 && wireLen <= REGULAR_FRAME) {
+          if (dir === 0) { if (payload > conn.maxRegular0) conn.maxRegular0 = payload; } else if (payload > conn.maxRegular1) conn.maxRegular1 = payload;
+        }
+        if (payload > 0) {
+          const extra = wireSegmentsOf(conn, dir, payload) - 1;
+          ps.wireSegments += extra;
+          packetWireSegments += extra;
+        }
         if (syn && ack) {
           if (!conn.hasServerIsn) { conn.isnServer = seq; conn.hasServerIsn = true; }
           if (obs.synAckT < 0) obs.synAckT = t;
@@ -572,6 +668,8 @@ export async function profileSession(session: AnalysisSession, label: string, si
         if (unique) {
           frames.conn[fid] = conn.id;
           frames.view[fid] = view.id;
+          frames.payload[fid] = payload;
+          frames.dir[fid] = dir;
         } else if (frames.view[fid] !== view.id && frames.view2[fid]! < 0 && frames.conn[fid] === conn.id) {
           frames.view2[fid] = view.id;
         }
@@ -601,6 +699,19 @@ export async function profileSession(session: AnalysisSession, label: string, si
 
   // --- per-connection frame counts and hops
   const connFrames = new Float64Array(conns.length);
+  // Wire segments, from each connection's segment size as known at the end.
+  let wireSegments = 0;
+  let requestWireSegments = 0;
+  let requestDataSegments = 0;
+  for (let f = 0; f < frames.count; f++) {
+    const cid = frames.conn[f]!;
+    const n = cid >= 0 ? wireSegmentsOf(conns[cid]!, frames.dir[f]!, frames.payload[f]!) : 1;
+    wireSegments += n;
+    if (cid >= 0 && conns[cid]!.leg >= 1) {
+      requestWireSegments += n;
+      if (frames.payload[f]! > 0) requestDataSegments += n;
+    }
+  }
   const connControl = new Float64Array(conns.length);
   const hopFrames = new Map<string, number>();
   for (let f = 0; f < frames.count; f++) {
@@ -700,6 +811,12 @@ export async function profileSession(session: AnalysisSession, label: string, si
     bytes,
     frames: frames.count,
     requestFrames: legs.reduce((a, l) => a + l.frames, 0),
+    requestWireSegments,
+    requestDataSegments,
+    wireSegments,
+    packetWireSegments,
+    offloadFrames,
+    largestFrame,
     frameBytes,
     requests: clientReqs.length,
     httpRequests: reqs.filter((r) => r.conn.leg >= 1).length,

@@ -3,6 +3,7 @@
  * Documented for users in docs/cli.md; add fields freely, bump the schema for
  * a breaking change.
  */
+import type { HostClock } from '../overlay/clocks.js';
 import type { CaptureIssue } from '../capture/types.js';
 
 export interface CaptureJson {
@@ -25,6 +26,8 @@ export interface CaptureJson {
   /** File-level issues and errors (per-packet warnings are in the top-level `issues`). */
   issues: CaptureIssue[];
   droppedIssues: number;
+  /** Frames longer than a 1500-byte MTU allows (offloaded super-packets), null when none: src/engine/offloads.ts. */
+  offload?: { frames: number; largest: number; limit: number } | null;
 }
 
 export interface EndpointJson { ip: string; port: number | null }
@@ -68,5 +71,7 @@ export interface AnalysisJson {
   http: HttpJson[];
   dns: unknown[];
   issues: Array<{ capture: string; packet: number | null; offset: number; layer: string; reason: string; severity: string }>;
+  /** One per host (capture points sharing a clock): see docs/cli.md, "Hosts and clocks". */
+  clocks?: HostClock[];
   [extra: string]: unknown;
 }

@@ -48,6 +48,35 @@ export class PacketBrowser {
     const total = caps.reduce((a, c) => a + c.index.count, 0);
     const cap = new Uint16Array(total);
     const idx = new Int32Array(total);
+    const overlay = this.session.overlay();
+    if (overlay.clockState.corrected) {
+      // Hosts' clocks apart (src/overlay/clock-state.ts): merge on the reference host's clock.
+      const times = caps.map((c, ci) => {
+        const ix = c.index;
+        const t = new Float64Array(ix.count);
+        for (let n = 0; n < ix.count; n++) {
+          const s = ix.tsSec(n), ns = ix.tsNsec(n);
+          t[n] = (s - this.firstSec) * 1e9 + (ns - this.firstNsec) - overlay.correctionNs(ci, ix.iface(n), s, ns);
+        }
+        return t;
+      });
+      const orders = times.map((t) => Int32Array.from(Array.from({ length: t.length }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b)));
+      const pos = caps.map(() => 0);
+      for (let k = 0; k < total; k++) {
+        let best = -1, bt = 0;
+        for (let c = 0; c < caps.length; c++) {
+          const p = pos[c]!;
+          if (p >= caps[c]!.index.count) continue;
+          const tc = times[c]![orders[c]![p]!]!;
+          if (best < 0 || tc < bt) { best = c; bt = tc; }
+        }
+        cap[k] = best;
+        idx[k] = orders[best]![pos[best]!]!;
+        pos[best]!++;
+      }
+      this.merged = { key: '', cap, idx, count: total };
+      return this.merged;
+    }
     const orders = caps.map((c) => sortedOrder(c.index));
     const pos = caps.map(() => 0);
     for (let k = 0; k < total; k++) {
@@ -125,7 +154,8 @@ export class PacketBrowser {
       capture: c,
       index: n,
       time: formatTime(ix.tsSec(n), ix.tsNsec(n), cap.precision),
-      rel: (ix.tsSec(n) - this.firstSec) + (ix.tsNsec(n) - this.firstNsec) / 1e9,
+      // Seconds since the session's first packet, on the reference host's clock when hosts' clocks were corrected.
+      rel: (ix.tsSec(n) - this.firstSec) + (ix.tsNsec(n) - this.firstNsec - this.session.overlay().correctionNs(c, ix.iface(n), ix.tsSec(n), ix.tsNsec(n))) / 1e9,
       point: this.points[c]!,
       caplen: ix.capLen(n),
       len: ix.origLen(n),
