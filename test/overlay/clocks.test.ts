@@ -1,0 +1,138 @@
+/**
+ * Hosts and clocks (issue #12) on the lab's clock-skewed copies
+ * (fixtures/lab/captures-skew/<set>/<scenario>: each host's captures shifted
+ * by `editcap -t`, the shifts in truth.json `clockSkew`): the offsets are
+ * recovered, and translations, journeys and every `compare` figure equal the
+ * unskewed captures'.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AnalysisSession } from '../../src/engine/session.js';
+import { fileSource } from '../../src/host/node/file-source.js';
+import { profileSession } from '../../src/compare/traffic-profile.js';
+import { compareProfiles } from '../../src/compare/compare.js';
+import type { ClockOptions, HostClock } from '../../src/overlay/clocks.js';
+import { splitPointName } from '../../src/overlay/hosts.js';
+import { clusterMetadata, LAB, labPresent, overlayOf, scenarioFiles, translationKeys, truth } from './lab.js';
+
+const SKEW = path.join(LAB, 'captures-skew');
+const skewPresent = labPresent && existsSync(SKEW) && truth?.clockSkew;
+const SETS: string[] = skewPresent ? Object.keys(truth.clockSkew) : [];
+const SCENARIOS = ['nginx-proxy', 'ingress'];
+
+function skewFiles(set: string, scenario: string): string[] {
+  const dir = path.join(SKEW, set, scenario);
+  return readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(dir, f));
+}
+
+async function open(files: readonly string[], opts: ClockOptions = {}): Promise<AnalysisSession> {
+  return AnalysisSession.open(await Promise.all(files.map((f) => fileSource(f))), { clusterMetadata: clusterMetadata(), ...opts });
+}
+
+/** Our host holding a truth host's capture point (its first one). */
+function hostOfTruth(clocks: readonly HostClock[], truthHost: string): HostClock {
+  const point = truth.hosts[truthHost][0] as string;
+  const h = clocks.find((c) => c.capturePoints.includes(point));
+  if (!h) throw new Error(`no host holds ${point}`);
+  return h;
+}
+
+/**
+ * A journey as its hops' points, addresses, translations and packets (times
+ * apart), in order. Two sightings of one packet at two hosts a few µs apart
+ * (a bridge, a veth) may swap places: the corrected times are exact only to
+ * the estimate's uncertainty (a few µs here), so hops and translations are
+ * compared as multisets, and the first hop in place.
+ */
+function journeyShape(o: ReturnType<typeof overlayOf>): string[] {
+  return o.journeys.map((j) => {
+    const hops = j.hops.map((h) => `${h.point} ${h.src.ip}:${h.src.port}>${h.dst.ip}:${h.dst.port} ${h.tunnel ? 'T' : ''} ${h.packets}`);
+    // The translation is shown on the first hop after it: with two sightings swapped, on the other one.
+    const translations = j.hops.flatMap((h) => (h.translation ? [h.translation] : [])).sort();
+    return `${hops[0]} … ${[...hops].sort().join(' | ')} … ${translations.join(' | ')}`;
+  }).sort();
+}
+
+describe.runIf(skewPresent)('clock offsets between hosts (lab captures shifted per host)', () => {
+  const base = new Map<string, AnalysisSession>();
+  const baseOf = async (scenario: string): Promise<AnalysisSession> => {
+    let s = base.get(scenario);
+    if (!s) base.set(scenario, (s = await open(scenarioFiles(scenario))));
+    return s;
+  };
+
+  it('groups the lab capture points into its hosts by name and pod address (truth.json hosts)', async () => {
+    const clocks = overlayOf(await baseOf('nginx-proxy')).clocks;
+    for (const [h, points] of Object.entries(truth.hosts as Record<string, string[]>)) {
+      // Node points share a host; a pod that talks to one peer only has no address of its own to place it by.
+      const nodePoints = points.filter((p) => splitPointName(p) && !p.startsWith('pod-'));
+      const ours = new Set(nodePoints.map((p) => clocks.find((c) => c.capturePoints.includes(p))?.host));
+      expect(ours.size, `${h}: ${[...ours].join(', ')}`).toBe(1);
+    }
+    // Unskewed: every offset is zero within its uncertainty, and nothing was corrected.
+    for (const c of clocks) {
+      expect(Math.abs(c.offsetMs!)).toBeLessThanOrEqual(c.uncertaintyMs! + 0.001);
+      expect(c.corrected).toBe(false);
+    }
+  });
+
+  for (const set of SETS) {
+    for (const scenario of SCENARIOS) {
+      it(`${set}, ${scenario}: offsets recovered; translations, journeys and compare as unskewed`, async () => {
+        const shifts = truth.clockSkew[set] as Record<string, number>;
+        const a = await baseOf(scenario);
+        const b = await open(skewFiles(set, scenario));
+        const oa = overlayOf(a), ob = overlayOf(b);
+        const ref = truth.referenceHost as string;
+        const refClock = hostOfTruth(ob.clocks, ref);
+        for (const h of Object.keys(shifts)) {
+          const c = hostOfTruth(ob.clocks, h);
+          // Offset relative to the truth's reference host (our reference may be another host).
+          const got = c.offsetMs! - refClock.offsetMs!;
+          const want = (shifts[h]! - shifts[ref]!) * 1000;
+          const u = c.uncertaintyMs! + refClock.uncertaintyMs!;
+          expect(Math.abs(got - want), `${h}: ${got} ms vs ${want} ms (± ${u})`).toBeLessThanOrEqual(Math.max(0.2, 0));
+          expect(Math.abs(got - want), `${h}: the uncertainty covers the truth`).toBeLessThanOrEqual(u + 0.001);
+          if (Math.abs(want) > 0.1) expect(c.corrected || c.reference || refClock.corrected).toBe(true);
+        }
+        expect(translationKeys(ob)).toEqual(translationKeys(oa));
+        expect(ob.journeys.length).toBe(oa.journeys.length);
+        expect(journeyShape(ob)).toEqual(journeyShape(oa));
+        // Hop latencies on the reference clock: as unskewed within the estimate's uncertainty (µs), not the shift.
+        const total = (o: typeof oa): number[] => o.journeys.map((j) => j.hops.reduce((a, h) => a + (h.latencyMs ?? 0), 0)).sort((x, y) => x - y);
+        const la = total(oa), lb = total(ob);
+        for (let i = 0; i < la.length; i++) expect(Math.abs(lb[i]! - la[i]!), `journey ${i} end to end`).toBeLessThan(0.05);
+        // Every compare figure: counts equal, times within 0.05 ms.
+        const cmp = compareProfiles(await profileSession(a, 'unskewed'), await profileSession(b, set));
+        for (const m of cmp.metrics) {
+          if (m.a === null || m.b === null) { expect(m.b, m.name).toBe(m.a); continue; }
+          if (m.unit === 'ms') expect(Math.abs(m.b - m.a), m.name).toBeLessThan(0.05);
+          else expect(m.b, m.name).toBe(m.a);
+        }
+      });
+    }
+  }
+
+  it('--no-clock-correction measures the offsets but keeps times as captured; --clock-offset states one', async () => {
+    const files = skewFiles('skew-vm', 'nginx-proxy');
+    const raw = await open(files, { clockCorrection: false });
+    const o = overlayOf(raw);
+    expect(o.clocks.some((c) => !c.reference && Math.abs(c.offsetMs!) > 30)).toBe(true);
+    expect(o.clocks.every((c) => !c.corrected)).toBe(true);
+    expect(o.notes.some((n) => /times not corrected/.test(n))).toBe(true);
+    // Stated: node3 is said to be 1 s ahead of the reference: taken as given, not estimated.
+    const ref = overlayOf(await open(files)).clocks.find((c) => c.reference)!.host;
+    const stated = overlayOf(await open(files, { clockOffsets: { node3: 1 } }));
+    const n3 = stated.clocks.find((c) => c.host === 'node3')!;
+    expect(n3).toMatchObject({ offsetMs: 1000, source: 'stated', uncertaintyMs: 0, corrected: true });
+    expect(stated.clocks.find((c) => c.reference)!.host).toBe(ref);
+  });
+
+  it('--host groups points as stated', async () => {
+    const s = await open(scenarioFiles('nginx-proxy'), { hosts: { 'pod-web-a-eth0': 'node1', 'client-eth0': 'laptop' } });
+    const clocks = overlayOf(s).clocks;
+    expect(clocks.find((c) => c.host === 'node1')!.capturePoints).toContain('pod-web-a-eth0');
+    expect(clocks.find((c) => c.host === 'laptop')!.capturePoints).toEqual(['client-eth0']);
+  });
+});
