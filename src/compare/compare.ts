@@ -86,8 +86,13 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
   add('requests', 'HTTP requests (sent by clients)', 'requests', ra, rb);
   add('requests', 'HTTP requests on every leg (proxied requests included)', 'requests', a.httpRequests, b.httpRequests);
   add('requests', 'packets per request, end to end', 'packets', per(a.requestFrames, ra), per(b.requestFrames, rb));
+  add('requests', 'packets per request, end to end, as wire segments (offloaded super-packets split by the MSS)', 'segments', per(a.requestWireSegments, ra), per(b.requestWireSegments, rb));
+  add('requests', 'TCP data segments per request, end to end (payload split by the MSS: the same with offloads on or off; pure ACKs not counted)', 'segments', per(a.requestDataSegments, ra), per(b.requestDataSegments, rb));
   add('requests', 'distinct packets per request, all traffic (ARP, DNS, other connections included)', 'packets', per(a.frames, ra), per(b.frames, rb));
+  add('requests', 'distinct packets per request, all traffic, as wire segments', 'segments', per(a.wireSegments, ra), per(b.wireSegments, rb));
   add('requests', 'packets per request, all capture points', 'packets', per(a.packets, ra), per(b.packets, rb));
+  add('requests', 'packets per request, all capture points, as wire segments', 'segments', per(a.packetWireSegments, ra), per(b.packetWireSegments, rb));
+  add('totals', 'offloaded frames (longer than a 1500-byte MTU allows)', 'packets', a.offloadFrames, b.offloadFrames);
   add('requests', 'proxy hops per request', 'hops', per(Math.max(0, a.httpRequests - ra), ra), per(Math.max(0, b.httpRequests - rb), rb));
   add('connections', 'TCP connections opened', 'connections', a.tcpConnectionsOpened, b.tcpConnectionsOpened);
   add('connections', 'TCP connections opened per request', 'connections', per(a.tcpConnectionsOpened, ra), per(b.tcpConnectionsOpened, rb));
@@ -122,6 +127,7 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
     add('capture points', `packets at ${name}`, 'packets', pa?.packets ?? null, pb?.packets ?? null);
     add('capture points', `bytes at ${name}`, 'bytes', pa?.bytes ?? null, pb?.bytes ?? null);
     add('capture points', `packets per request at ${name}`, 'packets', pa ? per(pa.packets, ra) : null, pb ? per(pb.packets, rb) : null);
+    add('capture points', `wire segments per request at ${name}`, 'segments', pa ? per(pa.wireSegments, ra) : null, pb ? per(pb.wireSegments, rb) : null);
   }
 
   const hopNames = [...new Set([...a.hops.map((h) => h.hop), ...b.hops.map((h) => h.hop)])];
@@ -178,6 +184,12 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
   } else {
     const [less, more, lv, mv] = d > 0 ? [B, A, eb, ea] : [A, B, ea, eb];
     out.push(`${less} needs ${fmt(Math.abs(d))} fewer packets per request end to end: ${fmt(lv)} against ${fmt(mv)} for ${more}${pct(mv, lv)}; each transmission on each link is counted once (${a.requests} and ${b.requests} client requests).`);
+  }
+  // Offloads: super-packets make the captured counts differ from what the wire carried.
+  if (a.offloadFrames > 0 || b.offloadFrames > 0) {
+    const on = [a.offloadFrames > 0 ? `${A} holds ${a.offloadFrames} offloaded super-packets (up to ${a.largestFrame} bytes)` : '',
+      b.offloadFrames > 0 ? `${B} holds ${b.offloadFrames} (up to ${b.largestFrame} bytes)` : ''].filter(Boolean).join(' and ');
+    out.push(`Captured with offloads on: ${on}, so packets were counted as captured, not as sent. As wire segments (each super-packet split by its connection's MSS): ${fmt(a.requestWireSegments / a.requests)} per request for A, ${fmt(b.requestWireSegments / b.requests)} for B; TCP data segments alone, which offloads do not change: ${fmt(a.requestDataSegments / a.requests)} and ${fmt(b.requestDataSegments / b.requests)} (a receiver with GRO sends fewer ACKs: one a super-packet).`);
   }
   // Where: per leg.
   const maxLeg = Math.max(0, ...a.legs.map((l) => l.leg), ...b.legs.map((l) => l.leg));

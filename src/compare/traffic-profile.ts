@@ -198,6 +198,9 @@ interface Conn {
   /** Largest payload of a frame no longer than the MTU allows, per direction (the fallback segment size). */
   maxRegular0: number;
   maxRegular1: number;
+  /** IPv6 (40-byte header) and TCP timestamps seen on its segments: the MTU bound when nothing else is known. */
+  v6: boolean;
+  tsSeen: boolean;
 }
 
 /** Longest frame (after the link header) a 1500-byte MTU allows, with one VLAN tag: longer is an offloaded super-packet. */
@@ -205,12 +208,22 @@ const REGULAR_FRAME = 1518;
 /** Bytes of the TCP timestamp option in each data segment (10, padded to 12). */
 const TS_OPTION = 12;
 
-/** Payload bytes one wire segment of `c` carries in direction `dir` (0 unknown). */
+/** A regular-sized payload smaller than this says nothing of the segment size (536: RFC 9293's default MSS). */
+const MIN_EVIDENCE = 536;
+
+/**
+ * Payload bytes one wire segment of `c` carries in direction `dir`: the MSS
+ * of its SYN options (the smaller side's, less the timestamp option when both
+ * offered it); without them the largest payload seen in that direction in a
+ * frame no longer than the MTU allows (at least MIN_EVIDENCE); else what a
+ * 1500-byte MTU leaves after the IP and TCP headers (and timestamps).
+ */
 function segmentSize(c: Conn, dir: number): number {
   const m = c.mssClient > 0 && c.mssServer > 0 ? Math.min(c.mssClient, c.mssServer) : Math.max(c.mssClient, c.mssServer);
   if (m > 0) return m - (c.tsClient && c.tsServer ? TS_OPTION : 0);
   const own = dir === 0 ? c.maxRegular0 : c.maxRegular1;
-  return own > 0 ? own : Math.max(c.maxRegular0, c.maxRegular1);
+  if (own >= MIN_EVIDENCE) return own;
+  return 1500 - (c.v6 ? 40 : 20) - 20 - (c.tsSeen ? TS_OPTION : 0);
 }
 
 /** Wire segments of a TCP payload of `payload` bytes on connection `c` (1 when not larger than a segment or unknown). */
@@ -376,7 +389,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
 
   const newConn = (isn: number, hasSyn: boolean, t: number): Conn => {
     const c: Conn = { id: conns.length, isnClient: isn, hasSyn, isnKnown: hasSyn, isnServer: 0, hasServerIsn: false, synT: t, views: [], requests: 0, finEnd0: -1, finEnd1: -1, leg: 0,
-      mssClient: -1, mssServer: -1, tsClient: false, tsServer: false, maxRegular0: 0, maxRegular1: 0 };
+      mssClient: -1, mssServer: -1, tsClient: false, tsServer: false, maxRegular0: 0, maxRegular1: 0, v6: false, tsSeen: false };
     conns.push(c);
     return c;
   };
@@ -592,6 +605,8 @@ export async function profileSession(session: AnalysisSession, label: string, si
             if (p.tcpHasTs[ni]) conn.tsServer = true;
           }
         }
+        if (p.ipVersion[ni] === 6) conn.v6 = true;
+        if (payload > 0 && p.tcpHasTs[ni]) conn.tsSeen = true;
         if (payload > 0 && wireLen <= REGULAR_FRAME) {
           if (dir === 0) { if (payload > conn.maxRegular0) conn.maxRegular0 = payload; } else if (payload > conn.maxRegular1) conn.maxRegular1 = payload;
         }

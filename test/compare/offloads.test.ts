@@ -1,0 +1,80 @@
+/**
+ * compare on the same traffic captured with offloads on and off
+ * (fixtures/offloads): packets per request as captured differ ten-fold, TCP
+ * data segments per request (payload split by the connection's MSS, less the
+ * timestamp option) agree within 2 % and equal tshark's count of data
+ * segments in the offloads-off capture; wire segments (every frame, super-
+ * packets split) differ only by the ACKs a GRO receiver really did not send.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareProfiles } from '../../src/compare/compare.js';
+import { profileSession } from '../../src/compare/traffic-profile.js';
+import { AnalysisSession } from '../../src/engine/session.js';
+import { fileSource } from '../../src/host/node/file-source.js';
+import { fixturePath } from '../helpers/corpus.js';
+
+const ON = fixturePath('offloads', 'offloads-on.pcap');
+const OFF = fixturePath('offloads', 'offloads-off.pcap');
+
+async function profile(file: string, label: string) {
+  const s = await AnalysisSession.open([await fileSource(file)]);
+  return profileSession(s, label);
+}
+
+function tsharkCount(file: string, filter: string): number {
+  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).length;
+}
+
+describe('compare with offloads on and off', () => {
+  it('data segments per request agree within 2 % (and equal tshark on the offloads-off capture); packets as captured do not', async () => {
+    const on = await profile(ON, 'on');
+    const off = await profile(OFF, 'off');
+    expect(on.requests).toBe(3);
+    expect(off.requests).toBe(3);
+    // As captured: super-packets make far fewer packets.
+    expect(on.requestFrames).toBeLessThan(off.requestFrames / 5);
+    expect(on.offloadFrames).toBe(tsharkCount(ON, 'frame.len > 1514'));
+    expect(off.offloadFrames).toBe(0);
+    // Offloads off: every frame is a wire segment.
+    expect(off.requestWireSegments).toBe(off.requestFrames);
+    expect(off.requestDataSegments).toBe(tsharkCount(OFF, 'tcp.len > 0'));
+    const dOn = on.requestDataSegments / on.requests;
+    const dOff = off.requestDataSegments / off.requests;
+    expect(Math.abs(dOn - dOff) / dOff).toBeLessThanOrEqual(0.02);
+    // Wire segments: the data segments plus the frames without payload as captured.
+    expect(on.requestWireSegments - on.requestDataSegments).toBe(tsharkCount(ON, 'tcp.len == 0'));
+    expect(on.requestWireSegments).toBeGreaterThan(on.requestFrames);
+    // Per point the same (one point here).
+    expect(on.points[0]!.wireSegments).toBe(on.packetWireSegments);
+
+    const c = compareProfiles(on, off);
+    const metric = (name: string) => c.metrics.find((m) => m.name.startsWith(name))!;
+    expect(metric('TCP data segments per request').a).toBeCloseTo(dOn, 3);
+    expect(metric('TCP data segments per request').b).toBeCloseTo(dOff, 3);
+    expect(metric('packets per request, end to end, as wire segments').a).toBeCloseTo(on.requestWireSegments / 3, 3);
+    expect(metric('offloaded frames').a).toBe(on.offloadFrames);
+    expect(c.explanation.some((l) => l.startsWith('Captured with offloads on: A (on) holds'))).toBe(true);
+  });
+
+  it('without the SYN the segment size falls back to what the MTU leaves (no regular-sized payload of 536 bytes or more)', async () => {
+    // The offloads-on capture without its first connection's SYN and SYN/ACK (frames 1 and 2, tshark's
+    // numbering): that connection's only regular-sized payloads are the 81-byte request, so its
+    // super-packets (multiples of 1448 bytes) are split by 1500 - 20 - 20 - 12 (timestamps seen).
+    const dir = mkdtempSync(path.join(tmpdir(), 'offloads-'));
+    try {
+      const cut = path.join(dir, 'no-syn.pcap');
+      expect(spawnSync('editcap', [ON, cut, '1', '2']).status).toBe(0);
+      expect(tsharkCount(cut, 'tcp.flags.syn == 1')).toBe(4);
+      const p = await profile(cut, 'cut');
+      expect(p.requests).toBe(3);
+      expect(p.requestDataSegments).toBe(tsharkCount(OFF, 'tcp.len > 0'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
