@@ -27,6 +27,10 @@ export interface OpenOptions {
   cluster?: SourceRef[];
   /** Display label of the session (e.g. "nginx-proxy"). */
   label?: string;
+  /** Capture point name -> host (one clock), as the CLI's --host. */
+  hosts?: Record<string, string>;
+  /** false: report hosts' clock offsets but keep times as captured. */
+  clockCorrection?: boolean;
 }
 
 // ---------------------------------------------------------------- progress
@@ -112,6 +116,22 @@ export interface SessionSummary {
   issues: number;
   /** Whether cluster metadata was loaded. */
   hasCluster: boolean;
+  /** Hosts (capture points sharing a clock) and their clock offsets; see docs/cli.md "Hosts and clocks". */
+  clocks: HostClockRow[];
+  /** Sentences about the clocks ("node2's clock is 37 ± 0.005 ms ahead of node1's; times corrected"). */
+  clockNotes: string[];
+}
+
+export interface HostClockRow {
+  host: string;
+  capturePoints: string[];
+  offsetMs: number | null;
+  uncertaintyMs: number | null;
+  driftPpm: number | null;
+  pairs: number;
+  reference: boolean;
+  source: 'reference' | 'estimated' | 'stated' | 'unlinked';
+  corrected: boolean;
 }
 
 // ---------------------------------------------------------------- packets

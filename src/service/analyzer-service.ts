@@ -101,6 +101,8 @@ class ServiceImpl implements AnalyzerApi {
       ...(options.vxlanPorts ? { vxlanPorts: options.vxlanPorts } : {}),
       ...(options.genevePorts ? { genevePorts: options.genevePorts } : {}),
       ...(clusterMetadata ? { clusterMetadata } : {}),
+      ...(options.hosts ? { hosts: options.hosts } : {}),
+      ...(options.clockCorrection === false ? { clockCorrection: false } : {}),
       signal: abort.signal,
       onProgress: (read, tot, capture) => {
         const now = Date.now();
@@ -224,6 +226,9 @@ class ServiceImpl implements AnalyzerApi {
     const bucketSec = niceBucket(span);
     const nb = Math.max(1, Math.min(2000, Math.floor(span / bucketSec) + 1));
     const counts = caps.map(() => new Float64Array(nb));
+    // The timeline on the reference host's clock when hosts' clocks were corrected (src/overlay/clock-state.ts).
+    const overlay = s.overlay();
+    const corrected = overlay.clockState.corrected;
     caps.forEach((c, ci) => {
       const ix = c.index;
       for (let n = 0; n < ix.count; n++) {
@@ -231,7 +236,8 @@ class ServiceImpl implements AnalyzerApi {
         const len = ix.origLen(n);
         for (let mm = m, id = 0; mm !== 0; mm >>>= 1, id++) if (mm & 1) { pk[id]!++; by[id]! += len; }
         if (first) {
-          const t = (ix.tsSec(n) - first.sec) + (ix.tsNsec(n) - first.nsec) / 1e9;
+          let t = (ix.tsSec(n) - first.sec) + (ix.tsNsec(n) - first.nsec) / 1e9;
+          if (corrected) t -= overlay.correctionNs(ci, ix.iface(n), ix.tsSec(n), ix.tsNsec(n)) / 1e9;
           const b = Math.min(nb - 1, Math.max(0, Math.floor(t / bucketSec)));
           counts[ci]![b]!++;
         }
@@ -256,6 +262,8 @@ class ServiceImpl implements AnalyzerApi {
       dns: extra.dns,
       issues: caps.reduce((a, c) => a + c.issues.length + c.droppedIssues, 0),
       hasCluster: this.clusterRefs.length > 0,
+      clocks: overlay.clocks(),
+      clockNotes: overlay.clockState.notes,
     };
     return this.summaryCache;
   }

@@ -79,6 +79,8 @@ export function Overview({ summary }: { summary: SessionSummary }) {
         </table>
       </section>
 
+      {summary.clocks.length > 1 ? <HostClocks summary={summary} /> : null}
+
       <OverviewCharts summary={summary} stage={charts} />
 
       <section className="card">
@@ -161,4 +163,34 @@ function useStaged(value: unknown, last: number): number {
     return () => { cancelAnimationFrame(raf); clearTimeout(timer); };
   }, [value, n, last]);
   return n;
+}
+
+/** Hosts (capture points sharing one clock) and how far each clock is from the reference host's. */
+function HostClocks({ summary }: { summary: SessionSummary }) {
+  const ref = summary.clocks.find((c) => c.reference);
+  const fmt = (ms: number): string => (Math.abs(ms) >= 1000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(3)} ms`);
+  return (
+    <section className="card" data-testid="host-clocks">
+      <h2>Hosts and clocks <span className="muted small">offsets from {ref?.host ?? '—'}&apos;s clock, estimated from packets seen at two hosts</span></h2>
+      {summary.clockNotes.length
+        ? summary.clockNotes.map((n, i) => <div key={i} className="banner" data-testid="clock-note">{n}.</div>)
+        : <div className="muted small">The hosts&apos; clocks agree as far as the packets tell: times are as captured.</div>}
+      <table className="simple">
+        <thead><tr><th>Host</th><th>Capture points</th><th className="num">Offset</th><th className="num">±</th><th className="num">Drift</th><th className="num">Pairs</th><th>Times</th></tr></thead>
+        <tbody>
+          {summary.clocks.map((c) => (
+            <tr key={c.host}>
+              <td>{c.host}</td>
+              <td className="small">{c.capturePoints.join(', ')}</td>
+              <td className="num mono">{c.reference ? 'reference' : c.offsetMs === null ? 'not linked' : `${c.offsetMs >= 0 ? '+' : ''}${fmt(c.offsetMs)}`}</td>
+              <td className="num mono">{c.uncertaintyMs ? fmt(c.uncertaintyMs) : '—'}</td>
+              <td className="num">{c.driftPpm === null ? '—' : `${c.driftPpm} ppm`}</td>
+              <td className="num">{fmtInt(c.pairs)}</td>
+              <td>{c.corrected ? 'corrected' : c.source === 'stated' ? 'stated' : 'as captured'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }
