@@ -35,6 +35,8 @@ export interface EndpointJson { ip: string; port: number | null }
 export interface FlowJson {
   id: number;
   capture?: string | string[];
+  /** The flow's interface in its capture (its capture point) when the capture holds several: a pcapng interface, an SLL2 interface index, an SLL hop (captures[].interfaces[id]). */
+  interface?: number;
   transport: string;
   a: EndpointJson;
   b: EndpointJson;

@@ -46,6 +46,11 @@ export function endpoints(t: FlowContext['flows']['table'], f: number): { a: End
   };
 }
 
+/** Whether a capture holds several interfaces (then a flow names its interface: its capture point). */
+function multiInterface(ctx: FlowContext, capture: number): boolean {
+  return (ctx.captures[capture]?.interfaces.length ?? 0) > 1;
+}
+
 function time(ctx: FlowContext, capture: number, sec: number, nsec: number): string | null {
   return sec < 0 ? null : formatTime(sec, nsec, precisionOf(ctx, capture));
 }
@@ -159,6 +164,8 @@ export function flowJson(ctx: FlowContext, f: number, links: TunnelLinks): FlowJ
   const j: FlowJson = {
     id: f,
     capture: fileOf(ctx, cap),
+    // The capture point within a file of several interfaces (pcapng interfaces, SLL2 indexes, SLL hops).
+    ...(multiInterface(ctx, cap) ? { interface: t.iface[f]! } : {}),
     transport: transportName(t.proto[f]!),
     a, b,
     depth: t.depth[f]!,
@@ -247,6 +254,10 @@ export class FlowJsonText {
     out.uint(f);
     out.put(K.capture);
     out.put(this.files[cap] ??= new JsonLit(JSON.stringify(fileOf(ctx, cap))));
+    if (multiInterface(ctx, cap)) {
+      out.put(K.iface);
+      out.uint(t.iface[f]!);
+    }
     out.put(K.transport);
     out.put(this.transports[proto] ??= new JsonLit(JSON.stringify(transportName(proto))));
     out.put(K.aIp);
@@ -357,6 +368,7 @@ export class FlowJsonText {
 const K = {
   id: new JsonLit('{"id":'),
   capture: new JsonLit(',"capture":'),
+  iface: new JsonLit(',"interface":'),
   transport: new JsonLit(',"transport":'),
   aIp: new JsonLit(',"a":{"ip":'),
   port: new JsonLit(',"port":'),
