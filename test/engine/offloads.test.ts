@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { renderAnalysisTable } from '../../src/cli/format.js';
+import { renderReport } from '../../src/report/report.js';
 import { CORPUS, corpusPresent, corpusSkipReason, fixturePath } from '../helpers/corpus.js';
 
 const ENCAP = path.resolve(CORPUS, '../corpus-encap/files');
@@ -40,6 +41,8 @@ describe('offloaded frames', () => {
     expect(notes[0]).toBe(`offloads-on.pcap: offloads were on: ${long.length} of ${lens.length} frames exceed 1514 bytes, up to ${Math.max(...long)}`
       + ' (GSO/TSO/GRO super-packets, or a larger MTU): packets are counted as captured, not as the segments on the wire (compare gives both); checksums left to the NIC are not checked');
     expect(renderAnalysisTable(doc)).toContain(`offloads were on: ${long.length} of ${lens.length} frames exceed 1514 bytes, up to ${Math.max(...long)}`);
+    const md = renderReport({ label: 'offloads', generatedAt: '2026-12-03T00:00:00Z', analysis: doc }, 'md');
+    expect(md).toContain(`offloads-on.pcap: offloads were on: ${long.length} of ${lens.length} frames exceed 1514 bytes, up to ${Math.max(...long).toLocaleString('en')}`);
   });
 
   it('offloads off: no frame over the MTU, no note', async () => {
