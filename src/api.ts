@@ -90,6 +90,8 @@ export interface CaptureInfo {
   /** File-level issues and the error that stopped the file, if any. */
   errors: IssueRow[];
   warnings: number;
+  /** Frames longer than a 1500-byte MTU allows (offloaded GSO/TSO/GRO super-packets), null when none (src/engine/offloads.ts). */
+  offload: { frames: number; largest: number; limit: number } | null;
 }
 
 export interface TimeBucket {

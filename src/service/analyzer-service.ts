@@ -11,6 +11,7 @@ import type {
 import type { ByteSource } from '../capture/types.js';
 import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
 import { AnalysisSession } from '../engine/session.js';
+import { offloadSummary } from '../engine/offloads.js';
 import { formatTime, toSeconds } from '../engine/time.js';
 import { PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
@@ -217,6 +218,7 @@ class ServiceImpl implements AnalyzerApi {
         undecoded: c.undecoded,
         errors: errors.map(issueRow),
         warnings: c.issues.length - errors.length + c.droppedIssues,
+        offload: offloadSummary(c),
       };
     });
     // Packets and bytes per layer, and the timeline, from the packet index.

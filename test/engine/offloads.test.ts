@@ -12,6 +12,7 @@ import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { renderAnalysisTable } from '../../src/cli/format.js';
 import { renderReport } from '../../src/report/report.js';
+import { createAnalyzerService } from '../../src/service/analyzer-service.js';
 import { CORPUS, corpusPresent, corpusSkipReason, fixturePath } from '../helpers/corpus.js';
 
 const ENCAP = path.resolve(CORPUS, '../corpus-encap/files');
@@ -43,6 +44,15 @@ describe('offloaded frames', () => {
     expect(renderAnalysisTable(doc)).toContain(`offloads were on: ${long.length} of ${lens.length} frames exceed 1514 bytes, up to ${Math.max(...long)}`);
     const md = renderReport({ label: 'offloads', generatedAt: '2026-12-03T00:00:00Z', analysis: doc }, 'md');
     expect(md).toContain(`offloads-on.pcap: offloads were on: ${long.length} of ${lens.length} frames exceed 1514 bytes, up to ${Math.max(...long).toLocaleString('en')}`);
+  });
+
+  it('the app gets the same per capture (SessionSummary.captures[].offload, shown by the Overview)', async () => {
+    const api = createAnalyzerService({ async resolve(ref) { if (ref.kind !== 'path') throw new Error('paths only'); return fileSource(ref.path); } });
+    const on = fixturePath('offloads', 'offloads-on.pcap');
+    const off = fixturePath('offloads', 'offloads-off.pcap');
+    const s = await api.openSession([{ kind: 'path', path: on }, { kind: 'path', path: off }]);
+    const long = frameLengths(on).filter((l) => l > 1514);
+    expect(s.captures.map((c) => c.offload)).toEqual([{ frames: long.length, largest: Math.max(...long), limit: 1514 }, null]);
   });
 
   it('offloads off: no frame over the MTU, no note', async () => {

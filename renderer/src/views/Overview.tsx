@@ -45,6 +45,12 @@ export function Overview({ summary }: { summary: SessionSummary }) {
           The {fmtInt(e.packetsRead)} packets read before it are shown.
         </div>
       ))}
+      {summary.captures.filter((c) => c.offload).map((c) => (
+        <div key={`offload-${c.id}`} className="banner" data-testid="offload-note">
+          <strong>{c.point}</strong>: offloads were on: {fmtInt(c.offload!.frames)} of {fmtInt(c.packets)} frames exceed {fmtInt(c.offload!.limit)} bytes,
+          up to {fmtInt(c.offload!.largest)} (GSO/TSO/GRO super-packets). Packets are counted as captured, not as the segments on the wire; Compare gives both.
+        </div>
+      ))}
       <div className="stats">
         <Stat label="packets" value={fmtInt(summary.packets)} testId="total-packets" />
         <Stat label="bytes (frame lengths)" value={fmtBytes(summary.bytes)} title={`${fmtInt(summary.bytes)} bytes`} testId="total-bytes" />
