@@ -1,5 +1,6 @@
 /** The CLI's commands. Output goes through the context so tests can run them in-process. */
 import { CLOCK_HELP, CLOCK_SPEC, clockOptions } from './clock-args.js';
+import { INTERFACE_NAMES_HELP, INTERFACE_NAMES_SPEC, interfaceNameOptions } from './interface-names.js';
 import type { AnalyzeOptions } from '../engine/analyze.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { readCapture } from '../capture/read-capture.js';
@@ -53,6 +54,7 @@ Options:
                        Names nodes, pods and Services in flows, translations
                        and journeys (docs/cli.md, "Overlay")
 ${CLOCK_HELP}
+${INTERFACE_NAMES_HELP}
   --format F           table (default), json, csv (the flow table)
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help
@@ -76,7 +78,7 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 export async function runAnalyze(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true },
-    cluster: { value: true, multiple: true }, ...CLOCK_SPEC,
+    cluster: { value: true, multiple: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`analyze needs at least one capture file\n\n${ANALYZE_HELP}`);
@@ -91,7 +93,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     ...(vxlanPorts ? { vxlanPorts } : {}),
     ...(genevePorts ? { genevePorts } : {}),
     ...(clusterMetadata ? { clusterMetadata } : {}),
-    ...clockOptions(args),
+    ...clockOptions(args), ...(await interfaceNameOptions(args)),
     onProgress: (read, total) => {
       if (!showProgress || total < PROGRESS_MIN_BYTES) return;
       const pct = Math.floor((read / total) * 100);
@@ -229,6 +231,7 @@ Options:
   --label-b NAME       name of side B
   --cluster FILE       kubectl metadata for both sides (repeatable)
 ${CLOCK_HELP}
+${INTERFACE_NAMES_HELP}
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
   --format F           table (default), json (overlayscope.comparison/v1), md, html
@@ -255,6 +258,7 @@ Options:
   --label-b NAME       name of side B (default: its folder or file names)
   --cluster FILE       kubectl metadata (repeatable)
 ${CLOCK_HELP}
+${INTERFACE_NAMES_HELP}
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
   -h, --help           this help`;
@@ -317,7 +321,7 @@ function comparisonTable(c: ComparisonJson): string {
 export async function runCompare(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, 'label-a': { value: true }, 'label-b': { value: true }, cluster: { value: true, multiple: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true }, ...CLOCK_SPEC,
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(COMPARE_HELP + '\n'); return 0; }
   if (args.positional.length !== 2) throw new UsageError(`compare takes two sides, A and B\n\n${COMPARE_HELP}`);
@@ -327,7 +331,7 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   const opts: AnalyzeOptions = {
     ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
-    ...clockOptions(args),
+    ...clockOptions(args), ...(await interfaceNameOptions(args)),
   };
   const [specA, specB] = args.positional as [string, string];
   const filesA = await sideFiles(specA, 'A');
@@ -356,7 +360,7 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
 export async function runReport(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true }, ...CLOCK_SPEC,
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
@@ -369,7 +373,7 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   const session = await ctx.open(files, {
     ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
-    ...clockOptions(args),
+    ...clockOptions(args), ...(await interfaceNameOptions(args)),
   });
   const label = one(args, 'label') ?? args.positional.map((p) => sideLabel(p)).join(', ');
   const specB = one(args, 'compare-to');

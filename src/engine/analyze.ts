@@ -83,8 +83,9 @@ export interface AnalyzeOptions extends DissectOptions, ClockOptions {
   clusterMetadata?: ClusterMetadata | null;
   /**
    * Names of the interfaces of any-interface (SLL2) captures by file and ifindex
-   * (e.g. from a node's `ip -j link` dump); null: infer the role from the
-   * traffic (src/engine/cooked-points.ts).
+   * (e.g. `eth0` from the node's `ip -j link`: CLI `--interface-names`); the
+   * point is then `<stem>/if<index> <name>`. null: named by the role its
+   * traffic shows (src/engine/cooked-points.ts); the role is kept either way.
    */
   interfaceName?: (file: string, ifindex: number) => string | null;
 }
@@ -243,7 +244,7 @@ function nameHops(result: CaptureResult): void {
   }
 }
 
-/** Gives each SLL2 interface index its name: the caller's, else `<stem>/if<index> <role>`. */
+/** Gives each SLL2 interface index its name: `<stem>/if<index> <name>`, the caller's name for it or its role. */
 function nameCookedInterfaces(result: CaptureResult, evidence: CookedPointEvidence,
   given: ((file: string, ifindex: number) => string | null) | undefined): void {
   const roles = evidence.roles(result.interfaces);
@@ -251,7 +252,7 @@ function nameCookedInterfaces(result: CaptureResult, evidence: CookedPointEviden
     const i = result.interfaces[k]!;
     if (i.parentId === undefined || i.ifindex === undefined) continue;
     const role = roles.get(i.id) ?? null;
-    const name = given?.(result.file, i.ifindex) ?? cookedPointName(result.file, i.ifindex, role);
+    const name = cookedPointName(result.file, i.ifindex, given?.(result.file, i.ifindex) ?? role);
     result.interfaces[k] = { ...i, name, role };
   }
 }

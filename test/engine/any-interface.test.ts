@@ -21,6 +21,10 @@ import type { CaptureResult } from '../../src/engine/analyze.js';
 import type { AnalysisSession } from '../../src/engine/session.js';
 import { fixturePath } from '../helpers/corpus.js';
 import { LAB, openFiles } from '../compare/lab.js';
+import { AnalysisSession as Session } from '../../src/engine/session.js';
+import { fileSource } from '../../src/host/node/file-source.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { INTERFACE_NAMES_SPEC, interfaceNameOptions } from '../../src/cli/interface-names.js';
 
 const ANY = fixturePath('any-interface', 'captures');
 const tsharkPresent = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
@@ -102,6 +106,17 @@ describe('fixtures/any-interface: tcpdump -i any against per-interface captures 
     // The overlay's capture points are the indexes, by those names.
     const points = (any.toJSON() as unknown as { capturePoints: Array<{ name: string }> }).capturePoints.map((p) => p.name).sort();
     expect(points).toEqual(c.interfaces.map((i) => i.name).sort());
+  });
+
+  it('--interface-names node1-any=ip-j-link.json names the indexes from the node (role kept); bad input is an error naming it', async () => {
+    const file = path.join(ANY, 'sll2', 'node1-any.pcap');
+    const opts = await interfaceNameOptions(parseArgs(['--interface-names', `node1-any=${path.join(ANY, 'node1-links.json')}`, file], INTERFACE_NAMES_SPEC));
+    const c = (await Session.open([await fileSource(file)], opts)).captures[0]!;
+    const names = new Map(links(1).map((l) => [l.ifindex, l.ifname]));
+    for (const i of c.interfaces) expect(i.name).toBe(`node1-any/if${i.ifindex} ${names.get(i.ifindex!)}`);
+    expect(c.interfaces.find((i) => i.name?.endsWith(' eth0'))!.role).toBe('underlay');
+    await expect(interfaceNameOptions(parseArgs(['--interface-names', 'node1-any'], INTERFACE_NAMES_SPEC))).rejects.toThrow(/CAPTURE=FILE/);
+    await expect(interfaceNameOptions(parseArgs(['--interface-names', `x=${file}`], INTERFACE_NAMES_SPEC))).rejects.toThrow(/not JSON/);
   });
 
   it.each(['sll2', 'sll'])('%s: no TCP retransmission (the per-interface set has none either)', async (variant) => {
