@@ -5,9 +5,10 @@
  * timestamp option) agree within 2 % and equal tshark's count of data
  * segments in the offloads-off capture; wire segments (every frame, super-
  * packets split) differ only by the ACKs a GRO receiver really did not send.
+ * Then the same on the namespace lab run with offloads off and on.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,4 +78,60 @@ describe('compare with offloads on and off', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/**
+ * The namespace lab run twice, offloads off (fixtures/lab) and at the kernel
+ * default (fixtures/lab-offloads, `OFFLOADS=on`): same topology, requests and
+ * capture points; request 3 fetches 64 KiB. Truth from each run's truth.json.
+ */
+const LAB_OFF = fixturePath('lab');
+const LAB_ON = fixturePath('lab-offloads');
+const labsPresent = existsSync(path.join(LAB_OFF, 'truth.json')) && existsSync(path.join(LAB_ON, 'truth.json'));
+if (!labsPresent) console.warn(`SKIPPED: the offloads lab comparison needs ${LAB_OFF} and ${LAB_ON} (npm run lab; OFFLOADS=on)`);
+
+async function labProfile(root: string, scenario: string, label: string) {
+  const dir = path.join(root, 'captures', scenario);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(dir, f));
+  const s = await AnalysisSession.open(await Promise.all(files.map((f) => fileSource(f))));
+  return { session: s, profile: await profileSession(s, label) };
+}
+
+describe.skipIf(!labsPresent)('the lab with offloads on and off', () => {
+  for (const scenario of ['nginx-proxy', 'ingress']) {
+    it(`${scenario}: TCP data segments per request within 2 %, captured packets per request far apart; offload counts as truth.json`, async () => {
+      const truthOn = JSON.parse(readFileSync(path.join(LAB_ON, 'truth.json'), 'utf8'));
+      const truthOff = JSON.parse(readFileSync(path.join(LAB_OFF, 'truth.json'), 'utf8'));
+      expect(truthOn.offloads).toBe('on');
+      expect(truthOff.offloads).toBe('off');
+      const off = await labProfile(LAB_OFF, scenario, 'off');
+      const on = await labProfile(LAB_ON, scenario, 'on');
+      const scOn = truthOn.scenarios.find((s: { name: string }) => s.name === scenario);
+      const scOff = truthOff.scenarios.find((s: { name: string }) => s.name === scenario);
+      expect(on.profile.requests).toBe(scOn.requestCount);
+      expect(off.profile.requests).toBe(scOff.requestCount);
+      // As captured: what the lab's truth says (end to end), far apart.
+      expect(on.profile.requestFrames / on.profile.requests).toBeCloseTo(scOn.packetsPerRequest.endToEnd, 6);
+      expect(off.profile.requestFrames / off.profile.requests).toBeCloseTo(scOff.packetsPerRequest.endToEnd, 6);
+      expect(on.profile.requestFrames / on.profile.requests).toBeLessThan(0.7 * (off.profile.requestFrames / off.profile.requests));
+      // As TCP data segments: the same traffic.
+      const dOn = on.profile.requestDataSegments / on.profile.requests;
+      const dOff = off.profile.requestDataSegments / off.profile.requests;
+      expect(Math.abs(dOn - dOff) / dOff).toBeLessThanOrEqual(0.02);
+      // Offloads off: every frame is one wire segment.
+      expect(off.profile.requestWireSegments).toBe(off.profile.requestFrames);
+      expect(off.profile.offloadFrames).toBe(0);
+      expect(on.profile.offloadFrames).toBeGreaterThan(0);
+      // analyze: each point's frames over 1514 bytes and the longest, as the lab measured them.
+      for (const [session, sc] of [[on.session, scOn], [off.session, scOff]] as const) {
+        const doc = session.toJSON();
+        for (const c of doc.captures) {
+          const point = path.basename(c.file, '.pcap');
+          const t = sc.captures.find((x: { point: string }) => x.point === point);
+          expect(c.offload ?? null, point).toEqual(t.framesOver1514 ? { frames: t.framesOver1514, largest: t.maxFrameLength, limit: 1514 } : null);
+        }
+        expect(doc.issues.filter((i) => /checksum|length/i.test(i.reason))).toEqual([]);
+      }
+    });
+  }
 });
