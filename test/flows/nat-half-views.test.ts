@@ -7,6 +7,7 @@
  * its 200 at every capture point, on the per-point files and the merged
  * pcapng, in both scenarios.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisJson, FlowJson } from '../../src/engine/contract.js';
@@ -105,4 +106,31 @@ describe.skipIf(!labPresent)('NAT half-views on the lab', () => {
     const ingress = await analysis(scenarioFiles('ingress'));
     expect(ingress.flows.filter((f) => f['nat'])).toEqual([]);
   });
+});
+
+/** The same on the lab run with offloads on (fixtures/lab-offloads: super-packets, same NAT). */
+const LAB_ON = path.join(LAB, '..', 'lab-offloads');
+const labOnPresent = existsSync(path.join(LAB_ON, 'truth.json'));
+if (!labOnPresent) console.warn(`SKIPPED: NAT half-views with offloads on need ${LAB_ON} (OFFLOADS=on npm run lab)`);
+
+describe.skipIf(!labOnPresent)('NAT half-views on the lab with offloads on', () => {
+  for (const name of SCENARIOS) {
+    it(`${name}: per-point files and merged pcapng: every request paired with its 200, joins as conntrack's`, async () => {
+      const t = JSON.parse(readFileSync(path.join(LAB_ON, 'truth.json'), 'utf8'));
+      const sc = t.scenarios.find((s: Truth) => s.name === name);
+      const dir = path.join(LAB_ON, 'captures', name);
+      const perPoint = await analysis(readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(dir, f)));
+      const merged = await analysis([path.join(LAB_ON, 'captures', `${name}.pcapng`)]);
+      const expected = (sc.conntrack[sc.frontend.node] as Truth[])
+        .filter((e) => e.proto === 'tcp' && e.dnat && e.original.src === sc.frontend.ip)
+        .map((e) => `${e.original.src}:${e.original.sport}>${e.original.dst}:${e.original.dport} => ${e.reply.dst}:${e.reply.dport}>${e.reply.src}:${e.reply.sport}`)
+        .sort();
+      for (const doc of [perPoint, merged]) {
+        expect(doc.http.length).toBeGreaterThanOrEqual(2 * sc.requestCount);
+        expect(doc.http.filter((h) => h.status !== 200 || h.method !== 'GET' || !h.requestTime || !h.responseTime)).toEqual([]);
+        expect(doc.flows.filter((f) => f['nat']).map((f) => { const n = f['nat'] as NatJson; return `${tuple(n.original)} => ${tuple(n.translated)}`; }).sort()).toEqual(expected);
+      }
+      expect(merged.http.length).toBe(perPoint.http.length);
+    });
+  }
 });
