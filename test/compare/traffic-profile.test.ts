@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { profileSession } from '../../src/compare/traffic-profile.js';
 import { corpusFiles, corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';
-import { LAB, labPresent, openFiles, scenarioFiles } from './lab.js';
+import { LAB, labPresent, labTruth, openFiles, scenarioFiles } from './lab.js';
 
 /** Where our figure differs from tshark's on purpose. */
 const KNOWN: Record<string, { retransmissions?: string; http?: string }> = {
@@ -75,11 +75,12 @@ describe.skipIf(!labPresent)('deduplication across capture points (lab captures)
     expect(p.points.map((x) => x.name).sort()).toEqual(['node1-eth0', 'node1-flannel.1', 'node2-eth0', 'node2-flannel.1']);
   });
 
-  it('the client capture alone: one connection and ten packets per request, no proxy leg', async () => {
+  it('the client capture alone: one connection per request and the client\'s packets per request (truth.json), no proxy leg', async () => {
     const p = await profileSession(await openFiles([path.join(LAB, 'captures', 'ingress', 'client-eth0.pcap')]), 'client');
-    expect(p.requests).toBe(5);
+    const sc = labTruth().scenarios.find((s) => s.name === 'ingress')!;
+    expect(p.requests).toBe(sc.requestCount);
     expect(p.legs.map((l) => l.name)).toEqual(['client connection']);
-    expect(p.requestFrames / p.requests).toBe(10);
+    expect(p.requestFrames / p.requests).toBe(sc.packetsPerRequest.client);
     expect(p.requestList.every((r) => r.point === 'client-eth0' && r.newConnection)).toBe(true);
   });
 });

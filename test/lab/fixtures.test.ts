@@ -236,3 +236,78 @@ describe.skipIf(!skewPresent)('clock-skewed copies (captures-skew/<set>/<scenari
     }
   });
 });
+
+interface OffloadCapture extends TruthCapture { framesOver1514: number; maxFrameLength: number; badChecksums: { ipv4: number; tcp: number; udp: number } }
+interface OffloadTruth { offloads: 'on' | 'off'; scenarios: Array<Scenario & { captures: OffloadCapture[]; requests: Array<{ n: number; url: string; sizeDownload: number; status: number }> }> }
+const offloadsDir = fixturePath('lab-offloads');
+const offloadsPresent = existsSync(path.join(offloadsDir, 'truth.json'));
+if (!offloadsPresent) console.warn(`SKIPPED: offload tests need ${offloadsDir} (OFFLOADS=on bash fixtures/lab/run-lab.sh --out fixtures/lab-offloads --no-variants)`);
+
+/** Our reader and decoder over a file: frames, frames longer than 1514 bytes, the longest, TCP payload bytes (headers' lengths, outermost level). */
+async function framing(file: string): Promise<{ frames: number; over1514: number; max: number; tcpPayload: number }> {
+  const r = { frames: 0, over1514: 0, max: 0, tcpPayload: 0 };
+  const cfg = new DissectConfig();
+  const p = new DecodedPacket();
+  await readCapture(await fileSource(file), {
+    onInterface() {},
+    onIssue(i) { throw new Error(`${i.capture}: ${i.reason}`); },
+    onRecord(rec, b, start) {
+      r.frames++;
+      if (rec.originalLength > 1514) r.over1514++;
+      r.max = Math.max(r.max, rec.originalLength);
+      decodePacket(p, b, start, rec.capturedLength, rec.linkType, cfg);
+      if (p.netCount > 0 && p.ipProto[0] === 6 && p.l4Present[0]) r.tcpPayload += p.payloadWireLength[0]!;
+    },
+  });
+  return r;
+}
+
+describe.skipIf(!offloadsPresent)('offloads on (fixtures/lab-offloads) against offloads off (fixtures/lab)', () => {
+  const on = offloadsPresent ? JSON.parse(readFileSync(path.join(offloadsDir, 'truth.json'), 'utf8')) as OffloadTruth : null!;
+  const off = truth as unknown as OffloadTruth;
+
+  it('truth says which run is which; every request OK in both', () => {
+    expect(on.offloads).toBe('on');
+    expect(off.offloads).toBe('off');
+    for (const s of [...on.scenarios, ...off.scenarios]) expect(s.okCount).toBe(s.requestCount);
+  });
+
+  it('the same traffic shape: the same requests (one of them 64 KiB) and the same TCP payload bytes at the client, in fewer frames with offloads on', async () => {
+    expect(on.scenarios.map((s) => s.name)).toEqual(off.scenarios.map((s) => s.name));
+    for (const s of on.scenarios) {
+      const o = off.scenarios.find((x) => x.name === s.name)!;
+      expect(s.requests.map((r) => [r.n, r.url, r.sizeDownload, r.status])).toEqual(o.requests.map((r) => [r.n, r.url, r.sizeDownload, r.status]));
+      expect(s.requests.some((r) => r.sizeDownload === 65536)).toBe(true);
+      const [fOn, fOff] = [await framing(path.join(offloadsDir, s.captures.find((c) => c.point === 'client-eth0')!.file)),
+        await framing(fixturePath('lab', o.captures.find((c) => c.point === 'client-eth0')!.file))];
+      expect(fOn.tcpPayload, s.name).toBe(fOff.tcpPayload);
+      expect(fOn.frames, s.name).toBeLessThan(fOff.frames);
+    }
+  });
+
+  it.each([['on'], ['off']] as const)('offloads %s: frames longer than 1514 bytes and the longest as truth.json says (our reader = tshark); off: none, and no bad checksum', async (which) => {
+    const t = which === 'on' ? on : off;
+    const dir = which === 'on' ? offloadsDir : fixturePath('lab');
+    let over = 0;
+    for (const s of t.scenarios) {
+      for (const c of s.captures) {
+        const f = await framing(path.join(dir, c.file));
+        expect(f.frames, c.file).toBe(c.capinfosPackets);
+        expect([f.over1514, f.max], c.file).toEqual([c.framesOver1514, c.maxFrameLength]);
+        over += f.over1514;
+        if (which === 'off') {
+          expect(f.max, c.file).toBeLessThanOrEqual(1514);
+          expect(c.badChecksums, c.file).toEqual({ ipv4: 0, tcp: 0, udp: 0 });
+        }
+      }
+    }
+    if (which === 'on') {
+      expect(over).toBeGreaterThan(0);
+      // Super-frames reach every hop of the large response's path: the client, node1's NIC, the frontend pod.
+      for (const s of t.scenarios) {
+        const front = s.name === 'ingress' ? 'pod-ingress-nginx-eth0' : 'pod-nginx-proxy-eth0';
+        for (const p of ['client-eth0', 'node1-eth0', front]) expect(s.captures.find((c) => c.point === p)!.framesOver1514, `${s.name} ${p}`).toBeGreaterThan(0);
+      }
+    }
+  });
+});

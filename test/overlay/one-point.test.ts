@@ -91,7 +91,7 @@ describe.skipIf(!labPresent)('one capture point', () => {
           ]);
           expect(jn.hops.every((h) => h.point === `pod-${proxy}-eth0` && h.tunnel === null && h.translation === null)).toBe(true);
           expect(jn.complete).toBe(true);
-          expect(jn.label).toBe(`GET ${sc.hostHeader}/`);
+          expect(jn.label).toBe(`GET ${sc.hostHeader}${new URL(sc.requests[j.n - 1].url).pathname}`);
         }
       });
 
