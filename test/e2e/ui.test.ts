@@ -183,7 +183,15 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
         // The lab's two scenarios: the explanation names the real cause, and the report's own chart components draw.
         const why = await page.locator('[data-testid=compare-explanation]').innerText();
         expect(why).toMatch(/ingress\) reuses its upstream connections/);
-        expect(why).toMatch(/49\.8 against 66/);
+        // Packets per request end to end as the lab's truth.json counts them, without ARP (compare counts IP traffic).
+        const truth = JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')) as { scenarios: Array<{ name: string; requestCount: number; packets: { endToEnd: number }; captures: Array<{ point: string; arpPackets: number }> }> };
+        const endToEnd = (name: string): string => {
+          const sc = truth.scenarios.find((x) => x.name === name)!;
+          const arp = sc.captures.filter((c) => c.point === 'client-eth0' || c.point.startsWith('pod-')).reduce((a, c) => a + c.arpPackets, 0);
+          const v = Math.round(((sc.packets.endToEnd - arp) / sc.requestCount) * 1000) / 1000;
+          return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1).replace(/\.?0+$/, '');
+        };
+        expect(why).toContain(`${endToEnd('ingress')} against ${endToEnd('nginx-proxy')}`);
         expect(await page.locator('[data-testid=compare-charts] svg').count()).toBeGreaterThanOrEqual(2);
       }
       const failed = await page.locator('[data-testid=error-state]').allTextContents();
