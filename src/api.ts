@@ -257,6 +257,11 @@ export interface FlowDetail {
   inner: FlowRow[];
   /** For an inner flow: the tunnel flow(s) that carried it. */
   outer: FlowRow[];
+  /**
+   * A connection seen at one capture point on both sides of NAT, joined into this flow
+   * (src/flows/nat-half-views.ts): the tuple the reply showed (original) and the request's (translated).
+   */
+  nat?: { kind: 'dnat' | 'snat' | 'dnat+snat'; original: { a: Endpoint; b: Endpoint }; translated: { a: Endpoint; b: Endpoint } } | null;
 }
 
 export interface StreamView {

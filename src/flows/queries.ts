@@ -6,7 +6,7 @@
 import type { DnsRow, FlowDetail, FlowQuery, FlowRow, HttpRow, Page, PageQuery, StreamView } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { formatTime } from '../engine/time.js';
-import { dnsRow, endpoints, flowRow, httpRow, transportName, type FlowContext } from './flow-output.js';
+import { dnsRow, endpoints, flowRow, httpRow, natJson, transportName, type FlowContext } from './flow-output.js';
 import { TCP_SYN } from './tcp-conversation.js';
 
 /** Most payload bytes a stream view returns, and most packets it reads back. */
@@ -123,7 +123,7 @@ export function flowDetail(session: AnalysisSession, id: number, decorate?: Flow
     if (t.linkOuter[l] === id && inner.length < 10_000) inner.push(row(t.linkInner[l]!));
     if (t.linkInner[l] === id) outer.push(row(t.linkOuter[l]!));
   }
-  return { flow: row(id), inner, outer };
+  return { flow: row(id), inner, outer, nat: natJson(t, id) };
 }
 
 function textFilter<T>(rows: T[], text: string | undefined, fields: (r: T) => string): T[] {

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisJson, FlowJson } from '../../src/engine/contract.js';
 import { LAB, labPresent, openFiles, scenarioFiles, truth, type Truth } from '../overlay/lab.js';
+import { createAnalyzerService } from '../../src/service/analyzer-service.js';
+import { fileSource } from '../../src/host/node/file-source.js';
 
 const SCENARIOS = ['nginx-proxy', 'ingress'] as const;
 
@@ -91,6 +93,18 @@ describe.skipIf(!labPresent)('NAT half-views on the lab', () => {
         && g.b.ip === f.nat.original.b.ip && g.b.port === f.nat.original.b.port);
       expect(reverse).toEqual([]);
     }
+  });
+
+  it('the app\'s flow detail carries the same translation', async () => {
+    const files = scenarioFiles('nginx-proxy');
+    const doc = await analysis(files);
+    const api = createAnalyzerService({ async resolve(ref) { if (ref.kind !== 'path') throw new Error('paths only'); return fileSource(ref.path); } });
+    await api.openSession(files.map((f) => ({ kind: 'path' as const, path: f })));
+    const joined = doc.flows.filter((f) => f['nat']);
+    expect(joined.length).toBe(5);
+    for (const f of joined) expect((await api.getFlowDetail(f.id)).nat).toEqual(f['nat']);
+    const plain = doc.flows.find((f) => !f['nat'] && f.transport === 'tcp')!;
+    expect((await api.getFlowDetail(plain.id)).nat).toBeNull();
   });
 
   it('never joins across capture points: the same connection seen at the frontend pod stays its own flow, unannotated', async () => {

@@ -125,6 +125,7 @@ function FlowDetailPane({ flow, onPick }: { flow: FlowRow; onPick(f: FlowRow): v
           {flow.tunnel ? <><dt>Tunnel</dt><dd>{flow.tunnel.type} VNI {flow.tunnel.vni}, outer flow #{flow.tunnel.outerFlow}</dd></> : null}
           {flow.service ? <><dt>Service</dt><dd>{flow.service}</dd></> : null}
           {flow.tcpState ? <><dt>TCP</dt><dd>{flow.tcpState}{flow.rttMs != null ? ` · RTT ${fmtMs(flow.rttMs)}` : ''}{flow.retransmissions ? ` · ${flow.retransmissions} retransmissions` : ''}</dd></> : null}
+          {st.status === 'ok' && st.value.nat ? <><dt>NAT</dt><dd data-testid="flow-nat">{st.value.nat.kind}: {fmtEndpoint(st.value.nat.original.a)} → {fmtEndpoint(st.value.nat.original.b)} seen as {fmtEndpoint(st.value.nat.translated.a)} → {fmtEndpoint(st.value.nat.translated.b)} (both directions at this capture point, one on each side of the NAT)</dd></> : null}
           <dt>Seen at</dt><dd>{flow.captures.join(', ')}</dd>
         </dl>
         {st.status === 'loading' ? <Loading what="related flows" /> : st.status === 'error' ? <ErrorState error={st.error} what="Flow details" /> : related.length ? (
