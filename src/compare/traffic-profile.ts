@@ -489,7 +489,8 @@ export async function profileSession(session: AnalysisSession, label: string, si
           }
         } else {
           const end = start + Math.min(caplen, 128);
-          for (let k = start; k < end; k += 4) h.add((b[k]! << 24) | ((b[k + 1] ?? 0) << 16) | ((b[k + 2] ?? 0) << 8) | (b[k + 3] ?? 0));
+          // Bytes past the frame's end (the next record's header in the chunk) are not part of it: 0.
+          for (let k = start; k < end; k += 4) h.add((b[k]! << 24) | ((k + 1 < end ? b[k + 1]! : 0) << 16) | ((k + 2 < end ? b[k + 2]! : 0) << 8) | (k + 3 < end ? b[k + 3]! : 0));
           h.add(rec.originalLength);
         }
         const ha = h.a;

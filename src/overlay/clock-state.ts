@@ -9,8 +9,8 @@
 import type { OverlayObserver } from './overlay-observer.js';
 import type { IdentityResolver } from './cluster-metadata.js';
 import type { OverlayNode } from '../api.js';
-import { groupHosts, type HostGrouping } from './hosts.js';
-import { clockEvidence, CLOCK_WINDOW_NS, correctRowTimes, fmtMs, solveClocks, type ClockOptions, type HostClock } from './clocks.js';
+import { groupHosts, splitPointName, type HostGrouping } from './hosts.js';
+import { clockEvidence, CLOCK_WINDOW_NS, correctRowTimes, fmtMs, keepCausalOrder, solveClocks, type ClockOptions, type HostClock } from './clocks.js';
 import { stitch } from './stitch.js';
 
 export type { ClockOptions } from './clocks.js';
@@ -24,6 +24,12 @@ export interface ClockState {
   corrected: boolean;
   /** Per point: ns to subtract from a packet's time at `tNs` (ns since the observer's baseSec). */
   correctionNs(point: number, tNs: number): number;
+  /**
+   * The same for a capture point that holds no TCP/UDP packet (so no point of
+   * the observer: ARP only), by its name: stated with --host, or named
+   * `<host>-<interface>` after a host.
+   */
+  correctionByName(name: string, tNs: number): number;
 }
 
 /** What measureClocks needs of the overlay analysis (OverlayAnalysis implements it). */
@@ -55,7 +61,7 @@ export function measureClocks(a: ClockSubject, options: ClockOptions): ClockStat
   const pointsOf = (h: number): string[] => grouping.hosts[h]!.points.map((p) => names[p]!);
   if (H < 2 || o.count === 0) {
     return {
-      grouping, notes: [], corrected: false, correctionNs: NO_CORRECTION,
+      grouping, notes: [], corrected: false, correctionNs: NO_CORRECTION, correctionByName: NO_CORRECTION,
       clocks: grouping.hosts.map((h, i) => ({ host: h.name, capturePoints: pointsOf(i), offsetMs: 0, uncertaintyMs: 0, driftPpm: null, pairs: 0, reference: i === 0, source: 'reference' as const, corrected: false })),
     };
   }
@@ -63,7 +69,8 @@ export function measureClocks(a: ClockSubject, options: ClockOptions): ClockStat
   const wide = stitch(o, null, CLOCK_WINDOW_NS);
   // Timestamp resolution: at least 1 µs (files declared ns often hold µs times: mergecap of pcaps).
   const slack = a.captures.reduce((m, c) => Math.max(m, 10 ** (9 - Math.min(9, c.precision))), 1e3);
-  const est = solveClocks(H, clockEvidence(o, wide, grouping.hostOf, H, slack), hostNames);
+  const evidence = clockEvidence(o, wide, grouping.hostOf, H, slack);
+  const est = solveClocks(H, evidence.pairs, hostNames);
   const stated = options.clockOffsets ?? {};
   const offset = new Float64Array(H);
   /** The offset times are corrected by (0 where the clocks agree within the uncertainty). */
@@ -92,7 +99,9 @@ export function measureClocks(a: ClockSubject, options: ClockOptions): ClockStat
       pairs: est.pairs[h]!, reference: isRef, source, corrected: false,
     });
   }
-  const notes = [...est.notes];
+  // A host whose captures hold no TCP/UDP packet (an empty capture) has nothing to link: no note.
+  const empty = (h: number): boolean => grouping.hosts[h]!.points.every((p) => !o.pointPackets[p]);
+  const notes = est.notes.filter((_n, i) => !(est.unlinked[i] !== undefined && empty(est.unlinked[i]!)));
   const correct = options.clockCorrection !== false;
   const refName = hostNames[est.reference]!;
   for (let h = 0; h < H; h++) {
@@ -110,8 +119,17 @@ export function measureClocks(a: ClockSubject, options: ClockOptions): ClockStat
   const pointHost = grouping.hostOf;
   const offsetAt = (h: number, t: number): number => applied[h]! + (drift[h] ? drift[h]! * (t - t0[h]!) : 0);
   const correctionNs = correct ? (p: number, t: number): number => { const h = pointHost[p]; return h === undefined || h < 0 ? 0 : offsetAt(h, t); } : NO_CORRECTION;
-  if (correct) correctRowTimes(o, pointHost, offsetAt);
-  return { grouping, clocks, notes, corrected: correct && clocks.some((c) => c.corrected), correctionNs };
+  const hostIndex = new Map(hostNames.map((n, i) => [n, i]));
+  const correctionByName = correct ? (name: string, t: number): number => {
+    const h = hostIndex.get(options.hosts?.[name] ?? splitPointName(name)?.host ?? '');
+    return h === undefined ? 0 : offsetAt(h, t);
+  } : NO_CORRECTION;
+  if (correct) {
+    correctRowTimes(o, pointHost, offsetAt);
+    // Corrected times are exact to the uncertainty (µs): sightings of one packet at two hosts keep the order it travelled in.
+    if (clocks.some((c) => c.corrected)) keepCausalOrder(o, wide, pointHost, H, evidence.upstream);
+  }
+  return { grouping, clocks, notes, corrected: correct && clocks.some((c) => c.corrected), correctionNs, correctionByName };
 }
 
 function round6(x: number): number {

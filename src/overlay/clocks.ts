@@ -104,18 +104,17 @@ export interface ClockEstimate {
   pairs: Float64Array;
   edges: PairEstimate[];
   notes: string[];
+  /** Per note: the host it says is unlinked (undefined for other notes). */
+  unlinked: Array<number | undefined>;
 }
 
 /**
- * The evidence of each host pair: one interval per connection seen at both.
- * `slackNs`: timestamp resolution (a µs capture truncates times by up to 1 µs).
+ * Calls `fn` once per packet seen at two or more hosts (TCP only): `rows` are
+ * all its sightings (the first row, then its copies), `conn` its stitched
+ * connection and `client` whether it travelled client-to-server.
  */
-export function clockEvidence(o: OverlayObserver, st: StitchResult, hostOf: Int32Array, hosts: number, slackNs: number): PairEvidence[] {
-  // Per (connection, host pair): min/max D of client-to-server and server-to-client copies.
-  interface Acc { i: number; j: number; minC: number; maxC: number; minS: number; maxS: number; n: number; tSum: number }
-  const accs = new Map<number, Acc>();
+function forEachSharedPacket(o: OverlayObserver, st: StitchResult, hostOf: Int32Array, fn: (rows: readonly number[], conn: number, client: boolean) => void): void {
   const copyOf = st.copyOf;
-  const time = o.time;
   const n = copyOf.length;
   // Sightings of one packet: the first row, then its copies chained (next row of the same packet).
   const next = new Int32Array(n).fill(-1);
@@ -127,39 +126,76 @@ export function clockEvidence(o: OverlayObserver, st: StitchResult, hostOf: Int3
     next[t] = r;
     tail[a] = r;
   }
-  const hostRow: number[] = [];
-  const add = (a: number, r: number): void => {
-    const ha = hostOf[o.tPoint[o.tuple[a]!]!]!, hb = hostOf[o.tPoint[o.tuple[r]!]!]!;
-    const s = st.streamOf[r]!;
-    const conn = st.connOf[s]!;
-    const client = st.clientSide[s] === 1;
-    const [i, j, ti, tj] = ha < hb ? [ha, hb, time[a]!, time[r]!] : [hb, ha, time[r]!, time[a]!];
-    const key = (conn * hosts + i) * hosts + j;
-    let acc = accs.get(key);
-    if (!acc) accs.set(key, (acc = { i, j, minC: Infinity, maxC: -Infinity, minS: Infinity, maxS: -Infinity, n: 0, tSum: 0 }));
-    const D = tj - ti;
-    if (client) { if (D < acc.minC) acc.minC = D; if (D > acc.maxC) acc.maxC = D; } else { if (D < acc.minS) acc.minS = D; if (D > acc.maxS) acc.maxS = D; }
-    acc.n++;
-    acc.tSum += ti;
-  };
+  const rows: number[] = [];
   for (let r = 0; r < n; r++) {
     if (copyOf[r]! >= 0 || next[r]! < 0) continue;
     const s = st.streamOf[r]!;
     if (s < 0 || st.connections[st.connOf[s]!]!.proto !== IPPROTO_TCP) continue;
-    // The earliest sighting at each host, then every pair of hosts.
-    hostRow.length = 0;
+    rows.length = 0;
+    let h0 = -2, several = false;
     for (let x = r; x >= 0; x = next[x]!) {
       const h = hostOf[o.tPoint[o.tuple[x]!]!]!;
       if (h < 0) continue;
-      let k = 0;
-      while (k < hostRow.length && hostOf[o.tPoint[o.tuple[hostRow[k]!]!]!] !== h) k++;
-      if (k === hostRow.length) hostRow.push(x);
-      else if (time[x]! < time[hostRow[k]!]!) hostRow[k] = x;
+      if (h0 === -2) h0 = h; else if (h !== h0) several = true;
+      rows.push(x);
     }
-    for (let x = 0; x < hostRow.length; x++) for (let y = x + 1; y < hostRow.length; y++) add(hostRow[x]!, hostRow[y]!);
+    if (several) fn(rows, st.connOf[s]!, st.clientSide[s] === 1);
   }
+}
+
+/** The earliest sighting at each host among `rows`: [host, row] pairs. */
+function earliestPerHost(o: OverlayObserver, hostOf: Int32Array, rows: readonly number[], out: number[]): void {
+  out.length = 0;
+  const time = o.time;
+  for (const x of rows) {
+    const h = hostOf[o.tPoint[o.tuple[x]!]!]!;
+    let k = 0;
+    while (k < out.length && out[k] !== h) k += 2;
+    if (k === out.length) out.push(h, x);
+    else if (time[x]! < time[out[k + 1]!]!) out[k + 1] = x;
+  }
+}
+
+export interface ClockEvidence {
+  pairs: PairEvidence[];
+  /**
+   * Per (connection, host pair i < j), key `(conn * hosts + i) * hosts + j`:
+   * 1 when i is upstream of j for client-to-server packets, -1 when j is;
+   * absent when the connection does not tell (one direction only, or delays
+   * below the timestamp resolution).
+   */
+  upstream: Map<number, number>;
+}
+
+/**
+ * The evidence of each host pair: one interval per connection seen at both.
+ * `slackNs`: timestamp resolution (a µs capture truncates times by up to 1 µs).
+ */
+export function clockEvidence(o: OverlayObserver, st: StitchResult, hostOf: Int32Array, hosts: number, slackNs: number): ClockEvidence {
+  // Per (connection, host pair): min/max D of client-to-server and server-to-client copies.
+  interface Acc { i: number; j: number; minC: number; maxC: number; minS: number; maxS: number; n: number; tSum: number; sumC: number; nC: number; sumS: number; nS: number }
+  const accs = new Map<number, Acc>();
+  const time = o.time;
+  const firsts: number[] = [];
+  forEachSharedPacket(o, st, hostOf, (rows, conn, client) => {
+    earliestPerHost(o, hostOf, rows, firsts);
+    for (let x = 0; x < firsts.length; x += 2) {
+      for (let y = x + 2; y < firsts.length; y += 2) {
+        const ha = firsts[x]!, hb = firsts[y]!, a = firsts[x + 1]!, b = firsts[y + 1]!;
+        const [i, j, ti, tj] = ha < hb ? [ha, hb, time[a]!, time[b]!] : [hb, ha, time[b]!, time[a]!];
+        const key = (conn * hosts + i) * hosts + j;
+        let acc = accs.get(key);
+        if (!acc) accs.set(key, (acc = { i, j, minC: Infinity, maxC: -Infinity, minS: Infinity, maxS: -Infinity, n: 0, tSum: 0, sumC: 0, nC: 0, sumS: 0, nS: 0 }));
+        const D = tj - ti;
+        if (client) { if (D < acc.minC) acc.minC = D; if (D > acc.maxC) acc.maxC = D; acc.sumC += D; acc.nC++; } else { if (D < acc.minS) acc.minS = D; if (D > acc.maxS) acc.maxS = D; acc.sumS += D; acc.nS++; }
+        acc.n++;
+        acc.tSum += ti;
+      }
+    }
+  });
   const byPair = new Map<number, PairEvidence>();
-  for (const acc of accs.values()) {
+  const upstream = new Map<number, number>();
+  for (const [key, acc] of accs) {
     const k = acc.i * hosts + acc.j;
     let ev = byPair.get(k);
     if (!ev) byPair.set(k, (ev = { i: acc.i, j: acc.j, bounds: [], pairs: 0, oneWay: 0, crossing: 0 }));
@@ -167,11 +203,69 @@ export function clockEvidence(o: OverlayObserver, st: StitchResult, hostOf: Int3
     if (acc.minC === Infinity || acc.minS === Infinity) { ev.oneWay++; continue; }
     const t = acc.tSum / acc.n;
     // i upstream for client-to-server: server-to-client D below d below client-to-server D; or the reverse.
-    if (acc.maxS <= acc.minC + 2 * slackNs) ev.bounds.push({ lo: acc.maxS - slackNs, hi: acc.minC + slackNs, t });
-    else if (acc.maxC <= acc.minS + 2 * slackNs) ev.bounds.push({ lo: acc.maxC - slackNs, hi: acc.minS + slackNs, t });
+    const iUp = acc.maxS <= acc.minC + 2 * slackNs;
+    const jUp = acc.maxC <= acc.minS + 2 * slackNs;
+    if (iUp) ev.bounds.push({ lo: acc.maxS - slackNs, hi: acc.minC + slackNs, t });
+    else if (jUp) ev.bounds.push({ lo: acc.maxC - slackNs, hi: acc.minS + slackNs, t });
     else ev.crossing++;
+    if (iUp !== jUp) upstream.set(key, iUp ? 1 : -1);
+    else if (iUp) {
+      // Delays within the timestamp resolution: the direction whose copies lag more on average went downstream.
+      const lag = acc.sumC / acc.nC - acc.sumS / acc.nS;
+      if (lag !== 0) upstream.set(key, lag > 0 ? 1 : -1);
+    }
   }
-  return [...byPair.values()].sort((x, y) => x.i - y.i || x.j - y.j);
+  return { pairs: [...byPair.values()].sort((x, y) => x.i - y.i || x.j - y.j), upstream };
+}
+
+/**
+ * After correction, a packet's sightings keep the order it travelled in:
+ * where a host downstream of another (by its connection's evidence) first
+ * shows the packet no later than the upstream host last did (the correction
+ * is exact only to its uncertainty, a few µs), that host's sightings of the
+ * packet move to 1 ns after the upstream one's last. Returns the packets
+ * moved.
+ */
+export function keepCausalOrder(o: OverlayObserver, st: StitchResult, hostOf: Int32Array, hosts: number, upstream: ReadonlyMap<number, number>): number {
+  const time = o.time;
+  const firsts: number[] = [];
+  const lasts: number[] = [];
+  let moved = 0;
+  forEachSharedPacket(o, st, hostOf, (rows, conn, client) => {
+    earliestPerHost(o, hostOf, rows, firsts);
+    // The packet left the upstream host at its last sighting there (a node NIC sees it in VXLAN, then after un-DNAT).
+    lasts.length = 0;
+    for (let k = 0; k < firsts.length; k += 2) {
+      let last = firsts[k + 1]!;
+      for (const r of rows) if (hostOf[o.tPoint[o.tuple[r]!]!] === firsts[k] && time[r]! > time[last]!) last = r;
+      lasts.push(last);
+    }
+    let changed = false;
+    // Each pass fixes at least one pair or stops; a packet crosses few hosts.
+    for (let pass = 0; pass < firsts.length; pass++) {
+      let any = false;
+      for (let x = 0; x < firsts.length; x += 2) {
+        for (let y = x + 2; y < firsts.length; y += 2) {
+          const hx = firsts[x]!, hy = firsts[y]!;
+          const [i, j] = hx < hy ? [hx, hy] : [hy, hx];
+          const u = upstream.get((conn * hosts + i) * hosts + j);
+          if (u === undefined) continue;
+          // The upstream host of this packet: i when i is upstream for client-to-server and the packet is one.
+          const up = (u === 1) === client ? i : j;
+          const [ku, kd] = up === hx ? [x, y] : [y, x];
+          const tu = time[lasts[ku >> 1]!]!, td = time[firsts[kd + 1]!]!;
+          if (td > tu) continue;
+          const delta = tu + 1 - td;
+          const hd = firsts[kd]!;
+          for (const r of rows) if (hostOf[o.tPoint[o.tuple[r]!]!] === hd) time[r] = time[r]! + delta;
+          any = changed = true;
+        }
+      }
+      if (!any) break;
+    }
+    if (changed) moved++;
+  });
+  return moved;
 }
 
 function intersect(bounds: readonly Bound[]): { lo: number; hi: number } {
@@ -256,10 +350,12 @@ export function solveClocks(hosts: number, evidence: readonly PairEvidence[], ho
       }
     }
   }
+  const unlinked: Array<number | undefined> = notes.map(() => undefined);
   for (let h = 0; h < hosts; h++) {
+    if (Number.isNaN(offsetNs[h]!)) unlinked[notes.length] = h;
     if (Number.isNaN(offsetNs[h]!)) notes.push(`no packet links ${hostNames[h]} to ${hostNames[ref]} (no connection seen at both in both directions): its times are not corrected`);
   }
-  return { reference: ref, offsetNs, uncertaintyNs, drift, t0, pairs, edges, notes };
+  return { reference: ref, offsetNs, uncertaintyNs, drift, t0, pairs, edges, notes, unlinked };
 }
 
 /** `offset` ns as ms text with µs precision. */

@@ -98,18 +98,29 @@ export function groupHosts(o: OverlayObserver, input: HostInputs): HostGrouping 
   for (let p = 0; p < n; p++) if (hostName[p] === null) alone.push(p);
   if (alone.length && (input.nodes?.length || input.resolver)) {
     const own = ownAddresses(o, n);
-    // Node address -> host that holds the node (by a point whose own address is the node's, or by name).
+    // Node address -> the host holding it: a grouped point whose own address is the node's or in its pod CIDR, or a host named after it.
     const nodeHost = new Map<string, string>();
     const nodeList = (input.nodes ?? []).map((x) => ({
       ip: x.ip,
       name: x.name ?? input.resolver?.nodeNameOf(x.ip) ?? null,
       cidrs: x.podCidrs.map((c) => parseCidr4(c.cidr)).filter((c): c is NonNullable<typeof c> => c !== null),
     }));
+    // Votes: a grouped point whose own address is the node's counts 2, one inside its pod CIDR 1
+    // (a tunnel device also sees the remote pods it talks to: the node's own points outvote it).
     for (const node of nodeList) {
+      const ip = parseIpv4(node.ip) ?? -2;
+      const votes = new Map<string, number>();
       for (let p = 0; p < n; p++) {
-        if (hostName[p] === null) continue;
-        if (own[p] === (parseIpv4(node.ip) ?? -2) || (node.name !== null && hostName[p] === node.name)) { nodeHost.set(node.ip, hostName[p]!); break; }
+        const h = hostName[p];
+        if (h === null) continue;
+        if (node.name !== null && h === node.name) votes.set(h, (votes.get(h) ?? 0) + 100);
+        const a = own[p]!;
+        if (a < 0) continue;
+        if (a === ip) votes.set(h, (votes.get(h) ?? 0) + 2);
+        else if (node.cidrs.some((c) => cidrContains(c, a))) votes.set(h, (votes.get(h) ?? 0) + 1);
       }
+      const ranked = [...votes].sort((x, y) => y[1] - x[1]);
+      if (ranked.length && (ranked.length === 1 || ranked[0]![1] > ranked[1]![1])) nodeHost.set(node.ip, ranked[0]![0]);
     }
     for (const p of alone) {
       const a = own[p]!;
@@ -124,7 +135,7 @@ export function groupHosts(o: OverlayObserver, input: HostInputs): HostGrouping 
       }
       if (!host) {
         for (const node of nodeList) {
-          if ((parseIpv4(node.ip) ?? -2) === a || node.cidrs.some((c) => cidrContains(c, a))) { host = nodeHost.get(node.ip); break; }
+          if ((parseIpv4(node.ip) ?? -2) === a || node.cidrs.some((c) => cidrContains(c, a))) { host = nodeHost.get(node.ip); if (host) break; }
         }
       }
       if (host) { hostName[p] = host; rule[p] = 'addresses'; }
@@ -169,12 +180,16 @@ function fileHostName(point: string): string {
 /**
  * Each point's own IPv4 address: the one that is an endpoint of most of its
  * rows (outer addresses for tunnelled rows), when it is in at least 60 % of
- * them and clearly more than any other; -1 otherwise.
+ * them and clearly more than any other; between two as frequent, the one
+ * that sent packets with the higher TTL (its own, not yet routed); -1
+ * otherwise.
  */
 function ownAddresses(o: OverlayObserver, points: number): Float64Array {
   const rowsOfTuple = new Float64Array(o.tupleCount);
   for (let r = 0; r < o.count; r++) rowsOfTuple[o.tuple[r]!]++;
   const tally: Array<Map<number, number>> = Array.from({ length: points }, () => new Map());
+  // Per point and address: the highest TTL of packets it sent (depth 0): a host's own packets are not yet routed.
+  const ttlOf: Array<Map<number, number>> = Array.from({ length: points }, () => new Map());
   const total = new Float64Array(points);
   for (let t = 0; t < o.tupleCount; t++) {
     const k = rowsOfTuple[t]!;
@@ -187,15 +202,23 @@ function ownAddresses(o: OverlayObserver, points: number): Float64Array {
     if (o.tDepth[t]! > 0) { a = o.tOuterSrc[t]!; b = o.tOuterDst[t]!; } else if (o.tVer[t] === 4) { a = o.tSrc[t * 4]!; b = o.tDst[t * 4]!; } else continue;
     m.set(a, (m.get(a) ?? 0) + k);
     if (b !== a) m.set(b, (m.get(b) ?? 0) + k);
+    if (o.tDepth[t] === 0) {
+      const tm = ttlOf[p]!;
+      if ((tm.get(a) ?? -1) < o.tTtl[t]!) tm.set(a, o.tTtl[t]!);
+    }
   }
   const out = new Float64Array(points).fill(-1);
   for (let p = 0; p < points; p++) {
-    let best = -1, bestN = 0, second = 0;
+    let best = -1, bestN = 0, second = 0, secondA = -1;
     for (const [a, k] of tally[p]!) {
-      if (k > bestN) { second = bestN; best = a; bestN = k; } else if (k > second) second = k;
+      if (k > bestN) { second = bestN; secondA = best; best = a; bestN = k; } else if (k > second) { second = k; secondA = a; }
     }
-    // A point that saw one conversation has two addresses in every row: neither is its own.
-    if (best >= 0 && bestN >= 0.6 * total[p]! && second < 0.9 * bestN) out[p] = best;
+    if (best < 0 || bestN < 0.6 * total[p]!) continue;
+    if (second < 0.9 * bestN) { out[p] = best; continue; }
+    // One conversation has two addresses in every row: the point's own is the one whose packets
+    // arrive unrouted (higher TTL); with equal TTLs (one bridge) neither can be told.
+    const tb = ttlOf[p]!.get(best) ?? -1, ts = ttlOf[p]!.get(secondA) ?? -1;
+    if (tb !== ts) out[p] = tb > ts ? best : secondA;
   }
   return out;
 }

@@ -165,6 +165,8 @@ export class OverlayObserver implements PacketObserver {
   tVer = new Uint8Array(TUPLES0);
   tProto = new Uint8Array(TUPLES0);
   tTunType = new Uint8Array(TUPLES0);
+  /** Highest IP TTL (hop limit) seen on the tuple: a host's own packets leave it unrouted (hosts.ts). */
+  tTtl = new Uint8Array(TUPLES0);
   /** 4 words per tuple (IPv4 uses word 0). */
   tSrc = new Uint32Array(TUPLES0 * 4);
   tDst = new Uint32Array(TUPLES0 * 4);
@@ -313,7 +315,10 @@ export class OverlayObserver implements PacketObserver {
       vni = p.tunnelVni[t]!;
       tt = p.tunnelType[t]!;
     }
-    this.tuple[n] = this.findTuple(pt, depth, os, od, vni, tt, p.ipVersion[i]!, proto, p.srcPort[i]!, p.dstPort[i]!, p.ipSrc, i * 4, p.ipDst, i * 4, true);
+    const tu = this.findTuple(pt, depth, os, od, vni, tt, p.ipVersion[i]!, proto, p.srcPort[i]!, p.dstPort[i]!, p.ipSrc, i * 4, p.ipDst, i * 4, true);
+    this.tuple[n] = tu;
+    const ttl = p.ipTtl[i]!;
+    if (ttl > this.tTtl[tu]!) this.tTtl[tu] = ttl;
     if (n === 0) this.baseSec = tsSec;
     this.time[n] = (tsSec - this.baseSec) * 1e9 + tsNsec;
     this.flags[n] = proto === IPPROTO_TCP ? p.tcpFlags[i]! : 0;
@@ -504,6 +509,7 @@ export class OverlayObserver implements PacketObserver {
     this.tVer = grown(this.tVer, new Uint8Array(n));
     this.tProto = grown(this.tProto, new Uint8Array(n));
     this.tTunType = grown(this.tTunType, new Uint8Array(n));
+    this.tTtl = grown(this.tTtl, new Uint8Array(n));
     this.tSrc = grown(this.tSrc, new Uint32Array(n * 4));
     this.tDst = grown(this.tDst, new Uint32Array(n * 4));
     this.tSport = grown(this.tSport, new Uint16Array(n));

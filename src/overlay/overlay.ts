@@ -241,9 +241,11 @@ export class OverlayAnalysis {
     const st = this.clockState;
     if (!st.corrected) return 0;
     const p = this.observer.findPoint(c, iface);
-    if (p < 0) return 0;
     const base = Number.isFinite(this.observer.baseSec) ? this.observer.baseSec : tsSec;
-    return st.correctionNs(p, (tsSec - base) * 1e9 + tsNsec);
+    const t = (tsSec - base) * 1e9 + tsNsec;
+    if (p >= 0) return st.correctionNs(p, t);
+    const cap = this.captures[c];
+    return cap ? st.correctionByName(capturePointName(cap, iface), t) : 0;
   }
 
   /** Why translations or journeys are missing or partial. */
