@@ -5,11 +5,12 @@
  * - `underlay`: tunnel outer packets (VXLAN/Geneve UDP at depth 0): the node's NIC;
  * - `tunnel`: frames whose cooked address is a VTEP MAC (an inner Ethernet
  *   address of those tunnel packets): the VXLAN device (flannel.1);
- * - `pod A veth`: IPv4 packets received as PACKET_OTHERHOST (a bridge port:
- *   the frame was for the bridge's MAC, not this device's), A their most
- *   common source: the pod behind the veth;
- * - `bridge`: the device whose own MAC (address of its outgoing frames) is the
- *   source of the frames a veth sends to its pod (the gateway);
+ * - `pod A veth`: IPv4 packets or ARP replies received as PACKET_OTHERHOST
+ *   (a bridge port: the frame was for the bridge's MAC, not this device's), A
+ *   their most common source: the pod behind the veth;
+ * - `bridge`: a device that receives frames addressed to it and whose own MAC
+ *   (address of its outgoing frames) is the source of the frames a veth sends
+ *   to its pod (the gateway);
  * - `lo`: ARPHRD_LOOPBACK.
  * Otherwise only the index. The name shows the index: `node1-any/if2 underlay`.
  * Names a caller gives (`interfaceNames`) win over inferred ones.
@@ -18,6 +19,7 @@ import type { CaptureInterface } from '../capture/types.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { ipv4ToString } from '../dissect/addr.js';
 
+const PACKET_HOST = 0;
 const PACKET_OUTGOING = 4;
 const PACKET_OTHERHOST = 3;
 const ARPHRD_ETHER = 1;
@@ -37,6 +39,8 @@ class IndexEvidence {
   readonly otherHostSources = new Map<number, number>();
   lastOther = -1;
   lastOtherCount = 0;
+  /** Frames received as PACKET_HOST (addressed to this device's MAC). */
+  hostFrames = 0;
 }
 
 export class CookedPointEvidence {
@@ -75,12 +79,22 @@ export class CookedPointEvidence {
       if (e.ownHi < 0) { e.ownHi = hi; e.ownLo = lo; }
       return;
     }
+    if (type === PACKET_HOST) e.hostFrames++;
     if ((hi !== e.lastPeerHi || lo !== e.lastPeerLo) && e.peers.size < 64) {
       e.lastPeerHi = hi; e.lastPeerLo = lo;
       e.peers.add(hi * 0x1_0000_0000 + lo);
     }
-    if (type === PACKET_OTHERHOST && p.netCount > 0 && p.ipVersion[0] === 4) {
-      const src = p.ipSrc[0]!;
+    // The pod behind a bridge port: the IPv4 source of what it sends to the gateway, or the
+    // sender of its ARP replies (an idle pod only answers the bridge's ARP requests).
+    let src = -1;
+    if (type === PACKET_OTHERHOST) {
+      if (p.netCount > 0 && p.ipVersion[0] === 4) src = p.ipSrc[0]!;
+      else if (((b[start]! << 8) | b[start + 1]!) === 0x0806 && caplen >= 20 + 18 && b[start + 20 + 4] === 6 && b[start + 20 + 5] === 4) {
+        const a = start + 20 + 14;
+        src = ((b[a]! << 24) | (b[a + 1]! << 16) | (b[a + 2]! << 8) | b[a + 3]!) >>> 0;
+      }
+    }
+    if (src !== -1) {
       if (src === e.lastOther) e.lastOtherCount++;
       else {
         if (e.lastOther !== -1) e.otherHostSources.set(e.lastOther, (e.otherHostSources.get(e.lastOther) ?? 0) + e.lastOtherCount);
@@ -116,7 +130,8 @@ export class CookedPointEvidence {
     // The bridge: its own MAC is the source of what the veths send to their pods.
     for (const i of interfaces) {
       const e = this.byIface[i.id];
-      if (!e || i.parentId === undefined || out.has(i.id) || e.ownHi < 0) continue;
+      // Frames addressed to it (a bridge port only forwards frames addressed to others).
+      if (!e || i.parentId === undefined || out.has(i.id) || e.ownHi < 0 || e.hostFrames === 0) continue;
       if (vethOwn.has(e.ownHi * 0x1_0000_0000 + e.ownLo)) out.set(i.id, 'bridge');
     }
     return out;

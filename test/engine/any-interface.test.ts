@@ -188,7 +188,11 @@ describe.skipIf(!labSets.length)('lab any-interface sets against the per-point s
     const pa = await profileSession(any, 'any');
     const pp = await profileSession(points, 'points');
     expect(perRequest(pa)).toEqual(perRequest(pp));
-    expect(pa.frames).toBe(pp.frames);
+    // Distinct frames of all traffic may differ by ARP: a non-IP frame's fingerprint is its bytes,
+    // and a cooked header is not an Ethernet one, so an ARP seen on a veth and its bridge counts
+    // twice in a cooked capture (docs/decisions/0010-any-interface-captures.md).
+    expect(pa.frames - pp.frames).toBeGreaterThanOrEqual(0);
+    expect(pa.frames - pp.frames).toBeLessThanOrEqual(8);
     expect(journeys(any)).toEqual(journeys(points));
   });
 });
