@@ -5,7 +5,9 @@
  * recovered, and translations, journeys and every `compare` figure equal the
  * unskewed captures'.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AnalysisSession } from '../../src/engine/session.js';
@@ -143,5 +145,33 @@ describe.runIf(skewPresent)('clock offsets between hosts (lab captures shifted p
     const clocks = overlayOf(s).clocks;
     expect(clocks.find((c) => c.host === 'node1')!.capturePoints).toContain('pod-web-a-eth0');
     expect(clocks.find((c) => c.host === 'laptop')!.capturePoints).toEqual(['client-eth0']);
+  });
+
+  it('any-interface sets (tcpdump -i any per node, SLL2 and SLL) shifted per node with editcap: one host per file, offsets recovered, journeys as unskewed', async () => {
+    const shifts: Record<string, number> = { 'client-eth0': 0.004, 'node1-any': 0, 'node2-any': 0.037, 'node3-any': -0.12 };
+    for (const kind of ['sll2', 'sll']) {
+      const dir = path.join(LAB, 'captures', `nginx-proxy-any-${kind}`);
+      if (!existsSync(dir)) continue;
+      const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort();
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-any-skew-'));
+      try {
+        for (const f of files) {
+          const r = spawnSync('editcap', ['-F', 'pcap', '-t', String(shifts[f.replace(/\.pcap$/, '')] ?? 0), path.join(dir, f), path.join(tmp, f)], { encoding: 'utf8' });
+          expect(r.status, r.stderr).toBe(0);
+        }
+        const a = overlayOf(await open(files.map((f) => path.join(dir, f))));
+        const b = overlayOf(await open(files.map((f) => path.join(tmp, f))));
+        expect(b.clocks.map((c) => c.host).sort()).toEqual(['client-eth0', 'node1', 'node2', 'node3']);
+        const at = (h: string): number => b.clocks.find((c) => c.host === h)!.offsetMs!;
+        for (const h of ['node2', 'node3', 'client-eth0']) {
+          const want = ((shifts[h === 'client-eth0' ? h : `${h}-any`] ?? 0) - shifts['node1-any']!) * 1000;
+          expect(Math.abs(at(h) - at('node1') - want), `${kind} ${h}`).toBeLessThanOrEqual(0.2);
+        }
+        expect(translationKeys(b)).toEqual(translationKeys(a));
+        expect(journeyShape(b)).toEqual(journeyShape(a));
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
   });
 });
