@@ -37,6 +37,10 @@ import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
 
+/** Linux cooked captures (`tcpdump -i any`): one file, several interfaces. */
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_LINUX_SLL2 = 276;
+
 const TCP_SYN = 0x02;
 
 /**
@@ -281,7 +285,8 @@ export class OverlayObserver implements PacketObserver {
     if (!this.currentSeen) {
       this.currentSeen = true;
       // Interfaces described before a pcapng's first packet are capture points known up front.
-      if (!this.recording && this.current && this.current.interfaces.length >= 2) this.startRecording();
+      // So are the interfaces of an any-interface file (Linux cooked SLL2 indexes, SLL hops: src/engine/cooked-*.ts).
+      if (!this.recording && this.current && (this.current.interfaces.length >= 2 || this.current.interfaces.some((x) => x.linkType === LINKTYPE_LINUX_SLL2 || x.linkType === LINKTYPE_LINUX_SLL))) this.startRecording();
     }
     const pointsBefore = this.points.length;
     const pt = this.pointOf(capture, this.ifaceOf(capture, packet));

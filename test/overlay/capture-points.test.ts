@@ -128,6 +128,19 @@ describe.skipIf(!labPresent)('capture points and stitching rows', () => {
     expect(m.tuples).toBeLessThan(m.rows / 2);
   });
 
+  it.each(['sll2', 'sll'])('one any-interface file (tcpdump -i any, %s) keeps rows from its first packet: its NodePort journeys, no late-start note', async (kind) => {
+    const file = path.join(LAB, 'captures', `nginx-proxy-any-${kind}`, 'node1-any.pcap');
+    const s = await openFiles([file], null);
+    expect(s.overlayObserver.recording).toBe(true);
+    expect(s.overlayObserver.lateStart).toBeNull();
+    const o = overlayOf(s);
+    expect(o.notes).toEqual([]);
+    expect(o.capturePoints.length).toBeGreaterThanOrEqual(4);
+    const requests = truth.scenarios.find((x: { name: string }) => x.name === 'nginx-proxy').requestCount;
+    expect(o.journeys.length).toBe(requests);
+    expect(o.translations.filter((t) => t.kind === 'dnat+snat').length).toBe(requests);
+  });
+
   it('a merged pcapng (all interfaces described first) keeps rows from its first packet', async () => {
     const s = await openFiles([path.join(LAB, 'captures', 'nginx-proxy.pcapng')], null);
     expect(s.overlayObserver.recording).toBe(true);
