@@ -110,8 +110,10 @@ export class FlowTracker implements PacketObserver {
           // TCP: a capture that starts at the SYN/ACK names the SYN sender (its receiver) A.
           const swap = isTcp && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
           if (version === 4) this.fillKey(p, i, proto);
-          // A SYN/ACK answering, through NAT, a SYN seen here with other addresses: the same flow (nat-half-views.ts).
-          const half = swap ? this.nat.match(table, capture, iface, p, i) : -1;
+          // A SYN/ACK answering, through NAT, a SYN seen here with other addresses (or, in a capture that
+          // started after the handshake, a reply acknowledging such a flow's bytes): the same flow (nat-half-views.ts).
+          const half = swap ? this.nat.match(table, capture, iface, p, i)
+            : isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK ? this.nat.matchMidstream(table, this.tcp, capture, iface, p, i) : -1;
           if (half >= 0) {
             table.alias(half, k, h, false);
             f = half;
@@ -123,6 +125,7 @@ export class FlowTracker implements PacketObserver {
             if (isTcp) {
               this.tcp.ensure(f + 1);
               if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) this.nat.open(f, p.tcpSeq[i]!, srcPort);
+              else if ((flags & TCP_SYN) === 0) this.nat.openMidstream(f, p, i);
             }
           }
         } else {

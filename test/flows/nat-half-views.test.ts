@@ -7,7 +7,9 @@
  * its 200 at every capture point, on the per-point files and the merged
  * pcapng, in both scenarios.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisJson, FlowJson } from '../../src/engine/contract.js';
@@ -105,6 +107,30 @@ describe.skipIf(!labPresent)('NAT half-views on the lab', () => {
     for (const f of joined) expect((await api.getFlowDetail(f.id)).nat).toEqual(f['nat']);
     const plain = doc.flows.find((f) => !f['nat'] && f.transport === 'tcp')!;
     expect((await api.getFlowDetail(plain.id)).nat).toBeNull();
+  });
+
+  it('a capture that starts after the handshake: the halves joined by acknowledgment, the same translations', async () => {
+    const full = path.join(LAB, 'captures', 'nginx-proxy', 'node2-cni0.pcap');
+    const dir = mkdtempSync(path.join(tmpdir(), 'nat-half-'));
+    try {
+      // Every SYN and SYN/ACK removed (editcap by frame number, tshark's numbering).
+      const syns = spawnSync('tshark', ['-n', '-r', full, '-Y', 'tcp.flags.syn == 1', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' })
+        .stdout.split('\n').filter(Boolean);
+      expect(syns.length).toBeGreaterThanOrEqual(20);
+      const cut = path.join(dir, 'no-handshake.pcap');
+      expect(spawnSync('editcap', [full, cut, ...syns]).status).toBe(0);
+      const a = await analysis([full]);
+      const b = await analysis([cut]);
+      const nat = (d: AnalysisJson): string[] => d.flows.filter((f) => f['nat'])
+        .map((f) => { const n = f['nat'] as NatJson; return `${tuple(n.original)} => ${tuple(n.translated)}`; }).sort();
+      expect(nat(b)).toEqual(nat(a));
+      expect(nat(b).length).toBe(5);
+      expect(b.flows.filter((f) => f.transport === 'tcp').length).toBe(a.flows.filter((f) => f.transport === 'tcp').length);
+      expect(b.http.length).toBe(a.http.length);
+      expect(b.http.filter((h) => h.status !== 200 || h.method !== 'GET')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never joins across capture points: the same connection seen at the frontend pod stays its own flow, unannotated', async () => {
