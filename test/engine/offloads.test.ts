@@ -63,6 +63,14 @@ describe('offloaded frames', () => {
     expect((doc['notes'] as string[]).some((n) => n.includes('offloads'))).toBe(false);
   });
 
+  it('a full-sized frame under a Linux cooked header is not an offload (SLL2 1520, SLL 1516 bytes)', async () => {
+    for (const [kind, max] of [['sll2', 1520], ['sll', 1516]] as const) {
+      const file = fixturePath('any-interface', 'captures', kind, 'node1-any.pcap');
+      expect(Math.max(...frameLengths(file)), file).toBe(max);
+      expect((await analysis(file)).captures[0]!.offload, file).toBeNull();
+    }
+  });
+
   it('the lab (offloads off, VXLAN MTU 1450) has none', async () => {
     const doc = await analysis(fixturePath('lab', 'captures', 'nginx-proxy.pcapng'));
     expect(doc.captures[0]!.offload).toBeNull();
