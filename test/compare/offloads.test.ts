@@ -16,7 +16,7 @@ import { compareProfiles } from '../../src/compare/compare.js';
 import { profileSession } from '../../src/compare/traffic-profile.js';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { fixturePath } from '../helpers/corpus.js';
+import { CORPUS, fixturePath } from '../helpers/corpus.js';
 
 const ON = fixturePath('offloads', 'offloads-on.pcap');
 const OFF = fixturePath('offloads', 'offloads-off.pcap');
@@ -135,4 +135,23 @@ describe.skipIf(!labsPresent)('the lab with offloads on and off', () => {
       }
     });
   }
+});
+
+describe.skipIf(!existsSync(path.join(CORPUS, 'files', 'tcpdump__bigtcp-ipv4-vxlan-ipv4.pcap')))('BIG TCP', () => {
+  it('a BIG TCP frame cut by the snap length counts the wire segments of its whole payload', async () => {
+    const file = path.join(CORPUS, 'files', 'tcpdump__bigtcp-ipv4-vxlan-ipv4.pcap');
+    const whole = await profile(file, 'whole');
+    const dir = mkdtempSync(path.join(tmpdir(), 'bigtcp-'));
+    try {
+      const cut = path.join(dir, 'snap200.pcap');
+      expect(spawnSync('editcap', ['-s', '200', file, cut]).status).toBe(0);
+      const snapped = await profile(cut, 'snap');
+      // One 80116-byte frame: its inner TCP payload split by what a 1500-byte MTU leaves (no SYN seen).
+      expect(whole.offloadFrames).toBe(1);
+      expect(whole.wireSegments).toBeGreaterThan(50);
+      expect(snapped.wireSegments).toBe(whole.wireSegments);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
