@@ -205,8 +205,8 @@ interface Conn {
 
 /** Longest frame (after the link header) a 1500-byte MTU allows, with one VLAN tag: longer is an offloaded super-packet. */
 const REGULAR_FRAME = 1518;
-/** Longer frames carry an IP packet over 65535 bytes: BIG TCP (IPv4 total length 0, IPv6 jumbogram). */
-const BIG_TCP_FRAME = 65535 + 14;
+/** Longer frames (after the link header, as Ethernet with one VLAN tag) carry an IP packet over 65535 bytes: BIG TCP (IPv4 total length 0). */
+const BIG_TCP_FRAME = 65535 + 18;
 /** Bytes of the TCP timestamp option in each data segment (10, padded to 12). */
 const TS_OPTION = 12;
 
@@ -530,7 +530,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
         const seq = p.tcpSeq[ni]!;
         // A BIG TCP frame (over 64 KiB: IPv4 total length 0, "the frame is the packet") cut by the snap
         // length: its wire payload runs to the frame's original end, not the captured one.
-        const payload = p.payloadWireLength[ni]! + (rec.originalLength > BIG_TCP_FRAME && caplen < rec.originalLength ? rec.originalLength - caplen : 0);
+        const payload = p.payloadWireLength[ni]! + (wireLen > BIG_TCP_FRAME && caplen < rec.originalLength ? rec.originalLength - caplen : 0);
         const sk = ipKey(p, ni, true);
         const dk = ipKey(p, ni, false);
         const sp = p.srcPort[ni]!;
