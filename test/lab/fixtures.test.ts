@@ -18,7 +18,7 @@ import { ipv4ToString } from '../../src/dissect/addr.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { fixturePath } from '../helpers/corpus.js';
 
-interface TruthCapture { point: string; file: string; capinfosPackets: number; capinfosDataBytes: number; protocols: Record<string, number>; vxlan: { packets: number }; http: { requests: number; responses: number; statusCodes: Record<string, number> } }
+interface TruthCapture { point: string; file: string; capinfosPackets: number; capinfosDataBytes: number; protocols: Record<string, number>; vxlan: { packets: number }; http: { requests: number; responses: number; statusCodes: Record<string, number> }; framesOver1514?: number; maxFrameLength?: number; badChecksums?: { ipv4: number; tcp: number; udp: number } }
 interface AnyInterface { ifindex: number; name: string; role: string; pod: string | null; packets: number; singleCapture: string | null; singleCapturePackets: number | null; equal: boolean }
 interface AnyCapture { node: string; variant: string; dlt: number; file: string; packets: number; capinfosPackets: number; singleCaptures: string[]; singleCapturesPackets: number; interfaces: AnyInterface[] | null }
 interface AnySet { variant: 'sll2' | 'sll'; dlt: number; folder: string; files: string[]; captures: AnyCapture[] }
