@@ -124,15 +124,22 @@ export interface SessionSummary {
   clockNotes: string[];
 }
 
+/** One host's clock (src/overlay/clocks.ts). */
 export interface HostClockRow {
   host: string;
   capturePoints: string[];
+  /** How far this host's clock is ahead of the reference host's (ms; negative: behind), null when no packet links it to the reference. */
   offsetMs: number | null;
+  /** Half the width of the feasible interval (ms), summed along the links to the reference; 0 for the reference and stated offsets. */
   uncertaintyMs: number | null;
+  /** Drift against the reference (parts per million), where the capture's two halves give different offsets; null when not measured. */
   driftPpm: number | null;
+  /** Sightings of one packet at this host and another. */
   pairs: number;
   reference: boolean;
+  /** Where the offset came from. */
   source: 'reference' | 'estimated' | 'stated' | 'unlinked';
+  /** Whether this host's times were corrected by the offset. */
   corrected: boolean;
 }
 

@@ -26,6 +26,7 @@
  * follow the host-pair links of least uncertainty (Dijkstra on the summed
  * uncertainty); a host no packet links to the reference keeps its times.
  */
+import type { HostClockRow } from '../api.js';
 import { IPPROTO_TCP } from '../dissect/layers.js';
 import type { OverlayObserver } from './overlay-observer.js';
 import type { StitchResult } from './stitch.js';
@@ -42,24 +43,8 @@ export interface ClockOptions {
   clockOffsets?: Readonly<Record<string, number>>;
 }
 
-/** One host's clock, as `clocks[]` of `overlayscope.analysis/v1` gives it (see docs/cli.md). */
-export interface HostClock {
-  host: string;
-  capturePoints: string[];
-  /** How far this host's clock is ahead of the reference host's (ms; negative: behind), null when no packet links it to the reference. */
-  offsetMs: number | null;
-  /** Half the width of the feasible interval (ms), summed along the links to the reference; 0 for the reference and stated offsets. */
-  uncertaintyMs: number | null;
-  /** Drift against the reference (parts per million: ms per 1000 s), where the capture's two halves give different offsets; null when not measured. */
-  driftPpm: number | null;
-  /** Copies of packets linking this host to others (each a pair of sightings at two hosts). */
-  pairs: number;
-  reference: boolean;
-  /** Where the offset came from. */
-  source: 'reference' | 'estimated' | 'stated' | 'unlinked';
-  /** Whether times of this host were corrected by the offset. */
-  corrected: boolean;
-}
+/** One host's clock, as `clocks[]` of `overlayscope.analysis/v1` gives it (see docs/cli.md; the fields are documented on HostClockRow). */
+export type HostClock = HostClockRow;
 
 interface Bound {
   lo: number;
