@@ -33,6 +33,8 @@ import type { StitchResult } from './stitch.js';
 
 /** Copies of one packet this far apart (ns) are still matched when measuring clocks (unsynchronised VMs drift by seconds). */
 export const CLOCK_WINDOW_NS = 120e9;
+/** A pair's evidence must span this long (ns) before its disagreement is read as drift. */
+const DRIFT_MIN_SPAN_NS = 0.25e9;
 
 export interface ClockOptions {
   /** Capture point name -> host (`--host POINT=HOST`); other points are grouped as hosts.ts says. */
@@ -259,38 +261,34 @@ function intersect(bounds: readonly Bound[]): { lo: number; hi: number } {
   return { lo, hi };
 }
 
-/** A host pair's offset: the intersection of its connections' intervals; drift from the two halves when they disagree or the capture is long. */
+/**
+ * A host pair's offset: the intersection of its connections' intervals, its
+ * middle the estimate. When they do not intersect and span enough time, the
+ * offset may be drifting: the least-squares line through the intervals'
+ * middles, and the intervals with that line taken out; if those intersect,
+ * the line is the drift (offset at the evidence's mean time `t0`). Otherwise
+ * the evidence conflicts: the median of the middles.
+ */
 export function pairEstimate(ev: PairEvidence): PairEstimate | null {
   if (ev.bounds.length === 0) return null;
-  const bounds = [...ev.bounds].sort((a, b) => a.t - b.t);
+  const bounds = ev.bounds;
   const all = intersect(bounds);
-  const tMean = bounds.reduce((a, b) => a + b.t, 0) / bounds.length;
-  let d = (all.lo + all.hi) / 2, u = (all.hi - all.lo) / 2, slope = 0, slopeKnown = false, conflict = all.lo > all.hi;
-  const t0 = tMean;
-  if (bounds.length >= 4) {
-    const half = bounds.length >> 1;
-    const h1 = bounds.slice(0, half), h2 = bounds.slice(half);
-    const a = intersect(h1), b = intersect(h2);
-    const ta = h1.reduce((s, x) => s + x.t, 0) / h1.length, tb = h2.reduce((s, x) => s + x.t, 0) / h2.length;
-    if (a.lo <= a.hi && b.lo <= b.hi && tb - ta > 1e9) {
-      const ma = (a.lo + a.hi) / 2, mb = (b.lo + b.hi) / 2;
-      slope = (mb - ma) / (tb - ta);
-      slopeKnown = true;
-      // The halves' intervals do not overlap: the offset moved (drift); estimate along the line through their middles.
-      if (a.hi < b.lo || b.hi < a.lo) {
-        d = ma + slope * (t0 - ta);
-        u = Math.max(a.hi - a.lo, b.hi - b.lo) / 2;
-        conflict = false;
-      } else slope = 0;
-    }
+  const n = bounds.length;
+  const t0 = bounds.reduce((a, b) => a + b.t, 0) / n;
+  const base = { i: ev.i, j: ev.j, t0, pairs: ev.pairs, connections: n };
+  if (all.lo <= all.hi) return { ...base, d: (all.lo + all.hi) / 2, u: (all.hi - all.lo) / 2, slope: 0, slopeKnown: false, conflict: false };
+  const span = bounds.reduce((a, b) => Math.max(a, b.t), -Infinity) - bounds.reduce((a, b) => Math.min(a, b.t), Infinity);
+  if (n >= 3 && span >= DRIFT_MIN_SPAN_NS) {
+    let sxy = 0, sxx = 0;
+    const mMean = bounds.reduce((a, b) => a + (b.lo + b.hi) / 2, 0) / n;
+    for (const b of bounds) { const x = b.t - t0; sxy += x * ((b.lo + b.hi) / 2 - mMean); sxx += x * x; }
+    const slope = sxx > 0 ? sxy / sxx : 0;
+    const r = intersect(bounds.map((b) => ({ lo: b.lo - slope * (b.t - t0), hi: b.hi - slope * (b.t - t0), t: b.t })));
+    if (r.lo <= r.hi) return { ...base, d: (r.lo + r.hi) / 2, u: (r.hi - r.lo) / 2, slope, slopeKnown: true, conflict: false };
   }
-  if (conflict) {
-    // Evidence conflicts (a clock step, reordering across a cut): the median of the connections' middles, uncertainty spanning them.
-    const mids = bounds.map((b) => (b.lo + b.hi) / 2).sort((x, y) => x - y);
-    d = mids[mids.length >> 1]!;
-    u = (mids[mids.length - 1]! - mids[0]!) / 2;
-  }
-  return { i: ev.i, j: ev.j, d, u, slope, slopeKnown, t0, pairs: ev.pairs, conflict, connections: ev.bounds.length };
+  // Evidence conflicts (a clock step, reordering across a cut): the median of the connections' middles, uncertainty spanning them.
+  const mids = bounds.map((b) => (b.lo + b.hi) / 2).sort((x, y) => x - y);
+  return { ...base, d: mids[n >> 1]!, u: (mids[n - 1]! - mids[0]!) / 2, slope: 0, slopeKnown: false, conflict: true };
 }
 
 /** Offsets of every host relative to a reference, along the links of least summed uncertainty. */
@@ -330,7 +328,9 @@ export function solveClocks(hosts: number, evidence: readonly PairEvidence[], ho
         // Offsets are referred to the edge's time origin; drift carries the offset along.
         offsetNs[other] = offsetNs[best]! + (Number.isNaN(drift[best]!) ? 0 : drift[best]! * (e.t0 - t0[best]!)) + sign * e.d;
         uncertaintyNs[other] = u;
-        drift[other] = e.slopeKnown && !Number.isNaN(drift[best]!) ? drift[best]! + sign * e.slope : NaN;
+        // Drift is measured where some link on the path measured it (a link whose intervals agree without it adds none).
+        const before = Number.isNaN(drift[best]!) ? 0 : drift[best]!;
+        drift[other] = e.slopeKnown || (best !== ref && !Number.isNaN(drift[best]!)) ? before + sign * e.slope : NaN;
         t0[other] = e.t0;
       }
     }

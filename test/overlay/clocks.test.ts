@@ -5,7 +5,7 @@
  * recovered, and translations, journeys and every `compare` figure equal the
  * unskewed captures'.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -172,6 +172,44 @@ describe.runIf(skewPresent)('clock offsets between hosts (lab captures shifted p
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }
+    }
+  });
+
+  it('a drifting clock (node2 running 300 ppm fast, timestamps rewritten linearly): drift reported, offsets and journeys as unskewed', async () => {
+    const ppm = 300;
+    const scenario = 'nginx-proxy';
+    const files = scenarioFiles(scenario);
+    const node2 = new Set(truth.hosts.node2 as string[]);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-drift-'));
+    try {
+      // Every node2 timestamp t becomes t + (t - t0) * ppm / 1e6 (classic pcap, µs, little-endian as the lab writes them).
+      let t0 = Infinity;
+      for (const f of files) { const b = readFileSync(f); if (b.length > 24) t0 = Math.min(t0, b.readUInt32LE(24) + b.readUInt32LE(28) / 1e6); }
+      for (const f of files) {
+        const b = Buffer.from(readFileSync(f));
+        expect(b.readUInt32LE(0)).toBe(0xa1b2c3d4);
+        if (node2.has(path.basename(f, '.pcap'))) {
+          for (let o = 24; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8)) {
+            const t = b.readUInt32LE(o) + b.readUInt32LE(o + 4) / 1e6;
+            const us = Math.round((t + (t - t0) * ppm / 1e6) * 1e6);
+            b.writeUInt32LE(Math.floor(us / 1e6), o);
+            b.writeUInt32LE(us % 1e6, o + 4);
+          }
+        }
+        writeFileSync(path.join(tmp, path.basename(f)), b);
+      }
+      const a = overlayOf(await baseOf(scenario));
+      const b = overlayOf(await open(readdirSync(tmp).sort().map((f) => path.join(tmp, f))));
+      const n2 = b.clocks.find((c) => c.host === 'node2')!;
+      const n1 = b.clocks.find((c) => c.host === 'node1')!;
+      // node2 against node1 (either may be the reference).
+      const drift = (n2.driftPpm ?? 0) - (n1.driftPpm ?? 0);
+      expect(Math.abs(drift - ppm), `drift ${drift} ppm`).toBeLessThan(ppm * 0.3);
+      expect(b.notes.some((n) => /drifting/.test(n))).toBe(true);
+      expect(translationKeys(b)).toEqual(translationKeys(a));
+      expect(journeyShape(b)).toEqual(journeyShape(a));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
