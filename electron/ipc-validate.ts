@@ -4,7 +4,7 @@
  * arguments rebuilt from checked fields, or throws IpcArgumentError naming
  * the call and the bad value. Pure functions: tested without Electron.
  */
-import type { FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef } from '../src/api.js';
+import type { ClockSettings, FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef } from '../src/api.js';
 import { EXPORT_FORMATS, type EngineArgs, type EngineMethod, type ExportFormat, type ShellArgs, type ShellInvoke } from './ipc-contract.js';
 
 export class IpcArgumentError extends Error {
@@ -90,6 +90,26 @@ function openOptions(v: unknown, call: string): OpenOptions | undefined {
   return o;
 }
 
+/** Most capture points a settings object names (a session holds at most 65,536). */
+const MAX_HOST_ENTRIES = 65536;
+
+function clockSettings(v: unknown, call: string): ClockSettings {
+  if (!isObj(v)) throw new IpcArgumentError(call, `settings must be an object, got ${describe(v)}`);
+  noExtraKeys(v, ['hosts', 'clockCorrection'], call, 'settings');
+  if (typeof v['clockCorrection'] !== 'boolean') throw new IpcArgumentError(call, 'settings.clockCorrection must be a boolean');
+  const h = v['hosts'];
+  if (!isObj(h)) throw new IpcArgumentError(call, `settings.hosts must be an object, got ${describe(h)}`);
+  const entries = Object.entries(h);
+  if (entries.length > MAX_HOST_ENTRIES) throw new IpcArgumentError(call, `settings.hosts names ${entries.length} capture points, more than ${MAX_HOST_ENTRIES}`);
+  // No prototype: a capture point named "__proto__" is a name like any other.
+  const hosts = Object.create(null) as Record<string, string>;
+  for (const [point, host] of entries) {
+    if (point.length > MAX_TEXT) throw new IpcArgumentError(call, 'settings.hosts has a capture point name over the length limit');
+    hosts[point] = str(MAX_TEXT)(host, call, 'settings.hosts[]');
+  }
+  return { hosts, clockCorrection: v['clockCorrection'] };
+}
+
 function pageQuery(v: unknown, call: string, extra: readonly string[] = []): PageQuery & Record<string, unknown> {
   if (!isObj(v)) throw new IpcArgumentError(call, `query must be an object, got ${describe(v)}`);
   noExtraKeys(v, ['offset', 'limit', ...extra], call, 'query');
@@ -151,6 +171,7 @@ export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => Engine
   openSession: (a) => { const [s, o] = arity(a, 'openSession', 1, 2); const opts = openOptions(o, 'openSession'); return opts ? [sourceList(s, 'openSession'), opts] : [sourceList(s, 'openSession')]; },
   addCaptures: (a) => [sourceList(arity(a, 'addCaptures', 1, 1)[0], 'addCaptures')],
   loadCluster: (a) => [sourceList(arity(a, 'loadCluster', 1, 1)[0], 'loadCluster')],
+  setClocks: (a) => [clockSettings(arity(a, 'setClocks', 1, 1)[0], 'setClocks')],
   cancel: (a) => { arity(a, 'cancel', 0, 0); return []; },
   getSummary: (a) => { arity(a, 'getSummary', 0, 0); return []; },
   getIssues: (a) => { const q = pageQuery(arity(a, 'getIssues', 1, 1)[0], 'getIssues'); return [{ offset: q.offset, limit: q.limit }]; },

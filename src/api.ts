@@ -124,6 +124,13 @@ export interface SessionSummary {
   clockNotes: string[];
 }
 
+/** Hosts and clock correction as the user states them (the CLI's --host and --no-clock-correction). */
+export interface ClockSettings {
+  /** Capture point name -> host; points not named are grouped by the engine. */
+  hosts: Record<string, string>;
+  clockCorrection: boolean;
+}
+
 /** One host's clock (src/overlay/clocks.ts). */
 export interface HostClockRow {
   host: string;
@@ -438,6 +445,8 @@ export interface AnalyzerApi {
   addCaptures(sources: SourceRef[]): Promise<SessionSummary>;
   /** Loads kubectl metadata into the current session. */
   loadCluster(sources: SourceRef[]): Promise<SessionSummary>;
+  /** States hosts (capture point -> host) and whether times are corrected by the hosts' clock offsets; re-analyses the session. */
+  setClocks(settings: ClockSettings): Promise<SessionSummary>;
   /** Cancels the running open; what was read stays. */
   cancel(): Promise<void>;
   onProgress(listener: (p: Progress) => void): () => void;
@@ -459,6 +468,6 @@ export interface AnalyzerApi {
 
 /** Names of the AnalyzerApi methods, for the preload and its test (the preload exposes exactly these). */
 export const ANALYZER_METHODS = [
-  'openSession', 'addCaptures', 'loadCluster', 'cancel', 'onProgress', 'getSummary', 'getIssues', 'getPackets',
+  'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'onProgress', 'getSummary', 'getIssues', 'getPackets',
   'getPacketDetail', 'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
 ] as const satisfies ReadonlyArray<keyof AnalyzerApi>;

@@ -4,7 +4,7 @@
  * captures, add captures, load cluster metadata, cancel).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { OpenOptions, Progress, SessionSummary, SourceRef } from '../../src/api.js';
+import type { ClockSettings, OpenOptions, Progress, SessionSummary, SourceRef } from '../../src/api.js';
 import type { LabManifest } from '../../electron/ipc-contract.js';
 import type { Host } from './api/host.js';
 
@@ -19,6 +19,8 @@ export interface SessionState {
   open(sources: SourceRef[], options?: OpenOptions): Promise<void>;
   add(sources: SourceRef[]): Promise<void>;
   loadCluster(sources: SourceRef[]): Promise<void>;
+  /** States hosts and clock correction; re-analyses the session. */
+  setClocks(settings: ClockSettings): Promise<void>;
   openLab(scenario?: string): Promise<void>;
   cancel(): void;
   dismissError(): void;
@@ -82,6 +84,7 @@ export function SessionProvider({ host, children }: { host: Host; children: Reac
   const open = useCallback((sources: SourceRef[], options?: OpenOptions) => run(() => host.api.openSession(sources, options)), [host, run]);
   const add = useCallback((sources: SourceRef[]) => run(() => host.api.addCaptures(sources)), [host, run]);
   const loadCluster = useCallback((sources: SourceRef[]) => run(() => host.api.loadCluster(sources)), [host, run]);
+  const setClocks = useCallback((settings: ClockSettings) => run(() => host.api.setClocks(settings)), [host, run]);
   const openLab = useCallback(async (scenario = 'nginx-proxy') => {
     const m = lab ?? (await host.labManifest());
     if (!m || !m.scenarios.length) { setError('No lab captures are served with this build'); return; }
@@ -94,9 +97,9 @@ export function SessionProvider({ host, children }: { host: Host; children: Reac
   }, [host]);
 
   const value = useMemo<SessionState>(() => ({
-    host, summary, busy, error, version, lab, open, add, loadCluster, openLab,
+    host, summary, busy, error, version, lab, open, add, loadCluster, setClocks, openLab,
     cancel: () => { void host.api.cancel(); },
     dismissError: () => setError(null),
-  }), [host, summary, busy, error, version, lab, open, add, loadCluster, openLab]);
+  }), [host, summary, busy, error, version, lab, open, add, loadCluster, setClocks, openLab]);
   return <Ctx.Provider value={value}><ProgressCtx.Provider value={progress}>{children}</ProgressCtx.Provider></Ctx.Provider>;
 }

@@ -6,7 +6,7 @@
 import type {
   AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FlowDetail, FlowQuery, FlowRow, HttpRow,
   IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
-  ReportFormat, SessionSummary, SourceRef, StreamView,
+  ClockSettings, ReportFormat, SessionSummary, SourceRef, StreamView,
 } from '../api.js';
 import type { ByteSource } from '../capture/types.js';
 import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
@@ -155,6 +155,13 @@ class ServiceImpl implements AnalyzerApi {
     // Validate first: a malformed file must not replace a working session.
     await this.readCluster([...this.clusterRefs, ...sources]);
     this.clusterRefs = [...this.clusterRefs, ...sources];
+    return this.install(await this.analyse(this.sources, { ...this.options, cluster: this.clusterRefs }));
+  }
+
+  async setClocks(settings: ClockSettings): Promise<SessionSummary> {
+    this.need();
+    const hosts = Object.fromEntries(Object.entries(settings.hosts).filter(([p, h]) => p && h));
+    this.options = { ...this.options, hosts, clockCorrection: settings.clockCorrection };
     return this.install(await this.analyse(this.sources, { ...this.options, cluster: this.clusterRefs }));
   }
 

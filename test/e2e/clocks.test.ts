@@ -41,4 +41,22 @@ describe.skipIf(!chromiumPresent || files.length === 0)('Overview: hosts and clo
     await page.screenshot({ path: path.join(ARTIFACTS, 'overview-clocks.png'), fullPage: false });
     expect(pageErrors(page)).toEqual([]);
   }, 90_000);
+
+  it('states a host and turns correction off from the Overview (re-analysed, as the CLI\'s --host and --no-clock-correction)', async () => {
+    await page.click('[data-testid=edit-hosts]');
+    const editor = page.locator('[data-testid=host-editor]');
+    await editor.waitFor();
+    await page.fill('input[aria-label="host of client-eth0"]', 'laptop');
+    await editor.locator('input[type=checkbox]').uncheck();
+    await editor.screenshot({ path: path.join(ARTIFACTS, 'overview-hosts-editor.png') });
+    await page.click('[data-testid=apply-hosts]');
+    await page.waitForFunction(() => /laptop/.test(document.querySelector('[data-testid=host-clocks]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const text = await page.locator('[data-testid=host-clocks]').innerText();
+    expect(text).toMatch(/laptop\s+client-eth0/);
+    const notes = await page.locator('[data-testid=clock-note]').allInnerTexts();
+    expect(notes.length).toBeGreaterThan(0);
+    for (const n of notes) expect(n).toMatch(/times not corrected/);
+    expect(text).not.toMatch(/\bcorrected\b(?! \()/);
+    expect(pageErrors(page)).toEqual([]);
+  }, 90_000);
 });

@@ -42,6 +42,7 @@ export function createWorkerClient(worker: Worker): AnalyzerApi {
     openSession: call('openSession'),
     addCaptures: call('addCaptures'),
     loadCluster: call('loadCluster'),
+    setClocks: call('setClocks'),
     cancel: call('cancel'),
     onProgress(listener) {
       listeners.add(listener);

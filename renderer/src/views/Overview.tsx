@@ -85,7 +85,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
         </table>
       </section>
 
-      {summary.clocks.length > 1 ? <HostClocks summary={summary} /> : null}
+      {summary.clocks.length > 1 || summary.clocks.some((c) => c.capturePoints.length > 1) ? <HostClocks summary={summary} /> : null}
 
       <OverviewCharts summary={summary} stage={charts} />
 
@@ -171,16 +171,21 @@ function useStaged(value: unknown, last: number): number {
   return n;
 }
 
-/** Hosts (capture points sharing one clock) and how far each clock is from the reference host's. */
+/** Hosts (capture points sharing one clock) and how far each clock is from the reference host's; the grouping can be stated. */
 function HostClocks({ summary }: { summary: SessionSummary }) {
+  const { setClocks, busy } = useSession();
+  const [editing, setEditing] = useState(false);
   const ref = summary.clocks.find((c) => c.reference);
+  const corrected = summary.clocks.some((c) => c.corrected);
   const fmt = (ms: number): string => (Math.abs(ms) >= 1000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(3)} ms`);
   return (
     <section className="card" data-testid="host-clocks">
-      <h2>Hosts and clocks <span className="muted small">offsets from {ref?.host ?? '—'}&apos;s clock, estimated from packets seen at two hosts</span></h2>
+      <h2>Hosts and clocks <span className="muted small">offsets from {ref?.host ?? '—'}&apos;s clock, estimated from packets seen at two hosts</span>
+        <button type="button" className="small" style={{ marginLeft: 12 }} data-testid="edit-hosts" disabled={busy} onClick={() => setEditing((e) => !e)}>{editing ? 'Close' : 'Edit hosts…'}</button></h2>
       {summary.clockNotes.length
         ? summary.clockNotes.map((n, i) => <div key={i} className="banner" data-testid="clock-note">{n}.</div>)
         : <div className="muted small">The hosts&apos; clocks agree as far as the packets tell: times are as captured.</div>}
+      {editing ? <HostEditor summary={summary} corrected={corrected || !summary.clockNotes.some((n) => /not corrected/.test(n))} onApply={(s) => { setEditing(false); void setClocks(s); }} /> : null}
       <table className="simple">
         <thead><tr><th>Host</th><th>Capture points</th><th className="num">Offset</th><th className="num">±</th><th className="num">Drift</th><th className="num">Pairs</th><th>Times</th></tr></thead>
         <tbody>
@@ -198,5 +203,33 @@ function HostClocks({ summary }: { summary: SessionSummary }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** One row per capture point: the host it was taken on (one clock), as the CLI's --host; and whether times are corrected. */
+function HostEditor({ summary, corrected, onApply }: { summary: SessionSummary; corrected: boolean; onApply: (s: { hosts: Record<string, string>; clockCorrection: boolean }) => void }) {
+  const initial = useMemo(() => new Map(summary.clocks.flatMap((c) => c.capturePoints.map((p) => [p, c.host] as const))), [summary]);
+  const [hosts, setHosts] = useState(() => new Map(initial));
+  const [correct, setCorrect] = useState(corrected);
+  const names = [...new Set(hosts.values())].sort();
+  return (
+    <form className="host-editor" data-testid="host-editor" onSubmit={(e) => { e.preventDefault(); onApply({ hosts: Object.fromEntries([...hosts].filter(([, h]) => h.trim() !== '').map(([p, h]) => [p, h.trim()])), clockCorrection: correct }); }}>
+      <datalist id="host-names">{names.map((n) => <option key={n} value={n} />)}</datalist>
+      <table className="simple">
+        <thead><tr><th>Capture point</th><th>Host (one clock)</th></tr></thead>
+        <tbody>
+          {[...hosts].map(([p, h]) => (
+            <tr key={p}>
+              <td className="small">{p}</td>
+              <td><input list="host-names" aria-label={`host of ${p}`} value={h} maxLength={200} onChange={(e) => { const v = e.target.value; setHosts((m) => new Map(m).set(p, v)); }} /></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="actions">
+        <label><input type="checkbox" checked={correct} onChange={(e) => setCorrect(e.target.checked)} /> Correct each host&apos;s times by its clock offset</label>
+        <button type="submit" data-testid="apply-hosts">Apply and re-analyse</button>
+      </div>
+    </form>
   );
 }
