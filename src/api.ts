@@ -8,6 +8,7 @@
  * Text taken from captures (hosts, URIs, DNS names) arrives as plain strings:
  * the UI renders them as text, never as HTML.
  */
+import type { TunnelType } from './dissect/layers.js';
 
 // ---------------------------------------------------------------- sources
 
@@ -240,7 +241,7 @@ export interface FlowRow {
   firstTime: string;
   lastTime: string;
   durationSec: number;
-  tunnel: null | { type: 'vxlan' | 'geneve'; vni: number; outerFlow: number };
+  tunnel: null | { type: TunnelType; vni: number; outerFlow: number };
   /** Inner flows carried (for tunnel flows). */
   innerFlows: number;
   identityA: Identity | null;

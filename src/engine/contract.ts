@@ -5,6 +5,7 @@
  */
 import type { HostClock } from '../overlay/clocks.js';
 import type { CaptureIssue } from '../capture/types.js';
+import type { TunnelType } from '../dissect/layers.js';
 
 export interface CaptureJson {
   file: string;
@@ -49,7 +50,7 @@ export interface FlowJson {
   bytesBtoA: number;
   firstTime: string;
   lastTime: string;
-  tunnel: null | { type: 'vxlan' | 'geneve'; vni: number; outerFlow: number };
+  tunnel: null | { type: TunnelType; vni: number; outerFlow: number };
   [extra: string]: unknown;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { DnsRow, Endpoint, FlowRow, HttpRow } from '../api.js';
 import { ipToString } from '../dissect/addr.js';
-import { TUNNEL_NAMES } from '../dissect/layers.js';
+import { TUNNEL_NAMES, type TunnelType } from '../dissect/layers.js';
 import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson, HttpJson } from '../engine/contract.js';
 import { JsonBytes, JsonLit } from '../engine/json-bytes.js';
@@ -70,7 +70,7 @@ function microseconds(aSec: number, aNsec: number, bSec: number, bNsec: number):
 function tunnelOf(t: FlowContext['flows']['table'], f: number): FlowJson['tunnel'] {
   const o = t.tunnelOuter[f]!;
   if (o < 0) return null;
-  return { type: TUNNEL_NAMES[t.tunnelType[f]!] as 'vxlan' | 'geneve', vni: t.tunnelVni[f]!, outerFlow: o };
+  return { type: TUNNEL_NAMES[t.tunnelType[f]!] as TunnelType, vni: t.tunnelVni[f]!, outerFlow: o };
 }
 
 /**
