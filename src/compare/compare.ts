@@ -7,8 +7,9 @@
  * The JSON form is the `overlayscope.comparison/v1` contract (docs/cli.md).
  */
 import type { ComparisonMetric, ComparisonView } from '../api.js';
+import { TUNNEL_NAMES } from '../dissect/layers.js';
 import type { AnalysisSession } from '../engine/session.js';
-import { legName, profileSession, type LegSummary, type TrafficProfile } from './traffic-profile.js';
+import { legName, profileSession, type LegSummary, type TrafficProfile, type TunnelTypeProfile } from './traffic-profile.js';
 
 export interface ComparisonSide {
   label: string;
@@ -105,10 +106,21 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
   }
   add('connections', 'address translations (DNAT/SNAT) per request', 'translations',
     per(a.legs.reduce((s, l) => s + l.translations, 0), ra), per(b.legs.reduce((s, l) => s + l.translations, 0), rb));
-  add('overlay', 'VXLAN packets', 'packets', a.vxlanPackets, b.vxlanPackets);
-  add('overlay', 'VXLAN packets per request', 'packets', per(a.vxlanPackets, ra), per(b.vxlanPackets, rb));
-  add('overlay', 'VXLAN crossings per request (request messages)', 'crossings', per(a.vxlanRequestCrossings, ra), per(b.vxlanRequestCrossings, rb));
-  add('overlay', 'VXLAN bytes', 'bytes', a.vxlanBytes, b.vxlanBytes);
+  // One set of rows per tunnel type either side holds, named by the type.
+  const types = tunnelTypes(a, b);
+  for (const { type, name } of types) {
+    const ta = a.tunnels.find((t) => t.type === type);
+    const tb = b.tunnels.find((t) => t.type === type);
+    add('overlay', `${name} packets`, 'packets', ta?.packets ?? 0, tb?.packets ?? 0);
+    add('overlay', `${name} packets per request`, 'packets', per(ta?.packets ?? 0, ra), per(tb?.packets ?? 0, rb));
+    add('overlay', `${name} crossings per request (request messages)`, 'crossings', per(ta?.requestCrossings ?? 0, ra), per(tb?.requestCrossings ?? 0, rb));
+    add('overlay', `${name} bytes`, 'bytes', ta?.bytes ?? 0, tb?.bytes ?? 0);
+    if (types.length > 1) add('overlay', `${name} encapsulation bytes per request`, 'bytes', per(ta?.encapsulationBytes ?? 0, ra), per(tb?.encapsulationBytes ?? 0, rb));
+  }
+  if (types.length > 1) {
+    add('overlay', 'tunnel packets (every type; a frame inside two types once)', 'packets', a.tunnelPackets, b.tunnelPackets);
+    add('overlay', 'tunnel packets per request (every type)', 'packets', per(a.tunnelPackets, ra), per(b.tunnelPackets, rb));
+  }
   add('overlay', 'encapsulation bytes', 'bytes', a.encapsulationBytes, b.encapsulationBytes);
   add('overlay', 'encapsulation bytes per request', 'bytes', per(a.encapsulationBytes, ra), per(b.encapsulationBytes, rb));
   const timing = (p: TrafficProfile, k: 'handshakeMs' | 'ttfbMs' | 'totalMs'): number[] =>
@@ -155,6 +167,14 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
   const tb = rebucket(b);
   const rows = Array.from({ length: Math.max(ta.length, tb.length) }, (_, i) => ({ t: round(i * bucketSec, 6), a: ta[i] ?? 0, b: tb[i] ?? 0 }));
   return { a, b, metrics, explanation: explain(a, b), perHop, latency, timeline: { bucketSec, rows } };
+}
+
+/** The tunnel types either side holds, in type id order (VXLAN, Geneve, IP-in-IP, GRE, NVGRE, ERSPAN, WireGuard). */
+function tunnelTypes(a: TrafficProfile, b: TrafficProfile): Array<Pick<TunnelTypeProfile, 'type' | 'name'>> {
+  const out: Array<Pick<TunnelTypeProfile, 'type' | 'name'>> = [];
+  for (const t of [...a.tunnels, ...b.tunnels]) if (!out.some((x) => x.type === t.type)) out.push({ type: t.type, name: t.name });
+  const order = TUNNEL_NAMES as readonly string[];
+  return out.sort((x, y) => order.indexOf(x.type) - order.indexOf(y.type));
 }
 
 function fmt(x: number): string {
@@ -242,20 +262,30 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
     const [nat, direct, ln] = ta > tb ? [A, B, la] : [B, A, lb];
     out.push(`${nat}'s ${legName(n)}s are address-translated on the way (a Service DNAT: ${ln.translationExample ?? 'the destination is rewritten'}); ${direct}'s go straight to the pod endpoints, with no Service address in between.`);
   }
-  // Overlay.
-  const va = a.vxlanPackets / a.requests;
-  const vb = b.vxlanPackets / b.requests;
-  if (Math.abs(va - vb) >= 0.05 * Math.max(va, vb, 1)) {
-    const [less, lv, mv] = va > vb ? [B, vb, va] : [A, va, vb];
-    const ea2 = a.encapsulationBytes / a.requests;
-    const eb2 = b.encapsulationBytes / b.requests;
-    out.push(`${less} sends ${fmt(mv - lv)} fewer VXLAN packets per request (${fmt(lv)} against ${fmt(mv)}), ${fmt(Math.abs(ea2 - eb2))} fewer bytes of encapsulation per request (${fmt(Math.min(ea2, eb2))} against ${fmt(Math.max(ea2, eb2))}).`);
-  } else if (va > 0 || vb > 0) {
-    out.push(`Both send about as many VXLAN packets per request (${fmt(va)} and ${fmt(vb)}).`);
+  // Overlay: per tunnel type present.
+  const types = tunnelTypes(a, b);
+  for (const { type, name } of types) {
+    const ta = a.tunnels.find((t) => t.type === type);
+    const tb = b.tunnels.find((t) => t.type === type);
+    const va = (ta?.packets ?? 0) / a.requests;
+    const vb = (tb?.packets ?? 0) / b.requests;
+    // With one type the encapsulation figure is the whole session's (as the metric); with several, this type's.
+    const ea2 = (types.length > 1 ? ta?.encapsulationBytes ?? 0 : a.encapsulationBytes) / a.requests;
+    const eb2 = (types.length > 1 ? tb?.encapsulationBytes ?? 0 : b.encapsulationBytes) / b.requests;
+    const what = `${types.length > 1 ? `${name} ` : ''}encapsulation`;
+    if (!ta || !tb) {
+      const [has, none, v, e] = ta ? [A, B, va, ea2] : [B, A, vb, eb2];
+      out.push(`${has} sends ${fmt(v)} ${name} packets per request and ${none} none: ${fmt(e)} bytes of ${what} per request.`);
+    } else if (Math.abs(va - vb) >= 0.05 * Math.max(va, vb, 1)) {
+      const [less, lv, mv] = va > vb ? [B, vb, va] : [A, va, vb];
+      out.push(`${less} sends ${fmt(mv - lv)} fewer ${name} packets per request (${fmt(lv)} against ${fmt(mv)}), ${fmt(Math.abs(ea2 - eb2))} fewer bytes of ${what} per request (${fmt(Math.min(ea2, eb2))} against ${fmt(Math.max(ea2, eb2))}).`);
+    } else {
+      out.push(`Both send about as many ${name} packets per request (${fmt(va)} and ${fmt(vb)}).`);
+    }
+    const ca = (ta?.requestCrossings ?? 0) / a.requests;
+    const cb = (tb?.requestCrossings ?? 0) / b.requests;
+    if (ca > 0 || cb > 0) out.push(`Each request message crosses the ${name} overlay ${fmt(ca)} times in A and ${fmt(cb)} times in B.`);
   }
-  const ca = a.vxlanRequestCrossings / a.requests;
-  const cb = b.vxlanRequestCrossings / b.requests;
-  if (ca > 0 || cb > 0) out.push(`Each request message crosses the VXLAN overlay ${fmt(ca)} times in A and ${fmt(cb)} times in B.`);
   // Timing (reported, not claimed as a cause).
   const med = (p: TrafficProfile): number | null => {
     const xs = p.requestList.map((r) => r.ttfbMs).filter((x): x is number => x !== null).sort((x, y) => x - y);

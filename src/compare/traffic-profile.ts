@@ -34,7 +34,7 @@ import { ipToString } from '../dissect/addr.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import { cookedExtraBytes, cookedSourceMacAt } from '../dissect/link.js';
-import { IPPROTO_TCP } from '../dissect/layers.js';
+import { IPPROTO_TCP, TUNNEL_NAMES } from '../dissect/layers.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { formatTime } from '../engine/time.js';
 import { Hash2, PairMap } from './pair-map.js';
@@ -148,11 +148,16 @@ export interface TrafficProfile {
   tcpConnectionsOpened: number;
   legs: LegSummary[];
   connections: ConnectionSummary[];
-  vxlanPackets: number;
-  vxlanBytes: number;
+  /** Distinct frames seen inside a tunnel of any type (at one capture point or more). */
+  tunnelPackets: number;
+  /** Their lengths on the wire (a Linux cooked header counted as the 14-byte Ethernet one). */
+  tunnelBytes: number;
+  /** Bytes the encapsulations added to them (every tunnel level of the first encapsulated copy; see TunnelTypeProfile). */
   encapsulationBytes: number;
   /** Distinct tunnel frames that carry the start of an HTTP request. */
-  vxlanRequestCrossings: number;
+  tunnelRequestCrossings: number;
+  /** The same per tunnel type present, in the order of the type ids (VXLAN first). */
+  tunnels: TunnelTypeProfile[];
   hops: Array<{ hop: string; frames: number }>;
   requestList: RequestTiming[];
   retransmissions: number;
@@ -160,6 +165,58 @@ export interface TrafficProfile {
   timeline: { bucketSec: number; frames: number[] };
   firstTime: string | null;
   durationSec: number;
+}
+
+/**
+ * One tunnel type's share of a side's traffic. A frame counts once per type
+ * it was seen inside (a VXLAN packet mirrored inside ERSPAN counts under both).
+ */
+export interface TunnelTypeProfile {
+  /** The contract's tunnel type (`vxlan`, `geneve`, `ipip`, ...). */
+  type: string;
+  /** The name metrics and sentences use (`VXLAN`, `Geneve`, `IP-in-IP`, ...). */
+  name: string;
+  packets: number;
+  bytes: number;
+  /**
+   * Bytes the levels of this type added, from the decoded offsets: a level
+   * whose carried packet has its own link header (VXLAN, Geneve with
+   * Ethernet, NVGRE, ERSPAN) adds everything from the start of the frame
+   * that carries it to that inner frame (outer Ethernet, IP, UDP/GRE, its
+   * header and options: 50 for VXLAN over IPv4); a level that carries a bare
+   * IP packet (IP-in-IP, GRE with IP) adds the outer IP header and what
+   * follows it up to the inner packet (20 for IPv4 IP-in-IP), since the
+   * link header would be there anyway.
+   */
+  encapsulationBytes: number;
+  requestCrossings: number;
+}
+
+const TUNNEL_DISPLAY: Record<string, string> = {
+  vxlan: 'VXLAN', geneve: 'Geneve', ipip: 'IP-in-IP', gre: 'GRE', nvgre: 'NVGRE', erspan: 'ERSPAN', wireguard: 'WireGuard',
+};
+
+/** The contract name and display name of tunnel type id `t`. */
+export function tunnelTypeName(t: number): { type: string; name: string } {
+  const type = (TUNNEL_NAMES as readonly string[])[t] ?? `tunnel-${t}`;
+  return { type, name: TUNNEL_DISPLAY[type] ?? type.toUpperCase() };
+}
+
+/** Tunnel type ids a frame mask can hold (one bit each). */
+const MAX_TUNNEL_TYPES = 16;
+
+/**
+ * Bytes tunnel level `k` of `p` added to the frame (see TunnelTypeProfile);
+ * `cooked` is how much longer a Linux cooked header is than Ethernet's.
+ */
+export function tunnelLevelOverhead(p: DecodedPacket, k: number, cooked: number): number {
+  const inner = p.tunnelInner[k]!;
+  if (inner <= 0) return 0;
+  // Does the carried packet start with its own Ethernet header?
+  let l2 = false;
+  for (let e = 0; e < p.ethCount; e++) if (p.ethDepth[e] === k + 1) { l2 = true; break; }
+  if (l2) return k === 0 ? inner - cooked : inner - p.tunnelInner[k - 1]!;
+  return inner - p.ipStart[p.tunnelNet[k]!]!;
 }
 
 interface View {
@@ -274,6 +331,8 @@ class FrameTable {
   /** A second view of the same frame (a copy seen with translated addresses), -1 none. */
   view2 = new Int32Array(1024);
   flags = new Uint8Array(1024);
+  /** Tunnel types (bit per type id) any copy of the frame was seen inside. */
+  tunnels = new Uint16Array(1024);
   /** TCP payload bytes (wire length) and direction (0 client → server), for wire segments. */
   payload = new Uint32Array(1024);
   dir = new Uint8Array(1024);
@@ -287,6 +346,7 @@ class FrameTable {
       const v2 = new Int32Array(size); v2.set(this.view); this.view = v2;
       const w2 = new Int32Array(size); w2.set(this.view2); this.view2 = w2;
       const f2 = new Uint8Array(size); f2.set(this.flags); this.flags = f2;
+      const u2 = new Uint16Array(size); u2.set(this.tunnels); this.tunnels = u2;
       const p2 = new Uint32Array(size); p2.set(this.payload); this.payload = p2;
       const d2 = new Uint8Array(size); d2.set(this.dir); this.dir = d2;
     }
@@ -296,6 +356,7 @@ class FrameTable {
     this.view[n] = -1;
     this.view2[n] = -1;
     this.flags[n] = 0;
+    this.tunnels[n] = 0;
     this.payload[n] = 0;
     this.dir[n] = 0;
     this.count = n + 1;
@@ -380,10 +441,14 @@ export async function profileSession(session: AnalysisSession, label: string, si
   let packets = 0;
   let bytes = 0;
   let frameBytes = 0;
-  let vxlanPackets = 0;
-  let vxlanBytes = 0;
+  let tunnelPackets = 0;
+  let tunnelBytes = 0;
   let encapBytes = 0;
-  let vxlanRequestCrossings = 0;
+  let tunnelRequestCrossings = 0;
+  const typePackets = new Float64Array(MAX_TUNNEL_TYPES);
+  const typeBytes = new Float64Array(MAX_TUNNEL_TYPES);
+  const typeEncap = new Float64Array(MAX_TUNNEL_TYPES);
+  const typeCrossings = new Float64Array(MAX_TUNNEL_TYPES);
   let httpResponses = 0;
   let packetWireSegments = 0;
   let offloadFrames = 0;
@@ -511,13 +576,31 @@ export async function profileSession(session: AnalysisSession, label: string, si
         }
         // A frame crossed a tunnel when any of its copies was seen encapsulated (the
         // flannel.1 copy and the VXLAN packet are one transmission, whichever comes first).
-        if (p.tunnelCount > 0 && (frames.flags[fid]! & F_TUNNEL) === 0) {
-          frames.flags[fid]! |= F_TUNNEL;
-          vxlanPackets++;
-          // Sizes on the wire: a Linux cooked header (tcpdump -i any) stands in for the 14-byte Ethernet one.
-          const extra = cookedExtraBytes(rec.linkType, b, start, caplen);
-          vxlanBytes += rec.originalLength - extra;
-          encapBytes += p.tunnelInner[0]! - extra;
+        if (p.tunnelCount > 0) {
+          let mask = 0;
+          for (let k = 0; k < p.tunnelCount; k++) mask |= 1 << (p.tunnelType[k]! & (MAX_TUNNEL_TYPES - 1));
+          const seen = frames.tunnels[fid]!;
+          if ((mask & ~seen) !== 0) {
+            // Sizes on the wire: a Linux cooked header (tcpdump -i any) stands in for the 14-byte Ethernet one.
+            const extra = cookedExtraBytes(rec.linkType, b, start, caplen);
+            const wire = rec.originalLength - extra;
+            if (seen === 0) {
+              frames.flags[fid]! |= F_TUNNEL;
+              tunnelPackets++;
+              tunnelBytes += wire;
+            }
+            // A type counts a frame once: at the first copy seen inside it, with that copy's levels of the type.
+            for (let k = 0; k < p.tunnelCount; k++) {
+              const tt = p.tunnelType[k]! & (MAX_TUNNEL_TYPES - 1);
+              if (seen & (1 << tt)) continue;
+              const over = tunnelLevelOverhead(p, k, extra);
+              if (seen === 0) encapBytes += over;
+              typeEncap[tt]! += over;
+            }
+            const fresh = mask & ~seen;
+            for (let tt = 0; tt < MAX_TUNNEL_TYPES; tt++) if (fresh & (1 << tt)) { typePackets[tt]!++; typeBytes[tt]! += wire; }
+            frames.tunnels[fid] = seen | mask;
+          }
         }
         if (ni < 0 || p.ipProto[ni] !== IPPROTO_TCP || !p.l4Present[ni]) return;
 
@@ -735,9 +818,14 @@ export async function profileSession(session: AnalysisSession, label: string, si
   const connControl = new Float64Array(conns.length);
   const hopFrames = new Map<string, number>();
   for (let f = 0; f < frames.count; f++) {
-    if ((frames.flags[f]! & (F_TUNNEL | F_REQUEST)) === (F_TUNNEL | F_REQUEST)) vxlanRequestCrossings++;
+    const tmask = frames.tunnels[f]!;
+    if ((frames.flags[f]! & (F_TUNNEL | F_REQUEST)) === (F_TUNNEL | F_REQUEST)) {
+      tunnelRequestCrossings++;
+      for (let tt = 0; tt < MAX_TUNNEL_TYPES; tt++) if (tmask & (1 << tt)) typeCrossings[tt]!++;
+    }
     const cid = frames.conn[f]!;
     const tunnel = (frames.flags[f]! & F_TUNNEL) !== 0;
+    const inTunnel = tunnel ? `in ${maskNames(tmask)}` : '';
     let hop: string;
     if (cid >= 0) {
       const c = conns[cid]!;
@@ -746,16 +834,16 @@ export async function profileSession(session: AnalysisSession, label: string, si
       // The frame's earliest view (copies may show it before and after a translation).
       let vi = c.views.indexOf(views[frames.view[f]!]!);
       if (frames.view2[f]! >= 0) vi = Math.min(vi, c.views.indexOf(views[frames.view2[f]!]!));
-      const where = tunnel ? 'in VXLAN' : c.views.length < 2 ? 'direct' : vi === 0 ? 'before NAT' : 'after NAT';
+      const where = tunnel ? inTunnel : c.views.length < 2 ? 'direct' : vi === 0 ? 'before NAT' : 'after NAT';
       hop = `${legName(c.leg)} · ${where}`;
     } else {
-      hop = tunnel ? 'other traffic · in VXLAN' : 'other traffic';
+      hop = tunnel ? `other traffic · ${inTunnel}` : 'other traffic';
     }
     hopFrames.set(hop, (hopFrames.get(hop) ?? 0) + 1);
   }
   const hopOrder = (s: string): number => {
     const leg = s.startsWith('client') ? 1 : s.startsWith('upstream connection (hop') ? 3 : s.startsWith('upstream') ? 2 : s.startsWith('other TCP') ? 8 : 9;
-    const where = s.endsWith('before NAT') || s.endsWith('direct') ? 0 : s.endsWith('in VXLAN') ? 1 : 2;
+    const where = s.endsWith('before NAT') || s.endsWith('direct') ? 0 : s.includes(' · in ') ? 1 : 2;
     return leg * 10 + where;
   };
   const hops = [...hopFrames].map(([hop, n]) => ({ hop, frames: n })).sort((x, y) => hopOrder(x.hop) - hopOrder(y.hop) || x.hop.localeCompare(y.hop));
@@ -845,10 +933,11 @@ export async function profileSession(session: AnalysisSession, label: string, si
     tcpConnectionsOpened: conns.filter((c) => c.hasSyn).length,
     legs,
     connections,
-    vxlanPackets,
-    vxlanBytes,
+    tunnelPackets,
+    tunnelBytes,
     encapsulationBytes: encapBytes,
-    vxlanRequestCrossings,
+    tunnelRequestCrossings,
+    tunnels: tunnelProfiles(typePackets, typeBytes, typeEncap, typeCrossings),
     hops,
     requestList,
     retransmissions,
@@ -857,6 +946,22 @@ export async function profileSession(session: AnalysisSession, label: string, si
     firstTime: packets ? formatTime(baseSec, baseNsec, precision) : null,
     durationSec: round6(lastT),
   };
+}
+
+/** `VXLAN`, or `ERSPAN/VXLAN` for a frame seen inside several tunnel types (in type id order). */
+function maskNames(mask: number): string {
+  const out: string[] = [];
+  for (let tt = 0; tt < MAX_TUNNEL_TYPES; tt++) if (mask & (1 << tt)) out.push(tunnelTypeName(tt).name);
+  return out.join('/');
+}
+
+function tunnelProfiles(packets: Float64Array, bytes: Float64Array, encap: Float64Array, crossings: Float64Array): TunnelTypeProfile[] {
+  const out: TunnelTypeProfile[] = [];
+  for (let tt = 0; tt < MAX_TUNNEL_TYPES; tt++) {
+    if (!packets[tt]) continue;
+    out.push({ ...tunnelTypeName(tt), packets: packets[tt]!, bytes: bytes[tt]!, encapsulationBytes: encap[tt]!, requestCrossings: crossings[tt]! });
+  }
+  return out;
 }
 
 /** Views that differ in their addresses (the same tuple seen again is not a translation). */

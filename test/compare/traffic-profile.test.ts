@@ -71,7 +71,8 @@ describe.skipIf(!labPresent)('deduplication across capture points (lab captures)
     const p = await profileSession(await openFiles(files), 'nodes');
     const eth = await profileSession(await openFiles(files.filter((f) => f.includes('eth0'))), 'eth');
     // Tunnel frames between node1 and node2 are the same transmissions whichever points show them.
-    expect(p.vxlanPackets).toBe(eth.vxlanPackets);
+    expect(p.tunnelPackets).toBe(eth.tunnelPackets);
+    expect(p.tunnels.map((x) => [x.type, x.packets])).toEqual([["vxlan", eth.tunnelPackets]]);
     expect(p.points.map((x) => x.name).sort()).toEqual(['node1-eth0', 'node1-flannel.1', 'node2-eth0', 'node2-flannel.1']);
   });
 

@@ -60,8 +60,8 @@ function retransmissions(s: AnalysisSession): number {
 function perRequest(p: TrafficProfile): Record<string, number> {
   return {
     requests: p.requests, httpRequests: p.httpRequests, httpResponses: p.httpResponses, requestFrames: p.requestFrames,
-    tcpConnectionsOpened: p.tcpConnectionsOpened, vxlanPackets: p.vxlanPackets, vxlanBytes: p.vxlanBytes,
-    encapsulationBytes: p.encapsulationBytes, vxlanRequestCrossings: p.vxlanRequestCrossings,
+    tcpConnectionsOpened: p.tcpConnectionsOpened, tunnelPackets: p.tunnelPackets, tunnelBytes: p.tunnelBytes,
+    encapsulationBytes: p.encapsulationBytes, tunnelRequestCrossings: p.tunnelRequestCrossings,
     retransmissions: p.retransmissions, resets: p.resets,
   };
 }
