@@ -111,6 +111,16 @@ export class DecodedPacket {
   /** Frame offset where the carried frame starts (after VXLAN/Geneve header and options). */
   readonly tunnelInner = new Int32Array(MAX_TUNNELS);
   readonly geneveOptions = new Uint8Array(MAX_TUNNELS);
+  /** GRE: the flags-and-version word (first 2 bytes of the header); 0 for other tunnels. */
+  readonly greFlags = new Uint16Array(MAX_TUNNELS);
+  /** GRE sequence number (-1 when absent or not GRE). */
+  readonly greSeq = new Float64Array(MAX_TUNNELS);
+  /** ERSPAN type 1, 2 or 3 (I, II, III); 0 when the tunnel is not ERSPAN. */
+  readonly erspanType = new Uint8Array(MAX_TUNNELS);
+  /** ERSPAN II/III: the mirrored frame's original VLAN (-1 none). */
+  readonly erspanVlan = new Int16Array(MAX_TUNNELS);
+  /** ERSPAN III: the 32-bit timestamp (in the session's granularity); -1 when absent. */
+  readonly erspanTimestamp = new Float64Array(MAX_TUNNELS);
   /** Current tunnel depth while decoding. */
   depth = 0;
 
@@ -122,6 +132,16 @@ export class DecodedPacket {
   dnsNet = -1;
   dnsId = 0;
   dnsIsResponse = 0;
+
+  // --- WireGuard (one message a packet; 0 / -1 when the packet has none) ---
+  /** Message type 1 initiation, 2 response, 3 cookie reply, 4 transport data; 0 none. */
+  wgType = 0;
+  /** Sender index (types 1, 2), receiver index (types 2, 3, 4), as on the wire (little-endian); -1 absent. */
+  wgSender = -1;
+  wgReceiver = -1;
+  /** Transport data counter (type 4), 64-bit little-endian as two words; -1 absent. */
+  wgCounterHi = -1;
+  wgCounterLo = -1;
 
   // --- per-level bookkeeping of the reuse (see beginNet and settle) ---------
   /**
@@ -159,6 +179,11 @@ export class DecodedPacket {
     this.dnsNet = -1;
     this.dnsId = 0;
     this.dnsIsResponse = 0;
+    this.wgType = 0;
+    this.wgSender = -1;
+    this.wgReceiver = -1;
+    this.wgCounterHi = -1;
+    this.wgCounterLo = -1;
     this.issueLayer = -1;
     this.issueOffset = 0;
     this.issueReason = '';

@@ -5,10 +5,11 @@
  * problem recorded (layer, offset, reason).
  */
 import type { DecodedPacket } from './decoded.js';
-import { DissectConfig, PORT_DNS, PORT_GENEVE, PORT_VXLAN } from './config.js';
+import { DissectConfig, PORT_DNS, PORT_GENEVE, PORT_VXLAN, PORT_WIREGUARD } from './config.js';
+import { decodeGre, decodeIpInIp, decodeWireGuard, ETHERTYPE_CISCO_METADATA } from './encap.js';
 import { decodeArp, decodeIpv4, decodeIpv6 } from './ip.js';
 import {
-  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L_DATA,
+  IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, L_DATA,
   LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
   LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
 } from './layers.js';
@@ -94,6 +95,17 @@ export function decodePacket(p: DecodedPacket, b: Uint8Array, start: number, cap
         next = decodeEthernet(p, b, off, end, base);
         off += 14;
         continue;
+      case ETHERTYPE_CISCO_METADATA:
+        // Cisco MetaData (an SGT tag, seen inside GRE): 8 bytes, the next ethertype last.
+        if (end - off < 8) {
+          p.push(L_DATA, off - base);
+          p.fail(L_DATA, off - base, 'Cisco MetaData header needs 8 bytes');
+          next = NEXT_TRUNCATED;
+          continue;
+        }
+        next = (b[off + 6]! << 8) | b[off + 7]!;
+        off += 8;
+        continue;
       default:
         // An ethertype without a dissector.
         if (off < end) p.push(L_DATA, off - base);
@@ -130,6 +142,7 @@ function transport(p: DecodedPacket, i: number, proto: number, b: Uint8Array, of
       if (kind === PORT_VXLAN) return decodeVxlan(p, i, b, pOff, pEnd, base);
       if (kind === PORT_GENEVE) return decodeGeneve(p, i, b, pOff, pEnd, base);
       if (kind === PORT_DNS) { detectDns(p, i, b, pOff, pEnd, base, false); return NEXT_STOP; }
+      if (kind === PORT_WIREGUARD) return decodeWireGuard(p, i, b, pOff, pEnd, base);
       p.push(L_DATA, pOff - base);
       return NEXT_STOP;
     }
@@ -151,8 +164,20 @@ function transport(p: DecodedPacket, i: number, proto: number, b: Uint8Array, of
       return decodeIcmp(p, i, b, off, end, base);
     case IPPROTO_ICMPV6:
       return decodeIcmpv6(p, i, b, off, end, base);
+    // Tunnels in IP are not followed inside an ICMP error quote (as tunnels in UDP).
+    case IPPROTO_IPIP:
+      if (quoted) break;
+      return decodeIpInIp(p, i, off, end, base, false);
+    case IPPROTO_IPV6:
+      if (quoted) break;
+      return decodeIpInIp(p, i, off, end, base, true);
+    case IPPROTO_GRE:
+      if (quoted) break;
+      return decodeGre(p, i, b, off, end, base);
     default:
-      if (off < end) p.push(L_DATA, off - base);
-      return NEXT_STOP;
+      break;
   }
+  if (off < end) p.push(L_DATA, off - base);
+  return NEXT_STOP;
 }
+

@@ -10,7 +10,7 @@
  * as text, never as HTML.
  */
 import type { FieldNode, LayerNode } from '../api.js';
-import { u16be, u32be } from '../capture/bytes.js';
+import { u16be, u32be, u32le } from '../capture/bytes.js';
 import { ipv4ToString, ipv6ToString, macToString } from './addr.js';
 import type { DissectConfig } from './config.js';
 import { DecodedPacket } from './decoded.js';
@@ -18,7 +18,7 @@ import { decodePacket } from './decoder.js';
 import { dnsTypeName, parseDnsMessage, RCODE_NAMES, readName } from './dns-message.js';
 import {
   L_ARP, L_DATA, L_DNS, L_ETH, L_GENEVE, L_HTTP, L_ICMP, L_ICMPV6, L_IPV4, L_IPV6, L_LLC, L_NULL, L_SLL, L_SLL2,
-  L_TCP, L_UDP, L_VLAN, L_VXLAN, LAYER_NAMES,
+  L_TCP, L_UDP, L_VLAN, L_VXLAN, LAYER_NAMES, L_GRE, L_ERSPAN, L_WG,
 } from './layers.js';
 
 /** Decodes `bytes` (one whole captured frame) and describes its layers. */
@@ -89,6 +89,7 @@ function bit(v: number, mask: number): string {
 
 const ETHERTYPES: Record<number, string> = {
   0x0800: 'IPv4', 0x0806: 'ARP', 0x8035: 'RARP', 0x8100: '802.1Q', 0x88a8: '802.1ad', 0x9100: 'QinQ (0x9100)', 0x86dd: 'IPv6',
+  0x6558: 'Transparent Ethernet bridging', 0x88be: 'ERSPAN', 0x22eb: 'ERSPAN type III', 0x880b: 'PPP', 0x8909: 'Cisco MetaData',
 };
 function etherType(t: number): string {
   return `${ETHERTYPES[t] ?? 'Unknown'} (${hex(t, 4)})`;
@@ -117,6 +118,9 @@ function describeLayer(d: Describer, id: number, start: number, nextStart: numbe
     case L_TCP: return tcp(d);
     case L_VXLAN: return vxlan(d);
     case L_GENEVE: return geneve(d);
+    case L_GRE: return gre(d);
+    case L_ERSPAN: return erspanLayer(d, k > 0 ? p.layerStart[k - 1]! : start);
+    case L_WG: return wireguard(d);
     case L_HTTP: return http(d, appEnd(p, start, d.end));
     case L_DNS: return dns(d, p, start, appEnd(p, start, d.end));
     case L_LLC: return { title: 'IEEE 802.3 frame with an LLC header (not decoded)', length: nextStart - start };
@@ -453,6 +457,82 @@ function geneve(d: Describer): LayerHead {
     }
   }
   return { title: 'Generic Network Virtualization Encapsulation', length: 8 + optLen };
+}
+
+/** GRE (RFC 2784/2890) and enhanced GRE of PPTP (version 1): flags, protocol, the optional fields present. */
+function gre(d: Describer): LayerHead {
+  if (!d.has(0, 2)) return { title: 'Generic Routing Encapsulation', length: 4 };
+  const f0 = d.u8(0), f1 = d.u8(1), version = f1 & 7;
+  const f = d.add(0, 2, 'Flags and version', (x) => hex(x.u16(0), 4))!;
+  f.children = [];
+  d.add(0, 1, 'Checksum present (C)', (x) => bit(x.u8(0), 0x80), f.children);
+  d.add(0, 1, 'Routing present (R)', (x) => bit(x.u8(0), 0x40), f.children);
+  d.add(0, 1, 'Key present (K)', (x) => bit(x.u8(0), 0x20), f.children);
+  d.add(0, 1, 'Sequence number present (S)', (x) => bit(x.u8(0), 0x10), f.children);
+  if (version === 1) d.add(1, 1, 'Acknowledgment present (A)', (x) => bit(x.u8(1), 0x80), f.children);
+  d.add(1, 1, 'Version', () => (version === 1 ? '1 (enhanced GRE, PPTP)' : String(version)), f.children);
+  d.add(2, 2, 'Protocol type', (x) => etherType(x.u16(2)));
+  let q = 4;
+  if (version === 0) {
+    if ((f0 & 0xc0) !== 0) { d.add(q, 2, 'Checksum', (x) => hex(x.u16(4), 4)); q += 4; }
+    if ((f0 & 0x20) !== 0) {
+      const at = q;
+      const nvgre = d.has(2, 2) && d.u16(2) === 0x6558;
+      d.add(at, 4, nvgre ? 'Key (NVGRE virtual subnet id and flow id)' : 'Key', (x) => (nvgre
+        ? `VSID ${x.u32(at) >>> 8}, flow id ${x.u8(at + 3)}` : `${x.u32(at)} (${hex(x.u32(at), 8)})`));
+      q += 4;
+    }
+    if ((f0 & 0x10) !== 0) { const at = q; d.add(at, 4, 'Sequence number', (x) => String(x.u32(at))); q += 4; }
+  } else if (version === 1) {
+    d.add(4, 2, 'Payload length', (x) => String(x.u16(4)));
+    d.add(6, 2, 'Call id', (x) => String(x.u16(6)));
+    q = 8;
+    if ((f0 & 0x10) !== 0) { const at = q; d.add(at, 4, 'Sequence number', (x) => String(x.u32(at))); q += 4; }
+    if ((f1 & 0x80) !== 0) { const at = q; d.add(at, 4, 'Acknowledgment number', (x) => String(x.u32(at))); q += 4; }
+  }
+  return { title: version === 1 ? 'Generic Routing Encapsulation (enhanced, PPTP)' : 'Generic Routing Encapsulation', length: q };
+}
+
+/** ERSPAN after its GRE header at `greAt`: type I (no header), II (8 bytes) or III (12, +8 platform subheader). */
+function erspanLayer(d: Describer, greAt: number): LayerHead {
+  const b = d.b;
+  const proto = greAt + 4 <= d.end ? u16be(b, greAt + 2) : 0;
+  const seq = greAt < d.end && (b[greAt]! & 0x10) !== 0;
+  if (proto === 0x88be && !seq) return { title: 'Encapsulated Remote Switch Port Analyzer, type I (no header)', length: 0 };
+  const type3 = proto === 0x22eb;
+  d.add(0, 2, 'Version', (x) => `${x.u8(0) >> 4} (type ${type3 ? 'III' : 'II'})`);
+  d.add(0, 2, 'VLAN', (x) => String(x.u16(0) & 0x0fff));
+  d.add(2, 1, 'Class of service', (x) => String(x.u8(2) >> 5));
+  d.add(2, 1, 'Truncated (T)', (x) => bit(x.u8(2), 0x04));
+  d.add(2, 2, 'Session id', (x) => String(x.u16(2) & 0x03ff));
+  if (!type3) {
+    d.add(4, 4, 'Index', (x) => String(x.u32(4) & 0xfffff));
+    return { title: 'Encapsulated Remote Switch Port Analyzer, type II', length: 8 };
+  }
+  d.add(4, 4, 'Timestamp', (x) => String(x.u32(4)));
+  d.add(8, 2, 'Security group tag', (x) => String(x.u16(8)));
+  d.add(10, 2, 'Frame type', (x) => { const ft = (x.u16(10) >> 9) & 0x1f; return ft === 0 ? '0 (Ethernet)' : ft === 2 ? '2 (IP)' : String(ft); });
+  d.add(10, 2, 'Hardware id', (x) => String((x.u16(10) >> 3) & 0x3f));
+  d.add(10, 2, 'Timestamp granularity', (x) => String((x.u16(10) >> 1) & 3));
+  const platform = d.has(10, 2) && (d.u16(10) & 1) !== 0;
+  if (platform) d.add(12, 8, 'Platform-specific subheader', (x) => escapeHex(x.b, x.at + 12, 8).replace(/:/g, ''));
+  return { title: 'Encapsulated Remote Switch Port Analyzer, type III', length: platform ? 20 : 12 };
+}
+
+/** WireGuard message: type, indexes, counter; the rest is keys, MACs or ciphertext (never decoded). */
+function wireguard(d: Describer): LayerHead {
+  const type = d.has(0, 1) ? d.u8(0) : 0;
+  const name = type === 1 ? 'Handshake Initiation' : type === 2 ? 'Handshake Response' : type === 3 ? 'Cookie Reply' : 'Transport Data';
+  d.add(0, 1, 'Type', () => `${type} (${name})`);
+  d.add(1, 3, 'Reserved', (x) => escapeHex(x.b, x.at + 1, 3).replace(/:/g, ''));
+  const le = (x: Describer, rel: number): string => hex(u32le(x.b, x.at + rel), 8);
+  if (type === 1 || type === 2) d.add(4, 4, 'Sender index', (x) => le(x, 4));
+  if (type === 2) d.add(8, 4, 'Receiver index', (x) => le(x, 8));
+  if (type === 3 || type === 4) d.add(4, 4, 'Receiver index', (x) => le(x, 4));
+  if (type === 4) d.add(8, 8, 'Counter', (x) => String(u32le(x.b, x.at + 12) * 4294967296 + u32le(x.b, x.at + 8)));
+  const length = type === 1 ? 148 : type === 2 ? 92 : type === 3 ? 64 : 16;
+  if (type !== 4) d.add(type === 2 ? 12 : 8, length - (type === 2 ? 12 : 8), 'Keys and MACs (encrypted)', () => `${length - (type === 2 ? 12 : 8)} bytes`);
+  return { title: `WireGuard Protocol, ${name}`, length };
 }
 
 // ------------------------------------------------------------------ application

@@ -22,7 +22,7 @@ import { NEXT_STOP, NEXT_TRUNCATED } from './link.js';
 export const NEXT_ETHERNET = -20;
 const MAX_GENEVE_OPTIONS = 64;
 
-function beginTunnel(p: DecodedPacket, type: number, net: number, off: number, base: number, layer: number): number {
+export function beginTunnel(p: DecodedPacket, type: number, net: number, off: number, base: number, layer: number): number {
   if (p.tunnelCount >= MAX_TUNNELS) {
     p.fail(layer, off - base, 'tunnels nested deeper than the limit of 8');
     return -1;
@@ -34,6 +34,11 @@ function beginTunnel(p: DecodedPacket, type: number, net: number, off: number, b
   p.tunnelVni[t] = 0;
   p.tunnelInner[t] = 0;
   p.geneveOptions[t] = 0;
+  p.greFlags[t] = 0;
+  p.greSeq[t] = -1;
+  p.erspanType[t] = 0;
+  p.erspanVlan[t] = -1;
+  p.erspanTimestamp[t] = -1;
   return t;
 }
 

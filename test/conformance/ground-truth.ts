@@ -42,10 +42,13 @@ export const TSHARK_TO_OURS: Record<string, string> = {
   vxlan: 'vxlan',
   geneve: 'geneve',
   dns: 'dns',
+  gre: 'gre',
+  erspan: 'erspan',
+  wg: 'wg',
 };
 
 /** Contract layer names compared with tshark (sll covers SLL and SLL2: tshark calls both `sll`). */
-export const COMPARED = ['eth', 'vlan', 'sll', 'ipv4', 'ipv6', 'arp', 'icmp', 'icmpv6', 'udp', 'tcp', 'vxlan', 'geneve', 'dns'] as const;
+export const COMPARED = ['eth', 'vlan', 'sll', 'ipv4', 'ipv6', 'arp', 'icmp', 'icmpv6', 'udp', 'tcp', 'vxlan', 'geneve', 'dns', 'gre', 'erspan', 'wg'] as const;
 
 function parseTable(lines: string[], from: number): Array<Record<string, string>> {
   const header = lines[from + 1]!.split('\t');
