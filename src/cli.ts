@@ -12,7 +12,7 @@ import { UsageError, InputError } from './cli/errors.js';
 const HELP = `overlayscope: packet captures of Kubernetes overlay networks
 
 Usage:
-  overlayscope analyze CAPTURE... [--vxlan-port N,...] [--geneve-port N,...] [--format table|json|csv] [--out FILE]
+  overlayscope analyze CAPTURE... [--vxlan-port N,...] [--geneve-port N,...] [--wireguard-port N,...] [--format table|json|csv] [--out FILE]
   overlayscope packets CAPTURE [--format ndjson|table] [--limit N] [--out FILE]
   overlayscope compare A B [--label-a NAME --label-b NAME] [--cluster FILE] [--format table|json|md|html] [--out FILE]
   overlayscope report CAPTURE... --format html|md|csv|json [--out FILE]

@@ -49,6 +49,8 @@ protocols, flows at every depth, HTTP and DNS transactions.
 Options:
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --wireguard-port N,...
+                       UDP ports decoded as WireGuard (default 51820)
   --cluster FILE       kubectl get nodes,pods,services,endpoints,endpointslices,
                        ingresses -A -o json (or -o yaml) output; repeatable.
                        Names nodes, pods and Services in flows, translations
@@ -70,6 +72,8 @@ Options:
   --limit N            stop after N packets
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --wireguard-port N,...
+                       UDP ports decoded as WireGuard (default 51820)
   --out FILE           write there instead of stdout
   -h, --help           this help`;
 
@@ -77,7 +81,7 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
 export async function runAnalyze(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
-    help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true },
+    help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true },
     cluster: { value: true, multiple: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
@@ -85,13 +89,14 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const format = choice(one(args, 'format'), ['table', 'json', 'csv'] as const, 'table', 'format');
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const out = one(args, 'out');
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   let lastShown = 0;
   const showProgress = ctx.stderrIsTTY;
   const opts: AnalyzeOptions = {
     ...(vxlanPorts ? { vxlanPorts } : {}),
-    ...(genevePorts ? { genevePorts } : {}),
+    ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}),
     ...(clusterMetadata ? { clusterMetadata } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
     onProgress: (read, total) => {
@@ -157,7 +162,7 @@ async function readClusterFiles(paths: readonly string[]): Promise<ClusterMetada
 export async function runPackets(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, format: { value: true }, limit: { value: true }, out: { value: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true },
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true },
   });
   if (args.flags.has('help')) { ctx.stdout(PACKETS_HELP + '\n'); return 0; }
   if (args.positional.length !== 1) throw new UsageError(`packets takes exactly one capture file\n\n${PACKETS_HELP}`);
@@ -167,7 +172,8 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
   if (!(limit >= 0)) throw new UsageError(`--limit takes a number, not '${limitText}'`);
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
-  const cfg = new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}) });
+  const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
+  const cfg = new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) });
   const path = args.positional[0]!;
   const source = await fileSource(path).catch((e: NodeJS.ErrnoException) => {
     throw new InputError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
@@ -234,6 +240,8 @@ ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --wireguard-port N,...
+                       UDP ports decoded as WireGuard (default 51820)
   --format F           table (default), json (overlayscope.comparison/v1), md, html
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help`;
@@ -261,6 +269,8 @@ ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
+  --wireguard-port N,...
+                       UDP ports decoded as WireGuard (default 51820)
   -h, --help           this help`;
 
 /** One side of `compare`: a comma-separated list of files and folders (a folder stands for its .pcap/.pcapng files). */
@@ -321,16 +331,17 @@ function comparisonTable(c: ComparisonJson): string {
 export async function runCompare(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, 'label-a': { value: true }, 'label-b': { value: true }, cluster: { value: true, multiple: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true }, format: { value: true }, out: { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(COMPARE_HELP + '\n'); return 0; }
   if (args.positional.length !== 2) throw new UsageError(`compare takes two sides, A and B\n\n${COMPARE_HELP}`);
   const format = choice(one(args, 'format'), ['table', 'json', 'md', 'html'] as const, 'table', 'format');
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   const opts: AnalyzeOptions = {
-    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
   };
   const [specA, specB] = args.positional as [string, string];
@@ -360,7 +371,7 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
 export async function runReport(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
@@ -370,9 +381,10 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
   for (const p of args.positional) files.push(...await sideFiles(p, p, false));
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
+  const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   const session = await ctx.open(files, {
-    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
   });
   const label = one(args, 'label') ?? args.positional.map((p) => sideLabel(p)).join(', ');
@@ -384,7 +396,7 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
     const filesB = await sideFiles(specB, 'B');
     protect.push(...filesB);
     const sb = await ctx.open(filesB, {
-      ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+      ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
     });
     sessions.push(sb);
     comparison = comparisonJson(await compareSessions(session, sb, { a: label, b: one(args, 'label-b') ?? sideLabel(specB) }));

@@ -90,3 +90,25 @@ describe.skipIf(!present)('every corpus-encap file through `overlayscope analyze
     expect(json.packets).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!present)('--wireguard-port on the CLI', () => {
+  const bin = path.join(ROOT, 'bin', 'overlayscope.js');
+  const wg = path.join(FILES, 'pcapplusplus__WireGuard.pcap');
+  const layersOf = (extra: string[]): string[] => {
+    const r = spawnSync(process.execPath, [bin, 'packets', wg, '--format', 'ndjson', ...extra], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { layers: string[] }).layers.join(':'));
+  };
+
+  it('decodes UDP 51820 as WireGuard by default, and only the listed ports when given', () => {
+    expect(layersOf([])).toEqual(['eth:ipv4:udp:wg', 'eth:ipv4:udp:wg', 'eth:ipv4:udp:wg', 'eth:ipv4:udp:wg']);
+    expect(layersOf(['--wireguard-port', '9']).every((l) => !l.includes('wg'))).toBe(true);
+    expect(layersOf(['--wireguard-port', '9,51820'])[0]).toBe('eth:ipv4:udp:wg');
+  });
+
+  it('rejects a port outside 1-65535 with exit 2', () => {
+    const r = spawnSync(process.execPath, [bin, 'analyze', wg, '--wireguard-port', '70000'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('wireguard-port');
+  });
+});
