@@ -19,6 +19,12 @@ import { stitch, translationKind, type StitchResult } from './stitch.js';
 import { measureClocks, type ClockOptions, type ClockState } from './clock-state.js';
 import type { HostClock } from './clocks.js';
 
+/** How a flow reached its Service: through a visible DNAT (or addressed to the Service), or straight to an endpoint. */
+export type ServiceVia = 'dnat' | 'direct';
+
+/** What a flow straight to a Service endpoint says (docs/cli.md, "Services without visible DNAT"). */
+export const NO_DNAT_SEEN = 'no DNAT seen (socket-level load balancing or direct access to the pod)';
+
 export interface CapturePointJson {
   name: string;
   file: string;
@@ -302,12 +308,49 @@ export class OverlayAnalysis {
     return served.length ? [...new Set(served)].join(',') : null;
   }
 
-  /** Adds `identity` and `service` to the contract's flows (with metadata). */
+  private dnatKeys: Set<string> | null = null;
+
+  /**
+   * How a flow with a `service` reached it: `dnat` when it is addressed to
+   * the Service (ClusterIP, NodePort) or is a view of a connection whose
+   * destination was seen translated (a stitched DNAT); `direct` when it goes
+   * to an endpoint of the Service on its target port and no translation of
+   * its connection was seen: the client addressed the pod itself, or a
+   * socket-level load balancer (Cilium's kube-proxy replacement, Calico's
+   * eBPF dataplane) picked the backend at connect(), before any packet
+   * existed. Null without a Service.
+   */
+  serviceVia(a: Endpoint, b: Endpoint): ServiceVia | null {
+    const r = this.resolver;
+    if (!r) return null;
+    if (r.serviceAt(b.ip, b.port) || r.serviceAt(a.ip, a.port)) return 'dnat';
+    if (!r.servicesServedBy(b.ip, b.port).length && !r.servicesServedBy(a.ip, a.port).length) return null;
+    if (!this.dnatKeys) {
+      // Every address tuple of a connection whose destination was rewritten, in both orientations.
+      const keys = new Set<string>();
+      for (const c of this.stitched.connections) {
+        if (c.tuples.length < 2) continue;
+        const kind = translationKind(c.tuples[0]!, c.tuples[c.tuples.length - 1]!);
+        if (kind !== 'dnat' && kind !== 'dnat+snat') continue;
+        for (const t of c.tuples) { keys.add(`${t.src}|${t.sport}|${t.dst}|${t.dport}`); keys.add(`${t.dst}|${t.dport}|${t.src}|${t.sport}`); }
+      }
+      this.dnatKeys = keys;
+    }
+    return this.dnatKeys.has(`${a.ip}|${a.port}|${b.ip}|${b.port}`) ? 'dnat' : 'direct';
+  }
+
+  /** Adds `identity`, `service` and, with a Service, `serviceVia` (and `serviceNote` when direct) to the contract's flows (with metadata). */
   annotateFlows(flows: FlowJson[]): void {
     if (!this.resolver) return;
     for (const f of flows) {
       f['identity'] = { a: this.identity(f.a, f.firstTime), b: this.identity(f.b, f.firstTime) };
-      f['service'] = this.serviceOfFlow(f.a, f.b);
+      const svc = this.serviceOfFlow(f.a, f.b);
+      f['service'] = svc;
+      if (svc === null) continue;
+      const via = this.serviceVia(f.a, f.b);
+      if (via === null) continue;
+      f['serviceVia'] = via;
+      if (via === 'direct') f['serviceNote'] = NO_DNAT_SEEN;
     }
   }
 }
