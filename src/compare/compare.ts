@@ -8,6 +8,7 @@
  */
 import type { ComparisonMetric, ComparisonView } from '../api.js';
 import { TUNNEL_NAMES } from '../dissect/layers.js';
+import { NO_DNAT_SEEN } from '../overlay/overlay.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { legName, profileSession, type LegSummary, type TrafficProfile, type TunnelTypeProfile } from './traffic-profile.js';
 
@@ -122,6 +123,12 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
     add('overlay', 'tunnel packets per request (every type)', 'packets', per(a.tunnelPackets, ra), per(b.tunnelPackets, rb));
   }
   add('overlay', 'encapsulation bytes', 'bytes', a.encapsulationBytes, b.encapsulationBytes);
+  if (a.serviceConnections || b.serviceConnections) {
+    const sa = a.serviceConnections;
+    const sb = b.serviceConnections;
+    add('connections', 'connections to a Service through a visible DNAT (ClusterIP, NodePort)', 'connections', sa?.dnat ?? null, sb?.dnat ?? null);
+    add('connections', `connections to a Service endpoint with ${NO_DNAT_SEEN}`, 'connections', sa?.direct ?? null, sb?.direct ?? null);
+  }
   add('overlay', 'encapsulation bytes per request', 'bytes', per(a.encapsulationBytes, ra), per(b.encapsulationBytes, rb));
   const timing = (p: TrafficProfile, k: 'handshakeMs' | 'ttfbMs' | 'totalMs'): number[] =>
     p.requestList.map((r) => r[k]).filter((x): x is number => x !== null);
@@ -261,6 +268,11 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
     if (Math.abs(ta - tb) < 0.05) continue;
     const [nat, direct, ln] = ta > tb ? [A, B, la] : [B, A, lb];
     out.push(`${nat}'s ${legName(n)}s are address-translated on the way (a Service DNAT: ${ln.translationExample ?? 'the destination is rewritten'}); ${direct}'s go straight to the pod endpoints, with no Service address in between.`);
+  }
+  // Services reached with no DNAT in between (with metadata).
+  if (a.serviceConnections && b.serviceConnections && (a.serviceConnections.direct > 0 || b.serviceConnections.direct > 0)) {
+    const line = (x: string, s: { dnat: number; direct: number }): string => `${x}: ${s.direct} of ${s.dnat + s.direct} connection${s.dnat + s.direct === 1 ? '' : 's'} to Services go straight to an endpoint with ${NO_DNAT_SEEN}, ${s.dnat} through a visible DNAT`;
+    out.push(`${line(A, a.serviceConnections)}; ${line(B, b.serviceConnections)}.`);
   }
   // Overlay: per tunnel type present.
   const types = tunnelTypes(a, b);

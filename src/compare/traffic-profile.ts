@@ -158,6 +158,14 @@ export interface TrafficProfile {
   tunnelRequestCrossings: number;
   /** The same per tunnel type present, in the order of the type ids (VXLAN first). */
   tunnels: TunnelTypeProfile[];
+  /**
+   * With cluster metadata, TCP connections that reached a Service: `dnat`
+   * when one of their views is addressed to it (ClusterIP, NodePort), `direct`
+   * when they went to an endpoint of it on its target port and no view shows
+   * the Service (socket-level load balancing, or direct access to the pod).
+   * Null without metadata.
+   */
+  serviceConnections: { dnat: number; direct: number } | null;
   hops: Array<{ hop: string; frames: number }>;
   requestList: RequestTiming[];
   retransmissions: number;
@@ -874,6 +882,18 @@ export async function profileSession(session: AnalysisSession, label: string, si
     });
   }
 
+  // --- connections to Services, with and without a visible DNAT (with metadata)
+  let serviceConnections: TrafficProfile['serviceConnections'] = null;
+  const resolver = overlay.resolver;
+  if (resolver) {
+    serviceConnections = { dnat: 0, direct: 0 };
+    for (const c of conns) {
+      const vs = distinctViews(c.views);
+      if (vs.some((v) => resolver.serviceAt(v.serverIp, v.serverPort))) serviceConnections.dnat++;
+      else if (vs.some((v) => resolver.servicesServedBy(v.serverIp, v.serverPort).length > 0)) serviceConnections.direct++;
+    }
+  }
+
   // --- per-request timing (client requests)
   const firstReqOfConn = new Map<number, number>();
   for (const r of reqs) {
@@ -938,6 +958,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
     encapsulationBytes: encapBytes,
     tunnelRequestCrossings,
     tunnels: tunnelProfiles(typePackets, typeBytes, typeEncap, typeCrossings),
+    serviceConnections,
     hops,
     requestList,
     retransmissions,
