@@ -10,7 +10,7 @@ import { DissectConfig } from '../../src/dissect/config.js';
 import { DecodedPacket } from '../../src/dissect/decoded.js';
 import { decodePacket } from '../../src/dissect/decoder.js';
 import { corpusPresent } from '../helpers/corpus.js';
-import { corpusPacket, type RealPacket } from './packets.js';
+import { corpusPacket, encapPacket, encapPresent, type RealPacket } from './packets.js';
 
 const cfg = new DissectConfig();
 
@@ -35,6 +35,9 @@ function snapshot(p: DecodedPacket): Record<string, unknown> {
     payloadStart: net(p.payloadStart), payloadLength: net(p.payloadLength), payloadWireLength: net(p.payloadWireLength),
     tunnelType: tun(p.tunnelType), tunnelVni: tun(p.tunnelVni), tunnelNet: tun(p.tunnelNet), tunnelStart: tun(p.tunnelStart),
     tunnelInner: tun(p.tunnelInner), geneveOptions: tun(p.geneveOptions), depth: p.depth,
+    greFlags: tun(p.greFlags), greSeq: tun(p.greSeq), erspanType: tun(p.erspanType), erspanVlan: tun(p.erspanVlan),
+    erspanTimestamp: tun(p.erspanTimestamp),
+    wgType: p.wgType, wgSender: p.wgSender, wgReceiver: p.wgReceiver, wgCounterHi: p.wgCounterHi, wgCounterLo: p.wgCounterLo,
     httpNet: p.httpNet, httpKind: p.httpKind, dnsNet: p.dnsNet, dnsId: p.dnsId, dnsIsResponse: p.dnsIsResponse,
     issueLayer: p.issueLayer, issueOffset: p.issueOffset, issueReason: p.issueReason, malformed: p.malformed,
   };
@@ -64,12 +67,35 @@ const PACKETS: Array<[string, number, string]> = [
   ['pcapplusplus__VlanPackets.pcap', 21, '802.3 frame with LLC'],
   ['pcapplusplus__nanosecs.pcap', 1, 'bare Ethernet with an unknown ethertype'],
   ['tcpdump__bigtcp-ipv4-vxlan-ipv4.pcap', 1, 'BIG TCP: IPv4 and UDP lengths 0, VXLAN, inner TCP'],
+  // ../shared/corpus-encap (left out, saying so, where it is absent)
+  ...(encapPresent ? ENCAP_LIST() : []),
 ];
+
+/** Encapsulations: tunnel levels of every new type, GRE key/sequence, ERSPAN fields, WireGuard fields. */
+const ENCAP_FILES = new Set(ENCAP_LIST().map(([f]) => f));
+function ENCAP_LIST(): Array<[string, number, string]> {
+  return [
+    ['zeek__4in4.pcap', 1, 'IPv4 in IPv4'],
+    ['zeek__6in6in6.pcap', 1, 'IPv6 in IPv6 in IPv6'],
+    ['zeek__gre-within-gre.pcap', 4, 'GRE inside GRE'],
+    ['zeek__gre-pptp.pcap', 1, 'enhanced GRE (PPTP, call id, sequence, ack) with PPP, in IPv4 in IPv6'],
+    ['tcpdump__various_gre.pcap', 25, 'GRE with a key and Cisco MetaData'],
+    ['zeek__erspan.pcap', 2, 'NVGRE (0x6558 with a key: VSID)'],
+    ['zeek__erspanI.pcap', 1, 'ERSPAN type I'],
+    ['zeek__erspanII.pcap', 1, 'ERSPAN type II (session id, VLAN, GRE sequence)'],
+    ['tcpdump__erspan-type-iii-ft-0.pcap', 1, 'ERSPAN type III (timestamp) with an inner VLAN'],
+    ['pcapplusplus__WireGuard.pcap', 2, 'WireGuard handshake response (sender and receiver)'],
+    ['pcapplusplus__WireGuard.pcap', 3, 'WireGuard transport data (receiver, counter)'],
+  ];
+}
+function load(file: string, n: number): Promise<RealPacket> {
+  return ENCAP_FILES.has(file) ? encapPacket(file, n) : corpusPacket(file, n);
+}
 
 describe.skipIf(!corpusPresent)('DecodedPacket reuse: decode A then B, nothing of A left', () => {
   it('decodes every ordered pair of the packets exactly as a fresh decoder does', async () => {
     const pkts: RealPacket[] = [];
-    for (const [file, n] of PACKETS) pkts.push(await corpusPacket(file, n));
+    for (const [file, n] of PACKETS) pkts.push(await load(file, n));
     const fresh = pkts.map((b) => {
       const p = new DecodedPacket();
       decodePacket(p, b.bytes, 0, b.bytes.length, b.linkType, cfg);
@@ -86,6 +112,14 @@ describe.skipIf(!corpusPresent)('DecodedPacket reuse: decode A then B, nothing o
     expect(fresh.some((s) => (s['tunnelType'] as number[]).length === 3)).toBe(true);
     expect(fresh.some((s) => s['issueLayer'] !== -1)).toBe(true);
     expect(fresh.some((s) => (s['ipFragment'] as number[]).includes(1))).toBe(true);
+    if (encapPresent) {
+      for (const type of [3, 4, 5, 6, 7]) expect(fresh.some((s) => (s['tunnelType'] as number[]).includes(type)), `tunnel type ${type}`).toBe(true);
+      expect(fresh.some((s) => (s['greSeq'] as number[]).some((x) => x >= 0))).toBe(true);
+      for (const e of [1, 2, 3]) expect(fresh.some((s) => (s['erspanType'] as number[]).includes(e)), `ERSPAN type ${e}`).toBe(true);
+      expect(fresh.some((s) => (s['erspanTimestamp'] as number[]).some((x) => x >= 0))).toBe(true);
+      expect(fresh.some((s) => s['wgSender'] !== -1 && s['wgReceiver'] !== -1)).toBe(true);
+      expect(fresh.some((s) => s['wgCounterLo'] !== -1)).toBe(true);
+    }
     const reused = new DecodedPacket();
     for (let a = 0; a < pkts.length; a++) {
       for (let b = 0; b < pkts.length; b++) {
@@ -98,7 +132,7 @@ describe.skipIf(!corpusPresent)('DecodedPacket reuse: decode A then B, nothing o
 
   it('clears what A left at a level a packet in between did not reach (A, a packet without IP, then B)', async () => {
     const pkts: RealPacket[] = [];
-    for (const [file, n] of PACKETS) pkts.push(await corpusPacket(file, n));
+    for (const [file, n] of PACKETS) pkts.push(await load(file, n));
     const noIp = pkts[PACKETS.findIndex(([f, n]) => f === 'pcapplusplus__nanosecs.pcap' && n === 1)]!;
     const between = new DecodedPacket();
     decodePacket(between, noIp.bytes, 0, noIp.bytes.length, noIp.linkType, cfg);
@@ -120,7 +154,7 @@ describe.skipIf(!corpusPresent)('DecodedPacket reuse: decode A then B, nothing o
     // src/engine/shared-packets.ts swaps the arrays for views of shared memory: the decoder
     // must not count on the values a constructor put there (tcpMss -1 and the like).
     for (const [file, n] of PACKETS) {
-      const b = await corpusPacket(file, n);
+      const b = await load(file, n);
       const fresh = new DecodedPacket();
       decodePacket(fresh, b.bytes, 0, b.bytes.length, b.linkType, cfg);
       const dirty = new DecodedPacket();
