@@ -5,8 +5,9 @@
  * capinfos' packet counts, the tunnel packets per direction as tshark counts
  * them (udp.port==4789, udp.port==6081, ip.proto==4), the inner TCP tshark
  * decodes inside them, and 10/10 requests answered 200. When the built CLI
- * (dist/cli.js) already reads an overlay's tunnels, its nodes, tunnels and
- * journeys must equal truth as well; otherwise that test skips and says why.
+ * (dist/cli.js) reports tunnels of the overlay's type, its nodes, tunnels,
+ * journeys and translations (conntrack's) must equal truth as well; otherwise
+ * that test skips and says what the CLI found.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,6 +22,23 @@ interface Scenario {
   requests: Array<{ n: number; status: number }>;
   captures: Capture[];
   tunnel: { type: string; device: string; tsharkFilter: string; transmissions: number; transmittedBytes: number; encapsulationBytes: number; tunnels: TunnelRow[] };
+  conntrack: Record<string, ConntrackEntry[]>;
+}
+interface Tuple { src: string; dst: string; sport: number; dport: number }
+interface ConntrackEntry { proto: string; original: Tuple; reply: Tuple; dnat: boolean; snat: boolean }
+interface Endpoint { ip: string; port: number }
+
+/** conntrack's TCP NAT entries as "kind original => translated" (translated = the reply tuple reversed). */
+function conntrackTranslations(sc: Scenario): string[] {
+  const out: string[] = [];
+  for (const entries of Object.values(sc.conntrack)) {
+    for (const e of entries) {
+      if (e.proto !== 'tcp' || (!e.dnat && !e.snat)) continue;
+      const kind = e.dnat && e.snat ? 'dnat+snat' : e.dnat ? 'dnat' : 'snat';
+      out.push(`${kind} ${e.original.src}:${e.original.sport}>${e.original.dst}:${e.original.dport} => ${e.reply.dst}:${e.reply.dport}>${e.reply.src}:${e.reply.sport}`);
+    }
+  }
+  return out.sort();
 }
 interface Truth {
   generator: string;
@@ -133,7 +151,7 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
   // The engine's IP-in-IP/Geneve support is written alongside this lab: this
   // test runs once dist/cli.js reads the overlay's tunnels at all.
   describe.each(truth.scenarios.map((s) => [s.name, s] as const))('dist/cli.js analyze on scenario %s', (_name, sc) => {
-    it('nodes, pod CIDRs, tunnels and journeys equal truth', (ctx) => {
+    it('nodes, pod CIDRs, tunnels, journeys and translations equal truth', (ctx) => {
       if (!existsSync(CLI)) { console.warn(`SKIPPED: ${overlay}/${sc.name}: ${CLI} is not built (npm run build:cli)`); ctx.skip(); return; }
       const capDir = path.join(dir, 'captures', sc.name);
       const files = readdirSync(capDir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(capDir, f));
@@ -143,6 +161,7 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
         nodes: Array<{ ip: string; name: string | null; podCidrs: Array<{ cidr: string }> }>;
         tunnels: Array<{ a: string; b: string; type: string; vni: number | null; packets: number; overheadBytes: number }>;
         journeys: Array<{ complete: boolean; hops: Array<{ tunnel: null | { type: string; outerSrc: string; outerDst: string } }> }>;
+        translations: Array<{ kind: string; original: { src: Endpoint; dst: Endpoint }; translated: { src: Endpoint; dst: Endpoint } }>;
       };
       if (!a.tunnels.some((t) => t.type === ov.type)) {
         const seen = a.tunnels.length === 0 ? 'no tunnels' : `tunnels typed ${[...new Set(a.tunnels.map((t) => t.type))].join(', ')}`;
@@ -155,6 +174,9 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
       expect(a.tunnels.map((t) => `${t.a}>${t.b} ${t.type}: ${t.packets}`).sort())
         .toEqual(sc.tunnel.tunnels.map((t) => `${t.outerSrc}>${t.outerDst} ${ov.type}: ${t.packets}`).sort());
       for (const t of a.tunnels) expect(t.overheadBytes).toBe(t.packets * ov.encapsulationOverheadBytes);
+      const ep = (e: Endpoint): string => `${e.ip}:${e.port}`;
+      expect(a.translations.map((t) => `${t.kind} ${ep(t.original.src)}>${ep(t.original.dst)} => ${ep(t.translated.src)}>${ep(t.translated.dst)}`).sort())
+        .toEqual(conntrackTranslations(sc));
       expect(a.journeys.length).toBe(sc.requestCount);
       for (const j of a.journeys) {
         expect(j.complete).toBe(true);
