@@ -58,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const root = path.resolve(arg(argv, 'root') ?? process.cwd());
   const corpus = process.env['OVERLAYSCOPE_CORPUS'] ?? path.resolve(root, '../shared/corpus');
+  // The encapsulation corpus (IP-in-IP, GRE, ERSPAN, WireGuard) seeds the new dissectors' mutations too.
+  const corpusEncap = process.env['OVERLAYSCOPE_CORPUS_ENCAP'] ?? path.resolve(root, '../shared/corpus-encap');
   const count = Number(arg(argv, 'count') ?? 10_000);
   const seed = Number(arg(argv, 'seed') ?? 1);
   const timeLimitSec = Number(arg(argv, 'time-limit') ?? 0);
@@ -69,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const dump = arg(argv, 'dump');
   if (dump !== undefined) {
     // Write input N of the seed to a file (to reproduce a finding outside the fuzzer).
-    const dirs = [path.join(corpus, 'files'), path.join(root, 'fixtures', 'lab')];
+    const dirs = [path.join(corpus, 'files'), path.join(corpusEncap, 'files'), path.join(root, 'fixtures', 'lab')];
     const seeds = loadSeeds(dirs);
     const maker = new InputMaker(seed, seeds, argv.includes('--no-editcap') ? [] : editcapPool(seeds, [0.001, 0.01, 0.05], seed, dirs));
     const spec = maker.make(Number(dump));
@@ -81,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const summary = await fuzz({
     seed, count, timeLimitSec, jobs, timeoutMs,
     childScript: fileURLToPath(import.meta.url),
-    seedDirs: [path.join(corpus, 'files'), path.join(root, 'fixtures', 'lab')],
+    seedDirs: [path.join(corpus, 'files'), path.join(corpusEncap, 'files'), path.join(root, 'fixtures', 'lab')],
     editcapRates: argv.includes('--no-editcap') ? [] : [0.001, 0.01, 0.05],
     crashersDir: arg(argv, 'crashers') ?? path.join(root, 'fixtures', 'crashers'),
     minimise: !argv.includes('--no-minimise'),
