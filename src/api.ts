@@ -336,13 +336,18 @@ export interface OverlayNode {
 export interface TunnelEdge {
   a: string;
   b: string;
-  type: 'vxlan' | 'geneve';
+  type: TunnelType;
+  /** VNI, Geneve VNI, GRE key, NVGRE VSID, ERSPAN session id; -1 for IP-in-IP and WireGuard (no network identifier). */
   vni: number;
   packets: number;
   bytes: number;
   /** Bytes of outer headers (encapsulation overhead). */
   overheadBytes: number;
   innerFlows: number;
+  /** WireGuard only: handshake messages (initiation, response) in this direction. */
+  handshakes?: number;
+  /** WireGuard only: its contents cannot be seen. */
+  note?: string;
 }
 
 export interface TranslationRow {

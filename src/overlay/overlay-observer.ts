@@ -35,7 +35,7 @@
 import type { ClockState } from './clock-state.js';
 import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TUNNEL_IPIP, TUNNEL_NAMES, TUNNEL_WIREGUARD, type TunnelType } from '../dissect/layers.js';
 
 /** Linux cooked captures (`tcpdump -i any`): one file, several interfaces. */
 const LINKTYPE_LINUX_SLL = 113;
@@ -79,6 +79,8 @@ export interface TunnelCounters {
   packets: number;
   bytes: number;
   overheadBytes: number;
+  /** WireGuard handshake messages (initiation, response) on the edge; 0 for other types. */
+  handshakes: number;
   /** Inner flow keys (IPv4 5-tuple hashes as signed 32-bit numbers) carried by the edge; only the size is read. */
   innerFlows: Set<number>;
   /** Capture point id -> packets seen there (copies included); 0 where none. */
@@ -564,7 +566,8 @@ export class OverlayObserver implements PacketObserver {
     const os = p.ipSrc[on * 4]!;
     const od = p.ipDst[on * 4]!;
     const type = p.tunnelType[0]!;
-    const vni = p.tunnelVni[0]!;
+    // IP-in-IP has no network identifier; a WireGuard index names a session and direction, not a network.
+    const vni = type === TUNNEL_IPIP || type === TUNNEL_WIREGUARD ? -1 : p.tunnelVni[0]!;
     const ek = (Math.imul(os ^ (od >>> 7) ^ (od << 9), 0x9e3779b1) ^ Math.imul(vni + type, 0x85ebca6b)) >>> 26;
     let c = this.edgeCache[ek]!;
     if (c === null || c.src !== os || c.dst !== od || c.vni !== vni || c.type !== type) c = this.edgeCache[ek] = this.edge(os, od, type, vni);
@@ -616,7 +619,10 @@ export class OverlayObserver implements PacketObserver {
     }
     c.packets++;
     c.bytes += frameLen;
-    c.overheadBytes += p.tunnelInner[0]!;
+    // A carried frame with its own Ethernet header: everything before it; a bare IP packet (IP-in-IP, GRE
+    // with IP, WireGuard's message header): from the outer IP header on, the link header being there anyway.
+    c.overheadBytes += innerEth >= 0 ? p.tunnelInner[0]! : p.tunnelInner[0]! - p.ipStart[on]!;
+    if (type === TUNNEL_WIREGUARD && (p.wgType === 1 || p.wgType === 2)) c.handshakes++;
     if (innerKey !== 0) {
       const fk = (innerKey ^ Math.imul(c.index, 0x9e3779b1)) & (FLOW_CACHE - 1);
       if (this.flowKey[fk] !== innerKey || this.flowEdge[fk] !== c.index) {
@@ -658,10 +664,10 @@ export class OverlayObserver implements PacketObserver {
     for (let e = head ?? null; e; e = e.next) if (e.src === os && e.dst === od && e.type === type && e.vni === vni) return e;
     const sv = this.vtep(os), dv = this.vtep(od);
     // The edge is exactly (os, od, type, vni): adding them once per edge is adding them once per packet.
-    sv.vnis.add(vni); dv.vnis.add(vni);
+    if (vni >= 0) { sv.vnis.add(vni); dv.vnis.add(vni); }
     sv.types.add(type); dv.types.add(type);
     const c: TunnelCounters = {
-      src: os, dst: od, type, vni, packets: 0, bytes: 0, overheadBytes: 0, innerFlows: new Set(), seenAt: [],
+      src: os, dst: od, type, vni, packets: 0, bytes: 0, overheadBytes: 0, handshakes: 0, innerFlows: new Set(), seenAt: [],
       sv, dv, lastSrcMac: -1, lastDstMac: -1, next: head ?? null, index: this.edgeCount++,
     };
     this.tunnels.set(key, c);
@@ -810,4 +816,10 @@ function headerName(b: Uint8Array, from: number, end: number): number {
     if ((c >= 0x41 && c <= 0x5a ? c + 32 : c) !== want[k]) return 0;
   }
   return want === HOST ? 1 : 2;
+}
+
+/** The contract name of tunnel type id `t` (`vxlan` for an id without one, as before types were added). */
+export function tunnelTypeOf(t: number): TunnelType {
+  const n = TUNNEL_NAMES[t];
+  return n === undefined || n === 'none' ? 'vxlan' : n;
 }

@@ -6,18 +6,21 @@
  */
 import type { Endpoint, Identity, Journey, OverlayNode, OverlayView, TranslationRow, TunnelEdge } from '../api.js';
 import { ipv4ToString } from '../dissect/addr.js';
-import { TUNNEL_GENEVE } from '../dissect/layers.js';
+import { TUNNEL_WIREGUARD } from '../dissect/layers.js';
 import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson } from '../engine/contract.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { cidrContains, IdentityResolver } from './cluster-metadata.js';
 import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';
 import { journeyIngress } from './ingress.js';
-import { macToText, type OverlayObserver } from './overlay-observer.js';
+import { macToText, tunnelTypeOf, type OverlayObserver } from './overlay-observer.js';
 import { tuplesWorthStitching } from './one-point.js';
 import { stitch, translationKind, type StitchResult } from './stitch.js';
 import { measureClocks, type ClockOptions, type ClockState } from './clock-state.js';
 import type { HostClock } from './clocks.js';
+
+/** What a WireGuard edge says: it is a tunnel whose contents the captures cannot show. */
+export const WIREGUARD_NOTE = 'encrypted (WireGuard): the packets inside cannot be seen, so no inner flows, pod CIDRs or journeys come from this tunnel';
 
 /** How a flow reached its Service: through a visible DNAT (or addressed to the Service), or straight to an endpoint. */
 export type ServiceVia = 'dnat' | 'direct';
@@ -140,8 +143,9 @@ export class OverlayAnalysis {
 
   tunnels(): Array<TunnelEdge & { seenAt: Record<string, number> }> {
     return this.observer.edges().sort((a, b) => a.src - b.src || a.dst - b.dst || a.vni - b.vni).map((t) => ({
-      a: ipv4ToString(t.src), b: ipv4ToString(t.dst), type: t.type === TUNNEL_GENEVE ? 'geneve' : 'vxlan', vni: t.vni,
+      a: ipv4ToString(t.src), b: ipv4ToString(t.dst), type: tunnelTypeOf(t.type), vni: t.vni,
       packets: t.packets, bytes: t.bytes, overheadBytes: t.overheadBytes, innerFlows: t.innerFlows.size,
+      ...(t.type === TUNNEL_WIREGUARD ? { handshakes: t.handshakes, note: WIREGUARD_NOTE } : {}),
       seenAt: Object.fromEntries(t.seenAt.flatMap((n, p) => (n > 0 ? [[this.pointName(p), n]] : []))),
     }));
   }
