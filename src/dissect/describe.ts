@@ -465,12 +465,12 @@ function gre(d: Describer): LayerHead {
   const f0 = d.u8(0), f1 = d.u8(1), version = f1 & 7;
   const f = d.add(0, 2, 'Flags and version', (x) => hex(x.u16(0), 4))!;
   f.children = [];
-  d.add(0, 1, 'Checksum present (C)', (x) => bit(x.u8(0), 0x80), f.children);
-  d.add(0, 1, 'Routing present (R)', (x) => bit(x.u8(0), 0x40), f.children);
-  d.add(0, 1, 'Key present (K)', (x) => bit(x.u8(0), 0x20), f.children);
-  d.add(0, 1, 'Sequence number present (S)', (x) => bit(x.u8(0), 0x10), f.children);
-  if (version === 1) d.add(1, 1, 'Acknowledgment present (A)', (x) => bit(x.u8(1), 0x80), f.children);
-  d.add(1, 1, 'Version', () => (version === 1 ? '1 (enhanced GRE, PPTP)' : String(version)), f.children);
+  d.add(0, 2, 'Checksum present (C)', (x) => bit(x.u16(0), 0x8000), f.children);
+  d.add(0, 2, 'Routing present (R)', (x) => bit(x.u16(0), 0x4000), f.children);
+  d.add(0, 2, 'Key present (K)', (x) => bit(x.u16(0), 0x2000), f.children);
+  d.add(0, 2, 'Sequence number present (S)', (x) => bit(x.u16(0), 0x1000), f.children);
+  if (version === 1) d.add(0, 2, 'Acknowledgment present (A)', (x) => bit(x.u16(0), 0x0080), f.children);
+  d.add(0, 2, 'Version', () => (version === 1 ? '1 (enhanced GRE, PPTP)' : String(version)), f.children);
   d.add(2, 2, 'Protocol type', (x) => etherType(x.u16(2)));
   let q = 4;
   if (version === 0) {
@@ -478,8 +478,9 @@ function gre(d: Describer): LayerHead {
     if ((f0 & 0x20) !== 0) {
       const at = q;
       const nvgre = d.has(2, 2) && d.u16(2) === 0x6558;
-      d.add(at, 4, nvgre ? 'Key (NVGRE virtual subnet id and flow id)' : 'Key', (x) => (nvgre
-        ? `VSID ${x.u32(at) >>> 8}, flow id ${x.u8(at + 3)}` : `${x.u32(at)} (${hex(x.u32(at), 8)})`));
+      // NVGRE: the key is the virtual subnet id (24 bits) and a flow id (8 bits).
+      d.add(at, 4, 'Key', (x) => (nvgre
+        ? `NVGRE VSID ${x.u32(at) >>> 8}, flow id ${x.u8(at + 3)} (${hex(x.u32(at), 8)})` : `${x.u32(at)} (${hex(x.u32(at), 8)})`));
       q += 4;
     }
     if ((f0 & 0x10) !== 0) { const at = q; d.add(at, 4, 'Sequence number', (x) => String(x.u32(at))); q += 4; }

@@ -8,16 +8,16 @@ import type { FieldNode, LayerNode } from '../../src/api.js';
 import { DissectConfig } from '../../src/dissect/config.js';
 import { describePacket, escapeText } from '../../src/dissect/describe.js';
 import { corpusPath, corpusPresent } from '../helpers/corpus.js';
-import { corpusPacket } from './packets.js';
+import { corpusPacket, encapPacket, encapPath, encapPresent } from './packets.js';
 import { pdml, tsharkPresent, type PdmlProto } from './tshark.js';
 
 /** Our layer name → tshark's protocol name. */
 const PROTO: Record<string, string> = {
   eth: 'eth', vlan: 'vlan', sll: 'sll', sll2: 'sll', ipv4: 'ip', ipv6: 'ipv6', arp: 'arp', icmp: 'icmp', icmpv6: 'icmpv6',
-  udp: 'udp', tcp: 'tcp', vxlan: 'vxlan', geneve: 'geneve', dns: 'dns',
+  udp: 'udp', tcp: 'tcp', vxlan: 'vxlan', geneve: 'geneve', dns: 'dns', gre: 'gre', erspan: 'erspan', wg: 'wg',
 };
 /** Layers whose extent is a fixed header (compared with tshark's proto pos/size). */
-const HEADER_LAYERS = new Set(['eth', 'vlan', 'sll', 'sll2', 'ipv4', 'udp', 'tcp', 'vxlan', 'geneve', 'arp']);
+const HEADER_LAYERS = new Set(['eth', 'vlan', 'sll', 'sll2', 'ipv4', 'udp', 'tcp', 'vxlan', 'geneve', 'arp', 'gre']);
 
 type Mode = 'first' | 'paren' | 'hexparen' | 'none';
 /** [our layer, our field path (a/b for a child), tshark field, how to compare the value] */
@@ -101,6 +101,22 @@ const FIELDS: Array<[string, string, string, Mode]> = [
   ['geneve', 'Protocol type', 'geneve.proto_type', 'paren'],
   ['geneve', 'Virtual network identifier (VNI)', 'geneve.vni', 'none'],
   ['geneve', 'Options', 'geneve.options', 'none'],
+  ['gre', 'Flags and version', 'gre.flags_and_version', 'first'],
+  ['gre', 'Flags and version/Key present (K)', 'gre.flags.key', 'none'],
+  ['gre', 'Protocol type', 'gre.proto', 'paren'],
+  ['gre', 'Key', 'gre.key', 'paren'],
+  ['gre', 'Sequence number', 'gre.sequence_number', 'first'],
+  ['gre', 'Payload length', 'gre.key.payload_length', 'first'],
+  ['gre', 'Call id', 'gre.key.call_id', 'first'],
+  ['gre', 'Acknowledgment number', 'gre.ack_number', 'first'],
+  ['erspan', 'VLAN', 'erspan.vlan', 'first'],
+  ['erspan', 'Session id', 'erspan.spanid', 'first'],
+  ['erspan', 'Timestamp', 'erspan.timestamp', 'first'],
+  ['erspan', 'Security group tag', 'erspan.sgt', 'first'],
+  ['wg', 'Type', 'wg.type', 'first'],
+  ['wg', 'Sender index', 'wg.sender', 'first'],
+  ['wg', 'Receiver index', 'wg.receiver', 'first'],
+  ['wg', 'Counter', 'wg.counter', 'first'],
   ['dns', 'Transaction ID', 'dns.id', 'first'],
   ['dns', 'Flags', 'dns.flags', 'first'],
   ['dns', 'Questions', 'dns.count.queries', 'first'],
@@ -186,6 +202,25 @@ describe.skipIf(!corpusPresent || !tsharkPresent)('describePacket against tshark
       if (f.children) walk(f.children);
     });
     tree.forEach((l) => walk(l.fields));
+  });
+
+  it.each([
+    ['zeek__gre-sample.pcap', 33, ['eth', 'ipv4', 'gre', 'ipv4', 'udp', 'dns']],
+    ['zeek__gre-pptp.pcap', 1, ['eth', 'vlan', 'ipv6', 'ipv4', 'gre', 'ipv4', 'udp', 'dns']],
+    ['tcpdump__various_gre.pcap', 11, ['eth', 'vlan', 'ipv4', 'gre', 'ipv4', 'gre']],
+    ['zeek__erspan.pcap', 2, ['eth', 'ipv4', 'gre', 'eth', 'ipv4', 'icmp']],
+    ['zeek__erspanI.pcap', 1, ['eth', 'ipv4', 'gre', 'erspan', 'eth', 'ipv4', 'icmp']],
+    ['zeek__erspanII.pcap', 1, ['eth', 'ipv4', 'gre', 'erspan', 'eth', 'ipv4', 'icmp']],
+    ['tcpdump__erspan-type-iii-ft-0.pcap', 1, ['eth', 'ipv4', 'gre', 'erspan', 'eth', 'vlan', 'ipv4', 'icmp']],
+    ['pcapplusplus__WireGuard.pcap', 2, ['eth', 'ipv4', 'udp', 'wg']],
+    ['pcapplusplus__WireGuard.pcap', 3, ['eth', 'ipv4', 'udp', 'wg']],
+    ['zeek__6in4.pcap', 1, ['eth', 'ipv4', 'ipv6', 'udp']],
+  ] as Array<[string, number, string[]]>)('%s frame %i (../shared/corpus-encap)', async (file, n, layers) => {
+    if (!encapPresent) return;
+    const pkt = await encapPacket(file, n);
+    const tree = describePacket(pkt.bytes, pkt.linkType, cfg);
+    expect(tree.map((l) => l.layer).filter((l) => l !== 'data')).toEqual(layers);
+    expect(compareWithPdml(tree, pdml(encapPath(file), n))).toBeGreaterThan(layers.length);
   });
 
   it('names an 802.1ad outer tag and an 802.1Q inner one (arkime__dot1ad.pcap)', async () => {
