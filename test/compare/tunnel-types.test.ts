@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { compareProfiles } from '../../src/compare/compare.js';
 import { profileSession, type TrafficProfile } from '../../src/compare/traffic-profile.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CORPUS, corpusPath, corpusPresent } from '../helpers/corpus.js';
+import { CORPUS, ROOT, corpusPath, corpusPresent } from '../helpers/corpus.js';
 import { openFiles } from './lab.js';
 
 if (!corpusPresent) console.warn('SKIPPED: tunnel-type comparison tests need ../shared/corpus');
@@ -97,17 +98,50 @@ describe.skipIf(!corpusPresent)('tunnel types in compare (corpus)', () => {
   });
 
   const encap = path.resolve(CORPUS, '..', 'corpus-encap', 'files', 'zeek__4in4.pcap');
+  if (!existsSync(encap)) console.warn(`SKIPPED: the IP-in-IP comparison test needs ${encap}`);
   it.skipIf(!existsSync(encap))('IPv4 in IPv4: IP-in-IP rows, 20 bytes of encapsulation a packet', async () => {
     const p = await profileSession(await openFiles([encap]), '4in4');
-    if (p.tunnelPackets === 0) {
-      // The IP-in-IP dissector (issue 13, src/dissect) has not landed in this tree yet.
-      console.warn('SKIPPED: IP-in-IP is not decoded yet (src/dissect), so zeek__4in4.pcap holds no tunnel');
-      return;
-    }
     const r = spawnSync('tshark', ['-n', '-r', encap, '-Y', 'ip.proto == 4', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
     const n = r.stdout.split('\n').filter(Boolean).length;
     expect(n).toBeGreaterThan(0);
     const t = p.tunnels.find((x) => x.type === 'ipip');
     expect(t).toMatchObject({ name: 'IP-in-IP', packets: n, encapsulationBytes: 20 * n });
   });
+
+  const e6 = path.resolve(CORPUS, '..', 'corpus-encap', 'files', 'zeek__6in6.pcap');
+  it.skipIf(!existsSync(e6))('IPv6 in IPv6: 40 bytes of encapsulation a packet (outer payload length less inner, from tshark)', async () => {
+    const p = await profileSession(await openFiles([e6]), '6in6');
+    const r = spawnSync('tshark', ['-n', '-r', e6, '-Y', 'ipv6.nxt == 41', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'ipv6.plen'], { encoding: 'utf8' });
+    const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split(',').map(Number));
+    expect(rows.length).toBeGreaterThan(0);
+    const overhead = rows.reduce((n, x) => n + x[0]! - x[1]!, 0);
+    expect(overhead).toBe(40 * rows.length);
+    expect(p.tunnels).toMatchObject([{ type: 'ipip', name: 'IP-in-IP', packets: rows.length, encapsulationBytes: overhead }]);
+  });
+
+  const gre = path.resolve(CORPUS, '..', 'corpus-encap', 'files', 'zeek__gre-sample.pcap');
+  it.skipIf(!existsSync(gre))('GRE with IP inside: outer IP + GRE header a packet (outer IP length less inner, from tshark)', async () => {
+    const p = await profileSession(await openFiles([gre]), 'gre');
+    const r = spawnSync('tshark', ['-n', '-r', gre, '-Y', 'gre && ip.proto == 47', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'ip.len'], { encoding: 'utf8' });
+    const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split(',').map(Number));
+    const overhead = rows.reduce((n, x) => n + x[0]! - x[1]!, 0);
+    expect(p.tunnels).toMatchObject([{ type: 'gre', name: 'GRE', packets: rows.length, encapsulationBytes: overhead }]);
+  });
+});
+
+describe('tunnel types in compare (bench generator: VXLAN on 8472 and 4789)', () => {
+  it('VXLAN packets and 50 bytes of encapsulation each, as the generator\'s truth file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ovs-tunnel-types-'));
+    try {
+      const file = path.join(dir, 'o20k.pcap');
+      const g = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '20000', '--quiet'], { encoding: 'utf8' });
+      expect(g.status, g.stderr).toBe(0);
+      const truth = JSON.parse(readFileSync(`${file}.truth.json`, 'utf8')) as { vxlanPackets: { total: number; udp4789: number } };
+      expect(truth.vxlanPackets.udp4789).toBeGreaterThan(0);
+      const p = await profileSession(await openFiles([file]), 'bench');
+      expect(p.tunnels).toMatchObject([{ type: 'vxlan', name: 'VXLAN', packets: truth.vxlanPackets.total, encapsulationBytes: 50 * truth.vxlanPackets.total }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
