@@ -12,8 +12,11 @@ import { DissectConfig } from '../../src/dissect/config.js';
 import { DecodedPacket } from '../../src/dissect/decoded.js';
 import { decodePacket } from '../../src/dissect/decoder.js';
 import { describePacket } from '../../src/dissect/describe.js';
-import { TUNNEL_ERSPAN, TUNNEL_GRE, TUNNEL_IPIP, TUNNEL_NAMES, TUNNEL_NVGRE, TUNNEL_WIREGUARD } from '../../src/dissect/layers.js';
-import { CORPUS_ENCAP, encapPackets, encapPath, encapPresent } from './packets.js';
+import {
+  LAYER_NAMES, TUNNEL_ERSPAN, TUNNEL_GRE, TUNNEL_IPIP, TUNNEL_NAMES, TUNNEL_NVGRE, TUNNEL_VXLAN, TUNNEL_WIREGUARD,
+} from '../../src/dissect/layers.js';
+import { corpusPresent } from '../helpers/corpus.js';
+import { corpusPacket, CORPUS_ENCAP, encapPacket, encapPackets, encapPath, encapPresent } from './packets.js';
 import { tsharkPresent, tsharkTable } from './tshark.js';
 
 const cfg = new DissectConfig();
@@ -94,5 +97,32 @@ describe.skipIf(!encapPresent || !tsharkPresent)('encapsulation fields against t
     expect([...seen].sort()).toEqual(['erspan', 'geneve', 'gre', 'ipip', 'nvgre', 'wireguard'].sort());
     expect(TUNNEL_NAMES[TUNNEL_IPIP]).toBe('ipip');
     expect(TUNNEL_NAMES[TUNNEL_WIREGUARD]).toBe('wireguard');
+  });
+});
+
+describe.skipIf(!encapPresent || !corpusPresent)('VXLAN mirrored through ERSPAN decodes on', () => {
+  it('a real VXLAN frame (tcpdump__vxlan.pcap 1) behind a real ERSPAN II header (zeek__erspanII.pcap 1): two tunnel levels', async () => {
+    const mirror = await encapPacket('zeek__erspanII.pcap', 1);
+    const vx = await corpusPacket('tcpdump__vxlan.pcap', 1);
+    // Eth(14) IPv4(20) GRE with sequence (8) ERSPAN II (8): the mirrored frame starts at 50.
+    const head = mirror.bytes.subarray(0, 50);
+    expect(head[12]! << 8 | head[13]!).toBe(0x0800);
+    expect(head[36]! << 8 | head[37]!).toBe(0x88be);
+    const b = new Uint8Array(50 + vx.bytes.length);
+    b.set(head, 0);
+    b.set(vx.bytes, 50);
+    // The outer IPv4 total length now covers the longer mirrored frame.
+    const total = b.length - 14;
+    b[16] = total >> 8; b[17] = total & 0xff;
+    const p = new DecodedPacket();
+    decodePacket(p, b, 0, b.length, 1, cfg);
+    expect(Array.from(p.layerIds.subarray(0, p.layerCount), (id) => LAYER_NAMES[id]).filter((l) => l !== 'data'))
+      .toEqual(['eth', 'ipv4', 'gre', 'erspan', 'eth', 'ipv4', 'udp', 'vxlan', 'eth', 'ipv4', 'icmp']);
+    expect(p.issueLayer).toBe(-1);
+    expect(Array.from(p.tunnelType.subarray(0, p.tunnelCount))).toEqual([TUNNEL_ERSPAN, TUNNEL_VXLAN]);
+    expect(Array.from(p.netDepth.subarray(0, p.netCount))).toEqual([0, 1, 2]);
+    expect(p.tunnelVni[0]).toBe(100);
+    expect(p.tunnelInner[0]).toBe(50);
+    expect(p.tunnelNet[1]).toBe(1);
   });
 });
