@@ -533,8 +533,14 @@ export async function profileSession(session: AnalysisSession, label: string, si
           // The sender's MAC (forwarding changes it, and it tells the hops apart): the innermost
           // Ethernet source, or a Linux cooked header's address (the same source MAC), so a
           // `tcpdump -i any` copy and a per-interface copy of one frame hash alike.
+          // Only an Ethernet header at the packet's own tunnel depth: an IP-in-IP packet's outer
+          // Ethernet belongs to the underlay hop, and the tunnel device (tunl0, raw IP) shows the
+          // inner packet with no link address at all.
           const e = p.ethCount - 1;
-          if (e >= 0) {
+          const depth = p.netDepth[ni]!;
+          if (e >= 0 ? p.ethDepth[e] !== depth : depth > 0) {
+            // no link address to hash
+          } else if (e >= 0) {
             const m = e * 12 + 6;
             h.add((p.ethMac[m]! << 8) | p.ethMac[m + 1]!);
             h.add((p.ethMac[m + 2]! << 24) | (p.ethMac[m + 3]! << 16) | (p.ethMac[m + 4]! << 8) | p.ethMac[m + 5]!);
