@@ -5,10 +5,15 @@
  */
 import type { DecodedPacket } from '../dissect/decoded.js';
 import {
-  L_ARP, L_DNS, L_HTTP, LAYER_NAMES, TUNNEL_NAMES,
+  L_ARP, L_DNS, L_HTTP, LAYER_NAMES, TUNNEL_GRE, TUNNEL_NAMES,
 } from '../dissect/layers.js';
 import { ipToString, macToString } from '../dissect/addr.js';
 import { parseDnsMessage, dnsTypeName } from '../dissect/dns-message.js';
+
+/** A tunnel's name in packet lines, by tunnel type (src/dissect/layers.ts). */
+const TUNNEL_TEXT = ['', 'VXLAN', 'Geneve', 'IP-in-IP', 'GRE', 'NVGRE', 'ERSPAN', 'WireGuard'];
+/** What each tunnel calls the identifier in tunnelVni: VNI, GRE key, NVGRE VSID, ERSPAN session, WireGuard receiver/sender index. */
+const TUNNEL_ID_LABELS = ['', 'VNI', 'VNI', '', 'key', 'VSID', 'session', 'index'];
 
 export interface PacketSummary {
   layers: string[];
@@ -80,7 +85,11 @@ export function summarizePacket(p: DecodedPacket, b: Uint8Array, base: number, c
   if (p.tunnelCount > 0) {
     const t = p.tunnelCount - 1;
     const outer = p.tunnelNet[t]!;
-    const tunnelText = `${TUNNEL_NAMES[p.tunnelType[t]!]!.toUpperCase()} VNI ${p.tunnelVni[t]} ${ipToString(p.ipVersion[outer]!, p.ipSrc, outer * 4)} → ${ipToString(p.ipVersion[outer]!, p.ipDst, outer * 4)}`;
+    const type = p.tunnelType[t]!;
+    // Each tunnel names its identifier as its header does; IP-in-IP has none, GRE only with the K bit.
+    const label = TUNNEL_ID_LABELS[type] ?? '';
+    const hasId = label !== '' && (type !== TUNNEL_GRE || ((p.greFlags[t]! >> 8) & 0x20) !== 0);
+    const tunnelText = `${TUNNEL_TEXT[type] ?? TUNNEL_NAMES[type]!.toUpperCase()}${hasId ? ` ${label} ${p.tunnelVni[t]! >>> 0}` : ''} ${ipToString(p.ipVersion[outer]!, p.ipSrc, outer * 4)} → ${ipToString(p.ipVersion[outer]!, p.ipDst, outer * 4)}`;
     info = info ? `${info} (${tunnelText})` : tunnelText;
   }
   if (p.issueLayer >= 0) info = `${info}${info ? ' ' : ''}[${LAYER_NAMES[p.issueLayer]}: ${p.issueReason}]`;
