@@ -6,7 +6,7 @@
  * (same connection, same sequence number) wherever it was seen.
  */
 import type { Endpoint, Journey, JourneyHop } from '../api.js';
-import { ipToString, ipv4ToString } from '../dissect/addr.js';
+import { ipToString } from '../dissect/addr.js';
 import { TUNNEL_IPIP } from '../dissect/layers.js';
 import { tunnelTypeOf } from './overlay-observer.js';
 import { formatTime } from '../engine/time.js';
@@ -244,7 +244,7 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
         const d = o.tDepth[tu]!;
         hops.push({
           point: pointName(o.tPoint[tu]!), time: time(oc.t), src, dst, translation,
-          tunnel: d > 0 ? { type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: ipv4ToString(o.tOuterSrc[tu]!), outerDst: ipv4ToString(o.tOuterDst[tu]!) } : null,
+          tunnel: d > 0 ? { type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) } : null,
           packets: packetsAt(x.conn, o.tPoint[tu]!, d),
           latencyMs: prevT === null ? null : Math.round((oc.t - prevT) / 1e3) / 1e3,
           note,

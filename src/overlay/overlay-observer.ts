@@ -35,6 +35,7 @@
 import type { ClockState } from './clock-state.js';
 import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
+import { ipv4ToString, ipv6ToString } from '../dissect/addr.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TUNNEL_IPIP, TUNNEL_NAMES, TUNNEL_WIREGUARD, type TunnelType } from '../dissect/layers.js';
 
 /** Linux cooked captures (`tcpdump -i any`): one file, several interfaces. */
@@ -261,6 +262,34 @@ export class OverlayObserver implements PacketObserver {
     return id;
   }
 
+  /**
+   * IPv6 tunnel endpoints (underlays over IPv6) interned as ids 1 .. 2^24 - 1, i.e. numbers in
+   * 0.0.0.0/8, which is never a unicast IPv4 endpoint: edges, VTEPs and tuple locations stay
+   * numbers. `outerText` gives an endpoint's address text either way. Only IPv6 tunnel packets
+   * come here.
+   */
+  private readonly v6Ids = new Map<number, number[]>();
+  private readonly v6Words: number[] = [0, 0, 0, 0];
+
+  private outerId(a: Uint32Array, at: number): number {
+    const w0 = a[at]!, w1 = a[at + 1]!, w2 = a[at + 2]!, w3 = a[at + 3]!;
+    const k = mix(mix(mix(mix(0x6a09e667, w0), w1), w2), w3);
+    let l = this.v6Ids.get(k);
+    const ws = this.v6Words;
+    if (l) for (const id of l) { const o = id * 4; if (ws[o] === w0 && ws[o + 1] === w1 && ws[o + 2] === w2 && ws[o + 3] === w3) return id; }
+    const id = ws.length / 4;
+    if (id >= 1 << 24) return 0;
+    ws.push(w0, w1, w2, w3);
+    if (!l) this.v6Ids.set(k, (l = []));
+    l.push(id);
+    return id;
+  }
+
+  /** The address text of a tunnel endpoint number (IPv4, or an interned IPv6 id). */
+  outerText(ip: number): string {
+    return ip > 0 && ip < 1 << 24 && ip * 4 < this.v6Words.length ? ipv6ToString(this.v6Words, ip * 4) : ipv4ToString(ip);
+  }
+
   /** The VTEPs, their inner-source counts complete. */
   vtepList(): VtepFacts[] {
     for (let k = 0; k < SRC_CACHE; k++) this.flushSource(k);
@@ -318,7 +347,7 @@ export class OverlayObserver implements PacketObserver {
     let os = 0, od = 0, vni = -1, tt = 0;
     if (t >= 0 && depth > 0) {
       const on = p.tunnelNet[t]!;
-      if (p.ipVersion[on] === 4) { os = p.ipSrc[on * 4]!; od = p.ipDst[on * 4]!; }
+      if (p.ipVersion[on] === 4) { os = p.ipSrc[on * 4]!; od = p.ipDst[on * 4]!; } else { os = this.outerId(p.ipSrc, on * 4); od = this.outerId(p.ipDst, on * 4); }
       vni = p.tunnelVni[t]!;
       tt = p.tunnelType[t]!;
     }
@@ -562,9 +591,9 @@ export class OverlayObserver implements PacketObserver {
     this.tunnelPackets++;
     // The outermost tunnel is the node-to-node hop.
     const on = p.tunnelNet[0]!;
-    if (p.ipVersion[on] !== 4) return;
-    const os = p.ipSrc[on * 4]!;
-    const od = p.ipDst[on * 4]!;
+    const v4outer = p.ipVersion[on] === 4;
+    const os = v4outer ? p.ipSrc[on * 4]! : this.outerId(p.ipSrc, on * 4);
+    const od = v4outer ? p.ipDst[on * 4]! : this.outerId(p.ipDst, on * 4);
     const type = p.tunnelType[0]!;
     // IP-in-IP has no network identifier; a WireGuard index names a session and direction, not a network.
     const vni = type === TUNNEL_IPIP || type === TUNNEL_WIREGUARD ? -1 : p.tunnelVni[0]!;

@@ -105,7 +105,7 @@ export class OverlayAnalysis {
     // every source, without metadata) are summarised as /24 buckets inferred from the traffic.
     const declared = new Map<number, Array<{ cidr: string; net: number; bits: number; evidence: number; source: 'cluster' }>>();
     for (const v of vteps) {
-      const l = this.resolver?.podCidrsOfNode(ipv4ToString(v.ip)) ?? [];
+      const l = this.resolver?.podCidrsOfNode(this.observer.outerText(v.ip)) ?? [];
       if (l.length) declared.set(v.ip, l.map((c) => ({ ...c, evidence: 0, source: 'cluster' as const })));
     }
     // /24 buckets of inner sources behind each VTEP; a bucket claimed by two VTEPs goes to the one with more evidence.
@@ -131,7 +131,7 @@ export class OverlayAnalysis {
       owned.set(owner, l);
     }
     return vteps.sort((a, b) => a.ip - b.ip).map((v) => {
-      const ip = ipv4ToString(v.ip);
+      const ip = this.observer.outerText(v.ip);
       return {
         ip, name: this.resolver?.nodeNameOf(ip) ?? null,
         vtepMacs: [...v.macs].sort((a, b) => a - b).map(macToText),
@@ -143,7 +143,7 @@ export class OverlayAnalysis {
 
   tunnels(): Array<TunnelEdge & { seenAt: Record<string, number> }> {
     return this.observer.edges().sort((a, b) => a.src - b.src || a.dst - b.dst || a.vni - b.vni).map((t) => ({
-      a: ipv4ToString(t.src), b: ipv4ToString(t.dst), type: tunnelTypeOf(t.type), vni: t.vni,
+      a: this.observer.outerText(t.src), b: this.observer.outerText(t.dst), type: tunnelTypeOf(t.type), vni: t.vni,
       packets: t.packets, bytes: t.bytes, overheadBytes: t.overheadBytes, innerFlows: t.innerFlows.size,
       ...(t.type === TUNNEL_WIREGUARD ? { handshakes: t.handshakes, note: WIREGUARD_NOTE } : {}),
       seenAt: Object.fromEntries(t.seenAt.flatMap((n, p) => (n > 0 ? [[this.pointName(p), n]] : []))),

@@ -93,6 +93,20 @@ describe.skipIf(!encapPresent)('overlay model over other encapsulations (corpus-
     for (const n of o.nodes) expect(n.podCidrs).toEqual([]);
   });
 
+  it.each(['zeek__4in6.pcap', 'zeek__6in6.pcap', 'zeek__6in6in6.pcap'])('IPv6 underlay (%s): nodes named by their IPv6 addresses, 40 bytes of encapsulation a packet', async (name) => {
+    const file = path.join(ENCAP, name);
+    const o = await overlay(file);
+    // The outermost IPv6 header's addresses (tshark's first ipv6.src/dst) of the frames carrying IP in IPv6.
+    const r = spawnSync('tshark', ['-n', '-r', file, '-Y', 'ipv6.nxt == 4 || ipv6.nxt == 41', '-T', 'fields', '-E', 'occurrence=f', '-e', 'ipv6.src', '-e', 'ipv6.dst'], { encoding: 'utf8' });
+    const ref = new Map<string, number>();
+    for (const l of r.stdout.split('\n').filter(Boolean)) { const k = l.split('\t').join(' '); ref.set(k, (ref.get(k) ?? 0) + 1); }
+    expect(ref.size).toBeGreaterThan(0);
+    const got = edges(o);
+    expect([...got.keys()].sort()).toEqual([...ref.keys()].sort());
+    for (const [k, n] of ref) expect(got.get(k), k).toMatchObject({ type: 'ipip', vni: -1, packets: n, overheadBytes: 40 * n });
+    expect(o.nodes.map((x) => x.ip).sort()).toEqual([...new Set([...ref.keys()].flatMap((k) => k.split(' ')))].sort());
+  });
+
   it('Geneve (corpus): rows typed geneve, not vxlan', async () => {
     const file = corpusPath('zeek__geneve-many-options.pcap');
     const o = await overlay(file);
