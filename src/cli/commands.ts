@@ -227,8 +227,9 @@ Compares two sides, each one capture, a comma-separated set of captures (one
 per capture point) or a folder of them: packets and bytes in total and per
 capture point, packets per request end to end (each transmission on each
 link counted once) and per capture point, TCP connections opened per request
-and reused (keep-alive), proxy hops, address translations and VXLAN
-crossings per request, VXLAN packets and encapsulation bytes, handshake RTT,
+and reused (keep-alive), proxy hops, address translations and tunnel
+crossings per request, tunnel packets and encapsulation bytes by tunnel type
+(VXLAN, Geneve, IP-in-IP, GRE, ERSPAN, WireGuard), handshake RTT,
 time to first byte and total time per request, retransmissions and resets;
 then explains the difference in plain words with the per-hop breakdown.
 

@@ -68,7 +68,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
     ]);
 
     add('flows', [
-      { kind: 'p', text: `${fmtValue(a.flows.length)} flows at every depth (depth 0 outermost, 1 inside one VXLAN/Geneve tunnel), largest first.` },
+      { kind: 'p', text: `${fmtValue(a.flows.length)} flows at every depth (depth 0 outermost, 1 inside one tunnel: VXLAN, Geneve, IP-in-IP, GRE, ERSPAN), largest first.` },
       table(['id', 'depth', 'transport', 'A', 'B', 'packets', 'bytes', 'A→B', 'B→A', 'first', 'last', 'tunnel', 'service'],
         [...a.flows].sort((x, y) => y.bytes - x.bytes || x.id - y.id).map((f) => [
           f.id, f.depth, f.transport, endpointText(f.a), endpointText(f.b), f.packets, f.bytes, f.packetsAtoB, f.packetsBtoA, f.firstTime, f.lastTime,

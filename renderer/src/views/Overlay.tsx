@@ -164,7 +164,7 @@ export function Overlay() {
     <div className="view overlay" data-testid="view-overlay">
       <section className="card">
         <h2>Nodes, pod subnets and tunnels</h2>
-        {v.nodes.length ? <OverlayDiagram view={v} /> : <Empty title="No overlay seen">No VXLAN or Geneve traffic between nodes in these captures.</Empty>}
+        {v.nodes.length ? <OverlayDiagram view={v} /> : <Empty title="No overlay seen">No tunnel traffic between nodes in these captures (VXLAN, Geneve, IP-in-IP, GRE, ERSPAN, WireGuard).</Empty>}
       </section>
       <section className="card">
         <h2>Translations (DNAT / SNAT) <span className="muted small">{v.translations.length}</span></h2>
