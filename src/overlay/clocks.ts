@@ -60,9 +60,6 @@ interface PairEvidence {
   j: number;
   bounds: Bound[];
   pairs: number;
-  /** Connections seen in one direction only, or with crossing directions (dropped as evidence). */
-  oneWay: number;
-  crossing: number;
 }
 
 export interface PairEstimate {
@@ -77,7 +74,6 @@ export interface PairEstimate {
   t0: number;
   pairs: number;
   conflict: boolean;
-  connections: number;
 }
 
 export interface ClockEstimate {
@@ -89,7 +85,6 @@ export interface ClockEstimate {
   drift: Float64Array;
   t0: Float64Array;
   pairs: Float64Array;
-  edges: PairEstimate[];
   notes: string[];
   /** Per note: the host it says is unlinked (undefined for other notes). */
   unlinked: Array<number | undefined>;
@@ -185,16 +180,16 @@ export function clockEvidence(o: OverlayObserver, st: StitchResult, hostOf: Int3
   for (const [key, acc] of accs) {
     const k = acc.i * hosts + acc.j;
     let ev = byPair.get(k);
-    if (!ev) byPair.set(k, (ev = { i: acc.i, j: acc.j, bounds: [], pairs: 0, oneWay: 0, crossing: 0 }));
+    if (!ev) byPair.set(k, (ev = { i: acc.i, j: acc.j, bounds: [], pairs: 0 }));
     ev.pairs += acc.n;
-    if (acc.minC === Infinity || acc.minS === Infinity) { ev.oneWay++; continue; }
+    // One direction only: no bound from this connection.
+    if (acc.minC === Infinity || acc.minS === Infinity) continue;
     const t = acc.tSum / acc.n;
     // i upstream for client-to-server: server-to-client D below d below client-to-server D; or the reverse.
     const iUp = acc.maxS <= acc.minC + 2 * slackNs;
     const jUp = acc.maxC <= acc.minS + 2 * slackNs;
     if (iUp) ev.bounds.push({ lo: acc.maxS - slackNs, hi: acc.minC + slackNs, t });
     else if (jUp) ev.bounds.push({ lo: acc.maxC - slackNs, hi: acc.minS + slackNs, t });
-    else ev.crossing++;
     if (iUp !== jUp) upstream.set(key, iUp ? 1 : -1);
     else if (iUp) {
       // Delays within the timestamp resolution: the direction whose copies lag more on average went downstream.
@@ -275,7 +270,7 @@ export function pairEstimate(ev: PairEvidence): PairEstimate | null {
   const all = intersect(bounds);
   const n = bounds.length;
   const t0 = bounds.reduce((a, b) => a + b.t, 0) / n;
-  const base = { i: ev.i, j: ev.j, t0, pairs: ev.pairs, connections: n };
+  const base = { i: ev.i, j: ev.j, t0, pairs: ev.pairs };
   if (all.lo <= all.hi) return { ...base, d: (all.lo + all.hi) / 2, u: (all.hi - all.lo) / 2, slope: 0, slopeKnown: false, conflict: false };
   const span = bounds.reduce((a, b) => Math.max(a, b.t), -Infinity) - bounds.reduce((a, b) => Math.min(a, b.t), Infinity);
   if (n >= 3 && span >= DRIFT_MIN_SPAN_NS) {
@@ -340,7 +335,7 @@ export function solveClocks(hosts: number, evidence: readonly PairEvidence[], ho
     if (Number.isNaN(offsetNs[h]!)) unlinked[notes.length] = h;
     if (Number.isNaN(offsetNs[h]!)) notes.push(`no packet links ${hostNames[h]} to ${hostNames[ref]} (no connection seen at both in both directions): its times are not corrected`);
   }
-  return { reference: ref, offsetNs, uncertaintyNs, drift, t0, pairs, edges, notes, unlinked };
+  return { reference: ref, offsetNs, uncertaintyNs, drift, t0, pairs, notes, unlinked };
 }
 
 /** `offset` ns as ms text with µs precision. */

@@ -61,37 +61,13 @@ export class PacketBrowser {
         return t;
       });
       const orders = times.map((t) => Int32Array.from(Array.from({ length: t.length }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b)));
-      const pos = caps.map(() => 0);
-      for (let k = 0; k < total; k++) {
-        let best = -1, bt = 0;
-        for (let c = 0; c < caps.length; c++) {
-          const p = pos[c]!;
-          if (p >= caps[c]!.index.count) continue;
-          const tc = times[c]![orders[c]![p]!]!;
-          if (best < 0 || tc < bt) { best = c; bt = tc; }
-        }
-        cap[k] = best;
-        idx[k] = orders[best]![pos[best]!]!;
-        pos[best]!++;
-      }
-      this.merged = { key: '', cap, idx, count: total };
-      return this.merged;
-    }
-    const orders = caps.map((c) => sortedOrder(c.index));
-    const pos = caps.map(() => 0);
-    for (let k = 0; k < total; k++) {
-      let best = -1;
-      let bs = 0, bn = 0;
-      for (let c = 0; c < caps.length; c++) {
-        const p = pos[c]!;
-        if (p >= caps[c]!.index.count) continue;
-        const n = orders[c]![p]!;
-        const s = caps[c]!.index.tsSec(n), ns = caps[c]!.index.tsNsec(n);
-        if (best < 0 || s < bs || (s === bs && ns < bn)) { best = c; bs = s; bn = ns; }
-      }
-      cap[k] = best;
-      idx[k] = orders[best]![pos[best]!]!;
-      pos[best]!++;
+      mergeInto(cap, idx, orders, (c, n, bc, bn) => times[c]![n]! < times[bc]![bn]!);
+    } else {
+      const ix = caps.map((c) => c.index);
+      mergeInto(cap, idx, ix.map(sortedOrder), (c, n, bc, bn) => {
+        const s = ix[c]!.tsSec(n), bs = ix[bc]!.tsSec(bn);
+        return s < bs || (s === bs && ix[c]!.tsNsec(n) < ix[bc]!.tsNsec(bn));
+      });
     }
     this.merged = { key: '', cap, idx, count: total };
     return this.merged;
@@ -177,6 +153,26 @@ export class PacketBrowser {
       ? { capture: cap.file, packet: n + 1, offset: cap.index.fileOffset(n) + decoded.issueOffset, layer: LAYER_NAMES[decoded.issueLayer]!, reason: decoded.issueReason, severity: 'warning' as const }
       : null;
     return { row, layers, bytes, issue };
+  }
+}
+
+/**
+ * A stable merge of per-capture time orders into (capture, index) pairs:
+ * `earlier(c, n, bc, bn)` says whether packet n of capture c comes strictly
+ * before packet bn of capture bc (ties keep the lower capture first).
+ */
+function mergeInto(cap: Uint16Array, idx: Int32Array, orders: readonly Int32Array[], earlier: (c: number, n: number, bc: number, bn: number) => boolean): void {
+  const pos = orders.map(() => 0);
+  for (let k = 0; k < cap.length; k++) {
+    let best = -1;
+    for (let c = 0; c < orders.length; c++) {
+      const p = pos[c]!;
+      if (p >= orders[c]!.length) continue;
+      if (best < 0 || earlier(c, orders[c]![p]!, best, orders[best]![pos[best]!]!)) best = c;
+    }
+    cap[k] = best;
+    idx[k] = orders[best]![pos[best]!]!;
+    pos[best]!++;
   }
 }
 
