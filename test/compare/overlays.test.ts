@@ -1,9 +1,11 @@
 /**
- * compare of each lab overlay run (fixtures/lab-overlays: VXLAN 4789, Geneve,
- * IP-in-IP) against the Flannel VXLAN run (fixtures/lab), per scenario: the
+ * compare of each lab overlay run (fixtures/lab-overlays: VXLAN 8472 and 4789,
+ * Geneve, IP-in-IP) against the Flannel VXLAN run (fixtures/lab), per scenario: the
  * tunnel rows are named by their type and every figure equals what each
- * run's truth.json recorded (the runs differ in MTU, so their packet counts
- * differ too: each side is checked against its own truth).
+ * run's truth.json recorded (fixtures/lab keeps the kernel's TCP timing and the
+ * overlay runs use --same-segments, so their packet counts differ: each side
+ * is checked against its own truth; test/lab/overlays.test.ts compares the
+ * overlay runs with each other, equal packets per request).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';

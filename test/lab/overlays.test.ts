@@ -48,7 +48,8 @@ interface Truth {
 }
 
 const ROOT = fixturePath('lab-overlays');
-const OVERLAYS = ['vxlan-4789', 'geneve', 'ipip'] as const;
+const OVERLAYS = ['vxlan', 'vxlan-4789', 'geneve', 'ipip'] as const;
+const TYPE_NAME: Record<string, string> = { vxlan: 'VXLAN', geneve: 'Geneve', ipip: 'IP-in-IP' };
 const present = OVERLAYS.filter((o) => existsSync(path.join(ROOT, o, 'truth.json')));
 for (const o of OVERLAYS) {
   if (!present.includes(o)) console.warn(`SKIPPED: lab overlay ${o}: no ${path.join(ROOT, o, 'truth.json')} (npm run lab -- --overlay ${o} --no-variants makes it)`);
@@ -64,8 +65,8 @@ function run(cmd: string, args: string[]): string {
 }
 
 /** tshark's rows of the packets matching FILTER: the listed fields, all occurrences, '|' between them. */
-function tsharkRows(file: string, filter: string, fields: string[]): string[][] {
-  const out = run('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', ...fields.flatMap((f) => ['-e', f])]);
+function tsharkRows(file: string, filter: string, fields: string[], decodeAs: string[] = []): string[][] {
+  const out = run('tshark', ['-n', ...decodeAs.flatMap((d) => ['-d', d]), '-r', file, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', ...fields.flatMap((f) => ['-e', f])]);
   return out.split('\n').filter(Boolean).map((l) => l.split('\t'));
 }
 
@@ -77,8 +78,9 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
 
   it('is the overlay it is named after, made with --no-variants', () => {
     expect(ov.name).toBe(overlay);
-    expect(truth.generator).toBe(`fixtures/lab/run-lab.sh --overlay ${overlay}`);
-    expect(ov.tsharkFilter).toBe({ 'vxlan-4789': 'udp.port==4789', geneve: 'udp.port==6081', ipip: 'ip.proto==4' }[overlay]);
+    // --same-segments and one MTU: packet counts depend on the overlay, not on how fast its tunnel forwards.
+    expect(truth.generator).toBe(`fixtures/lab/run-lab.sh --overlay ${overlay} --no-variants --same-segments --mtu 1450`);
+    expect(ov.tsharkFilter).toBe({ vxlan: 'udp.port==8472', 'vxlan-4789': 'udp.port==4789', geneve: 'udp.port==6081', ipip: 'ip.proto==4' }[overlay]);
     expect(readdirSync(path.join(dir, 'captures')).sort()).toEqual(['ingress', 'ingress.pcapng', 'nginx-proxy', 'nginx-proxy.pcapng']);
     expect(existsSync(path.join(dir, 'captures-skew'))).toBe(false);
   });
@@ -107,7 +109,8 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
       let transmissions = 0;
       for (const n of truth.nodes) {
         const c = sc.captures.find((x) => x.point === `${n.name}-eth0`)!;
-        const rows = tsharkRows(path.join(dir, c.file), ov.tsharkFilter, ['ip.src', 'ip.dst', 'ip.proto', 'tcp.srcport', 'vxlan.vni', 'geneve.vni']);
+        const rows = tsharkRows(path.join(dir, c.file), ov.tsharkFilter, ['ip.src', 'ip.dst', 'ip.proto', 'tcp.srcport', 'vxlan.vni', 'geneve.vni'],
+          ov.type === 'vxlan' && ov.port !== 4789 ? [`udp.port==${ov.port},vxlan`] : []);
         expect(rows.length).toBe(c.tunnel.packets);
         const perDirection: Record<string, number> = {};
         for (const [src, dst, proto, tcp, vxlanVni, geneveVni] of rows) {
@@ -148,8 +151,6 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
     });
   });
 
-  // The engine's IP-in-IP/Geneve support is written alongside this lab: this
-  // test runs once dist/cli.js reads the overlay's tunnels at all.
   describe.each(truth.scenarios.map((s) => [s.name, s] as const))('dist/cli.js analyze on scenario %s', (_name, sc) => {
     it('nodes, pod CIDRs, tunnels, journeys and translations equal truth', (ctx) => {
       if (!existsSync(CLI)) { console.warn(`SKIPPED: ${overlay}/${sc.name}: ${CLI} is not built (npm run build:cli)`); ctx.skip(); return; }
@@ -163,12 +164,7 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
         journeys: Array<{ complete: boolean; hops: Array<{ tunnel: null | { type: string; outerSrc: string; outerDst: string } }> }>;
         translations: Array<{ kind: string; original: { src: Endpoint; dst: Endpoint }; translated: { src: Endpoint; dst: Endpoint } }>;
       };
-      if (!a.tunnels.some((t) => t.type === ov.type)) {
-        const seen = a.tunnels.length === 0 ? 'no tunnels' : `tunnels typed ${[...new Set(a.tunnels.map((t) => t.type))].join(', ')}`;
-        console.warn(`SKIPPED: ${overlay}/${sc.name}: dist/cli.js finds no ${ov.type} tunnels in these captures yet (${seen}; engine support pending)`);
-        ctx.skip();
-        return;
-      }
+      expect([...new Set(a.tunnels.map((t) => t.type))]).toEqual([ov.type]);
       expect(a.nodes.map((n) => [n.ip, n.name, n.podCidrs.map((c) => c.cidr)]).sort())
         .toEqual(truth.nodes.map((n) => [n.underlayIp, n.name, [n.podCidr]]).sort());
       expect(a.tunnels.map((t) => `${t.a}>${t.b} ${t.type}: ${t.packets}`).sort())
@@ -187,6 +183,48 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
           expect(nodeByIp.has(h.tunnel!.outerSrc) && nodeByIp.has(h.tunnel!.outerDst)).toBe(true);
         }
       }
+    });
+  });
+});
+
+// compare of each overlay against the VXLAN run (Flannel's, made the same way):
+// the same packets per request end to end (each transmission on each link
+// once, as truth.json counts them), the same TCP data segments, and every
+// tunnel row named by its type.
+const others = present.filter((o) => o !== 'vxlan');
+describe.runIf(present.includes('vxlan') && others.length > 0).each(others.map((o) => [o] as const))('compare vxlan against %s', (overlay) => {
+  const ref = JSON.parse(readFileSync(path.join(ROOT, 'vxlan', 'truth.json'), 'utf8')) as Truth;
+  const truth = JSON.parse(readFileSync(path.join(ROOT, overlay, 'truth.json'), 'utf8')) as Truth;
+  const typeName = TYPE_NAME[truth.network.overlay.type]!;
+  describe.each(truth.scenarios.map((s) => [s.name] as const))('scenario %s', (scenario) => {
+    it('the same packets per request end to end, tunnel rows named by type', (ctx) => {
+      if (!existsSync(CLI)) { console.warn(`SKIPPED: compare vxlan/${overlay}: ${CLI} is not built (npm run build:cli)`); ctx.skip(); return; }
+      const r = spawnSync('node', [CLI, 'compare', path.join(ROOT, 'vxlan', 'captures', scenario), path.join(ROOT, overlay, 'captures', scenario),
+        '--cluster', path.join(ROOT, 'vxlan', 'cluster.json'), '--label-a', 'vxlan', '--label-b', overlay, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const c = JSON.parse(r.stdout) as { metrics: Array<{ name: string; a: number | null; b: number | null }>; perHop: Array<{ hop: string; a: number; b: number }>; explanation: string[] };
+      const metric = (name: string) => {
+        const m = c.metrics.find((x) => x.name === name);
+        if (!m) throw new Error(`no metric '${name}' in ${c.metrics.map((x) => x.name).join(' | ')}`);
+        return m;
+      };
+      const refSc = ref.scenarios.find((s) => s.name === scenario) as Scenario & { packetsPerRequest: { endToEnd: number; tunnel: number } };
+      const sc = truth.scenarios.find((s) => s.name === scenario) as Scenario & { packetsPerRequest: { endToEnd: number; tunnel: number } };
+      const e2e = metric('packets per request, end to end');
+      expect([e2e.a, e2e.b]).toEqual([refSc.packetsPerRequest.endToEnd, sc.packetsPerRequest.endToEnd]);
+      expect(e2e.b).toBe(e2e.a);
+      const data = metric('TCP data segments per request, end to end (payload split by the MSS: the same with offloads on or off; pure ACKs not counted)');
+      expect(data.b).toBe(data.a);
+      expect(metric(`${typeName} packets per request`).b).toBe(sc.packetsPerRequest.tunnel);
+      expect(metric('VXLAN packets per request').a).toBe(refSc.packetsPerRequest.tunnel);
+      if (typeName !== 'VXLAN') {
+        expect(metric(`${typeName} packets per request`).a).toBe(0);
+        expect(metric('VXLAN packets per request').b).toBe(0);
+        expect(c.perHop.some((h) => h.hop.endsWith(`in ${typeName}`) && h.b > 0 && h.a === 0)).toBe(true);
+      }
+      expect(c.perHop.filter((h) => / in /.test(h.hop)).every((h) => /in (VXLAN|Geneve|IP-in-IP)$/.test(h.hop))).toBe(true);
+      expect(c.explanation.join(' ')).toMatch(/about the same number of packets per request end to end/);
     });
   });
 });
