@@ -162,6 +162,11 @@ export interface PacketQuery extends PageQuery {
   protocol?: string;
   /** Free text matched against source, destination and info. */
   text?: string;
+  /**
+   * Order (default: time). Keys: `frame`/`time` (session time order), `index` (per-file number), `point`, `len`,
+   * `src`, `dst`, `layers`, `info` (these four read every packet back: refused over MAX_TEXT_FILTER_PACKETS).
+   */
+  sort?: { key: string; dir: SortDir };
 }
 
 export interface PacketRow {
@@ -169,6 +174,8 @@ export interface PacketRow {
   capture: number;
   /** 0-based index in its capture; shown 1-based as "No.". */
   index: number;
+  /** 1-based number in the whole session's time order (all capture points merged), as mergecap's file would number it. */
+  frame?: number;
   time: string;
   /** Seconds since the session's first packet. */
   rel: number;
@@ -223,6 +230,8 @@ export interface Identity {
   namespace?: string;
   node?: string;
   detail?: string;
+  /** True when no cluster metadata named it: inferred from the captures (src/overlay/inferred-identities.ts): "node1", "pod on node2", "NodePort 30080 on node1". */
+  inferred?: boolean;
 }
 
 export interface FlowRow {
@@ -241,7 +250,8 @@ export interface FlowRow {
   firstTime: string;
   lastTime: string;
   durationSec: number;
-  tunnel: null | { type: TunnelType; vni: number; outerFlow: number };
+  /** `from`/`to`: the outer flow's ends as nodes (metadata names, else inferred ones: "node1", "node 192.168.56.11"), for "node1 → node3 (VXLAN 1)". */
+  tunnel: null | { type: TunnelType; vni: number; outerFlow: number; from?: string; to?: string };
   /** Inner flows carried (for tunnel flows). */
   innerFlows: number;
   identityA: Identity | null;
@@ -252,6 +262,22 @@ export interface FlowRow {
   rttMs: number | null;
   retransmissions: number;
   resets: number;
+  /** With a `service` (cluster metadata): how the flow reached it (see CODE.md's glossary). */
+  serviceVia?: 'dnat' | 'direct' | null;
+  /**
+   * The TCP/UDP connection this flow is one view of, stitched across capture points and NAT
+   * (src/overlay/stitch.ts); null for flows no connection holds (tunnel flows, ICMP, ...).
+   */
+  connection?: FlowConnection | null;
+}
+
+/** One connection's views: a flow per capture point, depth and address tuple. */
+export interface FlowConnection {
+  id: number;
+  /** Capture points it was seen at, in the order of first sighting. */
+  points: string[];
+  /** Its flows (ids), one per point, depth and tuple. */
+  flows: number[];
 }
 
 export interface FlowQuery extends PageQuery {
@@ -264,6 +290,10 @@ export interface FlowQuery extends PageQuery {
   service?: string;
   capture?: number;
   sort?: { key: keyof FlowRow | string; dir: SortDir };
+  /** One row per connection (its first view: the client's, before NAT) instead of one per flow; flows of no connection stay rows. */
+  connections?: boolean;
+  /** Only the flows (views) of this connection id. */
+  connection?: number;
 }
 
 export interface FlowDetail {
@@ -287,6 +317,12 @@ export interface StreamView {
 }
 
 // ---------------------------------------------------------------- transactions
+
+/** HTTP and DNS pages: a text filter and an order (a column id of the row; default: time). */
+export interface TxQuery extends PageQuery {
+  text?: string;
+  sort?: { key: string; dir: SortDir };
+}
 
 export interface HttpRow {
   id: number;
@@ -421,6 +457,38 @@ export interface ComparisonMetric {
   b: number | null;
   delta: number | null;
   unit: string;
+  /** Which way is an improvement (fewer packets, lower latency: 'lower'); absent when neither is. */
+  better?: 'lower' | 'higher';
+}
+
+/** One capture point role (`client`, `node1-eth0`) with the point of each side that plays it (src/compare/sides.ts). */
+export interface ComparisonPointRow {
+  role: string;
+  a: ComparisonPointSide | null;
+  b: ComparisonPointSide | null;
+}
+
+export interface ComparisonPointSide {
+  /** The capture point's own name on that side. */
+  name: string;
+  packets: number;
+  bytes: number;
+  packetsPerRequest: number | null;
+}
+
+/** How one side of a comparison is opened: the open session, and/or its own cluster metadata. */
+export interface ComparisonSideOptions {
+  /** Compare the open session (its captures and metadata) on this side; the side's SourceRefs are then ignored. */
+  session?: boolean;
+  /** kubectl metadata for this side only. */
+  cluster?: SourceRef[];
+}
+
+export interface ComparisonOptions {
+  a?: ComparisonSideOptions;
+  b?: ComparisonSideOptions;
+  /** Capture points paired by the user: [point or role of A, point or role of B]. */
+  pairs?: Array<[string, string]>;
 }
 
 export interface ComparisonView {
@@ -432,6 +500,18 @@ export interface ComparisonView {
   latency: Array<{ request: number; a: number | null; b: number | null }>;
   /** Packets over time of both sides (seconds since each side's first packet). */
   timeline?: { bucketSec: number; rows: Array<{ t: number; a: number; b: number }> };
+  /** Capture points paired by role across the sides. */
+  points?: ComparisonPointRow[];
+  /** What each side holds. */
+  sides?: { a: ComparisonSideInfo; b: ComparisonSideInfo };
+}
+
+export interface ComparisonSideInfo {
+  label: string;
+  files: number;
+  points: number;
+  requests: number;
+  hasCluster: boolean;
 }
 
 export type ReportFormat = 'html' | 'md' | 'csv' | 'json';
@@ -464,11 +544,11 @@ export interface AnalyzerApi {
   getFlows(q: FlowQuery): Promise<Page<FlowRow>>;
   getFlowDetail(id: number): Promise<FlowDetail>;
   getStream(flow: number): Promise<StreamView>;
-  getHttp(q: PageQuery & { text?: string }): Promise<Page<HttpRow>>;
-  getDns(q: PageQuery & { text?: string }): Promise<Page<DnsRow>>;
+  getHttp(q: TxQuery): Promise<Page<HttpRow>>;
+  getDns(q: TxQuery): Promise<Page<DnsRow>>;
   getOverlay(): Promise<OverlayView>;
   /** Compares two sets of captures (each analysed on its own). */
-  compare(a: SourceRef[], b: SourceRef[], labels?: { a?: string; b?: string }, options?: OpenOptions): Promise<ComparisonView>;
+  compare(a: SourceRef[], b: SourceRef[], labels?: { a?: string; b?: string }, options?: OpenOptions, sides?: ComparisonOptions): Promise<ComparisonView>;
   exportReport(format: ReportFormat): Promise<ExportedReport>;
 }
 
@@ -477,3 +557,18 @@ export const ANALYZER_METHODS = [
   'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'onProgress', 'getSummary', 'getIssues', 'getPackets',
   'getPacketDetail', 'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
 ] as const satisfies ReadonlyArray<keyof AnalyzerApi>;
+
+const TUNNEL_DISPLAY: Record<string, [name: string, idLabel: string]> = {
+  vxlan: ['VXLAN', 'VNI'], geneve: ['Geneve', 'VNI'], ipip: ['IP-in-IP', ''], gre: ['GRE', 'key'],
+  nvgre: ['NVGRE', 'VSID'], erspan: ['ERSPAN', 'session'], wireguard: ['WireGuard', ''],
+};
+
+/**
+ * A tunnel of the contract (`{ type, vni }` of flows, tunnels and journey
+ * hops) as people name it: "VXLAN VNI 1", "Geneve VNI 1", "GRE key 7",
+ * "IP-in-IP" (no identifier: the contract's -1), "WireGuard".
+ */
+export function tunnelText(t: { type: string; vni: number | null }): string {
+  const [name, label] = TUNNEL_DISPLAY[t.type] ?? [t.type.toUpperCase(), 'id'];
+  return label && t.vni !== null && t.vni >= 0 ? `${name} ${label} ${t.vni}` : name;
+}

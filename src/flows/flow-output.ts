@@ -6,7 +6,10 @@
  */
 import type { DnsRow, Endpoint, FlowRow, HttpRow } from '../api.js';
 import { ipToString } from '../dissect/addr.js';
-import { TUNNEL_NAMES, type TunnelType } from '../dissect/layers.js';
+import { TUNNEL_IPIP, TUNNEL_NAMES, type TunnelType } from '../dissect/layers.js';
+
+/** A tunnel's identifier as the contract gives it: -1 for IP-in-IP, which has none (as `tunnels[]` and journey hops say). */
+const tunnelId = (type: number, vni: number): number => (type === TUNNEL_IPIP ? -1 : vni);
 import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson, HttpJson } from '../engine/contract.js';
 import { JsonBytes, JsonLit } from '../engine/json-bytes.js';
@@ -70,7 +73,7 @@ function microseconds(aSec: number, aNsec: number, bSec: number, bNsec: number):
 function tunnelOf(t: FlowContext['flows']['table'], f: number): FlowJson['tunnel'] {
   const o = t.tunnelOuter[f]!;
   if (o < 0) return null;
-  return { type: TUNNEL_NAMES[t.tunnelType[f]!] as TunnelType, vni: t.tunnelVni[f]!, outerFlow: o };
+  return { type: TUNNEL_NAMES[t.tunnelType[f]!] as TunnelType, vni: tunnelId(t.tunnelType[f]!, t.tunnelVni[f]!), outerFlow: o };
 }
 
 /**
@@ -109,7 +112,7 @@ export class TunnelLinks {
     const out: Array<{ type: string; vni: number; outerFlow: number }> = [];
     for (let k = this.innerStart[f]!; k < this.innerStart[f + 1]!; k++) {
       const l = this.byInner[k]!;
-      out.push({ type: TUNNEL_NAMES[t.linkType[l]!]!, vni: t.linkVni[l]!, outerFlow: t.linkOuter[l]! });
+      out.push({ type: TUNNEL_NAMES[t.linkType[l]!]!, vni: tunnelId(t.linkType[l]!, t.linkVni[l]!), outerFlow: t.linkOuter[l]! });
     }
     return out;
   }
@@ -357,7 +360,7 @@ export class FlowJsonText {
       this.tunnelTypes[type] = name = s === undefined ? null : new JsonLit(`{"type":${JSON.stringify(s)},"vni":`);
     }
     out.put(name ?? K.vni);
-    out.num(vni);
+    out.num(tunnelId(type, vni));
     out.put(K.outerFlow);
     out.num(outer);
     out.put(K.end);

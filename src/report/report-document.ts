@@ -4,6 +4,7 @@
  * the same document, so they hold the same sections and figures. Every text
  * here is plain (unescaped); each format escapes it.
  */
+import { tunnelText } from '../api.js';
 import type { ChartSpec } from './chart-spec.js';
 import {
   MAX_TABLE_ROWS, SECTION_TITLES, comparisonChartsOf, endpointText, fmtDelta, fmtValue, metricGroups,
@@ -72,7 +73,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
       table(['id', 'depth', 'transport', 'A', 'B', 'packets', 'bytes', 'A→B', 'B→A', 'first', 'last', 'tunnel', 'service'],
         [...a.flows].sort((x, y) => y.bytes - x.bytes || x.id - y.id).map((f) => [
           f.id, f.depth, f.transport, endpointText(f.a), endpointText(f.b), f.packets, f.bytes, f.packetsAtoB, f.packetsBtoA, f.firstTime, f.lastTime,
-          f.tunnel ? `${f.tunnel.type} VNI ${f.tunnel.vni} (flow ${f.tunnel.outerFlow})` : null,
+          f.tunnel ? `${tunnelText(f.tunnel)} (flow ${f.tunnel.outerFlow})` : null,
           str((f as { service?: unknown }).service),
         ])),
     ]);
@@ -122,7 +123,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
       jb.push({ kind: 'h3', text: `${j.label}${j.complete ? '' : ' (incomplete)'}${j.ingress ? ` — via Ingress ${j.ingress.namespace}/${j.ingress.name} (${j.ingress.host ?? '*'}${j.ingress.path ?? '/'} → ${j.ingress.service ?? '?'}${j.ingress.port !== null ? `:${j.ingress.port}` : ''})` : ''}` },
         table(['#', 'capture point', 'time', 'source', 'destination', 'translation', 'tunnel', 'packets', 'ms', 'note'],
           j.hops.map((hp, i) => [i + 1, hp.point, hp.time, endpointText(hp.src), endpointText(hp.dst), hp.translation,
-            hp.tunnel ? `${hp.tunnel.type} VNI ${hp.tunnel.vni} ${hp.tunnel.outerSrc} → ${hp.tunnel.outerDst}` : null, hp.packets, hp.latencyMs, hp.note]),
+            hp.tunnel ? `${tunnelText(hp.tunnel)} ${hp.tunnel.outerSrc} → ${hp.tunnel.outerDst}` : null, hp.packets, hp.latencyMs, hp.note]),
           [true, false, false, false, false, false, false, true, true, false]));
     }
     if (js.length > 50) jb.push({ kind: 'p', text: `… and ${js.length - 50} more journeys (all are in the JSON report).`, note: true });

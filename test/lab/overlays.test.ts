@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fixturePath } from '../helpers/corpus.js';
+import { tunnelText } from '../../src/api.js';
 
 interface TunnelRow { srcNode: string; dstNode: string; outerSrc: string; outerDst: string; type: string; vni: number | null; packets: number }
 interface Capture { point: string; file: string; kind: string; capinfosPackets: number; capinfosDataBytes: number; tunnel: { type: string; packets: number; vnis: number[]; tunnels: Record<string, number> } }
@@ -163,7 +164,14 @@ describe.each(present.map((o) => [o] as const))('lab overlay %s', (overlay) => {
         tunnels: Array<{ a: string; b: string; type: string; vni: number | null; packets: number; overheadBytes: number }>;
         journeys: Array<{ complete: boolean; hops: Array<{ tunnel: null | { type: string; outerSrc: string; outerDst: string } }> }>;
         translations: Array<{ kind: string; original: { src: Endpoint; dst: Endpoint }; translated: { src: Endpoint; dst: Endpoint } }>;
+        flows: Array<{ tunnel: null | { type: string; vni: number; outerFlow: number } }>;
       };
+      // Inner flows name their tunnel as tunnels[] does: its VNI, or -1 for IP-in-IP (no identifier).
+      const inner = a.flows.filter((f) => f.tunnel !== null);
+      expect(inner.length).toBeGreaterThan(0);
+      for (const f of inner) expect([f.tunnel!.type, f.tunnel!.vni]).toEqual([ov.type, ov.vni ?? -1]);
+      expect(a.tunnels.every((t) => t.vni === (ov.vni ?? -1))).toBe(true);
+      expect(tunnelText({ type: ov.type, vni: ov.vni ?? -1 })).toBe(ov.type === 'ipip' ? 'IP-in-IP' : `${TYPE_NAME[ov.type]} VNI ${ov.vni}`);
       expect([...new Set(a.tunnels.map((t) => t.type))]).toEqual([ov.type]);
       expect(a.nodes.map((n) => [n.ip, n.name, n.podCidrs.map((c) => c.cidr)]).sort())
         .toEqual(truth.nodes.map((n) => [n.underlayIp, n.name, [n.podCidr]]).sort());

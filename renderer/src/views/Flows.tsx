@@ -7,6 +7,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { SortingState, ColumnVisibilityState as VisibilityState } from '@tanstack/react-table';
 import type { FlowDetail, FlowQuery, FlowRow, Identity, PacketRow } from '../../../src/api.js';
+import { tunnelText } from '../../../src/api.js';
 import { ColumnChooser, DataTable, type Col } from '../components/DataTable.js';
 import { ErrorState, Empty, Loading } from '../components/States.js';
 import { useAsync } from '../components/useAsync.js';
@@ -41,8 +42,8 @@ const columns: Col<FlowRow>[] = [
   { id: 'bytes', header: 'Bytes', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
   { id: 'bytesAtoB', header: 'Bytes A→B', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesAtoB) },
   { id: 'bytesBtoA', header: 'Bytes B→A', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesBtoA) },
-  { id: 'tunnel', header: 'Tunnel', size: 140, accessorFn: (r) => (r.tunnel ? `${r.tunnel.type} ${r.tunnel.vni} in #${r.tunnel.outerFlow}` : r.innerFlows ? `carries ${fmtInt(r.innerFlows)}` : ''), enableSorting: false,
-    cell: (c) => <span title={c.row.original.tunnel ? `${c.row.original.tunnel.type.toUpperCase()} VNI ${c.row.original.tunnel.vni}, carried in flow #${c.row.original.tunnel.outerFlow}` : c.row.original.innerFlows ? `carries ${c.row.original.innerFlows} inner flows` : undefined}>{c.getValue() as string}</span> },
+  { id: 'tunnel', header: 'Tunnel', size: 140, accessorFn: (r) => (r.tunnel ? `${tunnelText(r.tunnel)} in #${r.tunnel.outerFlow}` : r.innerFlows ? `carries ${fmtInt(r.innerFlows)}` : ''), enableSorting: false,
+    cell: (c) => <span title={c.row.original.tunnel ? `${tunnelText(c.row.original.tunnel)}, carried in flow #${c.row.original.tunnel.outerFlow}` : c.row.original.innerFlows ? `carries ${c.row.original.innerFlows} inner flows` : undefined}>{c.getValue() as string}</span> },
   { id: 'durationSec', header: 'Duration', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtDuration(r.durationSec) },
   { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' , enableSorting: false },
   { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs) },
@@ -122,7 +123,7 @@ function FlowDetailPane({ flow, onPick }: { flow: FlowRow; onPick(f: FlowRow): v
         <dl className="kv">
           <dt>A → B</dt><dd>{fmtInt(flow.packetsAtoB)} packets, {fmtBytes(flow.bytesAtoB)}</dd>
           <dt>B → A</dt><dd>{fmtInt(flow.packetsBtoA)} packets, {fmtBytes(flow.bytesBtoA)}</dd>
-          {flow.tunnel ? <><dt>Tunnel</dt><dd>{flow.tunnel.type} VNI {flow.tunnel.vni}, outer flow #{flow.tunnel.outerFlow}</dd></> : null}
+          {flow.tunnel ? <><dt>Tunnel</dt><dd>{tunnelText(flow.tunnel)}, outer flow #{flow.tunnel.outerFlow}</dd></> : null}
           {flow.service ? <><dt>Service</dt><dd>{flow.service}</dd></> : null}
           {flow.tcpState ? <><dt>TCP</dt><dd>{flow.tcpState}{flow.rttMs != null ? ` · RTT ${fmtMs(flow.rttMs)}` : ''}{flow.retransmissions ? ` · ${flow.retransmissions} retransmissions` : ''}</dd></> : null}
           {st.status === 'ok' && st.value.nat ? <><dt>NAT</dt><dd data-testid="flow-nat">{st.value.nat.kind}: {fmtEndpoint(st.value.nat.original.a)} → {fmtEndpoint(st.value.nat.original.b)} seen as {fmtEndpoint(st.value.nat.translated.a)} → {fmtEndpoint(st.value.nat.translated.b)} (both directions at this capture point, one on each side of the NAT)</dd></> : null}

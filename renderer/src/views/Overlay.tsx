@@ -5,6 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { Journey, OverlayView } from '../../../src/api.js';
+import { tunnelText } from '../../../src/api.js';
 import { ErrorState, Empty, Loading } from '../components/States.js';
 import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
@@ -68,7 +69,7 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
         <path key={`p${e.k}`} className="tunnel-edge" d={`M${e.x1},${topY} Q${e.mid},${topY - e.lift * 2} ${e.x2},${topY}`} strokeWidth={e.w} fill="none" />
       ))}
       {edges.map(({ k, t, mid, lift }) => {
-        const label = `${nodeName(t.a)} → ${nodeName(t.b)} · ${t.type.toUpperCase()} VNI ${t.vni}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`;
+        const label = `${nodeName(t.a)} → ${nodeName(t.b)} · ${tunnelText(t)}: ${fmtInt(t.packets)} pkts · ${fmtBytes(t.bytes)}`;
         const sub = `${fmtInt(t.innerFlows)} inner flows · ${fmtBytes(t.overheadBytes)} overhead`;
         // A badge behind the text (estimated width): arcs run under it, never through the words.
         const w = Math.max(label.length * 7.4, sub.length * 6) + 16;
@@ -137,7 +138,7 @@ export function JourneyDiagram({ journey }: { journey: Journey }) {
         const y = 70 + i * rowH;
         const x1 = cx(h.src.ip);
         const x2 = cx(h.dst.ip);
-        const label = [h.point, h.translation, h.tunnel ? `${h.tunnel.type} VNI ${h.tunnel.vni}` : null].filter(Boolean).join(' · ');
+        const label = [h.point, h.translation, h.tunnel ? tunnelText(h.tunnel) : null].filter(Boolean).join(' · ');
         return (
           <g key={i} className="hop">
             {x1 === x2 ? <path d={`M${x1},${y} h30 v14 h-30`} fill="none" markerEnd="url(#jarrow)" /> :
