@@ -3,7 +3,7 @@
  * service (src/service/): pages of rows, never whole tables. Filtering and
  * sorting run on the typed arrays; row objects are built only for the page.
  */
-import type { DnsRow, FlowDetail, FlowQuery, FlowRow, HttpRow, Page, PageQuery, StreamView } from '../api.js';
+import type { DnsRow, FlowDetail, FlowQuery, FlowRow, HttpRow, Page, PageQuery, StreamView, TxQuery } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { formatTime } from '../engine/time.js';
 import { dnsRow, endpoints, flowRow, httpRow, natJson, transportName, type FlowContext } from './flow-output.js';
@@ -15,6 +15,33 @@ export const STREAM_MAX_PACKETS = 20_000;
 
 /** Fills identities and Service names of rows (the overlay module's resolver); optional. */
 export type FlowDecorator = (row: FlowRow) => void;
+
+/** What a caller above the flows adds to a flow query (the service's connection grouping). */
+export interface FlowView {
+  /** Only flows for which this holds (checked before the other filters). */
+  include?(f: number): boolean;
+  /** Numeric sort keys the flow table does not know (e.g. `points`). */
+  numeric?: Record<string, (f: number) => number>;
+}
+
+/** Text and endpoints compared as people read them: "10.244.1.9" before "10.244.1.10", case-insensitive. */
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** The sort text of a row's column (non-numeric keys). */
+function flowSortText(row: FlowRow, key: string): string {
+  switch (key) {
+    case 'a': case 'b': return epText(row[key]);
+    case 'identityA': return row.identityA?.name ?? '';
+    case 'identityB': return row.identityB?.name ?? '';
+    case 'tunnel': return row.tunnel ? `${row.tunnel.type} ${row.tunnel.vni} ${row.tunnel.outerFlow}` : row.innerFlows ? ` carries ${row.innerFlows}` : '';
+    case 'captures': return row.connection ? row.connection.points.join(', ') : row.captures.join(', ');
+    case 'service': return row.service ? `${row.service} ${row.serviceVia ?? ''}` : '';
+    default: {
+      const v = (row as unknown as Record<string, unknown>)[key];
+      return v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+  }
+}
 
 function page<T>(total: number, q: PageQuery, rows: T[]): Page<T> {
   return { total, offset: q.offset, rows };
@@ -49,7 +76,7 @@ const NUMERIC_SORT: Record<string, (ctx: FlowContext, f: number) => number> = {
 };
 
 /** A page of flows matching `q`, sorted by `q.sort` (default: id). */
-export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: FlowDecorator): Page<FlowRow> {
+export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: FlowDecorator, view: FlowView = {}): Page<FlowRow> {
   const ctx: FlowContext = session;
   const t = session.flows.table;
   const text = q.text?.trim().toLowerCase() ?? '';
@@ -57,6 +84,7 @@ export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: Fl
   const ids: number[] = [];
   const rows = new Map<number, FlowRow>();
   for (let f = 0; f < t.count; f++) {
+    if (view.include && !view.include(f)) continue;
     if (q.capture !== undefined && t.capture[f] !== q.capture) continue;
     if (q.depth !== undefined && t.depth[f] !== q.depth) continue;
     if (q.transport !== undefined && transportName(t.proto[f]!) !== q.transport) continue;
@@ -73,20 +101,27 @@ export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: Fl
   }
   const key = q.sort?.key ?? 'id';
   const dir = q.sort?.dir === 'desc' ? -1 : 1;
-  const num = NUMERIC_SORT[key as string];
+  const extra = view.numeric?.[key as string];
+  const num = extra ? (_c: FlowContext, f: number) => extra(f) : NUMERIC_SORT[key as string];
+  // Stable: equal keys keep flow id order, in either direction.
   if (num) {
     const k = new Float64Array(t.count);
     for (const f of ids) k[f] = num(ctx, f);
-    ids.sort((x, y) => (k[x]! - k[y]! || x - y) * dir);
+    ids.sort((x, y) => (k[x]! - k[y]!) * dir || x - y);
   } else if (key !== 'id') {
     const k = new Map<number, string>();
     for (const f of ids) {
-      const row = rows.get(f) ?? flowRow(ctx, f);
-      const v = (row as unknown as Record<string, unknown>)[key as string];
-      k.set(f, typeof v === 'object' && v !== null && 'ip' in v ? epText(v as { ip: string; port: number | null }) : String(v ?? ''));
+      let row = rows.get(f);
+      if (!row) { row = flowRow(ctx, f); decorate?.(row); rows.set(f, row); }
+      k.set(f, flowSortText(row, key as string));
     }
-    ids.sort((x, y) => k.get(x)!.localeCompare(k.get(y)!) * dir || x - y);
-  }
+    // Empty values last in either direction.
+    ids.sort((x, y) => {
+      const a = k.get(x)!, b = k.get(y)!;
+      if (a === '' || b === '') return a === b ? x - y : a === '' ? 1 : -1;
+      return collator.compare(a, b) * dir || x - y;
+    });
+  } else if (dir < 0) ids.reverse();
   const [from, to] = clampPage(q, ids.length);
   const out: FlowRow[] = [];
   for (let i = from; i < to; i++) {
@@ -131,25 +166,69 @@ function textFilter<T>(rows: T[], text: string | undefined, fields: (r: T) => st
   return q ? rows.filter((r) => fields(r).toLowerCase().includes(q)) : rows;
 }
 
-export function queryHttp(session: AnalysisSession, q: PageQuery & { text?: string }): Page<HttpRow> {
+/** A time of the contract as a sortable string: ISO-8601 with its fraction padded to nanoseconds. */
+function timeKey(iso: string | null): string | null {
+  if (iso === null) return null;
+  const m = /^(.*?T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}` : iso;
+}
+
+type SortValue = number | string | null;
+
+/**
+ * Rows in the order of `sort` (a column id of the view; default `time`),
+ * stable (ties keep their position in `rows`, the engine's order), null and
+ * empty values last in either direction.
+ */
+function sortRows<T>(rows: T[], sort: TxQuery['sort'], keys: Record<string, (r: T) => SortValue>, fallback: string): T[] {
+  const keyOf = keys[sort?.key ?? fallback] ?? keys[fallback]!;
+  const dir = sort?.dir === 'desc' ? -1 : 1;
+  const k = rows.map(keyOf);
+  const order = rows.map((_, i) => i);
+  order.sort((x, y) => {
+    const a = k[x]!, b = k[y]!;
+    const na = a === null || a === '', nb = b === null || b === '';
+    if (na || nb) return na && nb ? x - y : na ? 1 : -1;
+    const c = typeof a === 'number' && typeof b === 'number' ? a - b : collator.compare(String(a), String(b));
+    return c * dir || x - y;
+  });
+  return order.map((i) => rows[i]!);
+}
+
+/** HTTP sort keys by the HTTP view's column ids. */
+const HTTP_SORT: Record<string, (r: HttpRow) => SortValue> = {
+  id: (r) => r.id, time: (r) => timeKey(r.requestTime), method: (r) => r.method, host: (r) => r.host, uri: (r) => r.uri,
+  status: (r) => r.status, ttfb: (r) => r.ttfbMs, total: (r) => r.totalMs, req: (r) => r.requestBytes, resp: (r) => r.responseBytes,
+  client: (r) => epText(r.client), server: (r) => epText(r.server), capture: (r) => r.capture, flow: (r) => r.flow,
+};
+
+/** DNS sort keys by the DNS view's column ids. */
+const DNS_SORT: Record<string, (r: DnsRow) => SortValue> = {
+  id: (r) => r.id, time: (r) => timeKey(r.queryTime), queryId: (r) => r.queryId, name: (r) => r.name, type: (r) => r.type,
+  rcode: (r) => r.rcode, answers: (r) => r.answers.join(', '), latency: (r) => r.latencyMs, capture: (r) => r.capture, flow: (r) => r.flow,
+};
+
+export function queryHttp(session: AnalysisSession, q: TxQuery): Page<HttpRow> {
   let rows: HttpRow[] | null = null;
   const all = session.flows.http.transactions;
   if (q.text?.trim()) {
     rows = textFilter(all.map((h) => httpRow(session, h)), q.text,
-      (r) => `${r.method ?? ''} ${r.host ?? ''} ${r.uri ?? ''} ${r.status ?? ''} ${r.reason ?? ''} ${epText(r.client)} ${epText(r.server)}`);
+      (r) => `${r.method ?? ''} ${r.host ?? ''} ${r.uri ?? ''} ${r.status ?? ''} ${r.reason ?? ''} ${epText(r.client)} ${epText(r.server)} ${r.capture}`);
   }
+  if (q.sort) rows = sortRows(rows ?? all.map((h) => httpRow(session, h)), q.sort, HTTP_SORT, 'time');
   const total = rows ? rows.length : all.length;
   const [from, to] = clampPage(q, total);
   const out = rows ? rows.slice(from, to) : all.slice(from, to).map((h) => httpRow(session, h));
   return page(total, { offset: from, limit: q.limit }, out);
 }
 
-export function queryDns(session: AnalysisSession, q: PageQuery & { text?: string }): Page<DnsRow> {
+export function queryDns(session: AnalysisSession, q: TxQuery): Page<DnsRow> {
   let rows: DnsRow[] | null = null;
   const all = session.flows.dns.transactions;
   if (q.text?.trim()) {
-    rows = textFilter(all.map((d) => dnsRow(session, d)), q.text, (r) => `${r.name} ${r.type} ${r.rcode ?? ''} ${r.answers.join(' ')}`);
+    rows = textFilter(all.map((d) => dnsRow(session, d)), q.text, (r) => `${r.name} ${r.type} ${r.rcode ?? ''} ${r.answers.join(' ')} ${r.capture}`);
   }
+  if (q.sort) rows = sortRows(rows ?? all.map((d) => dnsRow(session, d)), q.sort, DNS_SORT, 'time');
   const total = rows ? rows.length : all.length;
   const [from, to] = clampPage(q, total);
   const out = rows ? rows.slice(from, to) : all.slice(from, to).map((d) => dnsRow(session, d));
