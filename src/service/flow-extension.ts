@@ -5,18 +5,38 @@
  */
 import type { FlowRow } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
+import { endpoints } from '../flows/flow-output.js';
 import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator } from '../flows/queries.js';
+import { inferredIdentities } from '../overlay/inferred-identities.js';
 import type { ServiceExtensions } from './analyzer-service.js';
 
-/** Fills identityA/identityB/service from the overlay; null without cluster metadata. */
+/**
+ * Fills identityA/identityB/service from the overlay's cluster metadata;
+ * without metadata, identityA/identityB with what the captures show
+ * (inferred-identities.ts: nodes, their overlay addresses, "pod on node2",
+ * NodePorts, Services seen DNATed; marked `inferred`). A tunnelled flow's
+ * `tunnel` gets the nodes at its outer flow's ends (`from`, `to`).
+ */
 export function identityDecorator(session: AnalysisSession): FlowDecorator | undefined {
   const overlay = session.overlay();
-  // Without metadata the resolver answers null for every address.
-  if (overlay.identity({ ip: '127.0.0.1', port: null }, null) === null) return undefined;
+  const inferred = overlay.resolver ? null : inferredIdentities(overlay);
+  const t = session.flows.table;
+  const nodeName = (ip: string): string | null => overlay.resolver?.nodeNameOf(ip) ?? inferred?.node(ip)?.name ?? null;
+  if (!overlay.resolver && !inferred!.nodes.length) return undefined;
   return (row: FlowRow) => {
-    row.identityA = overlay.identity(row.a, row.firstTime);
-    row.identityB = overlay.identity(row.b, row.firstTime);
-    row.service = overlay.serviceOfFlow(row.a, row.b);
+    if (inferred) {
+      row.identityA = inferred.resolve(row.a.ip, row.a.port);
+      row.identityB = inferred.resolve(row.b.ip, row.b.port);
+    } else {
+      row.identityA = overlay.identity(row.a, row.firstTime);
+      row.identityB = overlay.identity(row.b, row.firstTime);
+      row.service = overlay.serviceOfFlow(row.a, row.b);
+    }
+    if (row.tunnel && row.tunnel.outerFlow >= 0 && row.tunnel.outerFlow < t.count) {
+      const o = endpoints(t, row.tunnel.outerFlow);
+      const from = nodeName(o.a.ip), to = nodeName(o.b.ip);
+      if (from && to) { row.tunnel.from = from; row.tunnel.to = to; }
+    }
   };
 }
 

@@ -17,14 +17,14 @@ import { PacketDetailPane, PacketTable, packetKey } from './Packets.js';
 
 export function identityText(i: Identity | null): string {
   if (!i) return '';
-  return i.kind === 'unknown' ? '' : `${i.kind === 'pod' || i.kind === 'service' ? i.name : `${i.kind} ${i.name}`}`;
+  return i.kind === 'unknown' ? '' : `${i.kind === 'pod' || i.kind === 'service' ? i.name : `${i.kind} ${i.name}`}${i.inferred ? ' (inferred)' : ''}`;
 }
 
 function Ident({ i }: { i: Identity | null }) {
   if (!i || i.kind === 'unknown') return <span className="muted">—</span>;
   // The default namespace goes without saying (it stays in the tooltip and in the filters).
   const shown = i.namespace === 'default' && i.name.startsWith('default/') ? i.name.slice('default/'.length) : i.name;
-  return <span className={`ident ident-${i.kind}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{shown}</span>;
+  return <span className={`ident ident-${i.kind}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{shown}{i.inferred ? <span className="muted small"> (inferred)</span> : null}</span>;
 }
 
 const columns: Col<FlowRow>[] = [
@@ -42,7 +42,7 @@ const columns: Col<FlowRow>[] = [
   { id: 'bytes', header: 'Bytes', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
   { id: 'bytesAtoB', header: 'Bytes A→B', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesAtoB) },
   { id: 'bytesBtoA', header: 'Bytes B→A', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesBtoA) },
-  { id: 'tunnel', header: 'Tunnel', size: 140, accessorFn: (r) => (r.tunnel ? `${tunnelText(r.tunnel)} in #${r.tunnel.outerFlow}` : r.innerFlows ? `carries ${fmtInt(r.innerFlows)}` : ''), enableSorting: false,
+  { id: 'tunnel', header: 'Tunnel', size: 140, accessorFn: (r) => (r.tunnel ? (r.tunnel.from && r.tunnel.to ? `${r.tunnel.from} → ${r.tunnel.to} (${tunnelText(r.tunnel)})` : `${tunnelText(r.tunnel)} in #${r.tunnel.outerFlow}`) : r.innerFlows ? `carries ${fmtInt(r.innerFlows)}` : ''), enableSorting: false,
     cell: (c) => <span title={c.row.original.tunnel ? `${tunnelText(c.row.original.tunnel)}, carried in flow #${c.row.original.tunnel.outerFlow}` : c.row.original.innerFlows ? `carries ${c.row.original.innerFlows} inner flows` : undefined}>{c.getValue() as string}</span> },
   { id: 'durationSec', header: 'Duration', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtDuration(r.durationSec) },
   { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' , enableSorting: false },
