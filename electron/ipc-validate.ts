@@ -4,7 +4,7 @@
  * arguments rebuilt from checked fields, or throws IpcArgumentError naming
  * the call and the bad value. Pure functions: tested without Electron.
  */
-import type { ClockSettings, FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef } from '../src/api.js';
+import type { ClockSettings, FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef, TxQuery } from '../src/api.js';
 import { EXPORT_FORMATS, type EngineArgs, type EngineMethod, type ExportFormat, type ShellArgs, type ShellInvoke } from './ipc-contract.js';
 
 export class IpcArgumentError extends Error {
@@ -116,14 +116,25 @@ function pageQuery(v: unknown, call: string, extra: readonly string[] = []): Pag
   return { offset: int(0, 2 ** 40)(v['offset'], call, 'query.offset'), limit: int(0, MAX_PAGE)(v['limit'], call, 'query.limit') };
 }
 
-function textQuery(v: unknown, call: string): PageQuery & { text?: string } {
-  const q = pageQuery(v, call, ['text']);
+/** An optional `{ key, dir }` order of a page query. */
+function sortOf(o: Record<string, unknown>, call: string): { key: string; dir: 'asc' | 'desc' } | undefined {
+  const s = o['sort'];
+  if (s === undefined) return undefined;
+  if (!isObj(s)) throw new IpcArgumentError(call, 'query.sort must be an object');
+  noExtraKeys(s, ['key', 'dir'], call, 'query.sort');
+  if (s['dir'] !== 'asc' && s['dir'] !== 'desc') throw new IpcArgumentError(call, 'query.sort.dir must be "asc" or "desc"');
+  return { key: str(64)(s['key'], call, 'query.sort.key'), dir: s['dir'] };
+}
+
+function textQuery(v: unknown, call: string): TxQuery {
+  const q = pageQuery(v, call, ['text', 'sort']);
   const text = optional(str(MAX_TEXT))((v as Record<string, unknown>)['text'], call, 'query.text');
-  return { offset: q.offset, limit: q.limit, ...(text !== undefined ? { text } : {}) };
+  const sort = sortOf(v as Record<string, unknown>, call);
+  return { offset: q.offset, limit: q.limit, ...(text !== undefined ? { text } : {}), ...(sort ? { sort } : {}) };
 }
 
 function packetQuery(v: unknown, call: string): PacketQuery {
-  const q = pageQuery(v, call, ['capture', 'flow', 'protocol', 'text']);
+  const q = pageQuery(v, call, ['capture', 'flow', 'protocol', 'text', 'sort']);
   const o = v as Record<string, unknown>;
   const out: PacketQuery = { offset: q.offset, limit: q.limit };
   const capture = optional(int(0, 65535))(o['capture'], call, 'query.capture');
@@ -134,11 +145,13 @@ function packetQuery(v: unknown, call: string): PacketQuery {
   if (flow !== undefined) out.flow = flow;
   if (protocol !== undefined) out.protocol = protocol;
   if (text !== undefined) out.text = text;
+  const sort = sortOf(o, call);
+  if (sort) out.sort = sort;
   return out;
 }
 
 function flowQuery(v: unknown, call: string): FlowQuery {
-  const q = pageQuery(v, call, ['text', 'transport', 'depth', 'node', 'pod', 'service', 'capture', 'sort']);
+  const q = pageQuery(v, call, ['text', 'transport', 'depth', 'node', 'pod', 'service', 'capture', 'sort', 'connections', 'connection']);
   const o = v as Record<string, unknown>;
   const out: FlowQuery = { offset: q.offset, limit: q.limit };
   for (const k of ['text', 'transport', 'node', 'pod', 'service'] as const) {
@@ -149,6 +162,12 @@ function flowQuery(v: unknown, call: string): FlowQuery {
   if (depth !== undefined) out.depth = depth;
   const capture = optional(int(0, 65535))(o['capture'], call, 'query.capture');
   if (capture !== undefined) out.capture = capture;
+  if (o['connections'] !== undefined) {
+    if (typeof o['connections'] !== 'boolean') throw new IpcArgumentError(call, 'query.connections must be a boolean');
+    out.connections = o['connections'];
+  }
+  const connection = optional(int(0, 2 ** 31))(o['connection'], call, 'query.connection');
+  if (connection !== undefined) out.connection = connection;
   if (o['sort'] !== undefined) {
     const s = o['sort'];
     if (!isObj(s)) throw new IpcArgumentError(call, 'query.sort must be an object');

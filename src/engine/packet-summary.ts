@@ -22,8 +22,9 @@ export interface PacketSummary {
   info: string;
 }
 
+/** In Wireshark's order (its info column and tcp.flags.str: low bit first): "[FIN, ACK]", "[PSH, ACK]", "[SYN, ECE, CWR]". */
 const TCP_FLAG_NAMES: Array<[number, string]> = [
-  [0x002, 'SYN'], [0x010, 'ACK'], [0x001, 'FIN'], [0x004, 'RST'], [0x008, 'PSH'], [0x020, 'URG'], [0x040, 'ECE'], [0x080, 'CWR'],
+  [0x001, 'FIN'], [0x002, 'SYN'], [0x004, 'RST'], [0x008, 'PSH'], [0x010, 'ACK'], [0x020, 'URG'], [0x040, 'ECE'], [0x080, 'CWR'],
 ];
 
 export function tcpFlagText(flags: number): string {

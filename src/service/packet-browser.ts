@@ -14,6 +14,9 @@ import { summarizePacket } from '../engine/packet-summary.js';
 import { formatTime } from '../engine/time.js';
 import { capturePointName } from './capture-point.js';
 
+/** Addresses and info compared as people read them ("10.0.0.9" before "10.0.0.10"). */
+const packetCollator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
 /** Sessions larger than this refuse a free-text packet filter (it reads every packet back). */
 export const MAX_TEXT_FILTER_PACKETS = 300_000;
 
@@ -30,6 +33,10 @@ export class PacketBrowser {
   private merged: Selection | null = null;
   private filtered: Selection | null = null;
   private readonly points: string[];
+  /** Per capture: packet index -> 1-based number in the session's time order (set with `merged`). */
+  private frames: Int32Array[] = [];
+  /** The last sorted selection (a permutation of a selection's positions) and what it was made for. */
+  private sorted: { key: string; order: Int32Array } | null = null;
 
   constructor(private readonly session: AnalysisSession) {
     let fs = Infinity, fn = 0;
@@ -70,6 +77,8 @@ export class PacketBrowser {
       });
     }
     this.merged = { key: '', cap, idx, count: total };
+    this.frames = caps.map((c) => new Int32Array(c.index.count));
+    for (let k = 0; k < total; k++) this.frames[cap[k]!]![idx[k]!] = k + 1;
     return this.merged;
   }
 
@@ -109,11 +118,58 @@ export class PacketBrowser {
 
   async page(q: PacketQuery): Promise<Page<PacketRow>> {
     const sel = await this.select(q);
+    const order = await this.order(sel, q.sort);
     const offset = Math.max(0, Math.floor(q.offset) || 0);
     const limit = Math.max(0, Math.min(1000, Math.floor(q.limit) || 0));
     const rows: PacketRow[] = [];
-    for (let k = offset; k < Math.min(sel.count, offset + limit); k++) rows.push(await this.row(sel.cap[k]!, sel.idx[k]!));
+    for (let k = offset; k < Math.min(sel.count, offset + limit); k++) {
+      const at = order ? order[k]! : k;
+      rows.push(await this.row(sel.cap[at]!, sel.idx[at]!));
+    }
     return { total: sel.count, offset, rows };
+  }
+
+  /**
+   * The order of a selection's positions for `sort` (null: time order as
+   * selected). Stable: equal keys keep time order, in either direction.
+   * Keys from the index cost one pass; src, dst, layers and info read every
+   * packet of the selection back (refused over MAX_TEXT_FILTER_PACKETS).
+   */
+  private async order(sel: Selection, sort: PacketQuery['sort']): Promise<Int32Array | null> {
+    if (!sort) return null;
+    const key = sort.key === 'time' || sort.key === 'rel' || sort.key === 'no' ? 'frame' : sort.key;
+    const dir = sort.dir === 'desc' ? -1 : 1;
+    if (key === 'frame' && dir > 0) return null;
+    const cacheKey = JSON.stringify([sel.key, sel.count, key, dir]);
+    if (this.sorted?.key === cacheKey) return this.sorted.order;
+    const n = sel.count;
+    const pos = Array.from({ length: n }, (_, i) => i);
+    const caps = this.session.captures;
+    let num: Float64Array | null = null;
+    let text: string[] | null = null;
+    switch (key) {
+      case 'frame': break;
+      case 'index': num = Float64Array.from(pos, (k) => sel.idx[k]!); break;
+      case 'len': num = Float64Array.from(pos, (k) => caps[sel.cap[k]!]!.index.origLen(sel.idx[k]!)); break;
+      case 'caplen': num = Float64Array.from(pos, (k) => caps[sel.cap[k]!]!.index.capLen(sel.idx[k]!)); break;
+      case 'point': text = pos.map((k) => this.points[sel.cap[k]!]!); break;
+      case 'src': case 'dst': case 'info': case 'layers': {
+        if (n > MAX_TEXT_FILTER_PACKETS) throw new Error(`sorting by ${key} reads every packet back; this selection has ${n} packets (limit ${MAX_TEXT_FILTER_PACKETS}): filter first`);
+        text = new Array<string>(n);
+        for (let k = 0; k < n; k++) {
+          const r = await this.row(sel.cap[k]!, sel.idx[k]!);
+          text[k] = key === 'layers' ? r.layers.join(' ') : r[key];
+        }
+        break;
+      }
+      default: throw new Error(`cannot sort packets by '${key}'`);
+    }
+    if (num) { const v = num; pos.sort((x, y) => (v[x]! - v[y]!) * dir || x - y); }
+    else if (text) { const v = text; pos.sort((x, y) => packetCollator.compare(v[x]!, v[y]!) * dir || x - y); }
+    else pos.reverse();
+    const order = Int32Array.from(pos);
+    this.sorted = { key: cacheKey, order };
+    return order;
   }
 
   async row(c: number, n: number): Promise<PacketRow> {
@@ -129,6 +185,7 @@ export class PacketBrowser {
     return {
       capture: c,
       index: n,
+      frame: this.frameOf(c, n),
       time: formatTime(ix.tsSec(n), ix.tsNsec(n), cap.precision),
       // Seconds since the session's first packet, on the reference host's clock when hosts' clocks were corrected.
       rel: (ix.tsSec(n) - this.firstSec) + (ix.tsNsec(n) - this.firstNsec - this.session.overlay().correctionNs(c, ix.iface(n), ix.tsSec(n), ix.tsNsec(n))) / 1e9,
@@ -142,6 +199,12 @@ export class PacketBrowser {
       flow: flow >= 0 ? flow : null,
       issue: decoded.issueLayer >= 0 ? `${LAYER_NAMES[decoded.issueLayer]}: ${decoded.issueReason}` : null,
     };
+  }
+
+  /** The session frame number of a packet (merges the captures first if no page has). */
+  private frameOf(c: number, n: number): number {
+    this.all();
+    return this.frames[c]?.[n] ?? 0;
   }
 
   async detail(c: number, n: number): Promise<PacketDetail> {
