@@ -3,10 +3,11 @@
  * flow row decorated by the overlay's identity resolver (pods, nodes,
  * Services from cluster metadata; time-aware).
  */
-import type { FlowRow } from '../api.js';
+import type { FlowQuery, FlowRow } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { endpoints } from '../flows/flow-output.js';
-import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator } from '../flows/queries.js';
+import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator, type FlowView } from '../flows/queries.js';
+import { connectionIndex } from './flow-connections.js';
 import { inferredIdentities } from '../overlay/inferred-identities.js';
 import type { ServiceExtensions } from './analyzer-service.js';
 
@@ -31,6 +32,7 @@ export function identityDecorator(session: AnalysisSession): FlowDecorator | und
       row.identityA = overlay.identity(row.a, row.firstTime);
       row.identityB = overlay.identity(row.b, row.firstTime);
       row.service = overlay.serviceOfFlow(row.a, row.b);
+      row.serviceVia = row.service ? overlay.serviceVia(row.a, row.b) : null;
     }
     if (row.tunnel && row.tunnel.outerFlow >= 0 && row.tunnel.outerFlow < t.count) {
       const o = endpoints(t, row.tunnel.outerFlow);
@@ -40,9 +42,29 @@ export function identityDecorator(session: AnalysisSession): FlowDecorator | und
   };
 }
 
+/** Identities and the connection each flow is a view of (flow-connections.ts). */
+function rowDecorator(session: AnalysisSession): FlowDecorator {
+  const ident = identityDecorator(session);
+  const conns = connectionIndex(session);
+  return (row: FlowRow) => {
+    ident?.(row);
+    const c = conns.connOf[row.id]!;
+    row.connection = c >= 0 ? conns.connections[c]! : null;
+  };
+}
+
+/** `connections`: one row per connection (its first view) and the flows of none; `connection`: that connection's views. */
+function connectionView(session: AnalysisSession, q: FlowQuery): FlowView {
+  const conns = connectionIndex(session);
+  const numeric = { points: (f: number) => { const c = conns.connOf[f]!; return c >= 0 ? conns.connections[c]!.points.length : 1; } };
+  if (q.connection !== undefined) return { include: (f) => conns.connOf[f] === q.connection, numeric };
+  if (q.connections) return { include: (f) => { const c = conns.connOf[f]!; return c < 0 || conns.rep[c] === f; }, numeric };
+  return { numeric };
+}
+
 export const flowExtension: ServiceExtensions = {
-  queryFlows: (s, q) => queryFlows(s, q, identityDecorator(s)),
-  flowDetail: (s, id) => flowDetail(s, id, identityDecorator(s)),
+  queryFlows: (s, q) => queryFlows(s, q, rowDecorator(s), connectionView(s, q)),
+  flowDetail: (s, id) => flowDetail(s, id, rowDecorator(s)),
   flowStream: (s, id) => flowStream(s, id),
   queryHttp: (s, q) => queryHttp(s, q),
   queryDns: (s, q) => queryDns(s, q),
