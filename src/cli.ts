@@ -3,8 +3,8 @@
  * Exit codes: 0 success; 1 the input could not be analysed; 2 bad usage.
  * See docs/cli.md for the JSON contract.
  */
-import { AnalysisSession } from './engine/session.js';
-import { fileSource } from './host/node/file-source.js';
+import { openPaths, PathError } from './host/node/open-paths.js';
+import { inputErrors, openSession } from './cli/open-session.js';
 import { writeFileAtomic } from './host/node/atomic-write.js';
 import { runAnalyze, runCompare, runPackets, runReport, type CliContext } from './cli/commands.js';
 import { UsageError, InputError } from './cli/errors.js';
@@ -21,6 +21,9 @@ Usage:
 Run 'overlayscope COMMAND --help' for a command's options.
 Exit codes: 0 success, 1 input could not be analysed, 2 bad usage.`;
 
+/** Set when opening inputs met an error (src/cli/open-session.ts): exit 1 even when every capture read. */
+let inputFailed = false;
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const ctx: CliContext = {
@@ -28,16 +31,14 @@ async function main(argv: string[]): Promise<number> {
     stderr: (s) => process.stderr.write(s),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     open: async (paths, opts) => {
-      const sources = [];
-      for (const p of paths) {
-        try {
-          sources.push(await fileSource(p));
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          throw new InputError(`${p}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
-        }
-      }
-      return AnalysisSession.open(sources, opts);
+      // Files, folders, .gz streams and archives (src/host/node/open-paths.ts, src/capture/open-inputs.ts).
+      const inputs = await openPaths(paths).catch((e: unknown) => {
+        throw e instanceof PathError ? new InputError(e.message) : e;
+      });
+      const session = await openSession(inputs, opts, (s) => process.stderr.write(s));
+      // A refused or cut-short archive member: the command still reports what was read, and exits 1.
+      if (inputErrors(session)) inputFailed = true;
+      return session;
     },
     write: (file, data, protect) => writeFileAtomic(file, data, protect),
     writePieces: (file, pieces, protect) => writeFileAtomic(file, pieces, protect),
@@ -54,11 +55,12 @@ async function main(argv: string[]): Promise<number> {
     ctx.stdout('overlayscope 0.1.0\n');
     return 0;
   }
+  const orInputFailed = (code: number): number => (code === 0 && inputFailed ? 1 : code);
   switch (cmd) {
-    case 'analyze': return runAnalyze(rest, ctx);
+    case 'analyze': return orInputFailed(await runAnalyze(rest, ctx));
     case 'packets': return runPackets(rest, ctx);
-    case 'compare': return runCompare(rest, ctx);
-    case 'report': return runReport(rest, ctx);
+    case 'compare': return orInputFailed(await runCompare(rest, ctx));
+    case 'report': return orInputFailed(await runReport(rest, ctx));
     default:
       throw new UsageError(`unknown command '${cmd}'\n\n${HELP}`);
   }

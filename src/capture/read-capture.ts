@@ -6,6 +6,7 @@
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
 import { describeMagic, sniffFormat } from './sniff.js';
+import { SourceError } from './source-error.js';
 import type { ByteSource, CaptureFormat, RecordSink } from './types.js';
 
 // 1 MiB: two of them rotate (readInto), and a chunk is still in cache when it
@@ -42,6 +43,7 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
   let format: CaptureFormat | null = null;
   let bytesRead = 0;
   let head: Uint8Array | null = null;
+  let sourceFailed = false;
   // The next chunk is requested before the current one is parsed, so the
   // host's read (a thread-pool read in Node, a Blob read in a browser) runs
   // while this thread decodes: on the 2 M-packet bench file the main thread
@@ -50,7 +52,17 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
   let pending: Promise<Uint8Array | null> | null = feed.next();
   try {
     for (;;) {
-      const chunk: Uint8Array | null = await pending!;
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await pending!;
+      } catch (e) {
+        // A container (gzip, archive member) that ends in error: the bytes before it are read (source-error.ts).
+        if (!(e instanceof SourceError)) throw e;
+        pending = null;
+        sink.onIssue({ capture: source.name, packet: null, offset: e.offset, layer: e.layer, reason: e.reason, severity: 'error' });
+        sourceFailed = true;
+        break;
+      }
       pending = null;
       if (chunk === null) break;
       if (opts.signal?.aborted) return { format, packets: reader?.packets ?? 0, bytesRead, stopped: false, cancelled: true };
@@ -86,12 +98,14 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
     await feed.close();
   }
   if (!reader) {
+    if (sourceFailed) return { format: null, packets: 0, bytesRead, stopped: true, cancelled: false };
     const h = head ?? new Uint8Array(0);
     sink.onIssue({ capture: source.name, packet: null, offset: 0, layer: 'file', reason: `not a capture file: ${describeMagic(h)}`, severity: 'error' });
     return { format: null, packets: 0, bytesRead, stopped: true, cancelled: false };
   }
-  const stoppedEarly = reader.stopped;
-  reader.end();
+  const stoppedEarly = reader.stopped || sourceFailed;
+  // After a container error the reader's own complaint about a cut record would only repeat it.
+  if (!sourceFailed) reader.end();
   return { format, packets: reader.packets, bytesRead, stopped: stoppedEarly, cancelled: false };
 }
 

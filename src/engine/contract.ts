@@ -5,6 +5,7 @@
  */
 import type { HostClock } from '../overlay/clocks.js';
 import type { CaptureIssue } from '../capture/types.js';
+import type { CaptureOrigin } from '../capture/open-inputs.js';
 import type { TunnelType } from '../dissect/layers.js';
 
 export interface CaptureJson {
@@ -29,6 +30,8 @@ export interface CaptureJson {
   droppedIssues: number;
   /** Frames longer than a 1500-byte MTU allows (offloaded super-packets), null when none: src/engine/offloads.ts. */
   offload?: { frames: number; largest: number; limit: number } | null;
+  /** Where the capture came from when it was not a plain file: gzip, archive members, a capture tool's bundle (src/capture/open-inputs.ts). */
+  source?: CaptureOrigin;
 }
 
 export interface EndpointJson { ip: string; port: number | null }
@@ -51,6 +54,8 @@ export interface FlowJson {
   firstTime: string;
   lastTime: string;
   tunnel: null | { type: TunnelType; vni: number; outerFlow: number };
+  /** Community ID v1 (corelight/community-id-spec, seed 0 unless --community-id-seed); null for ICMP, ICMPv6 and SCTP flows. */
+  communityId?: string | null;
   [extra: string]: unknown;
 }
 

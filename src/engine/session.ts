@@ -4,6 +4,7 @@
  * table, transactions, overlay) see every packet of every capture.
  */
 import type { ByteSource } from '../capture/types.js';
+import type { CaptureOrigin, InputNote } from '../capture/open-inputs.js';
 import { DissectConfig } from '../dissect/config.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket } from '../dissect/decoder.js';
@@ -28,6 +29,12 @@ export class AnalysisSession {
   private overlayCache: OverlayAnalysis | null = null;
   /** Flows at every depth, TCP conversations, HTTP and DNS transactions (src/flows). */
   readonly flows = new FlowTracker();
+  /**
+   * Where each capture came from (a .gz, an archive member, a capture tool's
+   * bundle) and what opening them skipped or refused (src/capture/open-inputs.ts);
+   * null when the captures were opened as plain files.
+   */
+  inputs: { origins: readonly CaptureOrigin[]; notes: readonly InputNote[] } | null = null;
 
   constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
     if (options.maxFlows !== undefined) this.flows.maxFlows = options.maxFlows;
@@ -120,6 +127,7 @@ export class AnalysisSession {
       issues: c.issues.filter((i) => i.packet === null || i.severity === 'error'),
       droppedIssues: c.droppedIssues,
       offload: offloadSummary(c),
+      ...(this.inputs?.origins[c.id] ? { source: this.inputs.origins[c.id]! } : {}),
     };
   }
 
@@ -220,6 +228,7 @@ export class AnalysisSession {
       dns: whole ? this.flows.dns.transactions.map((d) => dnsJson(this, d)) : [],
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
       ...this.overlayJsonWithNotes(overlay),
+      ...(this.inputs?.notes.length ? { inputNotes: this.inputs.notes } : {}),
     };
   }
 }

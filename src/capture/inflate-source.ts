@@ -1,0 +1,300 @@
+/**
+ * A ByteSource over a compressed stream: a gzip file (RFC 1952, members one
+ * after another as `cat a.gz b.gz` makes) or a zip member's raw deflate data
+ * (RFC 1951). Inflated as it is read, never unpacked to disk or held whole:
+ * fflate's streaming Gunzip/Inflate (docs/decisions/0012-compressed-captures.md).
+ *
+ * Offsets are in the inflated bytes (what the capture readers see). Random
+ * access (`read`, for a packet's bytes) keeps one cursor: reads at or after
+ * the last one continue the stream, an earlier one inflates again from the
+ * start (deflate has no seek points).
+ */
+import { Gunzip, Inflate } from 'fflate';
+import { CONTAINER_LIMITS, SourceError, type ContainerLimits } from './source-error.js';
+import type { ByteSource } from './types.js';
+
+export type InflateKind = 'gzip' | 'deflate';
+
+export interface InflateSpec {
+  kind: InflateKind;
+  /** The compressed bytes: `source[start .. start+length)`. */
+  source: ByteSource;
+  start?: number;
+  length?: number;
+  /** Display name of the inflated stream (default the source's). */
+  name?: string;
+  /** The inflated size when the container says it (a zip's central directory). */
+  knownSize?: number;
+  limits?: Partial<ContainerLimits>;
+}
+
+/** Compressed bytes pushed to the inflater at a time: bounds one push's output (≤ 1032× this for deflate). */
+const PUSH = 8 * 1024;
+/** Compressed bytes read from the source at a time. */
+const READ = 1024 * 1024;
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 8;
+}
+
+/** The inflated size a gzip file's trailer suggests (ISIZE is the size mod 2^32). */
+async function gzipSizeHint(src: ByteSource, start: number, length: number): Promise<number> {
+  if (length < 18) return 0;
+  const t = await src.read(start + length - 4, 4);
+  if (t.length < 4) return 0;
+  const isize = (t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24)) >>> 0;
+  // Deflate never shrinks data below ~99 % (stored blocks): the smallest size ≡ ISIZE (mod 2^32) at least that.
+  let size = isize;
+  while (size < length * 0.99) size += 2 ** 32;
+  return size;
+}
+
+export async function inflatedSource(spec: InflateSpec): Promise<ByteSource> {
+  const start = spec.start ?? 0;
+  const length = spec.length ?? spec.source.size - start;
+  const hint = spec.knownSize ?? (spec.kind === 'gzip' ? await gzipSizeHint(spec.source, start, length) : length * 3);
+  return new InflatedSource(spec, start, length, hint);
+}
+
+class InflatedSource implements ByteSource {
+  readonly name: string;
+  private cursor: Cursor | null = null;
+  constructor(private readonly spec: InflateSpec, private readonly start: number, private readonly length: number, private sizeHint: number) {
+    this.name = spec.name ?? spec.source.name;
+  }
+
+  /** The inflated size: exact once the stream has been read to its end, before that an estimate. */
+  get size(): number {
+    return this.sizeHint;
+  }
+
+  private open(): Cursor {
+    const limits = { ...CONTAINER_LIMITS, ...this.spec.limits };
+    return new Cursor(this.spec.kind, this.spec.source, this.start, this.length, this.name, limits, (n) => { this.sizeHint = n; });
+  }
+
+  async *chunks(_chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    const c = this.open();
+    for (;;) {
+      if (signal?.aborted) return;
+      const piece = await c.next();
+      if (!piece) return;
+      yield piece;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (!this.cursor || offset < this.cursor.windowStart) this.cursor = this.open();
+    return this.cursor.readAt(offset, length);
+  }
+}
+
+/** One pass over the stream: pieces in order, and a window of the latest ones for `readAt`. */
+class Cursor {
+  /** Inflated bytes handed out by next(). */
+  pos = 0;
+  private readonly out: Uint8Array[] = [];
+  private inPos = 0;
+  private ended = false;
+  private finished = false;
+  private memberStartOut = 0;
+  private lastIn: Uint8Array = new Uint8Array(0);
+  private readonly inflater: Gunzip | Inflate;
+  /** Pieces kept for readAt, the first starting at windowStart. */
+  private window: Uint8Array[] = [];
+  windowStart = 0;
+  private windowEnd = 0;
+
+  constructor(private readonly kind: InflateKind, private readonly src: ByteSource, private readonly start: number,
+    private readonly length: number, private readonly name: string, private readonly limits: ContainerLimits,
+    private readonly onSize: (n: number) => void) {
+    const gzip = kind === 'gzip';
+    const ondata = (d: Uint8Array, final: boolean): void => {
+      if (d.length) {
+        this.out.push(d);
+        if (gzip) this.crc = crc32(this.crc, d);
+      }
+      if (final) this.finished = true;
+    };
+    if (gzip) {
+      const g = new Gunzip(ondata);
+      g.onmember = (offset) => {
+        // The member before ends with its CRC-32 and size 8 bytes before this one starts: checked once read.
+        this.memberChecks.push({ at: offset - 8, crc: this.crc >>> 0, size: this.pos + this.queued() - this.memberStartOut });
+        this.memberStartOut = this.pos + this.queued();
+        this.crc = 0;
+        this.finished = false;
+      };
+      this.inflater = g;
+    } else this.inflater = new Inflate(ondata);
+  }
+
+  /** CRC-32 of the current gzip member's inflated bytes so far (RFC 1952 §2.3.1, CRC32 field). */
+  private crc = 0;
+  private readonly memberChecks: Array<{ at: number; crc: number; size: number }> = [];
+
+  private async checkMembers(): Promise<void> {
+    while (this.memberChecks.length) {
+      const m = this.memberChecks.shift()!;
+      const t = await this.src.read(this.start + m.at, 8);
+      if (t.length < 8 || !this.trailerOk(t, m.crc, m.size)) {
+        return this.fail(`member ending at compressed offset ${this.start + m.at}: its CRC-32 or length does not match what was inflated (damaged data)`);
+      }
+    }
+  }
+
+  private trailerOk(t: Uint8Array, crc: number, size: number): boolean {
+    return u32le(t, 0) === crc >>> 0 && u32le(t, 4) === size % 2 ** 32;
+  }
+
+  private queued(): number {
+    let n = 0;
+    for (const o of this.out) n += o.length;
+    return n;
+  }
+
+  private error: SourceError | null = null;
+
+  /** Stops the stream: the pieces inflated so far are still handed out, then the error is thrown. */
+  private fail(reason: string): void {
+    this.error ??= new SourceError(this.name, this.pos + this.queued(), this.kind, reason);
+    this.ended = true;
+  }
+
+  /** The next inflated piece, or null at the end of the stream. */
+  async next(): Promise<Uint8Array | null> {
+    while (!this.out.length) {
+      if (this.error) throw this.error;
+      if (this.ended) return null;
+      await this.pull();
+    }
+    const piece = this.out.shift()!;
+    this.pos += piece.length;
+    return piece;
+  }
+
+  private async pull(): Promise<void> {
+    if (this.inPos >= this.length) {
+      this.ended = true;
+      this.finish();
+      return;
+    }
+    if (this.inPos === 0 && this.kind === 'gzip') {
+      const h = await this.src.read(this.start, Math.min(3, this.length));
+      if (!isGzip(h)) return this.fail('not a gzip stream (no 1f 8b 08 at its start)');
+    }
+    const want = Math.min(READ, this.length - this.inPos);
+    const buf = await this.src.read(this.start + this.inPos, want);
+    if (buf.length === 0) {
+      // The source ended before its size said (a truncated archive member).
+      this.ended = true;
+      this.finish();
+      return;
+    }
+    for (let o = 0; o < buf.length; o += PUSH) {
+      const piece = buf.subarray(o, Math.min(buf.length, o + PUSH));
+      try {
+        this.inflater.push(piece, false);
+      } catch (e) {
+        return this.fail(`${(e as Error).message} at compressed offset ${this.start + this.inPos + o} (${this.pos + this.queued()} bytes inflated before it are kept)`);
+      }
+      const inflated = this.pos + this.queued();
+      const consumed = this.inPos + o + piece.length;
+      if (inflated > this.limits.maxInflated) return this.fail(`inflates to more than ${this.limits.maxInflated} bytes, the most one stream may; the rest is not read`);
+      if (inflated > this.limits.ratioCheckAfter && inflated > consumed * this.limits.maxRatio) {
+        return this.fail(`inflates ${(inflated / consumed).toFixed(0)}:1 (${inflated} bytes from ${consumed}), beyond the ${this.limits.maxRatio}:1 bound for a compression bomb; the rest is not read`);
+      }
+    }
+    this.inPos += buf.length;
+    this.lastIn = buf.length >= 8 ? buf.subarray(buf.length - 8) : concatTail(this.lastIn, buf);
+    if (this.memberChecks.length) await this.checkMembers();
+  }
+
+  private finish(): void {
+    try {
+      this.inflater.push(new Uint8Array(0), true);
+    } catch (e) {
+      return this.fail(`${(e as Error).message}: the stream is cut short at compressed offset ${this.start + this.inPos} (${this.pos + this.queued()} bytes inflated before it are kept)`);
+    }
+    const total = this.pos + this.queued();
+    if (!this.finished) return this.fail(`the stream is cut short at compressed offset ${this.start + this.inPos} (${total} bytes inflated before it are kept)`);
+    if (this.kind === 'gzip') {
+      const t = this.lastIn;
+      const size = total - this.memberStartOut;
+      if (t.length < 8 || u32le(t, 4) !== size % 2 ** 32) {
+        this.onSize(total);
+        return this.fail(`trailer missing or damaged at compressed offset ${this.start + this.inPos}: its length field says ${t.length >= 8 ? u32le(t, 4) : 'nothing'}, ${size} bytes were inflated (all of them are kept)`);
+      }
+      if (u32le(t, 0) !== this.crc >>> 0) {
+        this.onSize(total);
+        return this.fail(`CRC-32 mismatch at the end of the stream (compressed offset ${this.start + this.inPos - 8}): the inflated data is damaged`);
+      }
+    }
+    this.onSize(total);
+  }
+
+  /** `length` bytes at `offset` (fewer at the end); offset must not be before windowStart. */
+  async readAt(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length;
+    while (this.windowEnd < end) {
+      const p = await this.next();
+      if (!p) break;
+      this.window.push(p);
+      this.windowEnd += p.length;
+      // Keep only the pieces from the one holding `offset`.
+      while (this.window.length > 1 && this.windowStart + this.window[0]!.length <= offset) this.windowStart += this.window.shift()!.length;
+    }
+    while (this.window.length > 1 && this.windowStart + this.window[0]!.length <= offset) this.windowStart += this.window.shift()!.length;
+    const from = Math.max(offset, this.windowStart);
+    const to = Math.min(end, this.windowEnd);
+    if (to <= from) return new Uint8Array(0);
+    const r = new Uint8Array(to - from);
+    let at = this.windowStart;
+    for (const p of this.window) {
+      const a = Math.max(from, at);
+      const b = Math.min(to, at + p.length);
+      if (b > a) r.set(p.subarray(a - at, b - at), a - from);
+      at += p.length;
+      if (at >= to) break;
+    }
+    return r;
+  }
+}
+
+function concatTail(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const r = new Uint8Array(a.length + b.length);
+  r.set(a);
+  r.set(b, a.length);
+  return r.subarray(Math.max(0, r.length - 8));
+}
+
+function u32le(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+/** CRC-32 (IEEE 802.3, reflected 0xEDB88320), slicing by 4. */
+const CRC_TABLE: Int32Array = (() => {
+  const t = new Int32Array(256 * 4);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 4; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
+  }
+  return t;
+})();
+
+function crc32(crc: number, d: Uint8Array): number {
+  const t = CRC_TABLE;
+  let c = ~crc;
+  let i = 0;
+  const n4 = d.length - (d.length & 3);
+  for (; i < n4; i += 4) {
+    c ^= d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24);
+    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+  }
+  for (; i < d.length; i++) c = t[(c ^ d[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c;
+}
