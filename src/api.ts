@@ -367,6 +367,8 @@ export interface OverlayNode {
   vnis: number[];
   /** From the cluster metadata (`source: 'cluster'`, kubectl's podCIDRs) or inferred as /24s from the inner sources a VTEP sends (`'traffic'`); `evidence` = packets. */
   podCidrs: Array<{ cidr: string; evidence: number; source: 'cluster' | 'traffic' }>;
+  /** UI view only: `name` was inferred from the capture points' names, not read from cluster metadata (src/overlay/inferred-identities.ts). */
+  nameInferred?: boolean;
 }
 
 export interface TunnelEdge {
@@ -437,8 +439,10 @@ export interface Journey {
 
 export interface OverlayView {
   nodes: OverlayNode[];
-  pods: Array<{ ip: string; name: string | null; namespace: string | null; node: string | null }>;
-  services: Array<{ name: string; namespace: string; clusterIp: string | null; ports: Array<{ port: number; nodePort: number | null; targetPort: string | number | null; protocol: string }> }>;
+  /** Pods of the metadata; without it (UI view), the addresses of journeys and translations inferred to be pods (`inferred`, name null). */
+  pods: Array<{ ip: string; name: string | null; namespace: string | null; node: string | null; inferred?: boolean }>;
+  /** `endpoints` (UI view): the Service's endpoint addresses from the metadata (EndpointSlices). */
+  services: Array<{ name: string; namespace: string; clusterIp: string | null; ports: Array<{ port: number; nodePort: number | null; targetPort: string | number | null; protocol: string }>; endpoints?: Array<{ ip: string; port: number | null }> }>;
   tunnels: TunnelEdge[];
   translations: TranslationRow[];
   journeys: Journey[];
@@ -446,6 +450,11 @@ export interface OverlayView {
   candidateServices: Array<{ ip: string; port: number; evidence: number }>;
   /** What the overlay analysis could not do and why (e.g. no journeys with one capture point). */
   notes?: string[];
+  /**
+   * UI view: what each address of the journeys and translations is, keyed `ip|port` and `ip|` (any port):
+   * cluster metadata's names (at the time first seen), else inferred ones (`inferred: true`); absent when nothing says.
+   */
+  identities?: Record<string, Identity>;
 }
 
 // ---------------------------------------------------------------- compare & export

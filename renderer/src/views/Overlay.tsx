@@ -3,13 +3,15 @@
  * tunnels between nodes (packet counts on the edges), drawn as SVG; the
  * DNAT/SNAT translations; and one request's journey as a sequence diagram.
  */
-import { useMemo, useState } from 'react';
-import type { Journey, OverlayView } from '../../../src/api.js';
+import { useState } from 'react';
+import type { OverlayView } from '../../../src/api.js';
 import { tunnelText } from '../../../src/api.js';
 import { ErrorState, Empty, Loading } from '../components/States.js';
 import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
-import { fmtBytes, fmtClock, fmtEndpoint, fmtInt, fmtMs } from '../format.js';
+import { JourneyDiagram } from '../components/JourneyDiagram.js';
+import { connectionReuse, journeyChoice } from '../components/journey-model.js';
+import { fmtBytes, fmtEndpoint, fmtInt } from '../format.js';
 
 const NODE_W = 300;
 const GAP = 90;
@@ -112,45 +114,12 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
   );
 }
 
-export function JourneyDiagram({ journey }: { journey: Journey }) {
-  const parts = useMemo(() => {
-    const seen: string[] = [];
-    for (const h of journey.hops) for (const e of [h.src.ip, h.dst.ip]) if (!seen.includes(e)) seen.push(e);
-    return seen;
-  }, [journey]);
-  const colW = 170;
-  const rowH = 46;
-  // Room on both sides for hop labels centred between two lanes (a DNAT+SNAT label is ~500 px wide).
-  const margin = 200;
-  const width = Math.max(600, parts.length * colW + 2 * margin);
-  const height = 70 + journey.hops.length * rowH + 20;
-  const cx = (ip: string) => margin + parts.indexOf(ip) * colW + colW / 2;
-  return (
-    <svg className="journey-svg" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={`Journey ${journey.label}`} data-testid="journey-diagram">
-      {parts.map((p) => (
-        <g key={p}>
-          <rect x={cx(p) - 75} y={10} width={150} height={28} rx={6} className="lifeline-head" />
-          <text x={cx(p)} y={29} textAnchor="middle" className="lifeline-text">{p}</text>
-          <line x1={cx(p)} y1={38} x2={cx(p)} y2={height - 10} className="lifeline" />
-        </g>
-      ))}
-      {journey.hops.map((h, i) => {
-        const y = 70 + i * rowH;
-        const x1 = cx(h.src.ip);
-        const x2 = cx(h.dst.ip);
-        const label = [h.point, h.translation, h.tunnel ? tunnelText(h.tunnel) : null].filter(Boolean).join(' · ');
-        return (
-          <g key={i} className="hop">
-            {x1 === x2 ? <path d={`M${x1},${y} h30 v14 h-30`} fill="none" markerEnd="url(#jarrow)" /> :
-              <line x1={x1} y1={y} x2={x2 + (x2 > x1 ? -4 : 4)} y2={y} markerEnd="url(#jarrow)" />}
-            <text x={(x1 + x2) / 2} y={y - 6} textAnchor="middle" className="hop-label">{label}</text>
-            <text x={(x1 + x2) / 2} y={y + 14} textAnchor="middle" className="hop-sub">{`${fmtEndpoint(h.src)} → ${fmtEndpoint(h.dst)} · ${fmtClock(h.time)}${h.latencyMs != null ? ` · +${fmtMs(h.latencyMs)}` : ''}`}</text>
-          </g>
-        );
-      })}
-      <defs><marker id="jarrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" className="arrowhead" /></marker></defs>
-    </svg>
-  );
+const reuseCache = new WeakMap<OverlayView, ReturnType<typeof connectionReuse>>();
+/** Keep-alive reuse of upstream connections across the view's journeys (made once per view). */
+function reuses(v: OverlayView): ReturnType<typeof connectionReuse> {
+  let r = reuseCache.get(v);
+  if (!r) reuseCache.set(v, (r = connectionReuse(v.journeys)));
+  return r;
 }
 
 export function Overlay() {
@@ -161,6 +130,7 @@ export function Overlay() {
   if (st.status === 'error') return <div className="view"><ErrorState error={st.error} what="The overlay view" /></div>;
   const v = st.value;
   const j = v.journeys[journey];
+  const reuse = reuses(v);
   return (
     <div className="view overlay" data-testid="view-overlay">
       <section className="card">
@@ -186,14 +156,14 @@ export function Overlay() {
         {v.journeys.length ? (
           <>
             <select className="input" value={journey} onChange={(e) => setJourney(Number(e.target.value))} aria-label="Journey">
-              {v.journeys.map((x, i) => <option key={x.id} value={i}>{x.label}{x.complete ? '' : ' (incomplete)'}</option>)}
+              {v.journeys.map((x, i) => <option key={x.id} value={i}>{journeyChoice(v, x, i, reuse[i]!)}</option>)}
             </select>
             {j?.ingress ? (
               <div className="small" data-testid="journey-ingress">
                 Via Ingress <strong>{j.ingress.namespace}/{j.ingress.name}</strong>: rule <span className="mono">{j.ingress.host ?? '*'}{j.ingress.path ?? '/'}</span> → Service <span className="mono">{j.ingress.service ?? '?'}{j.ingress.port !== null ? `:${j.ingress.port}` : ''}</span>, controller <span className="mono">{j.ingress.controller}</span>
               </div>
             ) : null}
-            {j ? <JourneyDiagram journey={j} /> : null}
+            {j ? <JourneyDiagram journey={j} view={v} reuse={reuse[journey]} /> : null}
           </>
         ) : <div className="muted">No request journey: a journey needs an HTTP request seen at two or more capture points, or at one point both before and after NAT or a tunnel, or a proxy&apos;s upstream request that it caused.</div>}
       </section>
