@@ -20,6 +20,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join as pathJoin } from 'node:path';
 import { compareProfiles, compareSessions, comparisonJson, type ComparisonJson } from '../compare/compare.js';
 import { profileSession } from '../compare/traffic-profile.js';
+import { defaultSideLabel, parsePairs } from '../compare/sides.js';
+import { sniffFormat } from '../capture/sniff.js';
 import { safeJson, visibleText } from '../report/escape.js';
 import { renderReport } from '../report/report.js';
 import { fmtDelta, fmtValue, type ReportAnalysis } from '../report/report-model.js';
@@ -145,12 +147,14 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
 /** Reads and parses `--cluster` files; a missing or malformed file is an input error naming it. */
 async function readClusterFiles(paths: readonly string[]): Promise<ClusterMetadata | null> {
   if (!paths.length) return null;
-  const files = await Promise.all(paths.map(async (p) => ({
-    name: p,
-    text: await readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  const files = await Promise.all(paths.map(async (p) => {
+    const bytes = await readFile(p).catch((e: NodeJS.ErrnoException) => {
       throw new InputError(`${p}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    }),
-  })));
+    });
+    const format = sniffFormat(bytes.subarray(0, 16));
+    if (format) throw new InputError(`${p} is a capture (${format}), not kubectl metadata: give the output of kubectl get nodes,pods,services,endpointslices -A -o json`);
+    return { name: p, text: bytes.toString('utf8') };
+  }));
   try {
     return parseClusterMetadata(files);
   } catch (e) {
@@ -234,9 +238,15 @@ time to first byte and total time per request, retransmissions and resets;
 then explains the difference in plain words with the per-hop breakdown.
 
 Options:
-  --label-a NAME       name of side A (default: its folder or file names)
+  --label-a NAME       name of side A (default: its one file's name, its folder,
+                       or the prefix its file names share)
   --label-b NAME       name of side B
   --cluster FILE       kubectl metadata for both sides (repeatable)
+  --cluster-a FILE     kubectl metadata for side A only (repeatable; instead of --cluster)
+  --cluster-b FILE     kubectl metadata for side B only
+  --pair PA=PB         pair capture point PA of A with PB of B (repeatable); by
+                       default points pair by role, their names without the
+                       scenario prefix (nginx-proxy.client and ingress.client: client)
 ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
@@ -292,8 +302,11 @@ async function sideFiles(spec: string, which: string, split = true): Promise<str
   return out;
 }
 
-function sideLabel(spec: string): string {
-  return spec.split(',').map((s) => s.trim().replace(/[\\/]+$/, '').split(/[\\/]/).pop()!.replace(/\.(pcapng|pcap|cap)$/i, '')).filter(Boolean).join('+');
+/** A side's default label: a folder given alone is its name; else as the app (src/compare/sides.ts). */
+function sideLabel(spec: string, files?: readonly string[]): string {
+  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 1 || !files) return defaultSideLabel(parts.length === 1 ? [parts[0]!.replace(/[\\/]+$/, '')] : parts);
+  return defaultSideLabel(files);
 }
 
 function captureErrors(sessions: AnalysisSession[], ctx: CliContext): boolean {
@@ -332,6 +345,7 @@ function comparisonTable(c: ComparisonJson): string {
 export async function runCompare(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, 'label-a': { value: true }, 'label-b': { value: true }, cluster: { value: true, multiple: true },
+    'cluster-a': { value: true, multiple: true }, 'cluster-b': { value: true, multiple: true }, pair: { value: true, multiple: true },
     'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(COMPARE_HELP + '\n'); return 0; }
@@ -341,22 +355,26 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
+  const clusterA = args.options.get('cluster-a')?.length ? await readClusterFiles(args.options.get('cluster-a')!) : clusterMetadata;
+  const clusterB = args.options.get('cluster-b')?.length ? await readClusterFiles(args.options.get('cluster-b')!) : clusterMetadata;
+  let pairs: Array<[string, string]>;
+  try { pairs = parsePairs(args.options.get('pair') ?? []); } catch (e) { throw new UsageError((e as Error).message); }
   const opts: AnalyzeOptions = {
-    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
+    ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
   };
   const [specA, specB] = args.positional as [string, string];
   const filesA = await sideFiles(specA, 'A');
   const filesB = await sideFiles(specB, 'B');
-  const labels = { a: one(args, 'label-a') ?? sideLabel(specA), b: one(args, 'label-b') ?? sideLabel(specB) };
+  const labels = { a: one(args, 'label-a') ?? sideLabel(specA, filesA), b: one(args, 'label-b') ?? sideLabel(specB, filesB) };
   // One side at a time: a side's session is dropped once profiled, so peak memory is one side's.
-  const sa = await ctx.open(filesA, opts);
+  const sa = await ctx.open(filesA, { ...opts, ...(clusterA ? { clusterMetadata: clusterA } : {}) });
   const pa = await profileSession(sa, labels.a);
   const failedA = captureErrors([sa], ctx);
-  const sb = await ctx.open(filesB, opts);
+  const sb = await ctx.open(filesB, { ...opts, ...(clusterB ? { clusterMetadata: clusterB } : {}) });
   const pb = await profileSession(sb, labels.b);
   const failedB = captureErrors([sb], ctx);
-  const json = comparisonJson(compareProfiles(pa, pb));
+  const json = comparisonJson(compareProfiles(pa, pb, { pairs, hasCluster: { a: !!clusterA, b: !!clusterB } }));
   const input = { label: `${labels.a} vs ${labels.b}`, generatedAt: new Date().toISOString(), analysis: null, comparison: json };
   let text: string;
   if (format === 'json') text = safeJson(json) + '\n';
@@ -388,7 +406,7 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
     ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
   });
-  const label = one(args, 'label') ?? args.positional.map((p) => sideLabel(p)).join(', ');
+  const label = one(args, 'label') ?? (args.positional.length === 1 ? sideLabel(args.positional[0]!) : defaultSideLabel(files));
   const specB = one(args, 'compare-to');
   let comparison: ComparisonJson | null = null;
   const sessions = [session];
@@ -400,7 +418,7 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
       ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
     });
     sessions.push(sb);
-    comparison = comparisonJson(await compareSessions(session, sb, { a: label, b: one(args, 'label-b') ?? sideLabel(specB) }));
+    comparison = comparisonJson(await compareSessions(session, sb, { a: label, b: one(args, 'label-b') ?? sideLabel(specB, filesB) }));
   }
   const text = renderReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison }, format, renderChartSvg);
   const out = one(args, 'out');

@@ -6,11 +6,12 @@
  *
  * The JSON form is the `overlayscope.comparison/v1` contract (docs/cli.md).
  */
-import type { ComparisonMetric, ComparisonView } from '../api.js';
+import type { ComparisonMetric, ComparisonPointRow, ComparisonView } from '../api.js';
 import { TUNNEL_NAMES } from '../dissect/layers.js';
 import { NO_DNAT_SEEN } from '../overlay/overlay.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { legName, profileSession, type LegSummary, type TrafficProfile, type TunnelTypeProfile } from './traffic-profile.js';
+import { pairPoints } from './sides.js';
 
 export interface ComparisonSide {
   label: string;
@@ -19,6 +20,9 @@ export interface ComparisonSide {
   firstTime: string | null;
   durationSec: number;
   requests: number;
+  /** Each capture point's role (its name without the scenario prefix), in the order of `points`. */
+  roles?: string[];
+  hasCluster?: boolean;
 }
 
 /** Everything a comparison shows; `view()` is the AnalyzerApi shape, `toJSON()` the CLI contract. */
@@ -30,6 +34,9 @@ export interface Comparison {
   perHop: Array<{ hop: string; a: number; b: number }>;
   latency: Array<{ request: number; a: number | null; b: number | null }>;
   timeline: { bucketSec: number; rows: Array<{ t: number; a: number; b: number }> };
+  /** Capture points paired by role across the sides (src/compare/sides.ts). */
+  points: ComparisonPointRow[];
+  hasCluster: { a: boolean; b: boolean };
 }
 
 export interface ComparisonJson {
@@ -42,13 +49,27 @@ export interface ComparisonJson {
   latency: Array<{ request: number; a: number | null; b: number | null; aTotal: number | null; bTotal: number | null }>;
   timeline: { bucketSec: number; rows: Array<{ t: number; a: number; b: number }> };
   legs: { a: LegSummary[]; b: LegSummary[] };
+  points: ComparisonPointRow[];
 }
 
 /** Profiles both sessions and compares them. */
-export async function compareSessions(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): Promise<Comparison> {
+export async function compareSessions(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }, opts: CompareOptions = {}): Promise<Comparison> {
   const pa = await profileSession(a, labels.a);
   const pb = await profileSession(b, labels.b);
-  return compareProfiles(pa, pb);
+  return compareProfiles(pa, pb, { ...opts, hasCluster: { a: !!a.options.clusterMetadata, b: !!b.options.clusterMetadata } });
+}
+
+export interface CompareOptions {
+  /** Capture points paired by the user: [point or role of A, point or role of B]. */
+  pairs?: ReadonlyArray<readonly [string, string]>;
+  hasCluster?: { a: boolean; b: boolean };
+}
+
+/** Which way a metric improves: fewer packets, bytes, connections, hops and milliseconds are better; keep-alive reuse is better higher. */
+export function betterOf(name: string): 'lower' | 'higher' | undefined {
+  if (/^(capture points|HTTP requests|offloaded|connections to a Service|bytes \(all|packets \(all)/.test(name)) return undefined;
+  if (/reusing/.test(name)) return 'higher';
+  return 'lower';
 }
 
 const per = (x: number, n: number): number | null => (n > 0 ? round(x / n) : null);
@@ -73,10 +94,11 @@ function leg(p: TrafficProfile, n: number): LegSummary | undefined {
   return p.legs.find((l) => l.leg === n);
 }
 
-export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Comparison {
+export function compareProfiles(a: TrafficProfile, b: TrafficProfile, opts: CompareOptions = {}): Comparison {
   const metrics: ComparisonMetric[] = [];
   const add = (group: string, name: string, unit: string, va: number | null, vb: number | null): void => {
-    metrics.push({ group, name, unit, a: va, b: vb, delta: va === null || vb === null ? null : round(vb - va) });
+    const better = betterOf(name);
+    metrics.push({ group, name, unit, a: va, b: vb, delta: va === null || vb === null ? null : round(vb - va), ...(better ? { better } : {}) });
   };
   const ra = a.requests;
   const rb = b.requests;
@@ -138,15 +160,23 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
   }
   add('errors', 'TCP retransmissions', 'segments', a.retransmissions, b.retransmissions);
   add('errors', 'TCP resets', 'packets', a.resets, b.resets);
-  // Per capture point, matched by name (a point only one side has shows null on the other).
-  const names = [...new Set([...a.points.map((p) => p.name), ...b.points.map((p) => p.name)])];
-  for (const name of names) {
-    const pa = a.points.find((p) => p.name === name);
-    const pb = b.points.find((p) => p.name === name);
+  // Per capture point, paired by role (`nginx-proxy.client` and `ingress.client` are both `client`;
+  // a point only one side has shows null on the other).
+  const pairs = pairPoints({ names: a.points.map((p) => p.name), label: a.label }, { names: b.points.map((p) => p.name), label: b.label }, opts.pairs ?? []);
+  const points: ComparisonPointRow[] = [];
+  for (const pair of pairs) {
+    const pa = pair.a >= 0 ? a.points[pair.a]! : undefined;
+    const pb = pair.b >= 0 ? b.points[pair.b]! : undefined;
+    const name = pair.role;
     add('capture points', `packets at ${name}`, 'packets', pa?.packets ?? null, pb?.packets ?? null);
     add('capture points', `bytes at ${name}`, 'bytes', pa?.bytes ?? null, pb?.bytes ?? null);
     add('capture points', `packets per request at ${name}`, 'packets', pa ? per(pa.packets, ra) : null, pb ? per(pb.packets, rb) : null);
     add('capture points', `wire segments per request at ${name}`, 'segments', pa ? per(pa.wireSegments, ra) : null, pb ? per(pb.wireSegments, rb) : null);
+    points.push({
+      role: name,
+      a: pa ? { name: pa.name, packets: pa.packets, bytes: pa.bytes, packetsPerRequest: per(pa.packets, ra) } : null,
+      b: pb ? { name: pb.name, packets: pb.packets, bytes: pb.bytes, packetsPerRequest: per(pb.packets, rb) } : null,
+    });
   }
 
   const hopNames = [...new Set([...a.hops.map((h) => h.hop), ...b.hops.map((h) => h.hop)])];
@@ -173,7 +203,7 @@ export function compareProfiles(a: TrafficProfile, b: TrafficProfile): Compariso
   const ta = rebucket(a);
   const tb = rebucket(b);
   const rows = Array.from({ length: Math.max(ta.length, tb.length) }, (_, i) => ({ t: round(i * bucketSec, 6), a: ta[i] ?? 0, b: tb[i] ?? 0 }));
-  return { a, b, metrics, explanation: explain(a, b), perHop, latency, timeline: { bucketSec, rows } };
+  return { a, b, metrics, explanation: explain(a, b), perHop, latency, timeline: { bucketSec, rows }, points, hasCluster: opts.hasCluster ?? { a: false, b: false } };
 }
 
 /** The tunnel types either side holds, in type id order (VXLAN, Geneve, IP-in-IP, GRE, NVGRE, ERSPAN, WireGuard). */
@@ -196,12 +226,20 @@ function pct(from: number, to: number): string {
 /** Plain-words explanation of the difference, from the numbers. */
 export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
   const out: string[] = [];
-  const A = `A (${a.label})`;
-  const B = `B (${b.label})`;
+  // Each side is named with its label once, the first time it appears; "A" and "B" after that
+  // (the view shows which is which beside the table), so the sentences stay short.
+  const A = '\u0001A';
+  const B = '\u0001B';
+  const named = { A: false, B: false };
+  const finish = (lines: string[]): string[] => lines.map((l) => l.replace(/\u0001([AB])/g, (_m, w: 'A' | 'B') => {
+    if (named[w]) return w;
+    named[w] = true;
+    return `${w} (${w === 'A' ? a.label : b.label})`;
+  }));
   if (!a.requests || !b.requests) {
     out.push(`${!a.requests ? A : B} has no HTTP request from a client, so per-request figures are not available; totals are compared as they are.`);
     if (a.frames !== b.frames) out.push(`${a.frames < b.frames ? A : B} has ${Math.abs(b.frames - a.frames)} fewer distinct packets (${a.frames} vs ${b.frames}).`);
-    return out;
+    return finish(out);
   }
   const ea = a.requestFrames / a.requests;
   const eb = b.requestFrames / b.requests;
@@ -311,7 +349,7 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
   if (a.retransmissions || b.retransmissions || a.resets || b.resets) {
     out.push(`Retransmissions: ${a.retransmissions} in A, ${b.retransmissions} in B; resets: ${a.resets} in A, ${b.resets} in B.`);
   }
-  return out;
+  return finish(out);
 }
 
 export function comparisonView(c: Comparison): ComparisonView & { timeline: Comparison['timeline'] } {
@@ -323,19 +361,30 @@ export function comparisonView(c: Comparison): ComparisonView & { timeline: Comp
     perHop: c.perHop,
     latency: c.latency,
     timeline: c.timeline,
+    points: c.points,
+    sides: {
+      a: { label: c.a.label, files: c.a.files.length, points: c.a.points.length, requests: c.a.requests, hasCluster: c.hasCluster.a },
+      b: { label: c.b.label, files: c.b.files.length, points: c.b.points.length, requests: c.b.requests, hasCluster: c.hasCluster.b },
+    },
   };
 }
 
-function side(p: TrafficProfile): ComparisonSide {
-  return { label: p.label, files: p.files, points: p.points.map((x) => x.name), firstTime: p.firstTime, durationSec: p.durationSec, requests: p.requests };
+function side(p: TrafficProfile, roles: string[], hasCluster: boolean): ComparisonSide {
+  return { label: p.label, files: p.files, points: p.points.map((x) => x.name), firstTime: p.firstTime, durationSec: p.durationSec, requests: p.requests, roles, hasCluster };
+}
+
+/** Each point's role on one side, from the pairs. */
+function rolesOf(c: Comparison, which: 'a' | 'b'): string[] {
+  const p = c[which];
+  return p.points.map((pt) => c.points.find((r) => r[which]?.name === pt.name)?.role ?? pt.name);
 }
 
 export function comparisonJson(c: Comparison): ComparisonJson {
   const n = Math.max(c.a.requestList.length, c.b.requestList.length);
   return {
     schema: 'overlayscope.comparison/v1',
-    a: side(c.a),
-    b: side(c.b),
+    a: side(c.a, rolesOf(c, 'a'), c.hasCluster.a),
+    b: side(c.b, rolesOf(c, 'b'), c.hasCluster.b),
     metrics: c.metrics,
     explanation: c.explanation,
     perHop: c.perHop,
@@ -348,5 +397,6 @@ export function comparisonJson(c: Comparison): ComparisonJson {
     })),
     timeline: c.timeline,
     legs: { a: c.a.legs, b: c.b.legs },
+    points: c.points,
   };
 }

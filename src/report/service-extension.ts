@@ -33,8 +33,8 @@ export function setReportChartRenderer(r: ChartRenderer | null): void {
 }
 
 export const compareReportExtension = {
-  async compare(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): Promise<ComparisonView> {
-    const c = await compareSessions(a, b, labels);
+  async compare(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }, options: { pairs?: Array<[string, string]> } = {}): Promise<ComparisonView> {
+    const c = await compareSessions(a, b, labels, options.pairs ? { pairs: options.pairs } : {});
     lastComparison = comparisonJson(c);
     return comparisonView(c);
   },

@@ -6,7 +6,7 @@
 import type {
   AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FlowDetail, FlowQuery, FlowRow, HttpRow,
   IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
-  ClockSettings, ReportFormat, SessionSummary, SourceRef, StreamView,
+  ClockSettings, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
 } from '../api.js';
 import type { ByteSource } from '../capture/types.js';
 import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
@@ -17,6 +17,8 @@ import { PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
 import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
 import { overlayView } from '../overlay/view.js';
+import { defaultSideLabel } from '../compare/sides.js';
+import { sniffFormat } from '../capture/sniff.js';
 
 /** Largest kubectl metadata file read (a big cluster's `get -A -o json` is a few MB). */
 export const MAX_CLUSTER_FILE = 64 * 1024 * 1024;
@@ -48,9 +50,9 @@ export interface ServiceExtensions {
   queryFlows?(session: AnalysisSession, q: FlowQuery): Page<FlowRow>;
   flowDetail?(session: AnalysisSession, id: number): FlowDetail;
   flowStream?(session: AnalysisSession, id: number): Promise<StreamView>;
-  queryHttp?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<HttpRow>;
-  queryDns?(session: AnalysisSession, q: PageQuery & { text?: string }): Page<DnsRow>;
-  compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }): ComparisonView | Promise<ComparisonView>;
+  queryHttp?(session: AnalysisSession, q: TxQuery): Page<HttpRow>;
+  queryDns?(session: AnalysisSession, q: TxQuery): Page<DnsRow>;
+  compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }, options?: { pairs?: Array<[string, string]> }): ComparisonView | Promise<ComparisonView>;
   exportReport?(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport;
   /** Counts for the summary. */
   counts?(session: AnalysisSession): { flows: number; http: number; dns: number };
@@ -171,7 +173,11 @@ class ServiceImpl implements AnalyzerApi {
     for (const r of refs) {
       const src = await this.resolver.resolve(r);
       if (src.size > MAX_CLUSTER_FILE) throw new Error(`${src.name}: ${src.size} bytes is more than the ${MAX_CLUSTER_FILE}-byte limit for cluster metadata`);
-      files.push({ name: src.name, text: new TextDecoder('utf-8').decode(await src.read(0, src.size)) });
+      const bytes = await src.read(0, src.size);
+      // A capture picked by mistake: say so rather than show a YAML parser's complaint about its bytes.
+      const format = sniffFormat(bytes.subarray(0, 16));
+      if (format) throw new Error(`${src.name} is a capture (${format}), not kubectl metadata: choose the output of kubectl get nodes,pods,services,endpointslices -A -o json`);
+      files.push({ name: src.name, text: new TextDecoder('utf-8').decode(bytes) });
     }
     return parseClusterMetadata(files);
   }
@@ -307,12 +313,12 @@ class ServiceImpl implements AnalyzerApi {
     return extensions.flowStream(this.need(), flow);
   }
 
-  async getHttp(q: PageQuery & { text?: string }): Promise<Page<HttpRow>> {
+  async getHttp(q: TxQuery): Promise<Page<HttpRow>> {
     if (!extensions.queryHttp) throw new NotAvailableError('HTTP transactions');
     return extensions.queryHttp(this.need(), q);
   }
 
-  async getDns(q: PageQuery & { text?: string }): Promise<Page<DnsRow>> {
+  async getDns(q: TxQuery): Promise<Page<DnsRow>> {
     if (!extensions.queryDns) throw new NotAvailableError('DNS transactions');
     return extensions.queryDns(this.need(), q);
   }
@@ -321,11 +327,22 @@ class ServiceImpl implements AnalyzerApi {
     return overlayView(this.need());
   }
 
-  async compare(a: SourceRef[], b: SourceRef[], labels: { a?: string; b?: string } = {}, options: OpenOptions = {}): Promise<ComparisonView> {
+  async compare(a: SourceRef[], b: SourceRef[], labels: { a?: string; b?: string } = {}, options: OpenOptions = {}, sides: ComparisonOptions = {}): Promise<ComparisonView> {
     if (!extensions.compare) throw new NotAvailableError('Comparison');
-    const sa = await AnalysisSession.open(await Promise.all(a.map((r) => this.resolver.resolve(r))), options);
-    const sb = await AnalysisSession.open(await Promise.all(b.map((r) => this.resolver.resolve(r))), options);
-    return extensions.compare(sa, sb, { a: labels.a ?? defaultLabel(a), b: labels.b ?? defaultLabel(b) });
+    // A side is the open session (already read, with its metadata) or its own captures with its own metadata.
+    const side = async (refs: SourceRef[], o: ComparisonSideOptions | undefined): Promise<[AnalysisSession, string]> => {
+      if (o?.session) return [this.need(), defaultLabel(this.sources)];
+      const cluster = o?.cluster?.length ? o.cluster : options.cluster;
+      const clusterMetadata = cluster?.length ? await this.readCluster(cluster) : null;
+      const { cluster: _c, label: _l, ...rest } = options;
+      const s = await AnalysisSession.open(await Promise.all(refs.map((r) => this.resolver.resolve(r))), {
+        ...rest, ...(clusterMetadata ? { clusterMetadata } : {}),
+      });
+      return [s, defaultLabel(refs)];
+    };
+    const [sa, la] = await side(a, sides.a);
+    const [sb, lb] = await side(b, sides.b);
+    return extensions.compare(sa, sb, { a: labels.a || la, b: labels.b || lb }, sides.pairs ? { pairs: sides.pairs } : {});
   }
 
   async exportReport(format: ReportFormat): Promise<ExportedReport> {
@@ -334,9 +351,9 @@ class ServiceImpl implements AnalyzerApi {
   }
 }
 
+/** A side's short label: its one file, its folder, or its files' common prefix (src/compare/sides.ts). */
 export function defaultLabel(refs: readonly SourceRef[]): string {
-  const names = refs.map((r) => (refName(r).split(/[\\/]/).pop() ?? '').replace(/\.(pcapng|pcap|cap)$/i, ''));
-  return names.length === 1 ? names[0]! : names.join('+');
+  return defaultSideLabel(refs.map((r) => (r.kind === 'url' ? r.url : refName(r))));
 }
 
 function issueRow(i: { capture: string; packet: number | null; offset: number; layer: string; reason: string; severity: 'error' | 'warning' }): IssueRow {

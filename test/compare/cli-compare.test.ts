@@ -112,7 +112,7 @@ describe.skipIf(!labPresent)('overlayscope compare', () => {
     const out = path.join(ART, 'lab.csv');
     expect(await runReport([...scenarioFiles('nginx-proxy'), '--format', 'csv', '--compare-to', INGRESS, '--out', out], testContext())).toBe(0);
     const csv = readFileSync(out, 'utf8');
-    expect(csv).toMatch(/^group,metric,unit,"a:client-eth0, node1-cni0/m);
+    expect(csv).toMatch(/^group,metric,unit,a:nginx-proxy,b:ingress,delta/m);
     expect(csv).toMatch(/^id,capture,depth,transport/);
     expect(csv).toMatch(/^flow,method,host,uri,status/m);
   });

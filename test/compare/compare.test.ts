@@ -102,8 +102,8 @@ describe.skipIf(!labPresent)('comparison of the lab scenarios (fixtures/lab)', (
     const [ea, eb] = [expectedEndToEnd(nginx), expectedEndToEnd(ingress)];
     expect(text).toMatch(new RegExp(`B \\(ingress\\) needs ${Math.round((ea - eb) * 100) / 100} fewer packets per request end to end: ${eb} against ${ea}`));
     expect(text).toMatch(/Most of the difference is on the upstream connection/);
-    expect(text).toMatch(/B \(ingress\) reuses its upstream connections \(keep-alive\): 3 of 5 requests on that leg open no new TCP connection, against 0 of 5/);
-    expect(text).toMatch(/A \(nginx-proxy\)'s upstream connections are address-translated .*10\.96\.0\.10:80/);
+    expect(text).toMatch(/B reuses its upstream connections \(keep-alive\): 3 of 5 requests on that leg open no new TCP connection, against 0 of 5/);
+    expect(text).toMatch(/A's upstream connections are address-translated .*10\.96\.0\.10:80/);
     expect(text).not.toMatch(/client connections \(keep-alive\)/);
   });
 
@@ -153,6 +153,6 @@ describe.skipIf(!labPresent)('sides with a different number of proxy hops', () =
     const c = await compareSessions(await openFiles([path.join(LAB, 'captures', 'ingress', 'client-eth0.pcap')]),
       await openFiles(scenarioFiles('nginx-proxy')), { a: 'client', b: 'nginx-proxy' });
     expect(c.metrics.find((m) => m.name === 'proxy hops per request')).toMatchObject({ a: 0, b: 1, delta: 1 });
-    expect(c.explanation.join('\n')).toMatch(/B \(nginx-proxy\) has an upstream connection that A \(client\) does not/);
+    expect(c.explanation.join('\n')).toMatch(/B has an upstream connection that A does not/);
   });
 });

@@ -16,6 +16,10 @@ import { fileSource } from '../../src/host/node/file-source.js';
 import { parseClusterMetadata } from '../../src/overlay/cluster-metadata.js';
 import { LAB, labPresent, labTruth, scenarioFiles } from './lab.js';
 
+/** The explanation names each side with its label once ("A (nginx-proxy)"), then "A": sentences compared without the labels. */
+const unlabel = (l: string): string => l.replace(/\b([AB]) \([^)]*\)/g, '$1');
+
+
 const CLUSTER_IP = '10.96.0.10';
 
 async function open(files: string[], withCluster: boolean): Promise<AnalysisSession> {
@@ -50,8 +54,8 @@ describe.skipIf(!labPresent)('compare: Services with and without a visible DNAT 
     const upstream = sc.connections.frontendToUpstream;
     expect(metric(c, 'connections to a Service through a visible DNAT')).toMatchObject({ a: clientConns + upstream, b: clientConns });
     expect(metric(c, 'connections to a Service endpoint with no DNAT seen')).toMatchObject({ a: 0, b: upstream, delta: upstream });
-    expect(c.explanation).toContain(`A (kube-proxy): 0 of ${clientConns + upstream} connections to Services go straight to an endpoint with no DNAT seen (socket-level load balancing or direct access to the pod), ${clientConns + upstream} through a visible DNAT; `
-      + `B (socket-lb): ${upstream} of ${clientConns + upstream} connections to Services go straight to an endpoint with no DNAT seen (socket-level load balancing or direct access to the pod), ${clientConns} through a visible DNAT.`);
+    expect(c.explanation.map(unlabel)).toContain(`A: 0 of ${clientConns + upstream} connections to Services go straight to an endpoint with no DNAT seen (socket-level load balancing or direct access to the pod), ${clientConns + upstream} through a visible DNAT; `
+      + `B: ${upstream} of ${clientConns + upstream} connections to Services go straight to an endpoint with no DNAT seen (socket-level load balancing or direct access to the pod), ${clientConns} through a visible DNAT.`);
     // The packets per request end to end are those of the same connections less the ClusterIP copies.
     expect(metric(c, 'HTTP requests (sent by clients)')).toMatchObject({ a: sc.requestCount, b: sc.requestCount });
   }, 60_000);
