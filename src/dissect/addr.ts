@@ -12,6 +12,40 @@ export function parseIpv4(s: string): number | null {
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
+/**
+ * An IPv6 address in text (RFC 4291: hex groups, one "::", an IPv4 tail) as
+ * four big-endian 32-bit words; null when it is not one.
+ */
+export function parseIpv6(s: string): [number, number, number, number] | null {
+  if (s.length > 45 || !/^[0-9a-fA-F:.]+$/.test(s)) return null;
+  let text = s;
+  if (text.includes('.')) {
+    // An IPv4 tail (::ffff:10.1.2.3) is the last two groups.
+    const dot = text.lastIndexOf(':');
+    const v4 = parseIpv4(text.slice(dot + 1));
+    if (v4 === null) return null;
+    text = `${text.slice(0, dot + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const part = (h: string): number[] | null => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = part(halves[0]!);
+  const rest = halves.length === 2 ? part(halves[1]!) : [];
+  if (!head || !rest) return null;
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const g = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...rest];
+  return [((g[0]! << 16) | g[1]!) >>> 0, ((g[2]! << 16) | g[3]!) >>> 0, ((g[4]! << 16) | g[5]!) >>> 0, ((g[6]! << 16) | g[7]!) >>> 0];
+}
+
 /** `w[at..at+4)` are the address as four big-endian 32-bit words. */
 export function ipv6ToString(w: ArrayLike<number>, at = 0): string {
   const g: number[] = [];

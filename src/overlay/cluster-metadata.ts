@@ -13,7 +13,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import type { Identity } from '../api.js';
-import { parseIpv4 } from '../dissect/addr.js';
+import { ipv6ToString, parseIpv4, parseIpv6 } from '../dissect/addr.js';
 
 export interface MetadataFile {
   /** Shown in errors. */
@@ -179,12 +179,12 @@ function timeMs(x: unknown): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
+/** The address, IPv6 in RFC 5952 text as packets print it (kubectl may say `fd00:10:244:0::5`); a named error when it is none. */
 function checkIp(file: string, item: string, ip: unknown, field: string): string {
-  const ok = typeof ip === 'string' && (parseIpv4(ip) !== null || (ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip)));
-  if (!ok) {
-    throw new ClusterMetadataError(file, item, `${field} is not an IP address: ${JSON.stringify(ip)?.slice(0, 60)}`);
-  }
-  return ip as string;
+  if (typeof ip === 'string' && parseIpv4(ip) !== null) return ip;
+  const v6 = typeof ip === 'string' ? parseIpv6(ip) : null;
+  if (!v6) throw new ClusterMetadataError(file, item, `${field} is not an IP address: ${JSON.stringify(ip)?.slice(0, 60)}`);
+  return ipv6ToString(v6);
 }
 
 function addItem(md: ClusterMetadata, file: string, where: string, item: unknown): void {
@@ -312,6 +312,31 @@ function addItem(md: ClusterMetadata, file: string, where: string, item: unknown
 // ---------------------------------------------------------------- resolver
 
 interface Cidr4 { net: number; bits: number; node: NodeInfo }
+interface Cidr6 { words: [number, number, number, number]; bits: number; node: NodeInfo }
+
+/** `fd00:10:244:1::/64` as its network's four words and prefix length; null when not an IPv6 CIDR. */
+export function parseCidr6(c: string): { words: [number, number, number, number]; bits: number } | null {
+  const [a, b] = c.split('/');
+  const w = parseIpv6(a ?? '');
+  const bits = Number(b);
+  if (!w || !Number.isInteger(bits) || bits < 0 || bits > 128) return null;
+  const words = w.map((x, k) => {
+    const keep = Math.max(0, Math.min(32, bits - 32 * k));
+    return keep === 0 ? 0 : (x & ((0xffffffff << (32 - keep)) >>> 0)) >>> 0;
+  }) as [number, number, number, number];
+  return { words, bits };
+}
+
+/** Whether IPv6 address `w` (four words) lies in the CIDR `c`. */
+export function cidr6Contains(c: { words: ArrayLike<number>; bits: number }, w: ArrayLike<number>): boolean {
+  for (let k = 0; k < 4; k++) {
+    const keep = Math.max(0, Math.min(32, c.bits - 32 * k));
+    if (keep === 0) return true;
+    const mask = (0xffffffff << (32 - keep)) >>> 0;
+    if (((w[k]! & mask) >>> 0) !== c.words[k]) return false;
+  }
+  return true;
+}
 
 /** `10.244.1.0/24` as network address and prefix length; null when not an IPv4 CIDR. */
 export function parseCidr4(c: string): { net: number; bits: number } | null {
@@ -336,11 +361,20 @@ export class IdentityResolver {
   private readonly nodePorts = new Map<number, { svc: ServiceInfo; port: ServicePortInfo }>();
   private readonly endpointServices = new Map<string, EndpointInfo[]>();
   private readonly cidrs: Cidr4[] = [];
+  private readonly cidrs6: Cidr6[] = [];
 
   constructor(readonly metadata: ClusterMetadata) {
     for (const n of metadata.nodes) {
       for (const ip of n.internalIps) this.nodesByIp.set(ip, n);
       for (const c of n.podCidrs) {
+        const p6 = parseCidr6(c);
+        if (p6) {
+          // Dual-stack: flannel-v6.1 gets the network address of the node's IPv6 pod CIDR, cni0 the first host address.
+          this.cidrs6.push({ ...p6, node: n });
+          if (n.vtepMac) this.vtepIps.set(ipv6ToString(p6.words), { node: n, detail: 'flannel-v6.1 (VTEP) address' });
+          this.vtepIps.set(ipv6ToString([p6.words[0], p6.words[1], p6.words[2], (p6.words[3] + 1) >>> 0]), { node: n, detail: 'cni0 (pod CIDR gateway) address' });
+          continue;
+        }
         const p = parseCidr4(c);
         if (!p) continue;
         this.cidrs.push({ ...p, node: n });
@@ -382,6 +416,13 @@ export class IdentityResolver {
     const n = this.nodesByIp.get(ip);
     if (!n) return [];
     return this.cidrs.filter((c) => c.node === n).map((c) => ({ cidr: `${ipStr(c.net)}/${c.bits}`, net: c.net, bits: c.bits }));
+  }
+
+  /** The IPv6 pod CIDRs the metadata gives the node with InternalIP `ip` (dual-stack `podCIDRs`), as network words and prefix length. */
+  podCidrs6OfNode(ip: string): Array<{ cidr: string; words: [number, number, number, number]; bits: number }> {
+    const n = this.nodesByIp.get(ip);
+    if (!n) return [];
+    return this.cidrs6.filter((c) => c.node === n).map((c) => ({ cidr: `${ipv6ToString(c.words)}/${c.bits}`, words: c.words, bits: c.bits }));
   }
 
   /** The pod holding `ip` at `timeMs` (null time: the latest started pod). */
@@ -445,6 +486,10 @@ export class IdentityResolver {
           return { kind: 'unknown', name: ip, node: c.node.name, detail: `in the pod CIDR of ${c.node.name}, no pod known` };
         }
       }
+    } else if (this.cidrs6.length) {
+      const w = parseIpv6(ip);
+      const c = w ? this.cidrs6.find((x) => cidr6Contains(x, w)) : undefined;
+      if (c) return { kind: 'unknown', name: ip, node: c.node.name, detail: `in the pod CIDR of ${c.node.name}, no pod known` };
     }
     return { kind: 'external', name: ip };
   }

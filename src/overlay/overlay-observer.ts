@@ -68,6 +68,8 @@ export interface VtepFacts {
   types: Set<number>;
   /** Inner IPv4 source -> packets seen behind this VTEP (sent by it). Read it through `OverlayObserver.vtepList()`, which adds the cached counts. */
   innerSources: Map<number, number>;
+  /** Inner IPv6 sources' /64 networks ("w0,w1": the first two words) -> packets sent from inside them (dual-stack pods). */
+  innerSources6: Map<string, number>;
   packets: number;
 }
 
@@ -630,6 +632,15 @@ export class OverlayObserver implements PacketObserver {
         this.srcFacts[sk] = sv; this.srcInner[sk] = is; this.srcCount[sk] = 1;
       }
       innerKey = mix(mix(mix(is, id), (p.srcPort[inner]! << 16) | p.dstPort[inner]!), p.ipProto[inner]!);
+    } else if (inner >= 0 && p.ipVersion[inner] === 6) {
+      // Dual-stack pods (IPv6 inside the tunnel): rarer, so plainer. The source's /64 counts towards
+      // the VTEP's IPv6 pod CIDR; the key hashes both addresses' words, the ports and the protocol.
+      const w = inner * 4;
+      const k64 = `${p.ipSrc[w]! >>> 0},${p.ipSrc[w + 1]! >>> 0}`;
+      sv.innerSources6.set(k64, (sv.innerSources6.get(k64) ?? 0) + 1);
+      let h = 0x6a09e667;
+      for (let k = 0; k < 4; k++) h = mix(mix(h, p.ipSrc[w + k]!), p.ipDst[w + k]!);
+      innerKey = mix(mix(h, (p.srcPort[inner]! << 16) | p.dstPort[inner]!), p.ipProto[inner]!) || 1;
     }
     // The same transmission captured at both ends counts once (only several points can see it twice).
     if (this.recording) {
@@ -639,6 +650,11 @@ export class OverlayObserver implements PacketObserver {
         const dg = this.payloadDigest(b, base + p.payloadStart[inner]!, p.payloadLength[inner]!);
         fa = mix(mix(mix(mix(mix(fa, innerKey), p.ipId[inner]!), p.tcpSeq[inner]!), p.tcpAck[inner]!), dg);
         fb = mix(mix(mix(mix(mix(fb, p.tcpSeq[inner]! ^ 0x3c6ef372), dg), p.ipId[inner]! + innerKey), p.tcpAck[inner]!), p.ipSrc[inner * 4]!);
+      } else if (innerKey !== 0) {
+        // IPv6 inside: no IP id, so the inner flow, the payload and the TCP numbers tell transmissions apart.
+        const dg = this.payloadDigest(b, base + p.payloadStart[inner]!, p.payloadLength[inner]!);
+        fa = mix(mix(mix(mix(fa, innerKey), p.tcpSeq[inner]!), p.tcpAck[inner]!), dg);
+        fb = mix(mix(mix(mix(fb, p.tcpSeq[inner]! ^ 0x3c6ef372), dg), innerKey ^ p.payloadLength[inner]!), p.tcpAck[inner]!);
       } else {
         fa = mix(fa, p.ipId[on]!);
         fb = mix(fb, p.ipId[on]! ^ 0x5bd1e995);
@@ -706,7 +722,7 @@ export class OverlayObserver implements PacketObserver {
   private vtep(ip: number): VtepFacts {
     let v = this.vteps.get(ip);
     if (!v) {
-      v = { ip, macs: new Set(), vnis: new Set(), types: new Set(), innerSources: new Map(), packets: 0 };
+      v = { ip, macs: new Set(), vnis: new Set(), types: new Set(), innerSources: new Map(), innerSources6: new Map(), packets: 0 };
       this.vteps.set(ip, v);
     }
     return v;

@@ -5,12 +5,12 @@
  * journeys; and, with cluster metadata, the names of everything.
  */
 import type { Endpoint, Identity, Journey, OverlayNode, OverlayView, TranslationRow, TunnelEdge } from '../api.js';
-import { ipv4ToString } from '../dissect/addr.js';
+import { ipv4ToString, ipv6ToString } from '../dissect/addr.js';
 import { TUNNEL_WIREGUARD } from '../dissect/layers.js';
 import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson } from '../engine/contract.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
-import { cidrContains, IdentityResolver } from './cluster-metadata.js';
+import { cidr6Contains, cidrContains, IdentityResolver } from './cluster-metadata.js';
 import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';
 import { journeyIngress } from './ingress.js';
 import { macToText, tunnelTypeOf, type OverlayObserver } from './overlay-observer.js';
@@ -128,6 +128,36 @@ export class OverlayAnalysis {
       const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
       const l = owned.get(owner) ?? [];
       l.push({ cidr: `${ipv4ToString(b)}/24`, evidence, source: 'traffic' });
+      owned.set(owner, l);
+    }
+    // Dual-stack pods: inner IPv6 sources as /64 networks (Kubernetes' per-node IPv6 pod CIDRs are /64
+    // or shorter), claimed as the IPv4 buckets; the metadata's IPv6 pod CIDRs take their evidence first.
+    const buckets6 = new Map<string, Map<number, number>>();
+    for (const v of vteps) {
+      const mine = this.resolver?.podCidrs6OfNode(this.observer.outerText(v.ip)) ?? [];
+      if (!v.innerSources6.size && !mine.length) continue;
+      const l = owned.get(v.ip) ?? [];
+      const declared6 = mine.map((c) => ({ ...c, evidence: 0, source: 'cluster' as const }));
+      for (const [k, n] of v.innerSources6) {
+        const [w0, w1] = k.split(',').map(Number) as [number, number];
+        const c = declared6.find((x) => cidr6Contains(x, [w0, w1, 0, 0]));
+        if (c) { c.evidence += n; continue; }
+        let m = buckets6.get(k);
+        if (!m) buckets6.set(k, (m = new Map()));
+        m.set(v.ip, (m.get(v.ip) ?? 0) + n);
+      }
+      for (const c of declared6) {
+        const have = l.find((x) => x.cidr === c.cidr);
+        if (have) have.evidence += c.evidence;
+        else l.push({ cidr: c.cidr, evidence: c.evidence, source: c.source });
+      }
+      owned.set(v.ip, l);
+    }
+    for (const [k, m] of [...buckets6].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+      const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
+      const [w0, w1] = k.split(',').map(Number) as [number, number];
+      const l = owned.get(owner) ?? [];
+      l.push({ cidr: `${ipv6ToString([w0, w1, 0, 0])}/64`, evidence, source: 'traffic' });
       owned.set(owner, l);
     }
     return vteps.sort((a, b) => a.ip - b.ip).map((v) => {
