@@ -331,7 +331,12 @@ class ServiceImpl implements AnalyzerApi {
     if (!extensions.compare) throw new NotAvailableError('Comparison');
     // A side is the open session (already read, with its metadata) or its own captures with its own metadata.
     const side = async (refs: SourceRef[], o: ComparisonSideOptions | undefined): Promise<[AnalysisSession, string]> => {
-      if (o?.session) return [this.need(), defaultLabel(this.sources)];
+      if (o?.session) {
+        // The open session's files may carry no folder (picked one by one): then its own label, else "open session".
+        const l = defaultLabel(this.sources);
+        const own = (this.options.label ?? '').replace(/^lab: /, '');
+        return [this.need(), !/ \+ \d+ more$/.test(l) ? l : own && own.length <= 60 ? own : 'open session'];
+      }
       const cluster = o?.cluster?.length ? o.cluster : options.cluster;
       const clusterMetadata = cluster?.length ? await this.readCluster(cluster) : null;
       const { cluster: _c, label: _l, ...rest } = options;
@@ -347,7 +352,8 @@ class ServiceImpl implements AnalyzerApi {
 
   async exportReport(format: ReportFormat): Promise<ExportedReport> {
     if (!extensions.exportReport) throw new NotAvailableError('Report export');
-    return extensions.exportReport(this.need(), format, this.summary().label);
+    // The report's title and file name: the session's own label, else the short side label (never every point's name joined).
+    return extensions.exportReport(this.need(), format, this.options.label ?? defaultLabel(this.sources));
   }
 }
 

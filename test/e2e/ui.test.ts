@@ -182,7 +182,7 @@ describe.skipIf(!chromiumPresent || !labPresent)('browser build, lab captures', 
         await page.waitForSelector('[data-testid=compare-table], [data-testid=not-available], [data-testid=error-state]', { timeout: 30_000 });
         // The lab's two scenarios: the explanation names the real cause, and the report's own chart components draw.
         const why = await page.locator('[data-testid=compare-explanation]').innerText();
-        expect(why).toMatch(/ingress\) reuses its upstream connections/);
+        expect(why).toMatch(/B reuses its upstream connections/);
         // Packets per request end to end as the lab's truth.json counts them, without ARP (compare counts IP traffic).
         const truth = JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')) as { scenarios: Array<{ name: string; requestCount: number; packets: { endToEnd: number }; captures: Array<{ point: string; arpPackets: number }> }> };
         const endToEnd = (name: string): string => {
