@@ -176,6 +176,8 @@ export interface PacketRow {
   index: number;
   /** 1-based number in the whole session's time order (all capture points merged), as mergecap's file would number it. */
   frame?: number;
+  /** Seconds since the row before it in the page's order (Wireshark's "delta time displayed"); 0 for the first. */
+  delta?: number;
   time: string;
   /** Seconds since the session's first packet. */
   rel: number;

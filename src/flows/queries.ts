@@ -3,7 +3,7 @@
  * service (src/service/): pages of rows, never whole tables. Filtering and
  * sorting run on the typed arrays; row objects are built only for the page.
  */
-import type { DnsRow, FlowDetail, FlowQuery, FlowRow, HttpRow, Page, PageQuery, StreamView, TxQuery } from '../api.js';
+import { tunnelText, type DnsRow, type FlowDetail, type FlowQuery, type FlowRow, type HttpRow, type Page, type PageQuery, type StreamView, type TxQuery } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { formatTime } from '../engine/time.js';
 import { dnsRow, endpoints, flowRow, httpRow, natJson, transportName, type FlowContext } from './flow-output.js';
@@ -27,14 +27,25 @@ export interface FlowView {
 /** Text and endpoints compared as people read them: "10.244.1.9" before "10.244.1.10", case-insensitive. */
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-/** The sort text of a row's column (non-numeric keys). */
+/** An identity as the Flows view writes it ("default/web-…", "node node1", "… (inferred)"). */
+function identitySortText(i: FlowRow['identityA']): string {
+  if (!i || i.kind === 'unknown') return '';
+  return `${i.kind === 'pod' || i.kind === 'service' ? i.name : `${i.kind} ${i.name}`}${i.inferred ? ' (inferred)' : ''}`;
+}
+
+/** The sort text of a row's column (non-numeric keys): what the Flows view shows. */
 function flowSortText(row: FlowRow, key: string): string {
   switch (key) {
     case 'a': case 'b': return epText(row[key]);
-    case 'identityA': return row.identityA?.name ?? '';
-    case 'identityB': return row.identityB?.name ?? '';
-    case 'tunnel': return row.tunnel ? `${row.tunnel.type} ${row.tunnel.vni} ${row.tunnel.outerFlow}` : row.innerFlows ? ` carries ${row.innerFlows}` : '';
+    case 'identityA': return identitySortText(row.identityA);
+    case 'identityB': return identitySortText(row.identityB);
+    case 'tunnel': {
+      const t = row.tunnel;
+      if (!t) return row.innerFlows ? `carries ${row.innerFlows}` : '';
+      return t.from && t.to ? `${t.from} → ${t.to} (${tunnelText(t)})` : `${tunnelText(t)} in #${t.outerFlow}`;
+    }
     case 'captures': return row.connection ? row.connection.points.join(', ') : row.captures.join(', ');
+    case 'capture': return row.captures.join(', ');
     case 'service': return row.service ? `${row.service} ${row.serviceVia ?? ''}` : '';
     default: {
       const v = (row as unknown as Record<string, unknown>)[key];

@@ -124,7 +124,10 @@ export class PacketBrowser {
     const rows: PacketRow[] = [];
     for (let k = offset; k < Math.min(sel.count, offset + limit); k++) {
       const at = order ? order[k]! : k;
-      rows.push(await this.row(sel.cap[at]!, sel.idx[at]!));
+      const row = await this.row(sel.cap[at]!, sel.idx[at]!);
+      const prev = k > 0 ? (order ? order[k - 1]! : k - 1) : -1;
+      row.delta = prev < 0 ? 0 : row.rel - this.relOf(sel.cap[prev]!, sel.idx[prev]!);
+      rows.push(row);
     }
     return { total: sel.count, offset, rows };
   }
@@ -188,7 +191,7 @@ export class PacketBrowser {
       frame: this.frameOf(c, n),
       time: formatTime(ix.tsSec(n), ix.tsNsec(n), cap.precision),
       // Seconds since the session's first packet, on the reference host's clock when hosts' clocks were corrected.
-      rel: (ix.tsSec(n) - this.firstSec) + (ix.tsNsec(n) - this.firstNsec - this.session.overlay().correctionNs(c, ix.iface(n), ix.tsSec(n), ix.tsNsec(n))) / 1e9,
+      rel: this.relOf(c, n),
       point: this.points[c]!,
       caplen: ix.capLen(n),
       len: ix.origLen(n),
@@ -199,6 +202,12 @@ export class PacketBrowser {
       flow: flow >= 0 ? flow : null,
       issue: decoded.issueLayer >= 0 ? `${LAYER_NAMES[decoded.issueLayer]}: ${decoded.issueReason}` : null,
     };
+  }
+
+  /** Seconds since the session's first packet, on the reference host's clock when hosts' clocks were corrected. */
+  private relOf(c: number, n: number): number {
+    const ix = this.session.captures[c]!.index;
+    return (ix.tsSec(n) - this.firstSec) + (ix.tsNsec(n) - this.firstNsec - this.session.overlay().correctionNs(c, ix.iface(n), ix.tsSec(n), ix.tsNsec(n))) / 1e9;
   }
 
   /** The session frame number of a packet (merges the captures first if no page has). */

@@ -24,6 +24,13 @@
  *   80,000 rows does not queue a page request per frame in the engine.
  *
  * Keyboard: ↑/↓ move, PageUp/PageDown by a screen, Home/End, Enter activates.
+ *
+ * Headers: a click (or Enter/Space on a focused header) sorts by the column,
+ * ascending first, then flips; the order is the engine's (the view passes it
+ * in its query), shown with `aria-sort`. Dragging a header's right edge
+ * resizes the column (double-click: back to its default); widths are kept
+ * per table (`storageKey`) in localStorage. A cell's whole value is its
+ * title, so a cut value shows on hover.
  */
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import {
@@ -77,6 +84,26 @@ export interface DataTableProps<T extends RowData> {
   onTotal?(total: number): void;
   /** Rows per request (DEFAULT_PAGE). */
   pageSize?: number;
+  /** Where column widths are remembered (localStorage); default: the label. */
+  storageKey?: string;
+}
+
+/** Narrowest a column can be dragged to. */
+const MIN_WIDTH = 36;
+const WIDTH_PREFIX = 'overlayscope.columnWidths.';
+
+function loadWidths(key: string): Record<string, number> {
+  try {
+    const v = JSON.parse(localStorage.getItem(WIDTH_PREFIX + key) ?? '{}') as unknown;
+    if (!v || typeof v !== 'object') return {};
+    const out: Record<string, number> = {};
+    for (const [k, w] of Object.entries(v as Record<string, unknown>)) if (typeof w === 'number' && Number.isFinite(w) && w >= MIN_WIDTH && w <= 4000) out[k] = Math.round(w);
+    return out;
+  } catch { return {}; }
+}
+
+function saveWidths(key: string, widths: Record<string, number>): void {
+  try { localStorage.setItem(WIDTH_PREFIX + key, JSON.stringify(widths)); } catch { /* storage full or denied: widths last for this view only */ }
 }
 
 interface Cache<T> {
@@ -94,6 +121,12 @@ interface CellColumn<T> {
   className: string;
   value(row: T, index: number): unknown;
   cell: ((ctx: CellContextLite<T>) => ReactNode) | null;
+}
+
+/** A cell's whole value as text, for its title (a cut value shows on hover). */
+function cellTitle<T>(col: CellColumn<T>, row: T, index: number): string | undefined {
+  const v = col.value(row, index);
+  return v == null || v === '' ? undefined : String(v);
 }
 /** The part of TanStack's CellContext our column definitions use. */
 interface CellContextLite<T> {
@@ -225,12 +258,28 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     },
   });
   const visibleColumns = table.getVisibleLeafColumns();
-  const columnsSig = visibleColumns.map((col) => `${col.id}:${col.getSize()}`).join(',');
+  const storageKey = props.storageKey ?? label;
+  const [widths, setWidths] = useState<Record<string, number>>(() => loadWidths(storageKey));
+  useEffect(() => { setWidths(loadWidths(storageKey)); }, [storageKey]);
+  const widthOf = (col: { id: string; getSize(): number }) => widths[col.id] ?? col.getSize();
+  const columnsSig = visibleColumns.map((col) => `${col.id}:${widthOf(col)}`).join(',');
   const cellColumns = useMemo(() => visibleColumns.map((col) => cellColumn(col.id, col.columnDef as Col<T>)),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [columnsSig, columns]);
   // Fixed widths; the last column takes the rest of the row.
-  const totalWidth = visibleColumns.reduce((w, col) => w + col.getSize(), 0);
+  const totalWidth = visibleColumns.reduce((w, col) => w + widthOf(col), 0);
+  const resize = useCallback((id: string, w: number | null, persist: boolean) => {
+    setWidths((cur) => {
+      const next = { ...cur };
+      if (w == null) delete next[id]; else next[id] = Math.max(MIN_WIDTH, Math.round(w));
+      if (persist) saveWidths(storageKey, next);
+      return next;
+    });
+  }, [storageKey]);
+  const sortBy = (id: string) => {
+    const cur = (props.sorting ?? [])[0];
+    props.onSortingChange?.([{ id, desc: cur?.id === id ? !cur.desc : false }]);
+  };
   const tableClass = `dt-t${useId().replace(/[^A-Za-z0-9]/g, '')}`;
   useColumnWidths(tableClass, columnsSig);
 
@@ -285,15 +334,25 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       <div ref={scrollRef} className="dt-body" tabIndex={0} role="grid" aria-label={label} aria-rowcount={total} onKeyDown={onKeyDown}>
         <div className="dt-head" role="row" style={{ minWidth: totalWidth }}>
           {table.getFlatHeaders().filter((h) => h.column.getIsVisible()).map((h) => {
-            const sorted = h.column.getIsSorted();
-            const canSort = h.column.getCanSort() && !!props.onSortingChange;
+            const cur = (props.sorting ?? [])[0];
+            const sorted = cur?.id === h.column.id ? (cur.desc ? 'desc' : 'asc') : false;
+            const canSort = h.column.columnDef.enableSorting !== false && !!props.onSortingChange;
+            const id = h.column.id;
             return (
-              <div key={h.id} role="columnheader" className={`dt-th c-${h.column.id}${isNumeric(h.column.columnDef) ? ' num' : ''}${canSort ? ' sortable' : ''}`}
+              <div key={h.id} role="columnheader" className={`dt-th c-${id}${isNumeric(h.column.columnDef) ? ' num' : ''}${canSort ? ' sortable' : ''}`}
                 aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
-                onClick={canSort ? h.column.getToggleSortingHandler() : undefined}
-                title={typeof h.column.columnDef.header === 'string' ? h.column.columnDef.header : undefined}>
-                <table.FlexRender header={h} />
-                {sorted ? <span className="dt-sort">{sorted === 'asc' ? '▲' : '▼'}</span> : null}
+                tabIndex={canSort ? 0 : undefined}
+                onClick={canSort ? () => sortBy(id) : undefined}
+                onKeyDown={canSort ? (e) => {
+                  if (e.key !== 'Enter' && e.key !== ' ') return;
+                  e.preventDefault();
+                  e.stopPropagation();
+                  sortBy(id);
+                } : undefined}
+                title={typeof h.column.columnDef.header === 'string' ? `${h.column.columnDef.header}${canSort ? ' (click to sort)' : ''}` : undefined}>
+                <span className="dt-th-label"><table.FlexRender header={h} /></span>
+                {sorted ? <span className="dt-sort" aria-hidden="true">{sorted === 'asc' ? '▲' : '▼'}</span> : null}
+                <ResizeHandle id={id} width={widthOf(h.column)} onResize={resize} />
               </div>
             );
           })}
@@ -306,6 +365,35 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
           onPick={select} onActivate={activate} />
       </div>
     </div>
+  );
+}
+
+/** The drag handle on a header's right edge: pointer capture, width live while dragging, saved on release. */
+function ResizeHandle({ id, width, onResize }: { id: string; width: number; onResize(id: string, w: number | null, persist: boolean): void }) {
+  const drag = useRef<{ x: number; w: number; last: number } | null>(null);
+  return (
+    <span className="dt-resize" role="separator" aria-orientation="vertical" aria-label="Resize column" data-col={id}
+      onClick={(e) => e.stopPropagation()}
+      onDoubleClick={(e) => { e.stopPropagation(); onResize(id, null, true); }}
+      onPointerDown={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+        drag.current = { x: e.clientX, w: width, last: width };
+      }}
+      onPointerMove={(e) => {
+        const d = drag.current;
+        if (!d) return;
+        d.last = Math.max(MIN_WIDTH, d.w + e.clientX - d.x);
+        onResize(id, d.last, false);
+      }}
+      onPointerUp={(e) => {
+        const d = drag.current;
+        if (!d) return;
+        drag.current = null;
+        (e.currentTarget as HTMLElement).releasePointerCapture(e.pointerId);
+        onResize(id, d.last, true);
+      }} />
   );
 }
 
@@ -412,7 +500,7 @@ const DataRow = memo(function DataRow<T>({ index, start, row, rowId, selected, c
       onClick={() => onPick(index)}
       onDoubleClick={() => onActivate(index)}>
       {row ? columns.map((col) => (
-        <div key={col.id} role="gridcell" className={col.className}>{renderCell(col, row, index, rowId)}</div>
+        <div key={col.id} role="gridcell" className={col.className} title={cellTitle(col, row, index)}>{renderCell(col, row, index, rowId)}</div>
       )) : <div className="dt-td dt-placeholder" />}
     </div>
   );
@@ -444,9 +532,11 @@ export function ColumnChooser({ columns, visibility, onChange }: {
   columns: Array<{ id: string; label: string }>; visibility: VisibilityState; onChange(v: VisibilityState): void;
 }) {
   const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  usePopoverClose(open, ref, () => setOpen(false));
   return (
-    <div className="chooser">
-      <button type="button" className="btn" aria-expanded={open} onClick={() => setOpen((o) => !o)}>Columns ▾</button>
+    <div className="chooser" ref={ref}>
+      <button type="button" className="btn" aria-expanded={open} aria-haspopup="true" onClick={() => setOpen((o) => !o)}>Columns ▾</button>
       {open ? (
         <div className="chooser-menu" role="menu">
           {columns.map((c) => (
@@ -459,4 +549,18 @@ export function ColumnChooser({ columns, visibility, onChange }: {
       ) : null}
     </div>
   );
+}
+
+/** Closes a popover on Escape and on a press outside `ref` (while open). */
+export function usePopoverClose(open: boolean, ref: RefObject<HTMLElement | null>, close: () => void): void {
+  const closeRef = useRef(close);
+  closeRef.current = close;
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: globalThis.KeyboardEvent) => { if (e.key === 'Escape') { e.stopPropagation(); closeRef.current(); } };
+    const onDown = (e: PointerEvent) => { if (ref.current && !ref.current.contains(e.target as Node)) closeRef.current(); };
+    document.addEventListener('keydown', onKey, true);
+    document.addEventListener('pointerdown', onDown, true);
+    return () => { document.removeEventListener('keydown', onKey, true); document.removeEventListener('pointerdown', onDown, true); };
+  }, [open, ref]);
 }

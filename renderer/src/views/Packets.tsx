@@ -7,6 +7,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { PacketDetail, PacketQuery, PacketRow, SessionSummary } from '../../../src/api.js';
 import { DataTable, type Col } from '../components/DataTable.js';
+import { SplitPane, usePersisted } from '../components/SplitPane.js';
+import type { SortingState } from '@tanstack/react-table';
 import { ErrorState, Empty, Loading } from '../components/States.js';
 import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
@@ -14,9 +16,20 @@ import { fmtClock } from '../format.js';
 import { StreamPanel } from './Stream.js';
 import { LayerTree, rangeOf } from './LayerTree.js';
 
-const columns: Col<PacketRow>[] = [
-  { id: 'no', header: 'Frame', size: 64, meta: { numeric: true }, accessorFn: (r) => r.index + 1, cell: (c) => <span title={`frame ${c.row.original.index + 1} of ${c.row.original.point}`}>{c.row.original.index + 1}</span> },
-  { id: 'rel', header: 'Time (s)', size: 104, meta: { numeric: true }, accessorFn: (r) => r.rel.toFixed(6), cell: (c) => <span title={c.row.original.time}>{c.getValue() as string}</span> },
+/** How the Time column reads: time of day, seconds since the session's first packet, or since the row before (Wireshark's three). */
+export type TimeMode = 'absolute' | 'relative' | 'delta';
+const TIME_MODES: TimeMode[] = ['absolute', 'relative', 'delta'];
+const isTimeMode = (v: unknown): v is TimeMode => TIME_MODES.includes(v as TimeMode);
+export const useTimeMode = () => usePersisted<TimeMode>('overlayscope.packets.timeMode', 'relative', isTimeMode);
+
+function timeText(r: PacketRow, mode: TimeMode): string {
+  return mode === 'absolute' ? fmtClock(r.time) : mode === 'delta' ? (r.delta ?? 0).toFixed(6) : r.rel.toFixed(6);
+}
+
+const columnsFor = (mode: TimeMode): Col<PacketRow>[] => [
+  { id: 'frame', header: 'No.', size: 60, meta: { numeric: true }, accessorFn: (r) => r.frame ?? r.index + 1 },
+  { id: 'index', header: 'File #', size: 62, meta: { numeric: true }, accessorFn: (r) => r.index + 1 },
+  { id: 'time', header: mode === 'absolute' ? 'Time of day' : mode === 'delta' ? 'Δ time (s)' : 'Time (s)', size: mode === 'absolute' ? 132 : 100, meta: { numeric: true }, accessorFn: (r) => timeText(r, mode) },
   { id: 'point', header: 'Capture point', size: 170, accessorFn: (r) => r.point },
   { id: 'src', header: 'Source', size: 150, accessorFn: (r) => r.src },
   { id: 'dst', header: 'Destination', size: 150, accessorFn: (r) => r.dst },
@@ -32,16 +45,23 @@ export function packetKey(r: PacketRow): string {
   return `${r.capture}:${r.index}`;
 }
 
-export function PacketTable({ query, onSelect, selected, label, testId, onTotal }: {
-  query: Omit<PacketQuery, 'offset' | 'limit'>; onSelect(r: PacketRow): void; selected: string | null; label: string; testId?: string; onTotal?(n: number): void;
+export function PacketTable({ query, onSelect, selected, label, testId, onTotal, timeMode }: {
+  query: Omit<PacketQuery, 'offset' | 'limit'>; onSelect(r: PacketRow): void; selected: string | null; label: string; testId?: string; onTotal?(n: number): void; timeMode?: TimeMode;
 }) {
   const { host, version } = useSession();
-  const key = `${version}:${JSON.stringify(query)}`;
-  const fetchPage = useCallback((offset: number, limit: number) => host.api.getPackets({ ...query, offset, limit }),
+  const [storedMode] = useTimeMode();
+  const mode = timeMode ?? storedMode;
+  const columns = useMemo(() => columnsFor(mode), [mode]);
+  // Time order by default; every column sorts in the engine (PacketQuery.sort).
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'frame', desc: false }]);
+  const sort = sorting[0] ? { key: sorting[0].id, dir: sorting[0].desc ? 'desc' as const : 'asc' as const } : undefined;
+  const key = `${version}:${JSON.stringify(query)}:${JSON.stringify(sort)}`;
+  const fetchPage = useCallback((offset: number, limit: number) => host.api.getPackets({ ...query, offset, limit, ...(sort ? { sort } : {}) }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [host, key]);
   return (
-    <DataTable label={label} testId={testId} columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={packetKey} pageSize={PACKET_PAGE}
+    <DataTable label={label} storageKey="packets" testId={testId} columns={columns} queryKey={key} fetchPage={fetchPage} rowKey={packetKey} pageSize={PACKET_PAGE}
+      sorting={sorting} onSortingChange={setSorting}
       selectedKey={selected} onSelect={onSelect} {...(onTotal ? { onTotal } : {})} rowClass={(r) => (r.issue ? 'row-issue' : r.layers.includes('vxlan') || r.layers.includes('geneve') ? 'row-tunnel' : '')}
       empty={<div className="dt-empty">No packets match</div>} />
   );
@@ -53,6 +73,7 @@ export function Packets({ summary }: { summary: SessionSummary }) {
   const [capture, setCapture] = useState('');
   const [sel, setSel] = useState<PacketRow | null>(null);
   const [total, setTotal] = useState<number | null>(null);
+  const [timeMode, setTimeMode] = useTimeMode();
   const query = useMemo(() => ({
     ...(text ? { text } : {}), ...(protocol ? { protocol } : {}), ...(capture !== '' ? { capture: Number(capture) } : {}),
   }), [text, protocol, capture]);
@@ -68,14 +89,15 @@ export function Packets({ summary }: { summary: SessionSummary }) {
           <option value="">all capture points</option>
           {summary.captures.map((c) => <option key={c.id} value={c.id}>{c.point}</option>)}
         </select>
+        <select className="input" value={timeMode} onChange={(e) => setTimeMode(e.target.value as TimeMode)} aria-label="Time format" data-testid="time-mode">
+          <option value="absolute">time of day</option><option value="relative">seconds since first packet</option><option value="delta">seconds since previous row</option>
+        </select>
         <span className="muted small">{total != null ? `${total.toLocaleString('en-US')} packets` : ''}</span>
       </div>
-      <div className="pane-top">
-        <PacketTable label="Packets" testId="packets-table" query={query} onSelect={(r) => setSel(r)} selected={sel ? packetKey(sel) : null} onTotal={setTotal} />
-      </div>
-      <div className="pane-bottom">
-        {sel ? <PacketDetailPane row={sel} /> : <Empty title="Select a packet">Its layers and bytes appear here. Use ↑/↓ in the list.</Empty>}
-      </div>
+      <SplitPane id="packets" testId="packets-split" hasDetail={!!sel}
+        title={sel ? <>Packet {sel.frame ?? sel.index + 1} · {sel.point} #{sel.index + 1}</> : 'Select a packet: its layers and bytes appear here (↑/↓ in the list).'}
+        top={<PacketTable label="Packets" testId="packets-table" query={query} onSelect={(r) => setSel(r)} selected={sel ? packetKey(sel) : null} onTotal={setTotal} timeMode={timeMode} />}
+        bottom={sel ? <PacketDetailPane row={sel} /> : <Empty title="Select a packet">Its layers and bytes appear here.</Empty>} />
     </div>
   );
 }
@@ -98,7 +120,7 @@ export function PacketDetailPane({ row }: { row: PacketRow }) {
     <div className="detail" data-testid="packet-detail">
       <div className="detail-tree">
         <div className="detail-head">
-          <strong>Packet {row.index + 1}</strong> <span className="muted">· {row.point} · {fmtClock(row.time)} · {row.len} bytes on wire, {row.caplen} captured</span>
+          <strong>Packet {row.frame ?? row.index + 1}</strong> <span className="muted">· {row.point} #{row.index + 1} · {fmtClock(row.time)} · {row.len} bytes on wire, {row.caplen} captured</span>
           {canFollow ? <button type="button" className="btn small" onClick={() => setStream(true)}>Follow stream</button> : null}
         </div>
         {d.issue ? <div className="banner banner-warn">{d.issue.layer}: {d.issue.reason} (offset {d.issue.offset})</div> : null}

@@ -1,0 +1,132 @@
+/**
+ * The Flows view's one row per connection, in Debian's Chromium at
+ * 1280×720 and 1440×900, on the lab's 14-point nginx-proxy set with its
+ * cluster metadata: each of its TCP connections once (how many, and their
+ * client and upstream ports, from fixtures/lab/truth.json, which the lab
+ * wrote from curl and conntrack), "seen at N points" with the points
+ * listed, expandable to its per-point rows, beside the node-to-node tunnel
+ * flows; the Service cell says how the connection reached its Service
+ * (every lab Service flow is DNATed: "via DNAT").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { rowsInView } from './table-helpers.js';
+
+const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
+const labPresent = (() => { try { return readdirSync(SCENARIO).some((f) => f.endsWith('.pcap')); } catch { return false; } })();
+const labFiles = labPresent ? readdirSync(SCENARIO).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(SCENARIO, f)) : [];
+
+interface Truth {
+  scenarios: Array<{
+    name: string; nodePort: number; service: string;
+    requests: Array<{ clientPort: number }>;
+    connections: { endToEnd: number; frontendToUpstreamList: Array<{ src: string; sport: number; dst: string; dport: number }> };
+  }>;
+  client: { ip: string };
+  services: Array<{ namespace: string; name: string; clusterIp: string }>;
+}
+const truth = labPresent ? JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')) as Truth : null;
+
+async function openFlows(page: Page): Promise<void> {
+  await page.setInputFiles('[data-testid=file-input]', [...labFiles, path.join(LAB, 'cluster.json')]);
+  await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+  await page.click('[data-testid=tab-flows]');
+  await page.waitForSelector('[data-testid=flows-table] [role=row][aria-rowindex="1"]:not(.loading)', { timeout: 60_000 });
+}
+
+async function waitRows(page: Page, table: string, n: number): Promise<void> {
+  await page.waitForFunction(({ t, n }) => document.querySelectorAll(`[data-testid=${t}] [role=row][aria-rowindex]:not(.loading)`).length === n
+    && document.querySelector(`[data-testid=${t}] [role=grid]`)?.getAttribute('aria-rowcount') === String(n), { t: table, n }, { timeout: 60_000 });
+}
+
+if (!chromiumPresent) console.warn('SKIPPED: e2e tests need Chromium at /usr/bin/chromium');
+if (!labPresent) console.warn(`SKIPPED: e2e flow tests need ${SCENARIO}`);
+
+describe.skipIf(!chromiumPresent || !labPresent)('Flows: one row per connection across capture points', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); }, 120_000);
+  afterAll(async () => { await h?.close(); });
+
+  for (const size of [{ width: 1280, height: 720 }, { width: 1440, height: 900 }]) {
+    it(`shows each lab TCP connection once, expandable to its per-point rows, at ${size.width}×${size.height}`, async () => {
+      const sc = truth!.scenarios.find((s) => s.name === 'nginx-proxy')!;
+      const page = await h.newPage();
+      await page.setViewportSize(size);
+      await page.goto(`${h.url}?autoload=0`);
+      await page.evaluate(() => localStorage.clear());
+      await openFlows(page);
+      expect(await page.isChecked('[data-testid=by-connection]')).toBe(true);
+
+      // TCP only: one row per connection, as many as truth.json counts end to end.
+      await page.selectOption('select[aria-label=Transport]', 'tcp');
+      await waitRows(page, 'flows-table', sc.connections.endToEnd);
+      const rows = await rowsInView(page, 'flows-table');
+      expect(rows.length).toBe(sc.connections.endToEnd);
+      const aPorts = rows.map((r) => Number(r.cells['a']!.split(':').pop()));
+      // The client connections shown from the client's side (before NAT), the upstream ones from the proxy pod's.
+      const clientPorts = sc.requests.map((r) => r.clientPort);
+      const upstreamPorts = sc.connections.frontendToUpstreamList.map((c) => c.sport);
+      expect([...aPorts].sort()).toEqual([...clientPorts, ...upstreamPorts].sort());
+      for (const r of rows) {
+        const port = Number(r.cells['a']!.split(':').pop());
+        if (clientPorts.includes(port)) {
+          expect(r.cells['a']).toBe(`${truth!.client.ip}:${port}`);
+          expect(r.cells['b']).toMatch(new RegExp(`:${sc.nodePort}$`));
+          expect(r.cells['service']).toBe(`${sc.service} dnat`);
+        } else {
+          const web = truth!.services.find((s) => s.name === 'web')!;
+          expect(r.cells['b']).toBe(`${web.clusterIp}:80`);
+          expect(r.cells['service']).toBe(`${web.namespace}/${web.name} dnat`);
+        }
+      }
+      // The Service badge: "via DNAT", titled "nginx-proxy (via DNAT)" / "web (via DNAT)".
+      const badges = await page.$$eval('[data-testid=flows-table] [data-testid=service-via]', (els) => els.map((e) => [e.textContent, e.getAttribute('title')]));
+      expect(badges.length).toBe(sc.connections.endToEnd);
+      for (const [text, title] of badges) {
+        expect(text).toBe('via DNAT');
+        expect(title).toMatch(/^(nginx-proxy|web) \(via DNAT\)$/);
+      }
+
+      // Seen at N points, the points listed; ▸ expands to the per-point rows, one capture point each.
+      const first = rows.find((r) => clientPorts.includes(Number(r.cells['a']!.split(':').pop())))!;
+      const points = first.cells['captures']!.split(', ');
+      const seen = await page.locator(`[data-testid=flows-table] [role=row][aria-rowindex="${first.index}"] .c-captures`).innerText();
+      expect(seen.startsWith(String(points.length))).toBe(true);
+      // A client connection crosses the client, node1 (its NodePort, then VXLAN) and node2 to the proxy pod.
+      for (const p of ['client-eth0', 'node1-eth0', 'node1-flannel.1', 'node2-eth0', 'node2-cni0', 'pod-nginx-proxy-eth0']) expect(points).toContain(p);
+      await page.click(`[data-testid=flows-table] [role=row][aria-rowindex="${first.index}"] [data-testid=expand-connection]`);
+      await page.waitForSelector('[data-testid=connection-views-table] [role=row][aria-rowindex="1"]:not(.loading)', { timeout: 30_000 });
+      const total = Number(await page.locator('[data-testid=connection-views-table] [role=grid]').getAttribute('aria-rowcount'));
+      expect(total).toBeGreaterThanOrEqual(points.length);
+      await page.waitForTimeout(300);
+      const views = await rowsInView(page, 'connection-views-table');
+      const viewPoints = new Set<string>();
+      for (let i = 0; i < total; i += views.length || 1) {
+        for (const v of await rowsInView(page, 'connection-views-table')) viewPoints.add(v.cells['capture']!.replace(/\.pcap$/, ''));
+        await page.locator('[data-testid=connection-views-table] [role=grid]').evaluate((el) => { el.scrollTop += el.clientHeight - 40; });
+        await page.waitForTimeout(200);
+      }
+      expect([...viewPoints].sort()).toEqual([...points].sort());
+      await page.screenshot({ path: path.join(ARTIFACTS, `flows-connections-${size.width}x${size.height}.png`) });
+
+      // Beside them, the node-to-node tunnel flows: rows of their own.
+      await page.selectOption('select[aria-label=Transport]', 'udp');
+      await page.waitForSelector('[data-testid=flows-table] [role=row][aria-rowindex="1"]:not(.loading)');
+      await page.waitForTimeout(300);
+      const udp = await rowsInView(page, 'flows-table');
+      expect(udp.some((r) => /^carries \d+/.test(r.cells['tunnel'] ?? ''))).toBe(true);
+
+      // One row per flow again: many more rows, each at one capture point.
+      await page.selectOption('select[aria-label=Transport]', 'tcp');
+      await page.uncheck('[data-testid=by-connection]');
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=flows-table] [role=grid]')?.getAttribute('aria-rowcount')) > n, sc.connections.endToEnd, { timeout: 30_000 });
+      expect(await page.locator('[data-testid=flows-table] [role=columnheader].c-capture').count()).toBe(1);
+      await page.screenshot({ path: path.join(ARTIFACTS, `flows-per-point-${size.width}x${size.height}.png`) });
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    }, 300_000);
+  }
+});
