@@ -14,6 +14,7 @@ import type { CaptureResult } from '../engine/analyze.js';
 import type { FlowJson, HttpJson } from '../engine/contract.js';
 import { JsonBytes, JsonLit } from '../engine/json-bytes.js';
 import { formatTime } from '../engine/time.js';
+import { CommunityId } from '../export/community-id.js';
 import type { FlowTracker } from './flow-tracker.js';
 import type { DnsTransaction } from './dns-transactions.js';
 import type { HttpTransaction } from './http-transactions.js';
@@ -30,6 +31,33 @@ export function transportName(proto: number): string {
 export interface FlowContext {
   readonly flows: FlowTracker;
   readonly captures: readonly CaptureResult[];
+  /** Seed of the flows' Community IDs (0 when absent): setCommunityIdSeed. */
+  communityIdSeed?: number;
+}
+
+/** Sets the seed of the Community IDs `ctx`'s flow rows carry (CLI --community-id-seed). */
+export function setCommunityIdSeed(ctx: FlowContext, seed: number): void {
+  hasherFor(seed);
+  ctx.communityIdSeed = seed;
+}
+
+const hashers = new Map<number, CommunityId>();
+function hasherFor(seed: number): CommunityId {
+  let h = hashers.get(seed);
+  if (!h) hashers.set(seed, h = new CommunityId(seed));
+  return h;
+}
+
+/**
+ * Community ID v1 of flow f (src/export/community-id.ts); null for ICMP and
+ * ICMPv6 (a flow here holds every type between two addresses, the ID needs
+ * the type) and SCTP (its ports are not decoded).
+ */
+export function flowCommunityId(ctx: FlowContext, f: number, h = hasherFor(ctx.communityIdSeed ?? 0)): string | null {
+  const t = ctx.flows.table;
+  const proto = t.proto[f]!;
+  if (proto === 1 || proto === 58 || proto === 132) return null;
+  return h.tuple(t.version[f] === 4 ? 1 : 4, proto, t.addr, 8 * f, t.addr, 8 * f + 4, t.portA[f]!, t.portB[f]!);
 }
 
 function precisionOf(ctx: FlowContext, capture: number): number {
@@ -181,6 +209,7 @@ export function flowJson(ctx: FlowContext, f: number, links: TunnelLinks): FlowJ
     firstTime: formatTime(t.firstSec(f), t.firstNsec(f), precisionOf(ctx, cap)),
     lastTime: formatTime(t.lastSec(f), t.lastNsec(f), precisionOf(ctx, cap)),
     tunnel: tunnelOf(t, f),
+    communityId: flowCommunityId(ctx, f),
   };
   if (links.outerCount(f) > 1) j['outerFlows'] = links.outersOf(f);
   if (links.innerCount(f) > 0) j['innerFlows'] = links.innersOf(f);
@@ -233,8 +262,11 @@ export class FlowJsonText {
   /** `JSON.stringify(describe(f))` by TCP state byte (they contain '→'). */
   private readonly states: JsonLit[] = [];
   private scratch: JsonBytes | null = null;
+  private readonly communityId: CommunityId;
 
-  constructor(private readonly ctx: FlowContext, private readonly links: TunnelLinks) {}
+  constructor(private readonly ctx: FlowContext, private readonly links: TunnelLinks) {
+    this.communityId = hasherFor(ctx.communityIdSeed ?? 0);
+  }
 
   /** Flow f's JSON text. */
   flow(f: number): string {
@@ -293,6 +325,8 @@ export class FlowJsonText {
     const o = t.tunnelOuter[f]!;
     if (o < 0) out.put(K.null);
     else this.tunnel(t.tunnelType[f]!, t.tunnelVni[f]!, o, out);
+    out.put(K.communityId);
+    out.str(flowCommunityId(ctx, f, this.communityId));
     const links = this.links;
     const outers = links.outerCount(f);
     if (outers > 1) {
@@ -386,6 +420,7 @@ const K = {
   firstTime: new JsonLit(',"firstTime":'),
   lastTime: new JsonLit(',"lastTime":'),
   tunnel: new JsonLit(',"tunnel":'),
+  communityId: new JsonLit(',"communityId":'),
   vni: new JsonLit('{"vni":'),
   outerFlow: new JsonLit(',"outerFlow":'),
   outerFlows: new JsonLit(',"outerFlows":['),
