@@ -32,6 +32,12 @@ export interface CaptureOrigin {
   member: string | null;
   /** The innermost archive (display path), or null. */
   archive: string | null;
+  /** The capture tool whose layout it came in (`retina`), its node and start time, when the layout says (src/overlay/capture-bundles.ts). */
+  tool?: string;
+  node?: string;
+  started?: string;
+  /** Text files read beside it (ip-resources.txt, iptables-rules.txt). */
+  sidecars?: string[];
 }
 
 export interface InputNote {

@@ -6,6 +6,7 @@
 import type { OpenedInputs } from '../capture/open-inputs.js';
 import type { AnalyzeOptions } from '../engine/analyze.js';
 import { AnalysisSession } from '../engine/session.js';
+import { bundleOptions } from '../overlay/capture-bundles.js';
 import { visibleText } from '../report/escape.js';
 import { InputError } from './errors.js';
 
@@ -18,9 +19,16 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions, st
     const first = inputs.notes.find((n) => n.severity === 'error');
     throw new InputError(first ? `${first.file}: ${first.reason}` : 'no capture among the files opened');
   }
-  const session = new AnalysisSession(inputs.captures, opts);
-  const plain = inputs.origins.every((o) => o.path.length === 0) && !inputs.notes.length;
-  if (!plain) session.inputs = { origins: inputs.origins, notes: inputs.notes };
+  // Capture tools' bundles and text files beside the captures: nodes, interface names, Services (src/overlay/capture-bundles.ts).
+  const b = bundleOptions(inputs.captures.map((c) => c.name), inputs.origins, inputs.sidecars, opts);
+  for (const n of b.notes) stderr(`overlayscope: ${visibleText(n)}\n`);
+  const origins = inputs.origins.map((o, i) => {
+    const x = b.bundles[i];
+    return x ? { ...o, tool: x.tool, node: x.node, started: x.started, sidecars: x.files } : o;
+  });
+  const session = new AnalysisSession(inputs.captures, { ...opts, ...b.options });
+  const plain = origins.every((o) => o.path.length === 0 && !o.tool) && !inputs.notes.length;
+  if (!plain) session.inputs = { origins, notes: inputs.notes };
   return session.run();
 }
 
