@@ -148,11 +148,15 @@ function nodeNames(input: InferenceInputs): Map<string, string> {
   return out;
 }
 
-/** A host's name as people would say it: `node1` (points `node1-eth0`, ...), not `file:3`. */
+/**
+ * A host's name as people would say it: `node1` for the points `node1-eth0`,
+ * ..., for a point alone named `node2-eth0`, and for an any-interface file
+ * `node1-any` (host `file:3`); a stated host name as stated.
+ */
 function hostLabel(h: { host: string; capturePoints: readonly string[] }): string | null {
-  if (!h.host.startsWith('file:')) return h.host;
-  const first = h.capturePoints[0];
-  return first ? splitPointName(first.replace(/:.*$/, ''))?.host ?? null : null;
+  const file = h.host.startsWith('file:');
+  const base = file ? (h.capturePoints[0] ?? '').replace(/[:/].*$/, '') : h.host;
+  return splitPointName(base)?.host ?? (file ? null : base);
 }
 
 const cache = new WeakMap<OverlayAnalysis, InferredIdentities>();

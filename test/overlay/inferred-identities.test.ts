@@ -4,12 +4,14 @@
  * node names and addresses, overlay addresses, "pod on nodeN", the NodePort and the
  * ClusterIP seen DNATed, and the flow rows' "A is"/"B is" and tunnel ends.
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../src/api.js';
 import { queryFlows } from '../../src/flows/queries.js';
 import { inferredIdentities } from '../../src/overlay/inferred-identities.js';
 import { identityDecorator } from '../../src/service/flow-extension.js';
-import { clusterMetadata, labPresent, openFiles, scenarioFiles, truth } from './lab.js';
+import { LAB, clusterMetadata, labPresent, openFiles, scenarioFiles, truth } from './lab.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 describe.skipIf(!labPresent)('inferred identities on the lab without metadata', () => {
@@ -49,6 +51,27 @@ describe.skipIf(!labPresent)('inferred identities on the lab without metadata', 
       if (!dnatted.size) expect(inf.resolve(svc.clusterIp, svc.ports[0].port)).toBeNull();
     }, 60_000);
   }
+
+  it('any-interface sessions (tcpdump -i any per node, SLL2 and SLL): the nodes named after their files, as truth.json', async () => {
+    for (const variant of ['sll2', 'sll']) {
+      const dir = path.join(LAB, 'captures', `nginx-proxy-any-${variant}`);
+      const s = await openFiles(readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(dir, f)), null);
+      const inf = inferredIdentities(s.overlay());
+      expect(inf.nodes.map((n) => [n.ip, n.name]).sort()).toEqual(truth.nodes.map((n: any) => [n.underlayIp, n.name]).sort());
+      for (const p of truth.pods) expect(inf.resolve(p.ip, null)?.name).toBe(`pod on ${p.node}`);
+    }
+  }, 60_000);
+
+  it('one capture point: a node NIC alone names its own node (the address all its tunnels share); the nodes it only talks to keep their address', async () => {
+    const node2 = truth.nodes.find((n: any) => n.name === 'node2');
+    const s = await openFiles(scenarioFiles('nginx-proxy').filter((f) => f.endsWith(`${node2.name}-eth0.pcap`)), null);
+    const inf = inferredIdentities(s.overlay());
+    expect(inf.nodes.map((n) => n.name).sort()).toEqual(truth.nodes.map((n: any) => (n.name === node2.name ? n.name : `node ${n.underlayIp}`)).sort());
+    // node1's NIC alone sees only node1 <-> node2: either address could be its own, so neither is named.
+    const node1 = truth.nodes.find((n: any) => n.name === 'node1');
+    const one = inferredIdentities((await openFiles(scenarioFiles('nginx-proxy').filter((f) => f.endsWith(`${node1.name}-eth0.pcap`)), null)).overlay());
+    expect(one.nodes.every((n) => n.namedBy === 'address')).toBe(true);
+  }, 60_000);
 
   it('nginx-proxy: flow rows say what A and B are and name the tunnel by its nodes; with metadata, nothing is marked inferred', async () => {
     const sc = truth.scenarios.find((s: any) => s.name === 'nginx-proxy');
