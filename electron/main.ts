@@ -43,7 +43,7 @@ const trusted = new Set<number>();
 const recent = RecentFiles.inDir(app.getPath('userData'));
 const openExternal = safeOpenExternal((u) => shell.openExternal(u));
 
-const CAPTURE_FILTERS = [{ name: 'Captures', extensions: ['pcap', 'pcapng', 'cap'] }, { name: 'All files', extensions: ['*'] }];
+const CAPTURE_FILTERS = [{ name: 'Captures and archives', extensions: ['pcap', 'pcapng', 'cap', 'gz', 'tgz', 'tar', 'zip'] }, { name: 'All files', extensions: ['*'] }];
 const CLUSTER_FILTERS = [{ name: 'kubectl output', extensions: ['json', 'yaml', 'yml'] }];
 
 function createWindow(initial?: SourceRef[]): BrowserWindow {

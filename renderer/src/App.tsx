@@ -108,12 +108,12 @@ export function App() {
         <div className="brand"><span className="logo" aria-hidden="true">◈</span> OverlayScope</div>
         <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? `${s.summary.captures.length > 1 && !s.summary.label.startsWith('lab:') ? '' : s.summary.label + ' · '}${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : 'no capture open'}</div>
         <div className="actions">
-          <label className="btn primary" title="Open captures (pcap, pcapng); kubectl JSON/YAML is loaded as cluster metadata">
-            Open…<input data-testid="file-input" type="file" multiple hidden accept=".pcap,.pcapng,.cap,.json,.yaml,.yml"
+          <label className="btn primary" title="Open captures (pcap, pcapng, .gz, tar/zip archives, capture tools' bundles); kubectl JSON/YAML is loaded as cluster metadata">
+            Open…<input data-testid="file-input" type="file" multiple hidden accept=".pcap,.pcapng,.cap,.gz,.tgz,.tar,.zip,.txt,.json,.yaml,.yml"
               onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) openFiles(f, 'open'); }} />
           </label>
           <label className={`btn${s.summary ? '' : ' disabled'}`} title="Add capture points to this session">
-            Add…<input data-testid="add-input" type="file" multiple hidden disabled={!s.summary} accept=".pcap,.pcapng,.cap"
+            Add…<input data-testid="add-input" type="file" multiple hidden disabled={!s.summary} accept=".pcap,.pcapng,.cap,.gz,.tgz,.tar,.zip,.txt"
               onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) openFiles(f, 'add'); }} />
           </label>
           <label className={`btn${s.summary ? '' : ' disabled'}`} title="Load cluster metadata (kubectl get nodes,pods,services,endpointslices -A -o json)">

@@ -17,6 +17,8 @@ import { PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
 import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
 import { overlayView } from '../overlay/view.js';
+import { openInputs } from '../capture/open-inputs.js';
+import { bundleOptions } from '../overlay/capture-bundles.js';
 import { defaultSideLabel } from '../compare/sides.js';
 import { sniffFormat } from '../capture/sniff.js';
 
@@ -95,14 +97,23 @@ class ServiceImpl implements AnalyzerApi {
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
-    const sources: ByteSource[] = [];
-    for (const r of refs) sources.push(await this.resolver.resolve(r));
+    const opened: ByteSource[] = [];
+    for (const r of refs) opened.push(await this.resolver.resolve(r));
+    // .gz captures, tar/zip archives, capture tools' bundles (src/capture/open-inputs.ts, src/overlay/capture-bundles.ts).
+    const inputs = await openInputs(opened);
+    if (!inputs.captures.length) {
+      const first = inputs.notes.find((n) => n.severity === 'error');
+      throw new Error(first ? `${first.file}: ${first.reason}` : 'no capture among the files opened');
+    }
+    const sources = inputs.captures;
     const clusterMetadata = options.cluster?.length ? await this.readCluster(options.cluster) : null;
+    const bundle = bundleOptions(sources.map((c) => c.name), inputs.origins, inputs.sidecars, clusterMetadata ? { clusterMetadata } : {});
     const total = sources.reduce((a, s) => a + s.size, 0);
     let lastEmit = 0;
     const session = new AnalysisSession(sources, {
       ...(options.vxlanPorts ? { vxlanPorts: options.vxlanPorts } : {}),
       ...(options.genevePorts ? { genevePorts: options.genevePorts } : {}),
+      ...bundle.options,
       ...(clusterMetadata ? { clusterMetadata } : {}),
       ...(options.hosts ? { hosts: options.hosts } : {}),
       ...(options.clockCorrection === false ? { clockCorrection: false } : {}),
@@ -114,6 +125,11 @@ class ServiceImpl implements AnalyzerApi {
         this.emit({ session: id, phase: 'reading', bytesRead: read, bytesTotal: tot, capture, packets: session.packets });
       },
     });
+    const origins = inputs.origins.map((o, i) => {
+      const x = bundle.bundles[i];
+      return x ? { ...o, tool: x.tool, node: x.node, started: x.started, sidecars: x.files } : o;
+    });
+    if (origins.some((o) => o.path.length || o.tool) || inputs.notes.length) session.inputs = { origins, notes: inputs.notes };
     this.emit({ session: id, phase: 'reading', bytesRead: 0, bytesTotal: total, capture: 0, packets: 0 });
     try {
       await session.run();
