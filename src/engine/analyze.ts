@@ -88,6 +88,11 @@ export interface AnalyzeOptions extends DissectOptions, ClockOptions {
    * traffic shows (src/engine/cooked-points.ts); the role is kept either way.
    */
   interfaceName?: (file: string, ifindex: number) => string | null;
+  /**
+   * Keeps only the packets it accepts (a display filter: src/filter/): the others are
+   * not indexed, counted or observed. `decoded` is null for a link type without a dissector.
+   */
+  packetFilter?: (capture: number, rec: PacketRecord, bytes: Uint8Array, start: number, caplen: number, decoded: DecodedPacket | null) => boolean;
 }
 
 export function newCaptureResult(id: number, source: ByteSource): CaptureResult {
@@ -121,6 +126,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   let hopIds: number[] = [];
   let fatal = false;
   const maxPackets = opts.maxPackets ?? LIMITS.maxPackets;
+  const packetFilter = opts.packetFilter;
   let timed = false;
   const addIssue = (issue: CaptureIssue): void => {
     if (issue.severity === 'error') fatal = true;
@@ -157,8 +163,12 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       const f = fcs[ifc] ?? 0;
       if (f > 0 && rec.originalLength >= caplen && caplen >= f) caplen -= f;
       let mask: number;
+      if (packetFilter) {
+        if (decodable[ifc]) decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
+        if (!packetFilter(cap, rec, bytes, start, caplen, decodable[ifc] ? p : null)) return;
+      }
       if (decodable[ifc]) {
-        decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
+        if (!packetFilter) decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         mask = p.layerMask;
         if (cooked[ifc] === true) evidence!.observe(ifc, p, bytes, start, caplen);
         else if (copies !== null && rec.linkType === LINKTYPE_LINUX_SLL) {
