@@ -9,9 +9,9 @@ import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import { summarizePacket } from '../engine/packet-summary.js';
 import { formatTime } from '../engine/time.js';
-import { fileSource } from '../host/node/file-source.js';
 import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
+import { singleCapture } from './open-session.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
 import { setCommunityIdSeed } from '../flows/flow-output.js';
 import { jsonBytePieces, jsonPieces, LazyArray } from './json-stream.js';
@@ -186,9 +186,8 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const cfg = new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) });
   const path = args.positional[0]!;
-  const source = await fileSource(path).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
+  // A .pcap.gz, or an archive of one capture, too (src/cli/open-session.ts).
+  const source = await singleCapture(path, ctx.stderr);
   const out = one(args, 'out');
   const lines: string[] = [];
   const emit = (s: string): void => { if (out) lines.push(s); else ctx.stdout(s); };
@@ -301,7 +300,7 @@ async function sideFiles(spec: string, which: string, split = true): Promise<str
       throw new InputError(`${p}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
     if (st.isDirectory()) {
-      const names = (await readdir(p)).filter((n) => /\.(pcap|pcapng|cap)$/i.test(n)).sort();
+      const names = (await readdir(p)).filter((n) => /\.(pcap|pcapng|cap|gz|tgz|tar|zip)$/i.test(n)).sort();
       if (!names.length) throw new InputError(`${p}: folder holds no .pcap or .pcapng file`);
       out.push(...names.map((n) => pathJoin(p, n)));
     } else out.push(p);

@@ -4,6 +4,8 @@
  * capture came from (captures[].source in the JSON).
  */
 import type { OpenedInputs } from '../capture/open-inputs.js';
+import type { ByteSource } from '../capture/types.js';
+import { openPaths, PathError } from '../host/node/open-paths.js';
 import type { AnalyzeOptions } from '../engine/analyze.js';
 import { AnalysisSession } from '../engine/session.js';
 import { bundleOptions } from '../overlay/capture-bundles.js';
@@ -35,4 +37,16 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions, st
 /** True when opening met an error (a refused or cut-short archive): the command exits 1. */
 export function inputErrors(session: AnalysisSession): boolean {
   return session.inputs?.notes.some((n) => n.severity === 'error') ?? false;
+}
+
+/** The one capture `packets` reads: a file, a .gz, or an archive holding exactly one capture. */
+export async function singleCapture(path: string, stderr: (s: string) => void): Promise<ByteSource> {
+  const inputs = await openPaths([path]).catch((e: unknown) => {
+    throw e instanceof PathError ? new InputError(e.message) : e;
+  });
+  for (const n of inputs.notes) if (n.severity !== 'note') stderr(`overlayscope: ${visibleText(n.file)}: offset ${n.offset}: ${n.layer}: ${visibleText(n.reason)}\n`);
+  if (inputs.captures.length !== 1) {
+    throw new InputError(`${path}: holds ${inputs.captures.length} captures; packets reads one (name the archive member's capture by opening it with analyze, or extract it)`);
+  }
+  return inputs.captures[0]!;
 }
