@@ -13,6 +13,10 @@ import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { singleCapture } from './open-session.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
+import { analyzeFilterOptions, FILTER_HELP, FILTER_SPEC, filterOption } from './filter-options.js';
+import { FrameFilter } from '../filter/frame-filter.js';
+import { resolverFacts } from '../service/filter-facts.js';
+import { IdentityResolver } from '../overlay/cluster-metadata.js';
 import { setCommunityIdSeed } from '../flows/flow-output.js';
 import { jsonBytePieces, jsonPieces, LazyArray } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
@@ -60,6 +64,8 @@ Options:
                        and journeys (docs/cli.md, "Overlay")
 ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
+${FILTER_HELP}
+                       (the analysis of the matching packets only)
   --format F           table (default), json, csv (the flow table)
   --community-id-seed N
                        seed of the flows' Community IDs (0-65535, default 0)
@@ -74,7 +80,9 @@ One line per packet: number, time, lengths, layers, source, destination, info.
 
 Options:
   --format F           ndjson (default), table
-  --limit N            stop after N packets
+  --limit N            stop after N packets (N matching packets with a filter)
+${FILTER_HELP}
+                       (only the matching packets; numbers stay the file's)
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
   --wireguard-port N,...
@@ -87,7 +95,7 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 export async function runAnalyze(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true },
-    cluster: { value: true, multiple: true }, 'community-id-seed': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
+    cluster: { value: true, multiple: true }, 'community-id-seed': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC, ...FILTER_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`analyze needs at least one capture file\n\n${ANALYZE_HELP}`);
@@ -96,6 +104,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const out = one(args, 'out');
+  const filter = filterOption(args);
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   let lastShown = 0;
   const showProgress = ctx.stderrIsTTY;
@@ -104,6 +113,8 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}),
     ...(clusterMetadata ? { clusterMetadata } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
+    ...analyzeFilterOptions(filter, new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) }),
+      resolverFacts(clusterMetadata ? new IdentityResolver(clusterMetadata) : null, (c) => args.positional[c] ?? null)),
     onProgress: (read, total) => {
       if (!showProgress || total < PROGRESS_MIN_BYTES) return;
       const pct = Math.floor((read / total) * 100);
@@ -173,7 +184,7 @@ async function readClusterFiles(paths: readonly string[]): Promise<ClusterMetada
 export async function runPackets(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
     help: {}, format: { value: true }, limit: { value: true }, out: { value: true },
-    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true },
+    'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, ...FILTER_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(PACKETS_HELP + '\n'); return 0; }
   if (args.positional.length !== 1) throw new UsageError(`packets takes exactly one capture file\n\n${PACKETS_HELP}`);
@@ -186,6 +197,7 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const cfg = new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) });
   const path = args.positional[0]!;
+  const filter = filterOption(args);
   // A .pcap.gz, or an archive of one capture, too (src/cli/open-session.ts).
   const source = await singleCapture(path, ctx.stderr);
   const out = one(args, 'out');
@@ -193,21 +205,26 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
   const emit = (s: string): void => { if (out) lines.push(s); else ctx.stdout(s); };
   const p = new DecodedPacket();
   const ifaces: Array<{ linkType: number; fcs: number; precision: number }> = [];
+  const frameFilter = filter ? new FrameFilter(filter, cfg, source.size >= 4 && (await source.read(0, 4)).join() === '10,13,13,10', resolverFacts(null, () => path)) : null;
+  let shown = 0;
   let n = 0;
   let failed = false;
   const ac = new AbortController();
   if (format === 'table') emit(`${'No.'.padStart(6)}  ${'Time'.padEnd(30)} ${'Len'.padStart(6)}  ${'Source'.padEnd(22)} ${'Destination'.padEnd(22)} Layers / Info\n`);
   await readCapture(source, {
-    onInterface(i) { ifaces[i.id] = { linkType: i.linkType, fcs: i.fcsLength, precision: i.precision }; },
+    onInterface(i) { ifaces[i.id] = { linkType: i.linkType, fcs: i.fcsLength, precision: i.precision }; frameFilter?.onInterface(i); },
     onRecord(rec, bytes, start) {
-      if (n >= limit) { ac.abort(); return; }
+      if (shown >= limit) { ac.abort(); return; }
       n++;
+      // The filter decodes the record into p; numbers stay the file's frame numbers.
+      if (frameFilter && !frameFilter.test(rec, bytes, start, p)) return;
+      shown++;
       const ifc = ifaces[rec.interfaceId];
       let caplen = rec.capturedLength;
       if (ifc && ifc.fcs > 0 && rec.originalLength >= caplen && caplen >= ifc.fcs) caplen -= ifc.fcs;
       let s = { layers: [] as string[], src: '', dst: '', info: rec.linkType < 0 ? 'pcapng custom block (not a packet)' : `undecoded link type ${rec.linkType}` };
       if (linkTypeDecoded(rec.linkType)) {
-        decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
+        if (!frameFilter) decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         s = summarizePacket(p, bytes, start, caplen);
       }
       // SPB and custom-block records carry no time.
