@@ -20,6 +20,11 @@ export type FlowDecorator = (row: FlowRow) => void;
 export interface FlowView {
   /** Only flows for which this holds (checked before the other filters). */
   include?(f: number): boolean;
+  /**
+   * Rows stand for groups of flows (connections): a flow that matches the filters gives its group's
+   * row `group(f)` (a flow id), once. So a filter finds a connection by any of its views.
+   */
+  group?(f: number): number;
   /** Numeric sort keys the flow table does not know (e.g. `points`). */
   numeric?: Record<string, (f: number) => number>;
 }
@@ -92,7 +97,7 @@ export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: Fl
   const t = session.flows.table;
   const text = q.text?.trim().toLowerCase() ?? '';
   const needRows = text !== '' || q.node !== undefined || q.pod !== undefined || q.service !== undefined;
-  const ids: number[] = [];
+  let ids: number[] = [];
   const rows = new Map<number, FlowRow>();
   for (let f = 0; f < t.count; f++) {
     if (view.include && !view.include(f)) continue;
@@ -109,6 +114,16 @@ export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: Fl
       rows.set(f, row);
     }
     ids.push(f);
+  }
+  if (view.group) {
+    const seen = new Set<number>();
+    const grouped: number[] = [];
+    for (const f of ids) {
+      const g = view.group(f);
+      if (!seen.has(g)) { seen.add(g); grouped.push(g); }
+    }
+    // Rows of the filter pass were of the matching views: the group's own row is built (and decorated) below.
+    ids = grouped.sort((x, y) => x - y);
   }
   const key = q.sort?.key ?? 'id';
   const dir = q.sort?.dir === 'desc' ? -1 : 1;

@@ -53,12 +53,12 @@ function rowDecorator(session: AnalysisSession): FlowDecorator {
   };
 }
 
-/** `connections`: one row per connection (its first view) and the flows of none; `connection`: that connection's views. */
+/** `connections`: one row per connection (its first view; filters match any of its views) and the flows of none; `connection`: that connection's views. */
 function connectionView(session: AnalysisSession, q: FlowQuery): FlowView {
   const conns = connectionIndex(session);
   const numeric = { points: (f: number) => { const c = conns.connOf[f]!; return c >= 0 ? conns.connections[c]!.points.length : 1; } };
   if (q.connection !== undefined) return { include: (f) => conns.connOf[f] === q.connection, numeric };
-  if (q.connections) return { include: (f) => { const c = conns.connOf[f]!; return c < 0 || conns.rep[c] === f; }, numeric };
+  if (q.connections) return { group: (f) => { const c = conns.connOf[f]!; return c < 0 ? f : conns.rep[c]!; }, numeric };
   return { numeric };
 }
 

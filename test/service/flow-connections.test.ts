@@ -64,6 +64,19 @@ describe('flows grouped by connection', () => {
     expect(tunnels.every((r) => r.connection === null)).toBe(true);
   }, 120_000);
 
+  it('finds a connection by any of its views: the backend pod names the upstream connections it served', async () => {
+    const api = await open();
+    const t = JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')) as { pods: Array<{ short: string; name: string }>; scenarios: Array<{ name: string; backendDistribution: Record<string, number> }> };
+    const dist = t.scenarios.find((s) => s.name === 'nginx-proxy')!.backendDistribution;
+    for (const [short, n] of Object.entries(dist)) {
+      const pod = t.pods.find((p) => p.short === short)!.name;
+      const p = await api.getFlows({ offset: 0, limit: 100, connections: true, transport: 'tcp', pod });
+      expect(p.total, short).toBe(n);
+      // Shown by their first view: the proxy pod to the web ClusterIP, before DNAT to the backend.
+      for (const r of p.rows) expect(r.b).toEqual({ ip: '10.96.0.10', port: 80 });
+    }
+  }, 120_000);
+
   it('sorts by every column, stably, and by the number of points', async () => {
     const api = await open();
     for (const key of ['a', 'identityA', 'tunnel', 'captures', 'service', 'points', 'transport', 'firstTime']) {

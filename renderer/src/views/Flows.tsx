@@ -29,7 +29,7 @@ function Ident({ i }: { i: Identity | null }) {
   if (!i || i.kind === 'unknown') return <span className="muted">—</span>;
   // The default namespace goes without saying (it stays in the tooltip and in the filters).
   const shown = i.namespace === 'default' && i.name.startsWith('default/') ? i.name.slice('default/'.length) : i.name;
-  return <span className={`ident ident-${i.kind}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{shown}{i.inferred ? <span className="muted small"> (inferred)</span> : null}</span>;
+  return <span className={`ident ident-${i.kind}${i.inferred ? ' ident-inferred' : ''}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{shown}{i.inferred ? <span className="muted small"> (inferred)</span> : null}</span>;
 }
 
 /** The Service a flow reached and how: "web" with a "via DNAT" badge, or "no DNAT" (socket-level load balancing or direct access to the pod). */
@@ -67,14 +67,21 @@ function SeenAt({ r }: { r: FlowRow }) {
 function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 'flows'): Col<FlowRow>[] {
   return [
     { id: 'id', header: '#', size: 64, meta: { numeric: true }, accessorFn: (r) => r.id, cell: (c) => <>{expander(c.row.original)}{c.row.original.id}</> },
-    { id: 'firstTime', header: 'Start', size: 124, meta: { numeric: true }, accessorFn: (r) => fmtClock(r.firstTime) },
+    { id: 'firstTime', header: 'Start', size: 136, meta: { numeric: true }, accessorFn: (r) => fmtClock(r.firstTime) },
     { id: 'depth', header: 'Depth', size: 56, accessorFn: (r) => r.depth, cell: (c) => <span className={`depth depth-${c.row.original.depth}`}>{c.row.original.depth}</span> },
     { id: 'transport', header: 'Proto', size: 56, accessorFn: (r) => r.transport },
-    { id: 'a', header: 'Endpoint A', size: 150, accessorFn: (r) => fmtEndpoint(r.a) },
-    { id: 'identityA', header: 'A is', size: 130, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} /> },
-    { id: 'b', header: 'Endpoint B', size: 150, accessorFn: (r) => fmtEndpoint(r.b) },
-    { id: 'identityB', header: 'B is', size: 130, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} /> },
-    { id: 'service', header: 'Service', size: 170, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
+    // Where it was seen, early in the row: in view at 1280 pixels too.
+    ...(mode === 'connections' ? [
+      { id: 'points', header: 'Points', size: 64, meta: { numeric: true }, accessorFn: (r) => r.connection?.points.length ?? 1 },
+      { id: 'captures', header: 'Seen at', size: 190, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
+    ] satisfies Col<FlowRow>[] : [
+      { id: 'capture', header: 'Capture point', size: 170, accessorFn: (r) => r.captures.join(', '), cell: (c) => (c.getValue() as string).replace(/\.(pcapng|pcap|cap)$/i, '') },
+    ] satisfies Col<FlowRow>[]),
+    { id: 'a', header: 'Endpoint A', size: 146, accessorFn: (r) => fmtEndpoint(r.a) },
+    { id: 'identityA', header: 'A is', size: 126, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} /> },
+    { id: 'b', header: 'Endpoint B', size: 146, accessorFn: (r) => fmtEndpoint(r.b) },
+    { id: 'identityB', header: 'B is', size: 126, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} /> },
+    { id: 'service', header: 'Service', size: 160, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
     { id: 'packets', header: 'Packets', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packets) },
     { id: 'packetsAtoB', header: 'A→B', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsAtoB) },
     { id: 'packetsBtoA', header: 'B→A', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsBtoA) },
@@ -87,12 +94,6 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
     { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' },
     { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs) },
     { id: 'retransmissions', header: 'Retr.', size: 56, meta: { numeric: true }, accessorFn: (r) => r.retransmissions || '' },
-    ...(mode === 'connections' ? [
-      { id: 'points', header: 'Points', size: 64, meta: { numeric: true }, accessorFn: (r) => r.connection?.points.length ?? 1 },
-      { id: 'captures', header: 'Seen at', size: 200, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
-    ] satisfies Col<FlowRow>[] : [
-      { id: 'capture', header: 'Capture point', size: 200, accessorFn: (r) => r.captures.join(', ') },
-    ] satisfies Col<FlowRow>[]),
   ];
 }
 /** The engine sorts every flow per request whatever the page size (~30 ms for 80,000 flows): fewer, larger pages. */
