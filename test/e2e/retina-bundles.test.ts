@@ -32,6 +32,8 @@ describe.skipIf(!chromiumPresent)('Retina bundles in the browser build', () => {
     const perCapture = await page.locator('[data-testid=capture-packets]').allInnerTexts();
     expect(perCapture).toEqual(['758', '972', '96']);
     expect(await page.locator('[data-testid=capture-error]').count()).toBe(0);
+    // Services and nodes came with the bundles: the session says it has cluster metadata.
+    expect(await page.locator('[data-testid=cluster-state]').innerText()).toMatch(/loaded/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'retina-overview.png') });
     await page.click('[data-testid=tab-overlay]');
     await page.waitForTimeout(1500);
