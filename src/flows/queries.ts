@@ -116,14 +116,16 @@ export function queryFlows(session: AnalysisSession, q: FlowQuery, decorate?: Fl
     ids.push(f);
   }
   if (view.group) {
-    const seen = new Set<number>();
-    const grouped: number[] = [];
+    // One row a group: its own row (the first view) when that matched, else its earliest view that did,
+    // so a filter by a pod shows the view where the pod is.
+    const start = NUMERIC_SORT['firstTime']!;
+    const chosen = new Map<number, number>();
     for (const f of ids) {
       const g = view.group(f);
-      if (!seen.has(g)) { seen.add(g); grouped.push(g); }
+      const c = chosen.get(g);
+      if (c === undefined || (c !== g && (f === g || start(ctx, f) < start(ctx, c)))) chosen.set(g, f);
     }
-    // Rows of the filter pass were of the matching views: the group's own row is built (and decorated) below.
-    ids = grouped.sort((x, y) => x - y);
+    ids = [...chosen.values()].sort((x, y) => x - y);
   }
   const key = q.sort?.key ?? 'id';
   const dir = q.sort?.dir === 'desc' ? -1 : 1;
