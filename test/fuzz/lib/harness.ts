@@ -13,7 +13,7 @@ import { MAX_PACKET_ISSUES } from '../../../src/engine/analyze.js';
 import type { AnalysisJson } from '../../../src/engine/contract.js';
 import { AnalysisSession } from '../../../src/engine/session.js';
 import { describePacket } from '../../../src/dissect/describe.js';
-import { REPORT_FORMATS, renderReport } from '../../../src/report/report.js';
+import { REPORT_FORMATS, exportReport } from '../../../src/report/report.js';
 import type { ReportAnalysis, ReportInput } from '../../../src/report/report-model.js';
 
 export interface RunResult {
@@ -67,7 +67,7 @@ export async function analyzeInputKeep(bytes: Uint8Array, name: string, chunkSiz
   // Every report format, as exported from the app and `overlayscope report`.
   const input: ReportInput = { label: name, generatedAt: '2024-01-01T00:00:00Z', analysis: json as ReportAnalysis };
   for (const f of REPORT_FORMATS) {
-    const text = renderReport(input, f);
+    const { text } = exportReport(input, f);
     if (f === 'html' && /<script/i.test(text)) violations.push('the HTML report holds a <script> element');
   }
 
