@@ -223,6 +223,21 @@ describe.skipIf(!chromiumPresent || !labPresent)('journeys in the Overlay view',
     expect(cs.find((c) => c.note === 'request' && c.to.startsWith('pod on'))!.text).toContain(`${entry} → ${frontNode} (VXLAN VNI 1)`);
     await noTextOutside(page);
     await shots(page, 'inferred');
+    // Flows: "A is"/"B is" say what the engine inferred, marked so; the Tunnel column names the nodes.
+    await page.click('[data-testid=tab-flows]');
+    // Every view of a connection (the tunnelled ones too), where the Flows view folds them.
+    const perConnection = page.getByLabel('one row per connection');
+    if (await perConnection.count()) await perConnection.uncheck();
+    // (Re)fill the filter until the rows show the backend: changing the view above may re-mount it.
+    await expect.poll(async () => {
+      const box = page.locator('input[type=search]');
+      if ((await box.inputValue()) !== j.upstream.backend.ip) await box.fill(j.upstream.backend.ip);
+      return (await page.locator('.view').first().innerText()).includes(`pod on ${nodeOf(j.upstream.backend.ip)}`);
+    }, { timeout: 30_000 }).toBe(true);
+    const text = await page.locator('.view').first().innerText();
+    expect(text).toContain('(inferred)');
+    expect(text).toMatch(new RegExp(`${frontNode} → ${j.upstream.backend.node} \\(VXLAN VNI 1\\)`));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'journeys-inferred-flows.png') });
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 });

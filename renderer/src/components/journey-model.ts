@@ -124,8 +124,9 @@ function natChanges(prev: JourneyHop, cur: JourneyHop): string[] {
   // A request is rewritten at its destination by DNAT and at its source by SNAT; a reply the other way round.
   const dstWhat = reply ? 'un-SNAT' : 'DNAT';
   const srcWhat = reply ? 'un-DNAT' : 'SNAT';
-  if (!same(prev.src, cur.src)) out.push(`${ep(prev.src)} → ${ep(cur.src)} (${srcWhat})`);
+  // The Service's side first: DNAT on the way in, un-DNAT on the way back.
   if (!same(prev.dst, cur.dst)) out.push(`${ep(prev.dst)} → ${ep(cur.dst)} (${dstWhat})`);
+  if (!same(prev.src, cur.src)) out[reply ? 'unshift' : 'push'](`${ep(prev.src)} → ${ep(cur.src)} (${srcWhat})`);
   return out;
 }
 
