@@ -18,6 +18,7 @@ import { FrameFilter } from '../filter/frame-filter.js';
 import { resolverFacts } from '../service/filter-facts.js';
 import { IdentityResolver } from '../overlay/cluster-metadata.js';
 import { setCommunityIdSeed } from '../flows/flow-output.js';
+import { ZeekConnObserver, zeekConnJson, zeekConnRows, zeekConnTsv } from '../export/zeek-conn.js';
 import { jsonBytePieces, jsonPieces, LazyArray } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
@@ -66,7 +67,8 @@ ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
 ${FILTER_HELP}
                        (the analysis of the matching packets only)
-  --format F           table (default), json, csv (the flow table)
+  --format F           table (default), json, csv (the flow table), zeek-conn
+                       (Zeek's conn.log, TSV), zeek-conn-json (its JSON lines)
   --community-id-seed N
                        seed of the flows' Community IDs (0-65535, default 0)
   --out FILE           write there (whole or not at all) instead of stdout
@@ -99,7 +101,8 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`analyze needs at least one capture file\n\n${ANALYZE_HELP}`);
-  const format = choice(one(args, 'format'), ['table', 'json', 'csv'] as const, 'table', 'format');
+  const format = choice(one(args, 'format'), ['table', 'json', 'csv', 'zeek-conn', 'zeek-conn-json'] as const, 'table', 'format');
+  const zeekObserver = format === 'zeek-conn' || format === 'zeek-conn-json' ? new ZeekConnObserver() : null;
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
@@ -112,6 +115,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     ...(vxlanPorts ? { vxlanPorts } : {}),
     ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}),
     ...(clusterMetadata ? { clusterMetadata } : {}),
+    ...(zeekObserver ? { observers: [zeekObserver] } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
     ...analyzeFilterOptions(filter, new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) }),
       resolverFacts(clusterMetadata ? new IdentityResolver(clusterMetadata) : null, (c) => args.positional[c] ?? null)),
@@ -144,6 +148,12 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     } else {
       for (const piece of jsonPieces(doc)) ctx.stdout(piece);
     }
+  } else if (zeekObserver) {
+    // Zeek's conn.log (src/export/zeek-conn.ts): TSV with its header lines, or its JSON lines.
+    const rows = zeekConnRows(session, zeekObserver);
+    const text = format === 'zeek-conn-json' ? zeekConnJson(rows) : zeekConnTsv(rows);
+    if (out) await ctx.write(out, text, args.positional);
+    else ctx.stdout(text);
   } else {
     const json = session.toJSON();
     const text = format === 'csv' ? flowsCsv(json) : renderAnalysisTable(json);
