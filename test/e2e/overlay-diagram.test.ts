@@ -4,13 +4,18 @@
  * 1440×900; the client is drawn with the node it entered by; each Service
  * has an edge to each of its pods (cluster.json's EndpointSlices; without
  * metadata, the DNATs truth.json's conntrack lists); one tunnel label per
- * node pair with each direction's packets as truth.json counts them.
+ * node pair with each direction's packets as truth.json counts them; the
+ * benchmark generator's capture (two VXLAN networks between every node pair:
+ * 6 labels stacked) keeps its labels apart too.
  * Screenshots light and dark at both sizes: test-artifacts/overlay-diagram-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { ROOT } from '../helpers/corpus.js';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -144,6 +149,24 @@ describe.skipIf(!chromiumPresent || !labPresent)('the Overlay diagram', () => {
       expect(pageErrors(page)).toEqual([]);
     }, 180_000);
   }
+
+  it('the benchmark generator\'s capture (one point, 3 nodes, two VXLAN networks between every pair): 6 tunnel labels apart', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-diagram-'));
+    try {
+      const file = path.join(dir, 'overlay-20000.pcap');
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '20000', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      await open(page, [file]);
+      // Node pairs x (VNI 1 on 8472, VNI 4096 on 4789): each label holds both directions.
+      const labels = await tunnelLabels(page);
+      expect(labels).toHaveLength(6);
+      for (const l of labels) expect(l).toHaveLength(3);
+      await checkLayout(page, 'bench');
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('nginx-proxy without metadata: inferred node names, inferred pods and the ClusterIP seen DNATed, with their edges', async () => {
     const sc = truth.scenarios.find((s: any) => s.name === 'nginx-proxy');
