@@ -21,6 +21,8 @@ export function overlayView(session: AnalysisSession): OverlayView {
       if (k in identities) continue;
       const id = inferred ? inferred.resolve(e.ip, port) : overlay.identity({ ip: e.ip, port }, time);
       if (id && id.kind !== 'unknown') identities[k] = id;
+      // In a node's pod CIDR but no pod of the metadata: a pod on that node all the same.
+      else if (id?.node) identities[k] = { kind: 'pod', name: `pod on ${id.node}`, node: id.node, inferred: true, detail: id.detail ?? '' };
     }
   };
   for (const j of o.journeys) {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../src/api.js';
 import { queryFlows } from '../../src/flows/queries.js';
 import { inferredIdentities } from '../../src/overlay/inferred-identities.js';
+import { overlayView } from '../../src/overlay/view.js';
 import { identityDecorator } from '../../src/service/flow-extension.js';
 import { LAB, clusterMetadata, labPresent, openFiles, scenarioFiles, truth } from './lab.js';
 
@@ -51,6 +52,24 @@ describe.skipIf(!labPresent)('inferred identities on the lab without metadata', 
       if (!dnatted.size) expect(inf.resolve(svc.clusterIp, svc.ports[0].port)).toBeNull();
     }, 60_000);
   }
+
+  it('the UI view names every journey address: without metadata as inferred (nodes, pods on nodes, NodePort, ClusterIP), with cluster.json by its objects', async () => {
+    const sc = truth.scenarios.find((s: any) => s.name === 'nginx-proxy');
+    const bare = overlayView(await openFiles(scenarioFiles('nginx-proxy'), null));
+    const j = sc.journeys[0];
+    const id = (v: typeof bare, ip: string, port: number | null) => v.identities![`${ip}|${port ?? ''}`] ?? v.identities![`${ip}|`];
+    expect(id(bare, j.nodePort.ip, j.nodePort.port)).toMatchObject({ kind: 'service', name: `NodePort ${j.nodePort.port} on ${sc.entryNode}`, inferred: true });
+    expect(id(bare, j.frontend.ip, j.frontend.port)).toMatchObject({ kind: 'pod', name: `pod on ${sc.frontend.node}`, inferred: true });
+    expect(id(bare, j.frontend.seenSource.ip, j.frontend.seenSource.port)).toMatchObject({ kind: 'node', name: sc.entryNode, inferred: true });
+    expect(id(bare, j.upstream.connection.dst, j.upstream.connection.dport)).toMatchObject({ kind: 'service', name: `Service ${j.upstream.connection.dst}:${j.upstream.connection.dport}` });
+    expect(id(bare, j.client.ip, j.client.port)).toBeUndefined();
+    expect(bare.nodes.map((n) => [n.ip, n.name, n.nameInferred])).toEqual(truth.nodes.map((n: any) => [n.underlayIp, n.name, true]));
+    expect(bare.pods.map((p) => [p.ip, p.node]).sort()).toEqual(truth.pods.filter((p: any) => p.role !== 'ingress-controller').map((p: any) => [p.ip, p.node]).sort());
+    const named = overlayView(await openFiles(scenarioFiles('nginx-proxy'), clusterMetadata()));
+    expect(Object.values(named.identities!).some((i) => i.inferred)).toBe(false);
+    expect(id(named, j.upstream.backend.ip, j.upstream.backend.port)).toMatchObject({ kind: 'pod', name: `default/${j.upstream.backend.podName}` });
+    expect(named.services.find((s) => s.name === 'web')!.endpoints!.map((e) => e.ip).sort()).toEqual(truth.services.find((s: any) => s.name === 'web').endpoints.map((e: any) => e.ip).sort());
+  }, 60_000);
 
   it('any-interface sessions (tcpdump -i any per node, SLL2 and SLL): the nodes named after their files, as truth.json', async () => {
     for (const variant of ['sll2', 'sll']) {
