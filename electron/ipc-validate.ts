@@ -18,6 +18,8 @@ export class IpcArgumentError extends Error {
 export const MAX_PAGE = 10_000;
 const MAX_SOURCES = 256;
 const MAX_TEXT = 1_000;
+/** A display filter's length limit (src/filter/lexer.ts MAX_FILTER_LENGTH). */
+const MAX_FILTER = 64 * 1024;
 const MAX_PATH = 4_096;
 
 type Check<T> = (v: unknown, call: string, name: string) => T;
@@ -134,13 +136,15 @@ function textQuery(v: unknown, call: string): TxQuery {
 }
 
 function packetQuery(v: unknown, call: string): PacketQuery {
-  const q = pageQuery(v, call, ['capture', 'flow', 'protocol', 'text', 'sort']);
+  const q = pageQuery(v, call, ['capture', 'flow', 'protocol', 'text', 'filter', 'sort']);
   const o = v as Record<string, unknown>;
   const out: PacketQuery = { offset: q.offset, limit: q.limit };
   const capture = optional(int(0, 65535))(o['capture'], call, 'query.capture');
   const flow = optional(int(0, 2 ** 31))(o['flow'], call, 'query.flow');
   const protocol = optional(str(32))(o['protocol'], call, 'query.protocol');
   const text = optional(str(MAX_TEXT))(o['text'], call, 'query.text');
+  const filter = optional(str(MAX_FILTER))(o['filter'], call, 'query.filter');
+  if (filter !== undefined) out.filter = filter;
   if (capture !== undefined) out.capture = capture;
   if (flow !== undefined) out.flow = flow;
   if (protocol !== undefined) out.protocol = protocol;
@@ -195,6 +199,7 @@ export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => Engine
   getSummary: (a) => { arity(a, 'getSummary', 0, 0); return []; },
   getIssues: (a) => { const q = pageQuery(arity(a, 'getIssues', 1, 1)[0], 'getIssues'); return [{ offset: q.offset, limit: q.limit }]; },
   getPackets: (a) => [packetQuery(arity(a, 'getPackets', 1, 1)[0], 'getPackets')],
+  checkFilter: (a) => [str(MAX_FILTER)(arity(a, 'checkFilter', 1, 1)[0], 'checkFilter', 'text')],
   getPacketDetail: (a) => { const [c, i] = arity(a, 'getPacketDetail', 2, 2); return [int(0, 65535)(c, 'getPacketDetail', 'capture'), int(0, 2 ** 40)(i, 'getPacketDetail', 'index')]; },
   getFlows: (a) => [flowQuery(arity(a, 'getFlows', 1, 1)[0], 'getFlows')],
   getFlowDetail: (a) => [int(0, 2 ** 31)(arity(a, 'getFlowDetail', 1, 1)[0], 'getFlowDetail', 'id')],

@@ -162,6 +162,8 @@ export interface PacketQuery extends PageQuery {
   protocol?: string;
   /** Free text matched against source, destination and info. */
   text?: string;
+  /** A Wireshark display filter (docs/filter.md); a filter that cannot be used rejects with its FilterCheck message. */
+  filter?: string;
   /**
    * Order (default: time). Keys: `frame`/`time` (session time order), `index` (per-file number), `point`, `len`,
    * `src`, `dst`, `layers`, `info` (these four read every packet back: refused over MAX_TEXT_FILTER_PACKETS).
@@ -533,6 +535,21 @@ export interface ExportedReport {
   text: string;
 }
 
+// ---------------------------------------------------------------- display filters
+
+/** A display filter checked (docs/filter.md): usable, or what is wrong and where. */
+export interface FilterCheck {
+  ok: boolean;
+  /** "unknown field 'ip.adr' at 1:1 (did you mean ip.addr?)"; null when ok. */
+  message: string | null;
+  /** 1-based place of the problem (0 when ok) and its offset in the text. */
+  line: number;
+  column: number;
+  offset: number;
+  /** Field names the filter reads (when ok). */
+  fields: string[];
+}
+
 // ---------------------------------------------------------------- the API
 
 export interface AnalyzerApi {
@@ -552,6 +569,8 @@ export interface AnalyzerApi {
   getIssues(q: PageQuery): Promise<Page<IssueRow>>;
   getPackets(q: PacketQuery): Promise<Page<PacketRow>>;
   getPacketDetail(capture: number, index: number): Promise<PacketDetail>;
+  /** Checks a display filter without running it (the filter bar's colour while typing). */
+  checkFilter(text: string): Promise<FilterCheck>;
   getFlows(q: FlowQuery): Promise<Page<FlowRow>>;
   getFlowDetail(id: number): Promise<FlowDetail>;
   getStream(flow: number): Promise<StreamView>;
@@ -566,7 +585,7 @@ export interface AnalyzerApi {
 /** Names of the AnalyzerApi methods, for the preload and its test (the preload exposes exactly these). */
 export const ANALYZER_METHODS = [
   'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'onProgress', 'getSummary', 'getIssues', 'getPackets',
-  'getPacketDetail', 'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
+  'getPacketDetail', 'checkFilter', 'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
 ] as const satisfies ReadonlyArray<keyof AnalyzerApi>;
 
 const TUNNEL_DISPLAY: Record<string, [name: string, idLabel: string]> = {

@@ -25,6 +25,6 @@ export type WorkerMessage =
   | { event: 'progress'; progress: Progress };
 
 export const CALLABLE_METHODS: readonly CallableMethod[] = [
-  'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'getSummary', 'getIssues', 'getPackets', 'getPacketDetail',
+  'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'getSummary', 'getIssues', 'getPackets', 'getPacketDetail', 'checkFilter',
   'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
 ];

@@ -4,7 +4,7 @@
  * that turns SourceRefs into ByteSources; everything else is platform-neutral.
  */
 import type {
-  AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FlowDetail, FlowQuery, FlowRow, HttpRow,
+  AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FilterCheck, FlowDetail, FlowQuery, FlowRow, HttpRow,
   IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
   ClockSettings, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
 } from '../api.js';
@@ -13,7 +13,7 @@ import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js'
 import { AnalysisSession } from '../engine/session.js';
 import { offloadSummary } from '../engine/offloads.js';
 import { formatTime, toSeconds } from '../engine/time.js';
-import { PacketBrowser } from './packet-browser.js';
+import { filterCheck, PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
 import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
 import { overlayView } from '../overlay/view.js';
@@ -292,8 +292,7 @@ class ServiceImpl implements AnalyzerApi {
       http: extra.http,
       dns: extra.dns,
       issues: caps.reduce((a, c) => a + c.issues.length + c.droppedIssues, 0),
-      // kubectl files, or the Services and nodes a capture tool's bundle or an iptables dump gave (src/overlay/capture-bundles.ts).
-      hasCluster: this.clusterRefs.length > 0 || Boolean(s.options.clusterMetadata),
+      hasCluster: this.clusterRefs.length > 0,
       clocks: overlay.clocks(),
       clockNotes: overlay.clockState.notes,
     };
@@ -308,6 +307,10 @@ class ServiceImpl implements AnalyzerApi {
   async getPackets(q: PacketQuery): Promise<Page<PacketRow>> {
     this.need();
     return this.browser!.page(q);
+  }
+
+  async checkFilter(text: string): Promise<FilterCheck> {
+    return filterCheck(text);
   }
 
   async getPacketDetail(capture: number, index: number): Promise<PacketDetail> {

@@ -4,7 +4,9 @@
  * reading each packet back from its file; nothing but the compact index is
  * held for the whole session.
  */
-import type { Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
+import type { FilterCheck, Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
+import { compileFilter, FilterError, FilterInput, type CompiledFilter } from '../filter/index.js';
+import { resolverFacts } from './filter-facts.js';
 import { describeDecoded } from '../dissect/describe.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { LAYER_NAMES } from '../dissect/layers.js';
@@ -86,12 +88,22 @@ export class PacketBrowser {
     const layerId = q.protocol ? LAYER_NAMES.indexOf(q.protocol) : -1;
     if (q.protocol && layerId < 0) throw new Error(`unknown protocol '${q.protocol}'`);
     const text = (q.text ?? '').trim().toLowerCase();
-    const key = JSON.stringify([q.capture ?? null, q.flow ?? null, layerId, text]);
-    if (key === JSON.stringify([null, null, -1, ''])) return this.all();
+    const filterText = (q.filter ?? '').trim();
+    const key = JSON.stringify([q.capture ?? null, q.flow ?? null, layerId, text, filterText]);
+    if (key === JSON.stringify([null, null, -1, '', ''])) return this.all();
     if (this.filtered?.key === key) return this.filtered;
+    let filter: CompiledFilter | null = null;
+    if (filterText) {
+      try {
+        filter = compileFilter(filterText);
+      } catch (e) {
+        if (e instanceof FilterError) throw new Error(e.message);
+        throw e;
+      }
+    }
     const base = this.all();
-    if (text && base.count > MAX_TEXT_FILTER_PACKETS) {
-      throw new Error(`a text filter reads every packet back; this session has ${base.count} packets (limit ${MAX_TEXT_FILTER_PACKETS}): filter by flow or protocol instead`);
+    if ((text || filter) && base.count > MAX_TEXT_FILTER_PACKETS) {
+      throw new Error(`a ${filter ? 'display' : 'text'} filter reads every packet back; this session has ${base.count} packets (limit ${MAX_TEXT_FILTER_PACKETS}): filter by flow or protocol instead`);
     }
     const cap = new Uint16Array(base.count);
     const idx = new Int32Array(base.count);
@@ -103,6 +115,7 @@ export class PacketBrowser {
       const ix = this.session.captures[c]!.index;
       if (q.flow !== undefined && ix.flowId[n] !== q.flow && ix.outerFlowId[n] !== q.flow) continue;
       if (layerId >= 0 && (ix.layerMask(n) & (1 << layerId)) === 0) continue;
+      if (filter && !(await this.matches(filter, c, n))) continue;
       if (text) {
         const row = await this.row(c, n);
         const hay = `${row.src} ${row.dst} ${row.info} ${row.layers.join(' ')} ${row.point}`.toLowerCase();
@@ -115,6 +128,29 @@ export class PacketBrowser {
     this.filtered = { key, cap, idx, count: m };
     return this.filtered;
   }
+
+  /** Whether packet n of capture c matches a display filter (frame fields as tshark gives them for that capture's file). */
+  private async matches(filter: CompiledFilter, c: number, n: number): Promise<boolean> {
+    const { bytes, decoded } = await this.session.readPacket(c, n);
+    const cap = this.session.captures[c]!;
+    const ix = cap.index;
+    const x = this.filterInput ??= new FilterInput();
+    if (x.facts !== this.facts) x.facts = this.facts ??= resolverFacts(this.session.overlay().resolver, (cc) => this.points[cc] ?? null);
+    x.next(decoded, bytes, 0, bytes.length);
+    x.capture = c;
+    x.index = n;
+    x.frameNumber = n + 1;
+    x.frameLen = ix.origLen(n);
+    x.frameCapLen = ix.capLen(n);
+    x.interfaceId = ix.iface(n);
+    x.hasInterface = cap.format === 'pcapng';
+    x.timeRelative = (ix.tsSec(n) - ix.tsSec(0)) + (ix.tsNsec(n) - ix.tsNsec(0)) / 1e9;
+    x.timeMs = ix.tsSec(n) * 1000 + ix.tsNsec(n) / 1e6;
+    return filter.test(x);
+  }
+
+  private filterInput: FilterInput | null = null;
+  private facts: ReturnType<typeof resolverFacts> | null = null;
 
   async page(q: PacketQuery): Promise<Page<PacketRow>> {
     const sel = await this.select(q);
@@ -269,4 +305,15 @@ function sortedOrder(ix: PacketIndex): Int32Array {
     order.set(arr);
   }
   return order;
+}
+
+/** A display filter checked without running it (AnalyzerApi.checkFilter). */
+export function filterCheck(text: string): FilterCheck {
+  try {
+    const f = compileFilter(text);
+    return { ok: true, message: null, line: 0, column: 0, offset: 0, fields: [...f.fields] };
+  } catch (e) {
+    if (e instanceof FilterError) return { ok: false, message: e.message, line: e.line, column: e.column, offset: e.offset, fields: [] };
+    throw e;
+  }
 }

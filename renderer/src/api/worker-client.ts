@@ -52,6 +52,7 @@ export function createWorkerClient(worker: Worker): AnalyzerApi {
     getIssues: call('getIssues'),
     getPackets: call('getPackets'),
     getPacketDetail: call('getPacketDetail'),
+    checkFilter: call('checkFilter'),
     getFlows: call('getFlows'),
     getFlowDetail: call('getFlowDetail'),
     getStream: call('getStream'),
