@@ -58,7 +58,9 @@ export async function inflatedSource(spec: InflateSpec): Promise<ByteSource> {
 
 class InflatedSource implements ByteSource {
   readonly name: string;
-  private cursor: Cursor | null = null;
+  private readonly cursors: Cursor[] = [];
+  private uses = 0;
+  private queue: Promise<unknown> = Promise.resolve();
   constructor(private readonly spec: InflateSpec, private readonly start: number, private readonly length: number, private sizeHint: number) {
     this.name = spec.name ?? spec.source.name;
   }
@@ -83,16 +85,40 @@ class InflatedSource implements ByteSource {
     }
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    if (!this.cursor || offset < this.cursor.windowStart) this.cursor = this.open();
-    return this.cursor.readAt(offset, length);
+  /**
+   * Reads one at a time (a cursor is a single stream position), each from the
+   * cursor furthest along that has not passed `offset`: a few readers taking
+   * turns (capture points of one nested archive, paged in time order) each
+   * keep their place instead of re-inflating from the start at every turn.
+   */
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const r = this.queue.then(() => this.readNow(offset, length));
+    this.queue = r.catch(() => undefined);
+    return r;
+  }
+
+  private async readNow(offset: number, length: number): Promise<Uint8Array> {
+    let best: Cursor | null = null;
+    for (const c of this.cursors) if (c.windowStart <= offset && (!best || c.windowStart > best.windowStart)) best = c;
+    if (!best) {
+      best = this.open();
+      if (this.cursors.length >= MAX_CURSORS) this.cursors.splice(this.cursors.indexOf(this.cursors.reduce((a, b) => (a.lastUse <= b.lastUse ? a : b))), 1);
+      this.cursors.push(best);
+    }
+    best.lastUse = ++this.uses;
+    return best.readAt(offset, length);
   }
 }
+
+/** Stream positions kept per source (each holds the inflater's 32 KiB window and its last pieces). */
+const MAX_CURSORS = 4;
 
 /** One pass over the stream: pieces in order, and a window of the latest ones for `readAt`. */
 class Cursor {
   /** Inflated bytes handed out by next(). */
   pos = 0;
+  /** When InflatedSource.read last used it. */
+  lastUse = 0;
   private readonly out: Uint8Array[] = [];
   private inPos = 0;
   private ended = false;

@@ -96,6 +96,25 @@ describe('archives as sets of captures', () => {
   });
 });
 
+describe('reading members back by offset (the packet view)', () => {
+  it('interleaved and concurrent reads of the members of a nested tar.gz return the plain files\' bytes', async () => {
+    const o = await open('nested.tar.gz');
+    const files = o.captures.map((c) => new Uint8Array(readFileSync(path.basename(c.name) === 'node1-any.pcap' ? N1 : N3)));
+    // Turns between the captures, each going forwards, as a packet list in time order reads them.
+    for (let k = 0; k < 40; k++) {
+      const i = k % o.captures.length;
+      const f = files[i]!;
+      const at = Math.floor(((k + 1) / 41) * (f.length - 100));
+      const got = await o.captures[i]!.read(at, 100);
+      expect(Buffer.from(got).equals(Buffer.from(f.subarray(at, at + 100))), `capture ${i} at ${at}`).toBe(true);
+    }
+    // Many at once, in no order.
+    const asks = Array.from({ length: 30 }, (_, k) => ({ i: (k * 7) % o.captures.length, at: (k * 9973) % 10_000 }));
+    const got = await Promise.all(asks.map((a) => o.captures[a.i]!.read(a.at, 64)));
+    asks.forEach((a, k) => expect(Buffer.from(got[k]!).equals(Buffer.from(files[a.i]!.subarray(a.at, a.at + 64)))).toBe(true));
+  });
+});
+
 describe('archive edge cases: a named note or error, or a bounded result', () => {
   it.each([
     ['tar', 'w'], ['tar.gz', 'w:gz'],
