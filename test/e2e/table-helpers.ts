@@ -100,3 +100,19 @@ export async function checkEverySort(page: Page, table: string): Promise<SortChe
   }
   return out;
 }
+
+/**
+ * Opens the app and waits for it to be ready for files; reloads once when
+ * it is not (dist-web/ rebuilt under a running server by another test run).
+ */
+export async function gotoApp(page: Page, url: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await page.goto(`${url}?autoload=0`);
+    try {
+      await page.waitForSelector('[data-testid=file-input]', { state: 'attached', timeout: 20_000 });
+      return;
+    } catch (e) {
+      if (attempt === 1) throw e;
+    }
+  }
+}

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { corpusPath, corpusPresent } from '../helpers/corpus.js';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
-import { checkEverySort, rowsInView } from './table-helpers.js';
+import { checkEverySort, gotoApp, rowsInView } from './table-helpers.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
 const labPresent = (() => { try { return readdirSync(SCENARIO).some((f) => f.endsWith('.pcap')); } catch { return false; } })();
@@ -60,8 +60,9 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
   for (const size of SIZES) {
     it(`every column of Packets, Flows and HTTP sorts at ${size.width}×${size.height}`, async () => {
       const page = await h.newPage();
+      const errorsBefore = pageErrors(page).length;
       await page.setViewportSize(size);
-      await page.goto(`${h.url}?autoload=0`);
+      await gotoApp(page, h.url);
       await page.evaluate(() => localStorage.clear());
       await openLab(page);
       const report: string[] = [];
@@ -78,27 +79,29 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
         expect(box, `${table} ${col}`).not.toBeNull();
         expect(box!.x + Math.min(box!.width, 80), `${table}: the capture point column starts in the window`).toBeLessThanOrEqual(size.width);
       }
-      expect(pageErrors(page)).toEqual([]);
+      expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
       await page.context().close();
     }, 600_000);
   }
 
   it.skipIf(!corpusPresent)('every column of DNS sorts (a corpus capture with DNS queries)', async () => {
     const page = await h.newPage();
-    await page.goto(`${h.url}?autoload=0`);
+      const errorsBefore = pageErrors(page).length;
+    await gotoApp(page, h.url);
     await page.setInputFiles('[data-testid=file-input]', [corpusPath('ndpi__vxlan.pcap')]);
     await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
     await tab(page, 'dns', 'view-dns', 'dns-table');
     const checks = await checkEverySort(page, 'dns-table');
     console.log(`dns-table: ${checks.length} columns, ${checks.filter((c) => c.changed).length} reordered`);
-    expect(pageErrors(page)).toEqual([]);
+    expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
     await page.context().close();
   }, 300_000);
 
   it('a resized column keeps its width after a reload; the slowest request is one click away', async () => {
     const page = await h.newPage();
+      const errorsBefore = pageErrors(page).length;
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${h.url}?autoload=0`);
+    await gotoApp(page, h.url);
     await page.evaluate(() => localStorage.clear());
     await openLab(page);
     await tab(page, 'flows', 'view-flows', 'flows-table');
@@ -136,13 +139,14 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
     // A cut value shows whole on hover: every cell's title is its whole value.
     const cut = await page.$$eval('[data-testid=http-table] [role=gridcell]', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => [e.getAttribute('title'), e.textContent]));
     for (const [title, text] of cut) expect(title, `cut cell ${text}`).toBeTruthy();
-    expect(pageErrors(page)).toEqual([]);
+    expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
     await page.context().close();
   }, 300_000);
 
   it('the Columns popover closes on Escape and on an outside click', async () => {
     const page = await h.newPage();
-    await page.goto(`${h.url}?autoload=0`);
+      const errorsBefore = pageErrors(page).length;
+    await gotoApp(page, h.url);
     await openLab(page);
     await tab(page, 'flows', 'view-flows', 'flows-table');
     const btn = page.locator('.chooser > button');
@@ -158,14 +162,15 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
     expect(await page.locator('.chooser-menu').count()).toBe(1);
     await page.mouse.click(700, 600);
     await page.waitForSelector('.chooser-menu', { state: 'detached' });
-    expect(pageErrors(page)).toEqual([]);
+    expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
     await page.context().close();
   }, 120_000);
 
   it('Packets: session frame numbers beside per-file numbers, time three ways (remembered), a detail pane that is small when empty, resizable and collapsible', async () => {
     const page = await h.newPage();
+      const errorsBefore = pageErrors(page).length;
     await page.setViewportSize({ width: 1280, height: 720 });
-    await page.goto(`${h.url}?autoload=0`);
+    await gotoApp(page, h.url);
     await page.evaluate(() => localStorage.clear());
     await openLab(page);
     await tab(page, 'packets', 'view-packets', 'packets-table');
@@ -215,14 +220,15 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
     await page.click('[data-testid=packets-split-toggle]');
     await page.waitForSelector('[data-testid=packet-detail]');
     expect(Math.abs((await page.locator('[data-testid=packets-split] .split-bottom').boundingBox())!.height - d1)).toBeLessThanOrEqual(3);
-    expect(pageErrors(page)).toEqual([]);
+    expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
     await page.context().close();
   }, 300_000);
 
   it('screenshots of Packets, Flows and HTTP at both sizes, light and dark', async () => {
     for (const dark of [false, true]) {
       const page = await h.newPage({ dark });
-      await page.goto(`${h.url}?autoload=0`);
+      const errorsBefore = pageErrors(page).length;
+      await gotoApp(page, h.url);
       await openLab(page);
       for (const size of SIZES) {
         await page.setViewportSize(size);
@@ -233,7 +239,7 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
           await page.screenshot({ path: path.join(ARTIFACTS, `tables-${name}-${size.width}x${size.height}-${dark ? 'dark' : 'light'}.png`) });
         }
       }
-      expect(pageErrors(page)).toEqual([]);
+      expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
       await page.context().close();
     }
   }, 300_000);

@@ -14,29 +14,32 @@ import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
 import { fmtBytes, fmtClock, fmtEndpoint, fmtInt, fmtMs } from '../format.js';
 
+/** A capture file's name as its capture point (the title keeps the file name). */
+const pointName = (file: string): string => file.replace(/\.(pcapng|pcap|cap)$/i, '');
+
 const httpColumns: Col<HttpRow>[] = [
   { id: 'id', header: '#', size: 50, meta: { numeric: true }, accessorFn: (r) => r.id },
-  { id: 'time', header: 'Request time', size: 124, accessorFn: (r) => fmtClock(r.requestTime) },
-  { id: 'capture', header: 'Capture point', size: 150, accessorFn: (r) => r.capture },
-  { id: 'method', header: 'Method', size: 66, accessorFn: (r) => r.method ?? '' },
-  { id: 'host', header: 'Host', size: 150, accessorFn: (r) => r.host ?? '' },
-  { id: 'uri', header: 'URI', size: 150, accessorFn: (r) => r.uri ?? '' },
+  { id: 'time', header: 'Request time', size: 138, accessorFn: (r) => fmtClock(r.requestTime) },
+  { id: 'capture', header: 'Capture point', size: 160, accessorFn: (r) => r.capture, cell: (c) => pointName(c.getValue() as string) },
+  { id: 'method', header: 'Method', size: 74, accessorFn: (r) => r.method ?? '' },
+  { id: 'host', header: 'Host', size: 160, accessorFn: (r) => r.host ?? '' },
+  { id: 'uri', header: 'URI', size: 120, accessorFn: (r) => r.uri ?? '' },
   { id: 'status', header: 'Status', size: 90, accessorFn: (r) => (r.status == null ? 'no response' : `${r.status} ${r.reason ?? ''}`), cell: (c) => {
     const s = c.row.original.status;
     return <span className={s == null ? 'muted' : s >= 500 ? 'bad' : s >= 400 ? 'warn' : 'ok'}>{c.getValue() as string}</span>;
   } },
   { id: 'ttfb', header: 'TTFB', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.ttfbMs) },
   { id: 'total', header: 'Total', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.totalMs) },
-  { id: 'req', header: 'Req bytes', size: 82, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
-  { id: 'resp', header: 'Resp bytes', size: 86, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
-  { id: 'client', header: 'Client', size: 160, accessorFn: (r) => fmtEndpoint(r.client) },
+  { id: 'req', header: 'Req bytes', size: 90, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
+  { id: 'resp', header: 'Resp bytes', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
+  { id: 'client', header: 'Client', size: 156, accessorFn: (r) => fmtEndpoint(r.client) },
   { id: 'server', header: 'Server', size: 160, accessorFn: (r) => fmtEndpoint(r.server) },
 ];
 
 const dnsColumns: Col<DnsRow>[] = [
   { id: 'id', header: '#', size: 50, meta: { numeric: true }, accessorFn: (r) => r.id },
-  { id: 'time', header: 'Query time', size: 124, accessorFn: (r) => fmtClock(r.queryTime) },
-  { id: 'capture', header: 'Capture point', size: 150, accessorFn: (r) => r.capture },
+  { id: 'time', header: 'Query time', size: 138, accessorFn: (r) => fmtClock(r.queryTime) },
+  { id: 'capture', header: 'Capture point', size: 160, accessorFn: (r) => r.capture, cell: (c) => pointName(c.getValue() as string) },
   { id: 'queryId', header: 'ID', size: 76, accessorFn: (r) => `0x${r.queryId.toString(16).padStart(4, '0')}` },
   { id: 'name', header: 'Name', size: 280, accessorFn: (r) => r.name },
   { id: 'type', header: 'Type', size: 60, accessorFn: (r) => r.type },
