@@ -96,6 +96,15 @@ export function refusedMemberName(path: string): string | null {
   return null;
 }
 
+/**
+ * A member's name as shown (file names of captures, notes, CLI lines): the
+ * archive's text is untrusted, so control characters, line breaks and
+ * bidirectional overrides are written as \\xNN (as report/escape.ts visibleText).
+ */
+export function shownMemberName(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function ascii(b: Uint8Array, o: number, n: number): string {
   let s = '';
   for (let i = o; i < o + n && i < b.length; i++) s += String.fromCharCode(b[i]!);
@@ -135,17 +144,19 @@ function isZeroBlock(b: Uint8Array): boolean {
   return true;
 }
 
-/** pax extended header records: `LEN key=value\n`. */
+/** pax extended header records: `LEN key=value\n`, LEN counting bytes (the values are UTF-8). */
 function paxRecords(bytes: Uint8Array): Map<string, string> {
-  const text = new TextDecoder('utf-8').decode(bytes);
+  const dec = new TextDecoder('utf-8');
   const m = new Map<string, string>();
   let i = 0;
-  for (let guard = 0; i < text.length && guard < 10_000; guard++) {
-    const sp = text.indexOf(' ', i);
-    if (sp < 0) break;
-    const len = Number(text.slice(i, sp));
-    if (!(len > 0)) break;
-    const rec = text.slice(sp + 1, i + len).replace(/\n$/, '');
+  for (let guard = 0; i < bytes.length && guard < 10_000; guard++) {
+    let sp = i;
+    while (sp < bytes.length && bytes[sp] !== 0x20) sp++;
+    const len = Number(dec.decode(bytes.subarray(i, sp)));
+    if (!(len > 0) || sp >= bytes.length || i + len > bytes.length) break;
+    let end = i + len;
+    if (bytes[end - 1] === 0x0a) end--;
+    const rec = dec.decode(bytes.subarray(sp + 1, end));
     const eq = rec.indexOf('=');
     if (eq > 0) m.set(rec.slice(0, eq), rec.slice(eq + 1));
     i += len;
@@ -234,7 +245,7 @@ async function listTar(src: ByteSource, lim: ContainerLimits, listing: ArchiveLi
       continue;
     }
     const s = Number.isFinite(realSize) && realSize >= 0 ? realSize : size;
-    listing.members.push({ path: name, size: s, offset: pos, source: sliceSource(src, dataStart, s, `${src.name}/${name}`) });
+    listing.members.push({ path: name, size: s, offset: pos, source: sliceSource(src, dataStart, s, `${src.name}/${shownMemberName(name)}`) });
     if (s > 0) {
       // The member's last byte: absent when the archive is cut inside it.
       const last = await src.read(dataStart + s - 1, 1);
@@ -362,7 +373,7 @@ async function listZip(src: ByteSource, lim: ContainerLimits, listing: ArchiveLi
       continue;
     }
     const dataStart = local + 30 + u16(lh, 26) + u16(lh, 28);
-    const memberName = `${src.name}/${name}`;
+    const memberName = `${src.name}/${shownMemberName(name)}`;
     if (dataStart + csize > size) note(local, `member ${JSON.stringify(name)} is cut short: its ${csize} bytes run past the end of the file (what is there is read)`, 'error');
     const source = method === 0
       ? sliceSource(src, dataStart, usize, memberName)

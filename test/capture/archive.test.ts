@@ -163,6 +163,18 @@ with zipfile.ZipFile('evil.zip', 'w', zipfile.ZIP_DEFLATED) as z:
     expect(reasons.some((r) => /empty member: skipped/.test(r))).toBe(true);
   });
 
+  it('member names are untrusted text: line breaks and bidirectional overrides are shown escaped', async () => {
+    py(`
+import tarfile
+with tarfile.open('names.tar', 'w') as t:
+    t.add('node3-any.pcap', arcname='evil\\nline\\u202egnp.pcap')
+`);
+    const o = await open('names.tar');
+    expect(o.captures.map((c) => path.basename(c.name))).toEqual(['evil\\x0aline\\x202egnp.pcap']);
+    expect(o.origins[0]!.member).toBe('evil\nline\u202egnp.pcap');
+    expect((await read(o.captures[0]!)).recs).toEqual(plain['node3-any.pcap']);
+  });
+
   it('zip64: the zip64 end record and extra fields are followed', async () => {
     run('zip', ['-q', '-fz', 'z64.zip', 'node1-any.pcap', 'node3-any.pcap']);
     const b = new Uint8Array(readFileSync(path.join(dir, 'z64.zip')));
