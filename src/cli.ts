@@ -7,6 +7,7 @@ import { openPaths, PathError } from './host/node/open-paths.js';
 import { inputErrors, openSession } from './cli/open-session.js';
 import { writeFileAtomic } from './host/node/atomic-write.js';
 import { runAnalyze, runCompare, runPackets, runReport, type CliContext } from './cli/commands.js';
+import { runExportPcapng } from './cli/export-pcapng.js';
 import { UsageError, InputError } from './cli/errors.js';
 
 const HELP = `overlayscope: packet captures of Kubernetes overlay networks
@@ -16,6 +17,7 @@ Usage:
   overlayscope packets CAPTURE [--format ndjson|table] [--limit N] [--out FILE]
   overlayscope compare A B [--label-a NAME --label-b NAME] [--cluster FILE] [--format table|json|md|html] [--out FILE]
   overlayscope report CAPTURE... --format html|md|csv|json [--out FILE]
+  overlayscope export-pcapng CAPTURE... --out FILE [--cluster FILE]
   overlayscope help [COMMAND]
 
 Run 'overlayscope COMMAND --help' for a command's options.
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     case 'packets': return runPackets(rest, ctx);
     case 'compare': return orInputFailed(await runCompare(rest, ctx));
     case 'report': return orInputFailed(await runReport(rest, ctx));
+    case 'export-pcapng': return orInputFailed(await runExportPcapng(rest, ctx));
     default:
       throw new UsageError(`unknown command '${cmd}'\n\n${HELP}`);
   }
