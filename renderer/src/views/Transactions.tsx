@@ -21,18 +21,18 @@ const httpColumns: Col<HttpRow>[] = [
   { id: 'id', header: '#', size: 50, meta: { numeric: true }, accessorFn: (r) => r.id },
   { id: 'time', header: 'Request time', size: 138, accessorFn: (r) => fmtClock(r.requestTime) },
   { id: 'capture', header: 'Capture point', size: 160, accessorFn: (r) => r.capture, cell: (c) => pointName(c.getValue() as string) },
-  { id: 'method', header: 'Method', size: 74, accessorFn: (r) => r.method ?? '' },
-  { id: 'host', header: 'Host', size: 160, accessorFn: (r) => r.host ?? '' },
-  { id: 'uri', header: 'URI', size: 120, accessorFn: (r) => r.uri ?? '' },
-  { id: 'status', header: 'Status', size: 90, accessorFn: (r) => (r.status == null ? 'no response' : `${r.status} ${r.reason ?? ''}`), cell: (c) => {
+  { id: 'method', header: 'Method', size: 70, accessorFn: (r) => r.method ?? '' },
+  { id: 'host', header: 'Host', size: 176, accessorFn: (r) => r.host ?? '' },
+  { id: 'uri', header: 'URI', size: 80, accessorFn: (r) => r.uri ?? '' },
+  { id: 'status', header: 'Status', size: 84, accessorFn: (r) => (r.status == null ? 'no response' : `${r.status} ${r.reason ?? ''}`), cell: (c) => {
     const s = c.row.original.status;
     return <span className={s == null ? 'muted' : s >= 500 ? 'bad' : s >= 400 ? 'warn' : 'ok'}>{c.getValue() as string}</span>;
   } },
   { id: 'ttfb', header: 'TTFB', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.ttfbMs) },
   { id: 'total', header: 'Total', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.totalMs) },
-  { id: 'req', header: 'Req bytes', size: 90, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
-  { id: 'resp', header: 'Resp bytes', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
-  { id: 'client', header: 'Client', size: 156, accessorFn: (r) => fmtEndpoint(r.client) },
+  { id: 'req', header: 'Req bytes', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
+  { id: 'resp', header: 'Resp bytes', size: 90, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
+  { id: 'client', header: 'Client', size: 174, accessorFn: (r) => fmtEndpoint(r.client) },
   { id: 'server', header: 'Server', size: 160, accessorFn: (r) => fmtEndpoint(r.server) },
 ];
 
