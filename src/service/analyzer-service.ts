@@ -292,7 +292,8 @@ class ServiceImpl implements AnalyzerApi {
       http: extra.http,
       dns: extra.dns,
       issues: caps.reduce((a, c) => a + c.issues.length + c.droppedIssues, 0),
-      hasCluster: this.clusterRefs.length > 0,
+      // kubectl files, or the Services and nodes a capture tool's bundle or an iptables dump gave (src/overlay/capture-bundles.ts).
+      hasCluster: this.clusterRefs.length > 0 || Boolean(s.options.clusterMetadata),
       clocks: overlay.clocks(),
       clockNotes: overlay.clockState.notes,
     };
