@@ -159,6 +159,17 @@ function hostLabel(h: { host: string; capturePoints: readonly string[] }): strin
   return splitPointName(base)?.host ?? (file ? null : base);
 }
 
+/**
+ * The resolver's answer for an address in a node's pod CIDR that names no
+ * pod (metadata without that pod: a pod started later, or metadata from
+ * node and iptables dumps alone) as what it surely is: a pod on that node,
+ * inferred. Every other identity is returned as it is.
+ */
+export function podOnNode(id: Identity | null): Identity | null {
+  if (!id || id.kind !== 'unknown' || !id.node) return id;
+  return { kind: 'pod', name: `pod on ${id.node}`, node: id.node, inferred: true, detail: `inferred: ${id.detail ?? `in the pod CIDR of ${id.node}`}` };
+}
+
 const cache = new WeakMap<OverlayAnalysis, InferredIdentities>();
 
 /** The inference for an overlay analysis (made once). */

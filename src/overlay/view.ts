@@ -8,7 +8,7 @@
  */
 import type { Endpoint, Identity, OverlayView } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
-import { inferredIdentities } from './inferred-identities.js';
+import { inferredIdentities, podOnNode } from './inferred-identities.js';
 
 export function overlayView(session: AnalysisSession): OverlayView {
   const overlay = session.overlay();
@@ -19,10 +19,9 @@ export function overlayView(session: AnalysisSession): OverlayView {
     for (const port of e.port === null ? [null] : [e.port, null]) {
       const k = `${e.ip}|${port ?? ''}`;
       if (k in identities) continue;
-      const id = inferred ? inferred.resolve(e.ip, port) : overlay.identity({ ip: e.ip, port }, time);
-      if (id && id.kind !== 'unknown') identities[k] = id;
       // In a node's pod CIDR but no pod of the metadata: a pod on that node all the same.
-      else if (id?.node) identities[k] = { kind: 'pod', name: `pod on ${id.node}`, node: id.node, inferred: true, detail: id.detail ?? '' };
+      const id = inferred ? inferred.resolve(e.ip, port) : podOnNode(overlay.identity({ ip: e.ip, port }, time));
+      if (id && id.kind !== 'unknown') identities[k] = id;
     }
   };
   for (const j of o.journeys) {

@@ -8,7 +8,7 @@ import type { AnalysisSession } from '../engine/session.js';
 import { endpoints } from '../flows/flow-output.js';
 import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator, type FlowView } from '../flows/queries.js';
 import { connectionIndex } from './flow-connections.js';
-import { inferredIdentities } from '../overlay/inferred-identities.js';
+import { inferredIdentities, podOnNode } from '../overlay/inferred-identities.js';
 import type { ServiceExtensions } from './analyzer-service.js';
 
 /**
@@ -29,8 +29,8 @@ export function identityDecorator(session: AnalysisSession): FlowDecorator | und
       row.identityA = inferred.resolve(row.a.ip, row.a.port);
       row.identityB = inferred.resolve(row.b.ip, row.b.port);
     } else {
-      row.identityA = overlay.identity(row.a, row.firstTime);
-      row.identityB = overlay.identity(row.b, row.firstTime);
+      row.identityA = podOnNode(overlay.identity(row.a, row.firstTime));
+      row.identityB = podOnNode(overlay.identity(row.b, row.firstTime));
       row.service = overlay.serviceOfFlow(row.a, row.b);
       row.serviceVia = row.service ? overlay.serviceVia(row.a, row.b) : null;
     }

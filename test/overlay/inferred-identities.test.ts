@@ -71,6 +71,22 @@ describe.skipIf(!labPresent)('inferred identities on the lab without metadata', 
     expect(named.services.find((s) => s.name === 'web')!.endpoints!.map((e) => e.ip).sort()).toEqual(truth.services.find((s: any) => s.name === 'web').endpoints.map((e: any) => e.ip).sort());
   }, 60_000);
 
+  it('metadata without the pods (nodes and Services only): addresses in a node\'s podCIDR are pods on that node, inferred', async () => {
+    const md = clusterMetadata();
+    md.pods = [];
+    const s = await openFiles(scenarioFiles('nginx-proxy'), md);
+    const rows = queryFlows(s, { offset: 0, limit: 10_000 }, identityDecorator(s)).rows;
+    for (const p of truth.pods) {
+      const r = rows.find((x) => x.b.ip === p.ip);
+      if (!r) continue;
+      expect(r.identityB).toMatchObject({ kind: 'pod', name: `pod on ${p.node}`, node: p.node, inferred: true });
+    }
+    expect(rows.filter((x) => truth.pods.some((p: any) => p.ip === x.b.ip)).length).toBeGreaterThan(0);
+    const v = overlayView(s);
+    const j = truth.scenarios.find((x: any) => x.name === 'nginx-proxy').journeys[0];
+    expect(v.identities![`${j.upstream.backend.ip}|${j.upstream.backend.port}`]).toMatchObject({ name: `pod on ${j.upstream.backend.node}`, inferred: true });
+  }, 60_000);
+
   it('any-interface sessions (tcpdump -i any per node, SLL2 and SLL): the nodes named after their files, as truth.json', async () => {
     for (const variant of ['sll2', 'sll']) {
       const dir = path.join(LAB, 'captures', `nginx-proxy-any-${variant}`);
