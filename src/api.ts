@@ -527,12 +527,16 @@ export interface ComparisonSideInfo {
   hasCluster: boolean;
 }
 
-export type ReportFormat = 'html' | 'md' | 'csv' | 'json';
+/** `csv` is the flow table alone (one table a file); `zip` holds flows.csv, http.csv, dns.csv (and comparison.csv). */
+export type ReportFormat = 'html' | 'md' | 'csv' | 'json' | 'zip';
 
 export interface ExportedReport {
   fileName: string;
   mime: string;
+  /** The report's text ('' for a binary format: see `bytes`). */
   text: string;
+  /** A binary report's bytes (`zip`). */
+  bytes?: Uint8Array;
 }
 
 // ---------------------------------------------------------------- display filters

@@ -29,8 +29,9 @@ import { profileSession } from '../compare/traffic-profile.js';
 import { defaultSideLabel, parsePairs } from '../compare/sides.js';
 import { sniffFormat } from '../capture/sniff.js';
 import { safeJson, visibleText } from '../report/escape.js';
-import { renderReport } from '../report/report.js';
-import { fmtDelta, fmtValue, type ReportAnalysis } from '../report/report-model.js';
+import { renderReport, reportStem } from '../report/report.js';
+import { CSV_TABLES, csvTable, csvZip } from '../report/csv-report.js';
+import { fmtFixed, rowDecimals, type ReportAnalysis } from '../report/report-model.js';
 import { renderChartSvg } from '../host/node/report-charts.js';
 
 export interface CliContext {
@@ -38,7 +39,7 @@ export interface CliContext {
   stderr(s: string): void;
   stderrIsTTY: boolean;
   open(paths: string[], opts: AnalyzeOptions): Promise<AnalysisSession>;
-  write(file: string, data: string, protect: string[]): Promise<void>;
+  write(file: string, data: string | Uint8Array, protect: string[]): Promise<void>;
   /**
    * Writes `pieces` in order as one file, whole or not at all (optional: else
    * `write` gets them joined). A piece may be a view of a reused buffer: it
@@ -296,13 +297,17 @@ A flow report people can share: summary, flows, HTTP and DNS transactions,
 overlay (nodes, tunnels, pods, Services), translations and journeys.
   html   one standalone file: no script, no external asset, charts as inline SVG
   md     Markdown (GitHub tables)
-  csv    the flow table, an empty line, then the HTTP transactions
+  csv    one table: the flows (with each endpoint's pod, Service or node), or
+         the one --table names
+  zip    every table as its own CSV file: flows.csv, http.csv, dns.csv and,
+         with --compare-to, comparison.csv (needs --out)
   json   the overlayscope.analysis/v1 document
 Text from the captures is escaped in every format; CSV cells that could be
 read as formulas are neutralised.
 
 Options:
-  --format F           html (default), md, csv, json
+  --format F           html (default), md, csv, json, zip
+  --table T            with csv: flows (default), http, dns or comparison
   --out FILE           write there (whole or not at all; never over a capture read)
   --label NAME         report title (default: the capture names)
   --compare-to B       add a Comparison section: these captures (side A) against
@@ -361,7 +366,11 @@ function comparisonTable(c: ComparisonJson): string {
   for (const e of c.explanation) out.push(`  - ${e}`);
   out.push('', 'Packets per request by hop');
   const hw = Math.max(4, ...c.perHop.map((h) => h.hop.length));
-  for (const h of c.perHop) out.push(`  ${h.hop.padEnd(hw)} ${fmtValue(h.a).padStart(8)} ${fmtValue(h.b).padStart(8)} ${fmtDelta(Math.round((h.b - h.a) * 1000) / 1000).padStart(8)}`);
+  for (const h of c.perHop) {
+    const dh = Math.round((h.b - h.a) * 1000) / 1000;
+    const d = rowDecimals([h.a, h.b, dh]);
+    out.push(`  ${h.hop.padEnd(hw)} ${fmtFixed(h.a, d).padStart(8)} ${fmtFixed(h.b, d).padStart(8)} ${fmtFixed(dh, d, true).padStart(8)}`);
+  }
   const nw = Math.max(...c.metrics.map((m) => m.name.length));
   let group = '';
   for (const m of c.metrics) {
@@ -370,7 +379,9 @@ function comparisonTable(c: ComparisonJson): string {
       out.push('', `${group}`.padEnd(nw + 2) + ' ' + 'A'.padStart(12) + ' ' + 'B'.padStart(12) + ' ' + 'B − A'.padStart(12));
     }
     const unit = (m as { unit?: string }).unit ?? '';
-    out.push(`  ${m.name.padEnd(nw)} ${fmtValue(m.a, unit).padStart(12)} ${fmtValue(m.b, unit).padStart(12)} ${fmtDelta(m.delta, unit).padStart(12)}`);
+    // One rounding rule a row: A, B and B − A with the same decimals.
+    const d = rowDecimals([m.a, m.b, m.delta]);
+    out.push(`  ${m.name.padEnd(nw)} ${fmtFixed(m.a, d, false, unit).padStart(12)} ${fmtFixed(m.b, d, false, unit).padStart(12)} ${fmtFixed(m.delta, d, true, unit).padStart(12)}`);
   }
   return visibleText(out.join('\n')).replace(/\\x0a/g, '\n') + '\n';
 }
@@ -422,12 +433,16 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
 
 export async function runReport(argv: string[], ctx: CliContext): Promise<number> {
   const args = parseArgs(argv, {
-    help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true },
+    help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true }, table: { value: true },
     'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
-  const format = choice(one(args, 'format'), ['html', 'md', 'csv', 'json'] as const, 'html', 'format');
+  const format = choice(one(args, 'format'), ['html', 'md', 'csv', 'json', 'zip'] as const, 'html', 'format');
+  const csvTableName = choice(one(args, 'table'), CSV_TABLES, 'flows', 'table');
+  if (args.options.has('table') && format !== 'csv') throw new UsageError('--table goes with --format csv (--format zip holds every table)');
+  const outPath = one(args, 'out');
+  if (format === 'zip' && !outPath) throw new UsageError('--format zip writes a binary file: give --out FILE.zip');
   // A folder stands for its captures, as in compare.
   const files: string[] = [];
   for (const p of args.positional) files.push(...await sideFiles(p, p, false));
@@ -453,9 +468,11 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
     sessions.push(sb);
     comparison = comparisonJson(await compareSessions(session, sb, { a: label, b: one(args, 'label-b') ?? sideLabel(specB, filesB) }));
   }
-  const text = renderReport({ label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison }, format, renderChartSvg);
-  const out = one(args, 'out');
-  if (out) await ctx.write(out, text, protect);
-  else ctx.stdout(text);
+  const input = { label, generatedAt: new Date().toISOString(), analysis: session.toJSON() as ReportAnalysis, comparison };
+  const data: string | Uint8Array = format === 'zip' ? csvZip(input, `overlayscope-${reportStem(label)}`)
+    : format === 'csv' ? csvTable(input, csvTableName)
+    : renderReport(input, format, renderChartSvg);
+  if (outPath) await ctx.write(outPath, data, protect);
+  else ctx.stdout(typeof data === 'string' ? data : '');
   return captureErrors(sessions, ctx) ? 1 : 0;
 }

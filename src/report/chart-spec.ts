@@ -35,7 +35,21 @@ export function comparisonCharts(c: ComparisonChartInput): ChartSpec[] {
     { kind: 'lines', id: 'latency', title: 'Time to first byte per request', xLabel: 'request', unit: 'ms', series, points: c.latency.map((l) => ({ x: l.request, values: [l.a, l.b] })) },
   ];
   if (c.timeline) {
-    out.push({ kind: 'lines', id: 'timeline', title: 'Packets over time (distinct packets, both captures from their start)', xLabel: 'seconds', unit: `packets per ${c.timeline.bucketSec} s`, series, points: c.timeline.rows.map((r) => ({ x: r.t, values: [r.a, r.b] })) });
+    out.push({ kind: 'lines', id: 'timeline', title: 'Packets over time (distinct packets, both captures from their start)', xLabel: 'seconds', unit: `packets per ${durationText(c.timeline.bucketSec)}`, series, points: c.timeline.rows.map((r) => ({ x: r.t, values: [r.a, r.b] })) });
   }
   return out;
+}
+
+/**
+ * A bucket width or short duration as people write it: "10 µs", "2 ms",
+ * "0.5 s", "5 min" (never 0.000009999999999999999 s: the value is rounded to
+ * 3 significant digits in the largest unit that keeps it at 1 or more).
+ */
+export function durationText(sec: number): string {
+  if (!Number.isFinite(sec) || sec <= 0) return `${sec} s`;
+  const units: Array<[number, string]> = [[3600, 'h'], [60, 'min'], [1, 's'], [1e-3, 'ms'], [1e-6, 'µs'], [1e-9, 'ns']];
+  for (const [f, u] of units) {
+    if (sec >= f * 0.9995 || u === 'ns') return `${Number((sec / f).toPrecision(3))} ${u}`;
+  }
+  return `${sec} s`;
 }

@@ -19,6 +19,18 @@ export function clipText(s: string, max = MAX_CELL_CHARS): string {
   return `${s.slice(0, max)}… (${s.length - max} more characters)`;
 }
 
+/**
+ * A title from a label: cut at a word near `max` with an ellipsis, without
+ * the cell's "(N more characters)" (a title is not data).
+ */
+export function clipTitle(s: string, max = 80, ellipsis = '…'): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max);
+  const sp = cut.lastIndexOf(' ');
+  return `${(sp > max * 0.6 ? cut.slice(0, sp) : cut).replace(/[\s,;:+]+$/, '')}${ellipsis}`;
+}
+
 /** HTML text and attribute values (both quotes escaped, so it is safe in either). */
 export function escapeHtml(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
@@ -43,9 +55,12 @@ export function escapeMarkdown(v: unknown, max = MAX_CELL_CHARS): string {
   return s
     .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-    // At the start of a line of text, "-", "=" and "1." could open a list or a heading underline.
-    .replace(/^(\d+)([.)])/, '$1\\$2')
-    .replace(/^[-=]/, (c) => `\\${c}`);
+    // At the start of a line of text, "1. " and "- " open a list and "=" or "-" alone a heading underline;
+    // "10.244.1.2" opens nothing, so addresses keep their dots as they are.
+    .replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2')
+    .replace(/^[-=](?=\s|[-=]*$)/, (c) => `\\${c}`)
+    // Four leading spaces (or a tab) would open an indented code block: spaces as entities open nothing.
+    .replace(/^[ \t]+/, (m) => m.replace(/ /g, '&#32;').replace(/\t/g, '&#9;'));
 }
 
 /** JSON that stays inert even if someone pastes it into an HTML page. */

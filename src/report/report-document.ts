@@ -6,8 +6,10 @@
  */
 import { tunnelText } from '../api.js';
 import type { ChartSpec } from './chart-spec.js';
+import { linkTypeText } from './link-types.js';
+import { clipTitle, visibleText } from './escape.js';
 import {
-  MAX_TABLE_ROWS, SECTION_TITLES, comparisonChartsOf, endpointText, fmtDelta, fmtValue, metricGroups,
+  MAX_TABLE_ROWS, SECTION_TITLES, comparisonChartsOf, endpointText, fmtFixed, fmtValue, metricGroups, plural, rowDecimals,
   type ReportInput, type ReportSection,
 } from './report-model.js';
 
@@ -58,7 +60,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
     add('summary', [
       { kind: 'p', text: `${a.captures.length} capture${a.captures.length === 1 ? '' : 's'}, ${fmtValue(a.packets)} packets, ${fmtValue(totalBytes)} bytes, from ${first ?? '—'} to ${last ?? '—'}. ${fmtValue(a.flows.length)} flows, ${fmtValue(a.http.length)} HTTP transactions, ${fmtValue(a.dns.length)} DNS transactions.` },
       table(['capture', 'format', 'link types', 'packets', 'bytes', 'first', 'last', 'complete'],
-        a.captures.map((c) => [c.file.split(/[\\/]/).pop() ?? c.file, c.format, c.linkTypes.join(', '), c.packets, c.bytes, c.firstTime, c.lastTime, c.complete ? 'yes' : 'no (stopped at an error)'])),
+        a.captures.map((c) => [c.file.split(/[\\/]/).pop() ?? c.file, c.format, c.linkTypes.map(linkTypeText).join(', '), c.packets, c.bytes, c.firstTime, c.lastTime, c.complete ? 'yes' : 'no (stopped at an error)'])),
       // Offloaded super-packets (src/engine/offloads.ts): the packet counts are as captured, not as sent.
       ...a.captures.filter((c) => c.offload).map((c) => ({ kind: 'p' as const, note: true,
         text: `${c.file.split(/[\\/]/).pop() ?? c.file}: offloads were on: ${fmtValue(c.offload!.frames)} of ${fmtValue(c.packets)} frames exceed ${c.offload!.limit} bytes, up to ${fmtValue(c.offload!.largest)} (GSO/TSO/GRO super-packets): packets are counted as captured, not as the segments on the wire.` })),
@@ -133,16 +135,33 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
   const c = input.comparison;
   if (c) {
     const blocks: Block[] = [
-      { kind: 'p', text: `A: ${c.a.label} (${c.a.points.length} capture point${c.a.points.length === 1 ? '' : 's'}, ${c.a.requests} client requests). B: ${c.b.label} (${c.b.points.length} capture point${c.b.points.length === 1 ? '' : 's'}, ${c.b.requests} client requests).` },
+      { kind: 'p', text: `A: ${c.a.label} (${plural(c.a.points.length, 'capture point')}, ${plural(c.a.requests, 'client request')}). B: ${c.b.label} (${plural(c.b.points.length, 'capture point')}, ${plural(c.b.requests, 'client request')}). Columns say A and B; B − A is the difference.` },
       { kind: 'h3', text: 'What makes the difference' },
       { kind: 'list', items: c.explanation },
       { kind: 'charts', specs: comparisonChartsOf(c) },
       { kind: 'h3', text: 'Packets per request by hop' },
-      table(['hop', `A: ${c.a.label}`, `B: ${c.b.label}`, 'B − A'], c.perHop.map((h) => [h.hop, h.a, h.b, Math.round((h.b - h.a) * 1000) / 1000])),
+      table(['hop', 'A', 'B', 'B − A'], c.perHop.map((h) => {
+        const dh = Math.round((h.b - h.a) * 1000) / 1000;
+        const d = rowDecimals([h.a, h.b, dh]);
+        return [h.hop, fmtFixed(h.a, d), fmtFixed(h.b, d), fmtFixed(dh, d, true)];
+      }), [false, true, true, true]),
     ];
+    // Capture points paired by role (src/compare/sides.ts): one row per role with each side's point.
+    if (c.points?.length) {
+      blocks.push({ kind: 'h3', text: 'Capture points, paired by role' },
+        table(['capture point', 'A point', 'B point', 'A packets', 'B packets', 'B − A', 'A per request', 'B per request'], c.points.map((p) => {
+          const d = rowDecimals([p.a?.packetsPerRequest ?? null, p.b?.packetsPerRequest ?? null]);
+          return [p.role, p.a?.name ?? '—', p.b?.name ?? '—', fmtFixed(p.a?.packets ?? null, 0), fmtFixed(p.b?.packets ?? null, 0),
+            p.a && p.b ? fmtFixed(p.b.packets - p.a.packets, 0, true) : '—', fmtFixed(p.a?.packetsPerRequest ?? null, d), fmtFixed(p.b?.packetsPerRequest ?? null, d)];
+        }), [false, false, false, true, true, true, true, true]));
+    }
     for (const g of metricGroups(c)) {
       blocks.push({ kind: 'h3', text: `Metrics: ${g.group}` },
-        table(['metric', 'unit', `A: ${c.a.label}`, `B: ${c.b.label}`, 'B − A'], g.metrics.map((m) => [m.name, (m as { unit?: string }).unit ?? '', fmtValue(m.a), fmtValue(m.b), fmtDelta(m.delta)]),
+        table(['metric', 'unit', 'A', 'B', 'B − A'], g.metrics.map((m) => {
+          // One rounding rule a row: A, B and B − A with the same decimals.
+          const d = rowDecimals([m.a, m.b, m.delta]);
+          return [m.name, (m as { unit?: string }).unit ?? '', fmtFixed(m.a, d), fmtFixed(m.b, d), fmtFixed(m.delta, d, true)];
+        }),
           [false, false, true, true, true]));
     }
     blocks.push({ kind: 'h3', text: 'Requests' },
@@ -157,5 +176,5 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
         [false, true, true, false, false, false]),
     ] : [{ kind: 'p', text: 'Every packet was read and decoded without a problem.', note: true }]);
   }
-  return { title: input.label, generatedAt: input.generatedAt, sections };
+  return { title: clipTitle(visibleText(input.label), 100), generatedAt: input.generatedAt, sections };
 }

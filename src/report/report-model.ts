@@ -96,3 +96,28 @@ export function fmtDelta(v: number | null | undefined, unit = ''): string {
   if (v === 0) return '0';
   return `${v > 0 ? '+' : '−'}${fmtValue(Math.abs(v), unit)}`;
 }
+
+/**
+ * The decimals one row's values share (the one rounding rule of the app, the
+ * reports and the CLI): none when all are whole, else 2 below 10 and 1 from
+ * 10 up, by the largest; so "96.0" stands beside "79.8", never "96" beside "79.80".
+ */
+export function rowDecimals(values: ReadonlyArray<number | null | undefined>): number {
+  const xs = values.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
+  if (xs.every((v) => Number.isInteger(v))) return 0;
+  return Math.max(...xs.map((v) => Math.abs(v))) < 10 ? 2 : 1;
+}
+
+/** A value with the given decimals and thousands separators; signed: "+1.5", "−2.0", "0". */
+export function fmtFixed(v: number | null | undefined, decimals: number, signed = false, unit = ''): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const abs = Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  const zero = Number(abs.replace(/,/g, '')) === 0;
+  const sign = zero ? '' : v < 0 ? '−' : signed ? '+' : '';
+  return `${sign}${abs}${unit === 'ms' ? ' ms' : ''}`;
+}
+
+/** "1 hop", "2 hops", "1 capture point". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

@@ -392,8 +392,9 @@ export function niceBucket(span: number): number {
   if (!(span > 0)) return 1;
   const raw = span / 200;
   const p = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
-  return 10 * p;
+  // toPrecision: 1e-5 is not 10 × 1e-6 in binary floating point (0.000009999999999999999).
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return Number((m * p).toPrecision(6));
+  return Number((10 * p).toPrecision(6));
 }
 
 export function createAnalyzerService(resolver: SourceResolver): AnalyzerApi {

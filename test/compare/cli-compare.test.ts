@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runCompare, runReport } from '../../src/cli/commands.js';
 import { UsageError, InputError } from '../../src/cli/errors.js';
 import { createAnalyzerService } from '../../src/service/analyzer-service.js';
-import { fmtValue } from '../../src/report/report-model.js';
+import { fmtFixed } from '../../src/report/report-model.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { ROOT } from '../helpers/corpus.js';
 import { testContext } from '../report/cli-context.js';
@@ -73,7 +73,8 @@ describe.skipIf(!labPresent)('overlayscope compare', () => {
     const ctx = testContext();
     expect(await runCompare([NGINX, INGRESS], ctx)).toBe(0);
     expect(ctx.out).toMatch(/What makes the difference/);
-    const endToEnd = fmtValue(endToEndWithoutArp('nginx-proxy')); // as the table prints it (144.6 -> 145)
+    // As the table prints it: one rounding rule a row (1 decimal from 10 up when a value is not whole).
+    const endToEnd = fmtFixed(endToEndWithoutArp('nginx-proxy'), 1);
     expect(ctx.out).toMatch(new RegExp(`packets per request, end to end\\s+${endToEnd.replace('.', '\\.')}\\s+`));
     const md = path.join(ART, 'lab.md');
     expect(await runCompare([NGINX, INGRESS, '--format', 'md', '--out', md], testContext())).toBe(0);
@@ -108,13 +109,16 @@ describe.skipIf(!labPresent)('overlayscope compare', () => {
     expect(JSON.parse(ctx.out).schema).toBe('overlayscope.comparison/v1');
   });
 
-  it('report --compare-to adds the Comparison section to the CSV too', async () => {
-    const out = path.join(ART, 'lab.csv');
-    expect(await runReport([...scenarioFiles('nginx-proxy'), '--format', 'csv', '--compare-to', INGRESS, '--out', out], testContext())).toBe(0);
-    const csv = readFileSync(out, 'utf8');
-    expect(csv).toMatch(/^group,metric,unit,a:nginx-proxy,b:ingress,delta/m);
+  it('report --compare-to: the comparison is a CSV table of its own (--table comparison), the flows another', async () => {
+    const out = path.join(ART, 'lab-comparison.csv');
+    expect(await runReport([...scenarioFiles('nginx-proxy'), '--format', 'csv', '--table', 'comparison', '--compare-to', INGRESS, '--out', out], testContext())).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^group,metric,unit,a:nginx-proxy,b:ingress,delta\r\n/);
+    const flows = path.join(ART, 'lab-flows.csv');
+    expect(await runReport([...scenarioFiles('nginx-proxy'), '--format', 'csv', '--compare-to', INGRESS, '--out', flows], testContext())).toBe(0);
+    const csv = readFileSync(flows, 'utf8');
     expect(csv).toMatch(/^id,capture,depth,transport/);
-    expect(csv).toMatch(/^flow,method,host,uri,status/m);
+    expect(csv).not.toMatch(/^flow,method,host,uri,status/m);
+    expect(csv).not.toMatch(/^group,metric/m);
   });
 });
 

@@ -5,6 +5,7 @@ import type { IssueRow, SessionSummary } from '../../../src/api.js';
 import { DataTable, type Col } from '../components/DataTable.js';
 import { useSession } from '../session.js';
 import { fmtBytes, fmtClock, fmtDuration, fmtInt } from '../format.js';
+import { durationText } from '../../../src/report/chart-spec.js';
 
 export const SERIES_COLORS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#eab308', '#a855f7', '#0ea5e9'];
 
@@ -26,12 +27,20 @@ const issueColumns: Col<IssueRow>[] = [
   { id: 'reason', header: 'Reason', size: 520, accessorFn: (r) => r.reason },
 ];
 
+/** An ISO time as seconds since the epoch with its fraction whole (relative to the same epoch second only matters here). */
+function isoSeconds(iso: string): number {
+  const m = /^(.*?:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$/.exec(iso);
+  if (!m) return Date.parse(iso) / 1000;
+  return Date.parse(`${m[1]}${m[3] ?? 'Z'}`) / 1000 + (m[2] ? Number(`0${m[2]}`) : 0);
+}
+
 export function Overview({ summary }: { summary: SessionSummary }) {
   const { host, version } = useSession();
   const duration = useMemo(() => {
     if (!summary.firstTime || !summary.lastTime) return 0;
-    // Session span: first packet of any capture to the last of any (ms precision is enough here).
-    return Math.max(0, (Date.parse(summary.lastTime) - Date.parse(summary.firstTime)) / 1000);
+    // Session span: first packet of any capture to the last of any, at the captures' own precision
+    // (Date.parse keeps milliseconds only, and the card then disagreed with the table's durations).
+    return Math.max(0, isoSeconds(summary.lastTime) - isoSeconds(summary.firstTime));
   }, [summary]);
   const charts = useStaged(summary, 2);
   const fetchIssues = useCallback((offset: number, limit: number) => host.api.getIssues({ offset, limit }), [host]);
@@ -60,6 +69,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
         <Stat label="HTTP transactions" value={fmtInt(summary.http)} />
         <Stat label="DNS queries" value={fmtInt(summary.dns)} />
         <Stat label="issues" value={fmtInt(summary.issues)} testId="total-issues" />
+        <Stat label="cluster metadata" value={summary.hasCluster ? 'loaded' : 'none'} testId="cluster-state" />
       </div>
 
       <section className="card">
@@ -135,7 +145,7 @@ const OverviewCharts = memo(function OverviewCharts({ summary, stage }: { summar
           </div>}
         </section>
         <section className="card">
-          <h2>Packets over time per capture point <span className="muted small">({summary.timeline.bucketSec} s buckets)</span></h2>
+          <h2>Packets over time per capture point <span className="muted small">({durationText(summary.timeline.bucketSec)} buckets)</span></h2>
           {stage < 2 ? <div className="chart chart-pending" aria-busy="true" /> : <div className="chart" data-testid="chart-timeline">
             <ResponsiveContainer width="100%" height={260}>
               <AreaChart data={timeline} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
