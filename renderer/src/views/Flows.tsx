@@ -73,15 +73,15 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
     // Where it was seen, early in the row: in view at 1280 pixels too.
     ...(mode === 'connections' ? [
       { id: 'points', header: 'Points', size: 64, meta: { numeric: true }, accessorFn: (r) => r.connection?.points.length ?? 1 },
-      { id: 'captures', header: 'Seen at', size: 190, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
+      { id: 'captures', header: 'Seen at', size: 174, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
     ] satisfies Col<FlowRow>[] : [
-      { id: 'capture', header: 'Capture point', size: 170, accessorFn: (r) => r.captures.join(', '), cell: (c) => (c.getValue() as string).replace(/\.(pcapng|pcap|cap)$/i, '') },
+      { id: 'capture', header: 'Capture point', size: 174, accessorFn: (r) => r.captures.join(', '), cell: (c) => (c.getValue() as string).replace(/\.(pcapng|pcap|cap)$/i, '') },
     ] satisfies Col<FlowRow>[]),
-    { id: 'a', header: 'Endpoint A', size: 146, accessorFn: (r) => fmtEndpoint(r.a) },
+    { id: 'a', header: 'Endpoint A', size: 160, accessorFn: (r) => fmtEndpoint(r.a) },
     { id: 'identityA', header: 'A is', size: 126, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} /> },
-    { id: 'b', header: 'Endpoint B', size: 146, accessorFn: (r) => fmtEndpoint(r.b) },
+    { id: 'b', header: 'Endpoint B', size: 160, accessorFn: (r) => fmtEndpoint(r.b) },
     { id: 'identityB', header: 'B is', size: 126, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} /> },
-    { id: 'service', header: 'Service', size: 160, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
+    { id: 'service', header: 'Service', size: 150, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
     { id: 'packets', header: 'Packets', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packets) },
     { id: 'packetsAtoB', header: 'A→B', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsAtoB) },
     { id: 'packetsBtoA', header: 'B→A', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsBtoA) },
