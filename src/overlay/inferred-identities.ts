@@ -119,7 +119,8 @@ export class InferredIdentities {
  * Node address -> the name of the host whose capture points see it in every
  * tunnel packet they see (the one address all of a node NIC's tunnels share).
  * A host that sees one pair of nodes only (node1 talking to node2 alone)
- * has two candidates: the one another host already holds is not its own.
+ * has two candidates: the one another host already holds is not its own,
+ * and a NodePort it was seen to DNAT (before and after at its points) is.
  */
 function nodeNames(input: InferenceInputs): Map<string, string> {
   const cands = new Map<string, Set<string>>();
@@ -129,7 +130,13 @@ function nodeNames(input: InferenceInputs): Map<string, string> {
     if (!name || cands.has(name)) continue;
     const edges = input.tunnels.filter((t) => Object.keys(t.seenAt).some((p) => pts.has(p)));
     if (!edges.length) continue;
-    const common = input.nodes.map((n) => n.ip).filter((ip) => edges.every((t) => t.a === ip || t.b === ip));
+    let common = input.nodes.map((n) => n.ip).filter((ip) => edges.every((t) => t.a === ip || t.b === ip));
+    // Two candidates (one node pair): a NodePort DNAT seen here on both sides was done by this node, to its own address.
+    if (common.length > 1) {
+      const natHere = new Set(input.translations.filter((t) => t.kind !== 'snat' && t.originalSeenAt.some((p) => pts.has(p)) && t.translatedSeenAt.some((p) => pts.has(p))).map((t) => t.original.dst.ip));
+      const mine = common.filter((ip) => natHere.has(ip));
+      if (mine.length === 1) common = mine;
+    }
     if (common.length) cands.set(name, new Set(common));
   }
   const out = new Map<string, string>();

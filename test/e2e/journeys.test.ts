@@ -205,6 +205,23 @@ describe.skipIf(!chromiumPresent || !labPresent)('journeys in the Overlay view',
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 
+  it('one capture point (node1-eth0 alone): the request before and after the NodePort NAT, the rewrite seen at that one point', async () => {
+    const sc = truth.scenarios.find((s: any) => s.name === 'nginx-proxy');
+    const entry = truth.nodes.find((n: any) => n.name === sc.entryNode);
+    await open(page, filesOf('nginx-proxy').filter((f) => f.endsWith(`${entry.name}-eth0.pcap`)));
+    const j = sc.journeys[0];
+    await pick(page, j.client.port);
+    const ls = await lanes(page);
+    expect(ls.map((l) => l.title)).toEqual(['client', entry.name, `pod on node ${truth.nodes.find((n: any) => n.name === sc.frontend.node).underlayIp}`]);
+    expect(await page.locator('[data-testid=journey-nat] .nat-label').first().textContent()).toBe(`address rewritten (${entry.name}-eth0 saw it before and after):`);
+    const nat = await page.locator('[data-testid=journey-nat-change]').allTextContents();
+    expect(nat).toContain(`${j.nodePort.ip}:${j.nodePort.port} → ${j.frontend.ip}:${j.frontend.port} (DNAT)`);
+    const cs = await crossings(page);
+    for (const c of cs) expect(c.trail).toEqual([`${entry.name}-eth0`]);
+    await noTextOutside(page);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('nginx-proxy without metadata: lanes of inferred nodes and pods, marked inferred', async () => {
     const sc = truth.scenarios.find((s: any) => s.name === 'nginx-proxy');
     await open(page, filesOf('nginx-proxy'));

@@ -97,15 +97,21 @@ describe.skipIf(!labPresent)('inferred identities on the lab without metadata', 
     }
   }, 60_000);
 
-  it('one capture point: a node NIC alone names its own node (the address all its tunnels share); the nodes it only talks to keep their address', async () => {
+  it('one capture point: a node NIC alone names its own node (the address all its tunnels share, or the NodePort it DNATs); the nodes it only talks to keep their address', async () => {
     const node2 = truth.nodes.find((n: any) => n.name === 'node2');
     const s = await openFiles(scenarioFiles('nginx-proxy').filter((f) => f.endsWith(`${node2.name}-eth0.pcap`)), null);
     const inf = inferredIdentities(s.overlay());
     expect(inf.nodes.map((n) => n.name).sort()).toEqual(truth.nodes.map((n: any) => (n.name === node2.name ? n.name : `node ${n.underlayIp}`)).sort());
-    // node1's NIC alone sees only node1 <-> node2: either address could be its own, so neither is named.
-    const node1 = truth.nodes.find((n: any) => n.name === 'node1');
+    // node3's NIC alone sees only node3 <-> node2: either address could be its own, so neither is named.
+    const node3 = truth.nodes.find((n: any) => n.name === 'node3');
+    const three = inferredIdentities((await openFiles(scenarioFiles('nginx-proxy').filter((f) => f.endsWith(`${node3.name}-eth0.pcap`)), null)).overlay());
+    expect(three.nodes.every((n) => n.namedBy === 'address')).toBe(true);
+    // node1's NIC alone also sees one pair, but it DNATs the NodePort (before and after, both at node1-eth0): its own address is the one the client addressed.
+    const sc = truth.scenarios.find((x: any) => x.name === 'nginx-proxy');
+    const node1 = truth.nodes.find((n: any) => n.name === sc.entryNode);
     const one = inferredIdentities((await openFiles(scenarioFiles('nginx-proxy').filter((f) => f.endsWith(`${node1.name}-eth0.pcap`)), null)).overlay());
-    expect(one.nodes.every((n) => n.namedBy === 'address')).toBe(true);
+    expect(one.nodes.map((n) => [n.ip, n.name])).toEqual(one.nodes.map((n) => [n.ip, n.ip === node1.underlayIp ? node1.name : `node ${n.ip}`]));
+    expect(one.node(node1.underlayIp)?.name).toBe(node1.name);
   }, 60_000);
 
   it('nginx-proxy: flow rows say what A and B are and name the tunnel by its nodes; with metadata, nothing is marked inferred', async () => {

@@ -47,7 +47,7 @@ export function JourneyDiagram({ journey, view, reuse }: { journey: Journey; vie
       y += 16 + lines.length * 14 + 10;
     } else {
       const ls = s.lanes.map((l) => xs[l]!);
-      const lines = [{ text: `address rewritten between ${s.between[0]} and ${s.between[1]}:`, cls: 'nat-label' }, ...s.changes.map((c) => ({ text: c, cls: 'nat-change', testid: 'journey-nat-change' }))];
+      const lines = [{ text: s.between[0] === s.between[1] ? `address rewritten (${s.between[0]} saw it before and after):` : `address rewritten between ${s.between[0]} and ${s.between[1]}:`, cls: 'nat-label' }, ...s.changes.map((c) => ({ text: c, cls: 'nat-change', testid: 'journey-nat-change' }))];
       rows.push({ y, h: lines.length * 14 + 12, lines, x1: Math.min(...ls), x2: Math.max(...ls), step: k });
       y += lines.length * 14 + 12;
     }
