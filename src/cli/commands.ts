@@ -19,6 +19,7 @@ import { resolverFacts } from '../service/filter-facts.js';
 import { IdentityResolver } from '../overlay/cluster-metadata.js';
 import { setCommunityIdSeed } from '../flows/flow-output.js';
 import { ZeekConnObserver, zeekConnJson, zeekConnRows, zeekConnTsv } from '../export/zeek-conn.js';
+import { writeParquetTables } from './export-parquet.js';
 import { jsonBytePieces, jsonPieces, LazyArray } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
@@ -69,7 +70,8 @@ ${INTERFACE_NAMES_HELP}
 ${FILTER_HELP}
                        (the analysis of the matching packets only)
   --format F           table (default), json, csv (the flow table), zeek-conn
-                       (Zeek's conn.log, TSV), zeek-conn-json (its JSON lines)
+                       (Zeek's conn.log, TSV), zeek-conn-json (its JSON lines),
+                       parquet (--out DIR: flows, http, dns .parquet)
   --community-id-seed N
                        seed of the flows' Community IDs (0-65535, default 0)
   --out FILE           write there (whole or not at all) instead of stdout
@@ -102,7 +104,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`analyze needs at least one capture file\n\n${ANALYZE_HELP}`);
-  const format = choice(one(args, 'format'), ['table', 'json', 'csv', 'zeek-conn', 'zeek-conn-json'] as const, 'table', 'format');
+  const format = choice(one(args, 'format'), ['table', 'json', 'csv', 'zeek-conn', 'zeek-conn-json', 'parquet'] as const, 'table', 'format');
   const zeekObserver = format === 'zeek-conn' || format === 'zeek-conn-json' ? new ZeekConnObserver() : null;
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
@@ -149,6 +151,10 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     } else {
       for (const piece of jsonPieces(doc)) ctx.stdout(piece);
     }
+  } else if (format === 'parquet') {
+    // DIR/flows.parquet, http.parquet, dns.parquet (src/cli/export-parquet.ts, docs/parquet.md).
+    if (!out) throw new UsageError('--format parquet needs --out DIR');
+    await writeParquetTables(session.toJSON(), out, ctx, args.positional);
   } else if (zeekObserver) {
     // Zeek's conn.log (src/export/zeek-conn.ts): TSV with its header lines, or its JSON lines.
     const rows = zeekConnRows(session, zeekObserver);
