@@ -130,7 +130,8 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
   let timed = false;
   const addIssue = (issue: CaptureIssue): void => {
     if (issue.severity === 'error') fatal = true;
-    if (issue.packet !== null && result.issues.length >= MAX_PACKET_ISSUES) {
+    // Past the cap, packet warnings are counted, not kept; an error (what stopped the file) always is.
+    if (issue.severity !== 'error' && issue.packet !== null && result.issues.length >= MAX_PACKET_ISSUES) {
       result.droppedIssues++;
       return;
     }

@@ -187,6 +187,20 @@ describe('memory bounds', () => {
     expect(json.issues[0]).toMatchObject({ capture: 'many-issues.pcap', layer: 'ipv4', offset: 24 + 16 + 14, packet: 1 });
   });
 
+  it('keeps the error that stopped the file even past the issue cap (fuzz seed 14 input 5092)', async () => {
+    const truncatedIp = Uint8Array.of(2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0);
+    const frames = Array.from({ length: MAX_PACKET_ISSUES + 5 }, () => ({ data: truncatedIp }));
+    const whole = buildPcap(1, frames);
+    const cut = whole.subarray(0, whole.length - 6); // the last record's data cut short
+    const { json, cap } = await analyse(cut, 'cut-after-many.pcap');
+    expect(cap.packets).toBe(MAX_PACKET_ISSUES + 4);
+    expect(json.captures[0]!.complete).toBe(false);
+    const errors = json.issues.filter((i) => i.severity === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ capture: 'cut-after-many.pcap', packet: MAX_PACKET_ISSUES + 5, offset: whole.length - 16 - 16 });
+    expect(json.captures[0]!.droppedIssues).toBe(4);
+  });
+
   it('stops reading at the packet bound with an error naming the offset, keeping the packets before it', async () => {
     const frames = goodFrames(50);
     const bytes = buildPcap(1, frames);
