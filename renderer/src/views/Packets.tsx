@@ -15,6 +15,7 @@ import { useSession } from '../session.js';
 import { fmtClock } from '../format.js';
 import { StreamPanel } from './Stream.js';
 import { LayerTree, rangeOf } from './LayerTree.js';
+import { FilterBar } from '../components/FilterBar.js';
 
 /** How the Time column reads: time of day, seconds since the session's first packet, or since the row before (Wireshark's three). */
 export type TimeMode = 'absolute' | 'relative' | 'delta';
@@ -69,17 +70,19 @@ export function PacketTable({ query, onSelect, selected, label, testId, onTotal,
 
 export function Packets({ summary }: { summary: SessionSummary }) {
   const [text, setText] = useState('');
+  const [filter, setFilter] = useState('');
   const [protocol, setProtocol] = useState('');
   const [capture, setCapture] = useState('');
   const [sel, setSel] = useState<PacketRow | null>(null);
   const [total, setTotal] = useState<number | null>(null);
   const [timeMode, setTimeMode] = useTimeMode();
   const query = useMemo(() => ({
-    ...(text ? { text } : {}), ...(protocol ? { protocol } : {}), ...(capture !== '' ? { capture: Number(capture) } : {}),
-  }), [text, protocol, capture]);
+    ...(text ? { text } : {}), ...(filter ? { filter } : {}), ...(protocol ? { protocol } : {}), ...(capture !== '' ? { capture: Number(capture) } : {}),
+  }), [text, filter, protocol, capture]);
   return (
     <div className="view packets split-v" data-testid="view-packets">
       <div className="toolbar">
+        <FilterBar value={filter} onApply={setFilter} />
         <input className="input" type="search" placeholder="Filter: address, port, info…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Packet filter" />
         <select className="input" value={protocol} onChange={(e) => setProtocol(e.target.value)} aria-label="Protocol">
           <option value="">all protocols</option>

@@ -1,0 +1,86 @@
+/**
+ * The Packets view's display filter in Debian's Chromium: the lab's
+ * nginx-proxy captures (every capture point) opened; a Wireshark filter typed
+ * turns the bar green, Enter applies it and the rows are the packets tshark
+ * matches with the same filter in those files (summed over the capture
+ * points); an invalid filter turns it red with the engine's message.
+ * Screenshots: test-artifacts/filter-valid.png, filter-invalid.png.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+
+const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
+const files = (() => { try { return readdirSync(SCENARIO).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(SCENARIO, f)); } catch { return []; } })();
+const FILTER = 'ip.addr == 10.244.1.0/24 && tcp.port == 8080';
+
+/** tshark's matching frames for the filter, summed over the capture points. */
+function tsharkCount(filter: string): number {
+  let n = 0;
+  for (const f of files) {
+    const out = execFileSync('tshark', ['-n', '-r', f, '-d', 'udp.port==8472,vxlan', '-Y', filter, '-T', 'fields', '-e', 'frame.number'],
+      { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    n += out.split('\n').filter(Boolean).length;
+  }
+  return n;
+}
+
+async function shownTotal(page: Page): Promise<number> {
+  const t = await page.locator('[data-testid=view-packets] .toolbar').innerText();
+  const m = /([\d,]+) packets/.exec(t);
+  return m ? Number(m[1]!.replace(/,/g, '')) : -1;
+}
+
+describe.skipIf(!chromiumPresent || files.length === 0)('Packets view: display filter', () => {
+  let h: Harness;
+  let page: Page;
+  beforeAll(async () => {
+    h = await startHarness();
+    page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await page.setInputFiles('[data-testid=file-input]', [...files, path.join(LAB, 'cluster.json')]);
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    await page.click('[data-testid=tab-packets]');
+    await page.waitForSelector('[data-testid=view-packets]');
+  }, 120_000);
+  afterAll(async () => { await h?.close(); });
+
+  it('a valid filter is green; Enter shows the packets tshark matches', async () => {
+    const all = await (async () => { await page.waitForFunction(() => /[\d,]+ packets/.test(document.querySelector('[data-testid=view-packets] .toolbar')?.textContent ?? '')); return shownTotal(page); })();
+    const input = page.locator('[data-testid=filter-input]');
+    await input.fill(FILTER);
+    await page.waitForSelector('[data-testid=filter-bar][data-state=ok]', { timeout: 10_000 });
+    expect(await input.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(175, 255, 175)');
+    await input.press('Enter');
+    const want = tsharkCount(FILTER);
+    expect(want).toBeGreaterThan(0);
+    await page.waitForFunction((n) => new RegExp(`(^|[^\\d,])${n.toLocaleString('en-US')} packets`).test(document.querySelector('[data-testid=view-packets] .toolbar')?.textContent ?? ''), want, { timeout: 60_000 });
+    expect(await shownTotal(page)).toBe(want);
+    expect(want).toBeLessThan(all);
+    // Every row shown is TCP on 8080 inside 10.244.1.0/24 (the rows are the engine's, the count tshark's).
+    const info = await page.locator('[data-testid=packets-table] .dt-row').first().innerText();
+    expect(info).toMatch(/8080/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-valid.png') });
+    // Recent filters remember it.
+    await expect.poll(() => page.locator('[data-testid=filter-recent] option').allInnerTexts()).toContain(FILTER);
+  }, 120_000);
+
+  it('an invalid filter is red with the error and its position; the applied filter stays', async () => {
+    const input = page.locator('[data-testid=filter-input]');
+    await input.fill('ip.adr == 10.244.1.2');
+    await page.waitForSelector('[data-testid=filter-bar][data-state=bad]', { timeout: 10_000 });
+    expect(await page.locator('[data-testid=filter-error]').innerText()).toBe("unknown field 'ip.adr' at 1:1 (did you mean ip.addr?)");
+    expect(await input.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 175, 175)');
+    const before = await shownTotal(page);
+    await input.press('Enter');
+    await page.waitForTimeout(300);
+    expect(await shownTotal(page)).toBe(before);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-invalid.png') });
+    await input.fill('tcp.port == 8080 && (ip.src == 10.0.0.1');
+    await page.waitForFunction(() => /missing '\)' at 1:21/.test(document.querySelector('[data-testid=filter-error]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+});
