@@ -1,0 +1,62 @@
+/** The CLI's --filter / -Y (dist/cli.js, built by npm run build:cli): packets and analyze on a lab capture vs tshark, and bad filters exit 2 with the position. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, fixturePath } from '../helpers/corpus.js';
+import { tsharkFrames } from './scan.js';
+
+const CLI = path.join(ROOT, 'bin', 'overlayscope.js');
+const FILE = fixturePath('lab', 'captures', 'nginx-proxy', 'node1-eth0.pcap');
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+
+describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'cli.js')) || !existsSync(FILE))('overlayscope --filter', () => {
+  it.each([
+    ['ip.addr == 10.244.1.0/24 && tcp.port == 8080'],
+    ['vxlan && http.request'],
+    ['tcp.flags.syn == 1 and not tcp.flags.ack == 1'],
+  ])('packets -Y %s prints the frames tshark matches, numbered as the file', async (filter) => {
+    const r = run('packets', FILE, '-Y', filter);
+    expect(r.status).toBe(0);
+    const ours = r.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { n: number }).n);
+    const t = await tsharkFrames(FILE, filter);
+    expect(Array.isArray(t)).toBe(true);
+    expect(ours).toEqual(t);
+    expect(ours.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('--limit counts matching packets', () => {
+    const r = run('packets', FILE, '--filter', 'tcp.port == 8080', '--limit', '3');
+    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('analyze --filter analyses the matching packets only', async () => {
+    const filter = 'tcp.port == 8080';
+    const r = run('analyze', FILE, '--filter', filter, '--format', 'json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { packets: number; protocols: Record<string, number>; flows: Array<{ transport: string; b: { port: number }; a: { port: number } }> };
+    const t = await tsharkFrames(FILE, filter);
+    expect(doc.packets).toBe((t as number[]).length);
+    expect(doc.protocols['tcp']).toBe(doc.packets);
+    expect(doc.protocols['arp'] ?? 0).toBe(0);
+    // Every TCP flow left is one on 8080 (the outer VXLAN UDP flow carrying them stays: its packets match).
+    for (const f of doc.flows.filter((x) => x.transport === 'tcp')) expect([f.a.port, f.b.port]).toContain(8080);
+  }, 60_000);
+
+  it.each([
+    ['ip.adr == 10.0.0.1', "bad filter: unknown field 'ip.adr' at 1:1 (did you mean ip.addr?)\n  ip.adr == 10.0.0.1\n  ^"],
+    ['tcp.port == 80 && (ip.src == 10.0.0.1', "bad filter: missing ')' at 1:19 (the '(' here is not closed)\n  tcp.port == 80 && (ip.src == 10.0.0.1\n                    ^"],
+  ])('a bad filter %j exits 2 with the position', (filter, message) => {
+    for (const cmd of ['packets', 'analyze']) {
+      const r = run(cmd, FILE, '--filter', filter);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`overlayscope: ${message}\n`);
+    }
+  });
+
+  it('one filter only', () => {
+    const r = run('packets', FILE, '--filter', 'tcp', '-Y', 'udp');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('give one filter');
+  });
+});
