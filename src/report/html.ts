@@ -28,6 +28,7 @@ tr { break-inside: avoid; }
 .more { color: #666; font-style: italic; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; margin: 8px 0; }
 .chart-box { border: 1px solid #e3e3e3; padding: 8px; break-inside: avoid; }
+figure.journey { margin: 6px 0; overflow-x: auto; break-inside: avoid; }
 ul.explanation li { margin: 4px 0; }
 section { break-before: auto; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } section.major { break-before: page; } nav { display: none; } }
@@ -74,6 +75,10 @@ function blockHtml(b: Block, render: ChartRenderer | null): string {
     case 'list': return `<ul class="explanation">${b.items.map((i) => `<li>${htmlText(i, 2000)}</li>`).join('')}</ul>`;
     case 'chart': return `<div class="charts">${chartHtml(b.spec, render)}</div>`;
     case 'charts': return `<div class="charts">${b.specs.map((s) => chartHtml(s, render)).join('')}</div>`;
+    case 'svg': {
+      const svg = inertSvg(b.svg);
+      return svg ? `<figure class="journey">${svg}</figure>` : `<p class="note">${htmlText(b.alt)}: drawing left out.</p>`;
+    }
     case 'table': {
       if (!b.total) return '<p class="note">None.</p>';
       const head = b.columns.map((c, i) => `<th${b.numeric[i] ? ' class="n"' : ''}>${htmlText(c, 200)}</th>`).join('');

@@ -16,6 +16,7 @@ function blockMd(b: Block): string {
     case 'list': return b.items.map((i) => `- ${escapeMarkdown(i, 2000)}`).join('\n');
     case 'chart': return `_Chart: ${escapeMarkdown(b.spec.title)} (figures in the table below or beside it)._`;
     case 'charts': return b.specs.map((s) => `_Chart: ${escapeMarkdown(s.title)} (in the HTML report; figures in the tables)._`).join('\n');
+    case 'svg': return `_${escapeMarkdown(b.alt, 300)}: drawn in the HTML report; its hops are in the table below._`;
     case 'table': {
       if (!b.total) return '_None._';
       const head = `| ${b.columns.map((c) => escapeMarkdown(c)).join(' | ')} |`;

@@ -7,6 +7,7 @@
 import { tunnelText } from '../api.js';
 import type { ChartSpec } from './chart-spec.js';
 import { linkTypeText } from './link-types.js';
+import { addressNames, journeySvg } from './journey-svg.js';
 import { clipTitle, visibleText } from './escape.js';
 import {
   MAX_TABLE_ROWS, SECTION_TITLES, comparisonChartsOf, endpointText, fmtFixed, fmtValue, metricGroups, plural, rowDecimals,
@@ -21,7 +22,9 @@ export type Block =
   | { kind: 'list'; items: string[] }
   | { kind: 'table'; columns: string[]; numeric: boolean[]; rows: Cell[][]; total: number }
   | { kind: 'chart'; spec: ChartSpec }
-  | { kind: 'charts'; specs: ChartSpec[] };
+  | { kind: 'charts'; specs: ChartSpec[] }
+  /** A drawing made here (a journey): inline SVG for HTML, left out of Markdown (the table beside it has the figures). */
+  | { kind: 'svg'; svg: string; alt: string };
 
 export interface DocSection {
   id: ReportSection;
@@ -121,12 +124,15 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
 
     const js = a.journeys ?? [];
     const jb: Block[] = [];
-    for (const j of js.slice(0, 50)) {
+    const names = addressNames(a);
+    for (const [k, j] of js.slice(0, 50).entries()) {
       jb.push({ kind: 'h3', text: `${j.label}${j.complete ? '' : ' (incomplete)'}${j.ingress ? ` — via Ingress ${j.ingress.namespace}/${j.ingress.name} (${j.ingress.host ?? '*'}${j.ingress.path ?? '/'} → ${j.ingress.service ?? '?'}${j.ingress.port !== null ? `:${j.ingress.port}` : ''})` : ''}` },
         table(['#', 'capture point', 'time', 'source', 'destination', 'translation', 'tunnel', 'packets', 'ms', 'note'],
           j.hops.map((hp, i) => [i + 1, hp.point, hp.time, endpointText(hp.src), endpointText(hp.dst), hp.translation,
             hp.tunnel ? `${tunnelText(hp.tunnel)} ${hp.tunnel.outerSrc} → ${hp.tunnel.outerDst}` : null, hp.packets, hp.latencyMs, hp.note]),
           [true, false, false, false, false, false, false, true, true, false]));
+      // The first 20 journeys drawn (lanes per address, named by the metadata); the tables have them all.
+      if (k < 20 && j.hops.length) jb.splice(jb.length - 1, 0, { kind: 'svg', svg: journeySvg(j, names), alt: `Journey ${j.label}` });
     }
     if (js.length > 50) jb.push({ kind: 'p', text: `… and ${js.length - 50} more journeys (all are in the JSON report).`, note: true });
     add('journeys', jb.length ? jb : [{ kind: 'p', text: 'No request journey: a journey needs an HTTP request seen at two or more capture points, or at one point both before and after NAT or a tunnel, or a proxy\'s upstream request that it caused.', note: true }]);

@@ -18,6 +18,7 @@ import { durationText } from '../../src/report/chart-spec.js';
 import { fmtFixed, plural, rowDecimals } from '../../src/report/report-model.js';
 import { exportReport, reportFileName } from '../../src/report/report.js';
 import { markdownReport } from '../../src/report/markdown.js';
+import { inertSvg } from '../../src/report/html.js';
 import { niceBucket } from '../../src/service/analyzer-service.js';
 import { ROOT } from '../helpers/corpus.js';
 import { testContext } from './cli-context.js';
@@ -216,5 +217,26 @@ describe('numbers: bucket sizes, one rounding rule, plurals', () => {
     expect(fmtFixed(1234.5, 1)).toBe('1,234.5');
     expect(plural(1, 'hop')).toBe('1 hop');
     expect(plural(2, 'hop')).toBe('2 hops');
+  });
+});
+
+describe.skipIf(!labPresent)('journeys drawn in the HTML report', () => {
+  it('one inert SVG a journey, lanes named by cluster.json, an arrow a hop', async () => {
+    const out = path.join(ART, 'journeys.html');
+    await report([NGINX, '--cluster', path.join(LAB, 'cluster.json'), '--format', 'html'], out);
+    const html = readFileSync(out, 'utf8');
+    const json = JSON.parse(spawnSync(process.execPath, [path.join(ROOT, 'bin/overlayscope.js'), 'analyze', NGINX, '--cluster', path.join(LAB, 'cluster.json'), '--format', 'json'],
+      { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 28 }).stdout) as { journeys: Array<{ hops: unknown[] }>; pods: Array<{ name: string; namespace: string }> };
+    const figures = [...html.matchAll(/<figure class="journey">(<svg[\s\S]*?<\/svg>)<\/figure>/g)].map((m) => m[1]!);
+    expect(figures.length).toBe(Math.min(20, json.journeys.length));
+    expect(figures.length).toBeGreaterThan(0);
+    figures.forEach((svg, i) => {
+      expect(inertSvg(svg), `journey ${i + 1}`).toBe(svg);
+      expect((svg.match(/<polygon /g) ?? []).length + (svg.match(/<polyline /g) ?? []).length).toBe(json.journeys[i]!.hops.length);
+    });
+    // Lanes carry the metadata's names: the nginx-proxy pod and the NodePort's node.
+    const proxy = json.pods.find((p) => /nginx-proxy/.test(p.name))!;
+    expect(figures[0]).toContain(`<title>${proxy.name}</title>`);
+    expect(figures[0]).toMatch(/>node1</);
   });
 });
