@@ -105,11 +105,18 @@ describe.skipIf(!chromiumPresent || !present)('Compare: your own captures', () =
     expect(await page.textContent('[data-testid=side-a-cluster]')).toBe("the session's");
     await page.setInputFiles('[data-testid=side-b-folder]', INGRESS);
     await page.fill('[data-testid=side-a-label]', 'kube-proxy path');
+    // A pairing stated by the user: the two proxies' pods as one row.
+    await page.fill('[data-testid=compare-pairs]', 'pod-nginx-proxy-eth0=pod-ingress-nginx-eth0');
     await page.click('[data-testid=compare-run]');
     await page.waitForSelector('[data-testid=compare-points], [data-testid=error-state]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=compare-legend-a]')).toMatch(/^A = kube-proxy path \(14 capture points, 5 client requests, metadata loaded\)/);
     expect(await page.textContent('[data-testid=compare-legend-b]')).toMatch(/^B = ingress \(14 capture points, 5 client requests\)/);
-    expect(await page.locator('[data-testid=compare-point-row]').count()).toBe(14);
+    // 12 points paired by role, the stated pair, and each side's other proxy pod alone (A's idle ingress pod, B's idle nginx-proxy pod): 15 rows.
+    expect(await page.locator('[data-testid=compare-point-row]').count()).toBe(15);
+    const proxyRow = await page.locator('[data-testid=compare-point-row]', { hasText: 'B: pod-ingress-nginx-eth0' }).locator('td').allTextContents();
+    expect(proxyRow[0]).toMatch(/^pod-nginx-proxy-eth0/);
+    expect(Number(proxyRow[1]!.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(Number(proxyRow[2]!.replace(/,/g, ''))).toBeGreaterThan(0);
     // Metadata on A only: the Service connections rows show A's figures and "—" for B.
     const svc = page.locator('[data-testid=compare-table] tr', { has: page.locator('td.metric-name:text-matches("through a visible DNAT")') });
     const cells = await svc.locator('td').allTextContents();

@@ -226,12 +226,15 @@ export function Compare() {
     if (!b.source) setB(initial('B'));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lab, summary]);
+  /** Pairings the user states ("pod-nginx-proxy-eth0=pod-ingress-nginx-eth0, ..."): a point name or role of A = one of B. */
+  const [pairText, setPairText] = useState('');
   const [st, setSt] = useState<{ status: 'idle' } | { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'ok'; value: ComparisonView }>({ status: 'idle' });
   const run = () => {
     if (!a.source || !b.source) return;
     const refs = (s: Side): SourceRef[] => (s.source && s.source.kind !== 'session' ? s.source.refs : []);
     const opts = (s: Side): ComparisonSideOptions => ({ ...(s.source?.kind === 'session' ? { session: true } : {}), ...(s.cluster ? { cluster: s.cluster.refs } : {}) });
-    const sides: ComparisonOptions = { a: opts(a), b: opts(b) };
+    const pairs = pairText.split(',').map((x) => x.split('=').map((y) => y.trim())).filter((x): x is [string, string] => x.length === 2 && !!x[0] && !!x[1]);
+    const sides: ComparisonOptions = { a: opts(a), b: opts(b), ...(pairs.length ? { pairs } : {}) };
     setSt({ status: 'loading' });
     host.api.compare(refs(a), refs(b), { a: a.label.trim() || undefined, b: b.label.trim() || undefined }, {}, sides)
       .then((value) => setSt({ status: 'ok', value }), (error: unknown) => setSt({ status: 'error', error }));
@@ -243,6 +246,10 @@ export function Compare() {
       <div className="compare-sides">
         <SidePicker which="A" side={a} onChange={setA} lab={lab} />
         <SidePicker which="B" side={b} onChange={setB} lab={lab} />
+ <label className="small" style={{ display: 'flex', flexDirection: 'column', gap: 2 }} title="Points pair by role (their names without the scenario prefix); state other pairs as A=B, separated by commas">
+          Pair points (A=B, …)
+          <input className="input" data-testid="compare-pairs" style={{ width: 220 }} value={pairText} placeholder="by role" onChange={(e) => setPairText(e.target.value)} />
+        </label>
         <button type="button" data-testid="compare-run" className="btn primary" disabled={!a.source || !b.source || st.status === 'loading'} onClick={run}>Compare</button>
       </div>
       {st.status === 'idle' ? <div className="muted pad">Choose two sides and press Compare: each side is analysed on its own and compared metric by metric; capture points pair up by role (the scenario prefix of their names dropped).</div> : null}
