@@ -155,9 +155,11 @@ function packetQuery(v: unknown, call: string): PacketQuery {
 }
 
 function flowQuery(v: unknown, call: string): FlowQuery {
-  const q = pageQuery(v, call, ['text', 'transport', 'depth', 'node', 'pod', 'service', 'capture', 'sort', 'connections', 'connection']);
+  const q = pageQuery(v, call, ['text', 'transport', 'depth', 'node', 'pod', 'service', 'capture', 'sort', 'connections', 'connection', 'filter']);
   const o = v as Record<string, unknown>;
   const out: FlowQuery = { offset: q.offset, limit: q.limit };
+  const filter = optional(str(MAX_FILTER))(o['filter'], call, 'query.filter');
+  if (filter !== undefined) out.filter = filter;
   for (const k of ['text', 'transport', 'node', 'pod', 'service'] as const) {
     const s = optional(str(MAX_TEXT))(o[k], call, `query.${k}`);
     if (s !== undefined) out[k] = s;

@@ -298,6 +298,8 @@ export interface FlowQuery extends PageQuery {
   connections?: boolean;
   /** Only the flows (views) of this connection id. */
   connection?: number;
+  /** A display filter (docs/filter.md): a flow matches when any of its packets does (a tunnelled packet: its inner and its outer flow). */
+  filter?: string;
 }
 
 export interface FlowDetail {

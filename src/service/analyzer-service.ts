@@ -49,7 +49,8 @@ export function refName(ref: SourceRef): string {
 
 /** Hooks the later engine parts (flows, overlay, compare, report) register. */
 export interface ServiceExtensions {
-  queryFlows?(session: AnalysisSession, q: FlowQuery): Page<FlowRow>;
+  /** `only`: the flows a display filter left (q.filter), null for all. */
+  queryFlows?(session: AnalysisSession, q: FlowQuery, only?: ReadonlySet<number> | null): Page<FlowRow>;
   flowDetail?(session: AnalysisSession, id: number): FlowDetail;
   flowStream?(session: AnalysisSession, id: number): Promise<StreamView>;
   queryHttp?(session: AnalysisSession, q: TxQuery): Page<HttpRow>;
@@ -321,7 +322,9 @@ class ServiceImpl implements AnalyzerApi {
 
   async getFlows(q: FlowQuery): Promise<Page<FlowRow>> {
     if (!extensions.queryFlows) throw new NotAvailableError('The flow table');
-    return extensions.queryFlows(this.need(), q);
+    const s = this.need();
+    const only = q.filter?.trim() ? await this.browser!.flowsMatching(q.filter) : null;
+    return extensions.queryFlows(s, q, only);
   }
 
   async getFlowDetail(id: number): Promise<FlowDetail> {

@@ -62,8 +62,15 @@ function connectionView(session: AnalysisSession, q: FlowQuery): FlowView {
   return { numeric };
 }
 
+/** A view narrowed to the flows a display filter left (any of their packets matched). */
+function onlyFlows(view: FlowView, only: ReadonlySet<number> | null): FlowView {
+  if (!only) return view;
+  const inner = view.include;
+  return { ...view, include: (f) => only.has(f) && (!inner || inner(f)) };
+}
+
 export const flowExtension: ServiceExtensions = {
-  queryFlows: (s, q) => queryFlows(s, q, rowDecorator(s), connectionView(s, q)),
+  queryFlows: (s, q, only) => queryFlows(s, q, rowDecorator(s), onlyFlows(connectionView(s, q), only ?? null)),
   flowDetail: (s, id) => flowDetail(s, id, rowDecorator(s)),
   flowStream: (s, id) => flowStream(s, id),
   queryHttp: (s, q) => queryHttp(s, q),

@@ -149,6 +149,19 @@ export class PacketBrowser {
     return filter.test(x);
   }
 
+  /** The flows with a packet matching a display filter (its flow and, for a tunnelled packet, the outer flow). */
+  async flowsMatching(filter: string): Promise<Set<number>> {
+    const sel = await this.select({ offset: 0, limit: 0, filter });
+    const out = new Set<number>();
+    for (let k = 0; k < sel.count; k++) {
+      const ix = this.session.captures[sel.cap[k]!]!.index;
+      const n = sel.idx[k]!;
+      if (ix.flowId[n]! >= 0) out.add(ix.flowId[n]!);
+      if (ix.outerFlowId[n]! >= 0) out.add(ix.outerFlowId[n]!);
+    }
+    return out;
+  }
+
   private filterInput: FilterInput | null = null;
   private facts: ReturnType<typeof resolverFacts> | null = null;
 

@@ -19,6 +19,7 @@ import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
 import { fmtBytes, fmtClock, fmtDuration, fmtEndpoint, fmtInt, fmtMs } from '../format.js';
 import { PacketDetailPane, PacketTable, packetKey } from './Packets.js';
+import { FilterBar } from '../components/FilterBar.js';
 
 export function identityText(i: Identity | null): string {
   if (!i) return '';
@@ -106,6 +107,7 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 export function Flows() {
   const { host, version, summary } = useSession();
   const [text, setText] = useState('');
+  const [filter, setFilter] = useState('');
   const [transport, setTransport] = useState('');
   const [depth, setDepth] = useState('');
   const [node, setNode] = useState('');
@@ -122,8 +124,8 @@ export function Flows() {
     ...(text ? { text } : {}), ...(transport ? { transport } : {}), ...(depth !== '' ? { depth: Number(depth) } : {}),
     ...(node ? { node } : {}), ...(pod ? { pod } : {}), ...(service ? { service } : {}),
     ...(sorting[0] ? { sort: { key: sorting[0].id, dir: sorting[0].desc ? 'desc' : 'asc' } } : {}),
-    ...(byConnection ? { connections: true } : {}),
-  }), [text, transport, depth, node, pod, service, sorting, byConnection]);
+    ...(byConnection ? { connections: true } : {}), ...(filter ? { filter } : {}),
+  }), [text, transport, depth, node, pod, service, sorting, byConnection, filter]);
   const columns = useMemo(() => makeColumns((r) => (byConnection && r.connection && r.connection.flows.length > 1 ? (
     <button type="button" className="expander" aria-expanded={expanded === r.connection.id} data-testid="expand-connection"
       title={`${expanded === r.connection.id ? 'Hide' : 'Show'} its ${r.connection.flows.length} per-point rows`}
@@ -141,6 +143,7 @@ export function Flows() {
   return (
     <div className="view flows split-v" data-testid="view-flows">
       <div className="toolbar">
+        <FilterBar value={filter} onApply={setFilter} testId="flows-filter-bar" />
         <input className="input" type="search" placeholder="Filter: address, port, name…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Flow filter" />
         <select className="input" value={transport} onChange={(e) => setTransport(e.target.value)} aria-label="Transport">
           <option value="">all transports</option><option value="tcp">tcp</option><option value="udp">udp</option><option value="icmp">icmp</option><option value="icmpv6">icmpv6</option>
