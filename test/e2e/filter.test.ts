@@ -83,4 +83,21 @@ describe.skipIf(!chromiumPresent || files.length === 0)('Packets view: display f
     await page.waitForFunction(() => /missing '\)' at 1:21/.test(document.querySelector('[data-testid=filter-error]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
+
+  it('the Flows view takes a filter: a flow matches when any of its packets does', async () => {
+    await page.click('[data-testid=tab-flows]');
+    const count = page.locator('[data-testid=flow-count]');
+    await expect.poll(() => count.innerText(), { timeout: 30_000 }).toMatch(/^[\d,]+ of [\d,]+ flows/);
+    const [, before, all] = /^([\d,]+) of ([\d,]+)/.exec(await count.innerText())!;
+    const input = page.locator('[data-testid=flows-filter-bar] [data-testid=filter-input]');
+    await input.fill('http.request && tcp.port == 8080');
+    await page.waitForSelector('[data-testid=flows-filter-bar][data-state=ok]', { timeout: 10_000 });
+    await input.press('Enter');
+    await expect.poll(async () => (await count.innerText()).split(' ')[0], { timeout: 60_000 }).not.toBe(before);
+    const shown = Number((await count.innerText()).split(' ')[0]!.replace(/,/g, ''));
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(Number(all!.replace(/,/g, '')));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-flows.png') });
+    expect(pageErrors(page)).toEqual([]);
+  }, 90_000);
 });
