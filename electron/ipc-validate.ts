@@ -210,7 +210,7 @@ export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => Engine
   getDns: (a) => [textQuery(arity(a, 'getDns', 1, 1)[0], 'getDns')],
   getOverlay: (a) => { arity(a, 'getOverlay', 0, 0); return []; },
   compare: (a) => {
-    const [x, y, labels, o] = arity(a, 'compare', 2, 4);
+    const [x, y, labels, o, sides] = arity(a, 'compare', 2, 5);
     const out: EngineArgs<'compare'> = [sourceList(x, 'compare', 'a'), sourceList(y, 'compare', 'b')];
     if (labels !== undefined) {
       if (!isObj(labels)) throw new IpcArgumentError('compare', 'labels must be an object');
@@ -221,6 +221,33 @@ export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => Engine
     }
     const opts = openOptions(o, 'compare');
     if (opts) { out[2] ??= {}; out[3] = opts; }
+    if (sides !== undefined) {
+      // Each side: the open session, or its own metadata; capture points paired by the user.
+      if (!isObj(sides)) throw new IpcArgumentError('compare', 'sides must be an object');
+      noExtraKeys(sides, ['a', 'b', 'pairs'], 'compare', 'sides');
+      const side = (v: unknown, name: 'a' | 'b') => {
+        if (v === undefined) return undefined;
+        if (!isObj(v)) throw new IpcArgumentError('compare', `sides.${name} must be an object`);
+        noExtraKeys(v, ['session', 'cluster'], 'compare', `sides.${name}`);
+        if (v['session'] !== undefined && typeof v['session'] !== 'boolean') throw new IpcArgumentError('compare', `sides.${name}.session must be a boolean`);
+        return {
+          ...(v['session'] !== undefined ? { session: v['session'] as boolean } : {}),
+          ...(v['cluster'] !== undefined ? { cluster: sourceList(v['cluster'], 'compare', `sides.${name}.cluster`) } : {}),
+        };
+      };
+      const sa = side(sides['a'], 'a'), sb = side(sides['b'], 'b');
+      let pairs: Array<[string, string]> | undefined;
+      if (sides['pairs'] !== undefined) {
+        const l = sides['pairs'];
+        if (!Array.isArray(l) || l.length > 1000) throw new IpcArgumentError('compare', 'sides.pairs must be an array of at most 1000 pairs');
+        pairs = l.map((p, k) => {
+          if (!Array.isArray(p) || p.length !== 2) throw new IpcArgumentError('compare', `sides.pairs[${k}] must be [point of A, point of B]`);
+          return [str(500)(p[0], 'compare', `sides.pairs[${k}][0]`), str(500)(p[1], 'compare', `sides.pairs[${k}][1]`)];
+        });
+      }
+      out[2] ??= {};
+      out[4] = { ...(sa ? { a: sa } : {}), ...(sb ? { b: sb } : {}), ...(pairs ? { pairs } : {}) };
+    }
     return out;
   },
   exportReport: (a) => {

@@ -8,7 +8,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shel
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ExportedReport, OpenOptions, SessionSummary, SourceRef } from '../src/api.js';
+import type { ComparisonOptions, ExportedReport, OpenOptions, SessionSummary, SourceRef } from '../src/api.js';
 import { reportFileName } from '../src/report/report.js';
 import { labManifest } from '../scripts/web-server.mjs';
 import { EngineHost } from './engine-host.js';
@@ -136,6 +136,8 @@ function inputPaths(method: EngineMethod, args: unknown[]): string[] {
   const refs: SourceRef[] =
     method === 'openSession' ? [...(args[0] as SourceRef[]), ...((args[1] as OpenOptions | undefined)?.cluster ?? [])]
     : method === 'addCaptures' || method === 'loadCluster' ? (args[0] as SourceRef[])
+    : method === 'compare' ? [...(args[0] as SourceRef[]), ...(args[1] as SourceRef[]), ...((args[3] as OpenOptions | undefined)?.cluster ?? []),
+      ...((args[4] as ComparisonOptions | undefined)?.a?.cluster ?? []), ...((args[4] as ComparisonOptions | undefined)?.b?.cluster ?? [])]
     : [];
   return refs.flatMap((r) => (r.kind === 'path' ? [r.path] : []));
 }

@@ -48,7 +48,8 @@ const VALID: { [K in EngineMethod]: unknown[] } = {
   getHttp: [{ offset: 0, limit: 50, text: 'GET' }],
   getDns: [{ offset: 0, limit: 50 }],
   getOverlay: [],
-  compare: [[{ kind: 'url', url: 'lab/captures/nginx-proxy/node1-eth0.pcap', name: 'node1-eth0.pcap' }], [path], { a: 'proxy', b: 'ingress' }],
+  compare: [[{ kind: 'url', url: 'lab/captures/nginx-proxy/node1-eth0.pcap', name: 'node1-eth0.pcap' }], [path], { a: 'proxy', b: 'ingress' }, { vxlanPorts: [8472] },
+    { a: { session: true }, b: { cluster: [{ kind: 'path', path: '/data/cluster-b.json' }] }, pairs: [['client', 'client-eth0']] }],
   exportReport: ['html'],
 };
 /** Malformed arguments for every call (each must be refused). */
@@ -70,7 +71,10 @@ const BAD: { [K in EngineMethod]: unknown[][] } = {
   getHttp: [[{ offset: 0, limit: 10, text: 5 }]],
   getDns: [[{ offset: 0, limit: 10, host: 'x' }]],
   getOverlay: [[{}]],
-  compare: [[[path]], [[path], [path], 'labels'], [[path], [path], { a: 'x', c: 'y' }]],
+  compare: [[[path]], [[path], [path], 'labels'], [[path], [path], { a: 'x', c: 'y' }],
+    [[path], [path], {}, {}, 'sides'], [[path], [path], {}, {}, { a: { session: 'yes' } }], [[path], [path], {}, {}, { c: {} }],
+    [[path], [path], {}, {}, { b: { cluster: ['/etc/passwd'] } }], [[path], [path], {}, {}, { pairs: [['a']] }], [[path], [path], {}, {}, { pairs: [['a', 'x'.repeat(600)]] }],
+    [[path], [path], {}, {}, {}, 'sixth']],
   exportReport: [['pdf'], [], ['html', 'md']],
 };
 const SHELL_VALID: { [K in ShellInvoke]: unknown[] } = {
