@@ -243,13 +243,14 @@ describe.skipIf(!chromiumPresent || !labPresent)('journeys in the Overlay view',
     // Flows: "A is"/"B is" say what the engine inferred, marked so; the Tunnel column names the nodes.
     await page.click('[data-testid=tab-flows]');
     // Every view of a connection (the tunnelled ones too), where the Flows view folds them.
-    const perConnection = page.getByLabel('one row per connection');
-    if (await perConnection.count()) await perConnection.uncheck();
-    // (Re)fill the filter until the rows show the backend: changing the view above may re-mount it.
+    // (Re)set the view and the filter until the rows show the backend's tunnelled views: either may re-mount.
     await expect.poll(async () => {
-      const box = page.locator('input[type=search]');
+      const perConnection = page.locator('[data-testid=by-connection]');
+      if (await perConnection.isChecked()) await perConnection.uncheck();
+      const box = page.getByLabel('Flow filter');
       if ((await box.inputValue()) !== j.upstream.backend.ip) await box.fill(j.upstream.backend.ip);
-      return (await page.locator('.view').first().innerText()).includes(`pod on ${nodeOf(j.upstream.backend.ip)}`);
+      const t = await page.locator('.view').first().innerText();
+      return t.includes(`pod on ${nodeOf(j.upstream.backend.ip)}`) && !t.includes('· one row per connection');
     }, { timeout: 30_000 }).toBe(true);
     const text = await page.locator('.view').first().innerText();
     expect(text).toContain('(inferred)');
