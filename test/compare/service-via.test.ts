@@ -6,10 +6,9 @@
  * socket-level load balancing).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { tcpdumpCopies, type FilteredCopies } from '../helpers/tcpdump-filter.js';
 import { compareSessions, type Comparison } from '../../src/compare/compare.js';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
@@ -34,18 +33,13 @@ const metric = (c: Comparison, prefix: string) => {
 };
 
 describe.skipIf(!labPresent)('compare: Services with and without a visible DNAT (fixtures/lab nginx-proxy)', () => {
-  let dir = '';
+  let copies: FilteredCopies | null = null;
   let filtered: string[] = [];
   beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'ovs-compare-via-'));
-    filtered = scenarioFiles('nginx-proxy').map((f) => {
-      const out = path.join(dir, path.basename(f));
-      const r = spawnSync('tcpdump', ['-r', f, '-w', out, 'not', 'host', CLUSTER_IP], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`tcpdump ${f}: ${r.stderr}`);
-      return out;
-    });
+    copies = tcpdumpCopies(scenarioFiles('nginx-proxy'), ['not', 'host', CLUSTER_IP], 'ovs-compare-via-');
+    filtered = copies.files;
   });
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => copies?.remove());
 
   it('counts the upstream connections as DNATed in A and as direct in B; the client NodePort connections as DNATed in both', async () => {
     const sc = labTruth().scenarios.find((s) => s.name === 'nginx-proxy')!;

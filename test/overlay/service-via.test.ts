@@ -11,10 +11,7 @@
  * packets go to a web pod from the first SYN, at every capture point.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { tcpdumpCopies, type FilteredCopies } from '../helpers/tcpdump-filter.js';
 import type { FlowJson } from '../../src/engine/contract.js';
 import { NO_DNAT_SEEN } from '../../src/overlay/overlay.js';
 import { clusterMetadata, labPresent, openFiles, overlayOf, scenarioFiles, truth } from './lab.js';
@@ -25,18 +22,13 @@ const CLUSTER_IP = '10.96.0.10';
 const toWeb = (flows: FlowJson[]): FlowJson[] => flows.filter((f) => f.transport === 'tcp' && (f.b.port === 8080 || f.a.port === 8080));
 
 describe.skipIf(!labPresent)('Services without visible DNAT (fixtures/lab nginx-proxy)', () => {
-  let dir = '';
+  let copies: FilteredCopies | null = null;
   let filtered: string[] = [];
   beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'ovs-service-via-'));
-    filtered = scenarioFiles('nginx-proxy').map((f) => {
-      const out = path.join(dir, path.basename(f));
-      const r = spawnSync('tcpdump', ['-r', f, '-w', out, 'not', 'host', CLUSTER_IP], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`tcpdump ${f}: ${r.stderr}`);
-      return out;
-    });
+    copies = tcpdumpCopies(scenarioFiles('nginx-proxy'), ['not', 'host', CLUSTER_IP], 'ovs-service-via-');
+    filtered = copies.files;
   });
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => copies?.remove());
 
   const sc = () => truth.scenarios.find((s: { name: string }) => s.name === 'nginx-proxy');
 
