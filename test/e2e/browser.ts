@@ -65,6 +65,12 @@ export async function startHarness(extra: Record<string, string> = {}): Promise<
   };
 }
 
+/** Opens FILES through the app's file input (the page already on the app) and waits until the totals show. */
+export async function loadFiles(page: Page, files: string[], timeout = 60_000): Promise<void> {
+  await page.setInputFiles('[data-testid=file-input]', files);
+  await page.waitForSelector('[data-testid=total-packets]', { timeout });
+}
+
 export function pageErrors(page: Page): string[] {
   return (page as Page & { errors?: string[] }).errors ?? [];
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 
 const NGINX = path.join(LAB, 'captures', 'nginx-proxy');
 const INGRESS = path.join(LAB, 'captures', 'ingress');
@@ -98,8 +98,7 @@ describe.skipIf(!chromiumPresent || !present)('Compare: your own captures', () =
     const page = await h.newPage();
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto(`${h.url}?autoload=0`);
-    await page.setInputFiles('[data-testid=file-input]', [...files(NGINX), path.join(LAB, 'cluster.json')]);
-    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    await loadFiles(page, [...files(NGINX), path.join(LAB, 'cluster.json')]);
     await page.click('[data-testid=tab-compare]');
     expect(await page.textContent('[data-testid=side-a-source]')).toMatch(/^the open session.*14 capture points$/);
     expect(await page.textContent('[data-testid=side-a-cluster]')).toBe("the session's");

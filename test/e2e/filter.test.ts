@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
 const files = (() => { try { return readdirSync(SCENARIO).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(SCENARIO, f)); } catch { return []; } })();
@@ -41,8 +41,7 @@ describe.skipIf(!chromiumPresent || files.length === 0)('Packets view: display f
     h = await startHarness();
     page = await h.newPage();
     await page.goto(`${h.url}?autoload=0`);
-    await page.setInputFiles('[data-testid=file-input]', [...files, path.join(LAB, 'cluster.json')]);
-    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    await loadFiles(page, [...files, path.join(LAB, 'cluster.json')]);
     await page.click('[data-testid=tab-packets]');
     await page.waitForSelector('[data-testid=view-packets]');
   }, 120_000);

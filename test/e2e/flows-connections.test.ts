@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 import { gotoApp, rowsInView } from './table-helpers.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
@@ -31,8 +31,7 @@ interface Truth {
 const truth = labPresent ? JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')) as Truth : null;
 
 async function openFlows(page: Page): Promise<void> {
-  await page.setInputFiles('[data-testid=file-input]', [...labFiles, path.join(LAB, 'cluster.json')]);
-  await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+  await loadFiles(page, [...labFiles, path.join(LAB, 'cluster.json')]);
   await page.click('[data-testid=tab-flows]');
   await page.waitForSelector('[data-testid=flows-table] [role=row][aria-rowindex="1"]:not(.loading)', { timeout: 60_000 });
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const truth: any = (() => { try { return JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')); } catch { return null; } })();
@@ -54,8 +54,7 @@ function statedTrail(sc: any): string[] | null {
 
 async function open(page: Page, files: string[]) {
   await page.goto(`${h.url}?autoload=0`);
-  await page.setInputFiles('[data-testid=file-input]', files);
-  await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+  await loadFiles(page, files);
   await page.click('[data-testid=tab-overlay]');
   await page.waitForSelector('[data-testid=journey-diagram]', { timeout: 60_000 });
 }

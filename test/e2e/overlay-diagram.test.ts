@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../helpers/corpus.js';
-import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const truth: any = (() => { try { return JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')); } catch { return null; } })();
@@ -86,8 +86,7 @@ function intersecting(boxes: Rect[]): string[] {
 
 async function open(page: Page, files: string[]) {
   await page.goto(`${h.url}?autoload=0`);
-  await page.setInputFiles('[data-testid=file-input]', files);
-  await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+  await loadFiles(page, files);
   await page.click('[data-testid=tab-overlay]');
   await page.waitForSelector('[data-testid=overlay-diagram]', { timeout: 60_000 });
 }

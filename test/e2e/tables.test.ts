@@ -15,7 +15,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { corpusPath, corpusPresent } from '../helpers/corpus.js';
-import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness } from './browser.js';
+import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 import { checkEverySort, gotoApp, rowsInView } from './table-helpers.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
@@ -39,8 +39,7 @@ function slowestByTshark(): { point: string; uri: string; ms: number } {
 }
 
 async function openLab(page: Page): Promise<void> {
-  await page.setInputFiles('[data-testid=file-input]', [...labFiles, path.join(LAB, 'cluster.json')]);
-  await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+  await loadFiles(page, [...labFiles, path.join(LAB, 'cluster.json')]);
 }
 
 async function tab(page: Page, name: string, view: string, table: string): Promise<void> {
@@ -88,8 +87,7 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
     const page = await h.newPage();
       const errorsBefore = pageErrors(page).length;
     await gotoApp(page, h.url);
-    await page.setInputFiles('[data-testid=file-input]', [corpusPath('ndpi__vxlan.pcap')]);
-    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    await loadFiles(page, [corpusPath('ndpi__vxlan.pcap')]);
     await tab(page, 'dns', 'view-dns', 'dns-table');
     const checks = await checkEverySort(page, 'dns-table');
     console.log(`dns-table: ${checks.length} columns, ${checks.filter((c) => c.changed).length} reordered`);
