@@ -18,6 +18,7 @@ import { readCapture } from '../../src/capture/read-capture.js';
 import type { ByteSource } from '../../src/capture/types.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { fixturePath } from '../helpers/corpus.js';
+import { recordRow } from '../helpers/records.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'archive-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,11 +39,7 @@ async function read(source: ByteSource): Promise<{ recs: number[][]; errors: str
   const errors: string[] = [];
   await readCapture(source, {
     onInterface() {},
-    onRecord(r, b, s) {
-      let h = 0x811c9dc5;
-      for (let k = s; k < s + r.capturedLength; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-      recs.push([r.index, r.offset, r.capturedLength, r.originalLength, r.interfaceId, r.tsSec, r.tsNsec, h >>> 0]);
-    },
+    onRecord(r, b, s) { recs.push(recordRow(r, b, s)); },
     onIssue(i) { if (i.severity === 'error') errors.push(`${i.layer}: ${i.reason}`); },
   });
   return { recs, errors };

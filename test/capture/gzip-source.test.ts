@@ -21,6 +21,7 @@ import type { ByteSource } from '../../src/capture/types.js';
 import { AnalysisSession } from '../../src/engine/session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { fixturePath } from '../helpers/corpus.js';
+import { recordRow } from '../helpers/records.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gzip-source-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,11 +32,7 @@ async function read(source: ByteSource): Promise<{ recs: number[][]; issues: Arr
   const issues: Array<{ offset: number; layer: string; reason: string; severity: string }> = [];
   const summary = await readCapture(source, {
     onInterface() {},
-    onRecord(r, b, s) {
-      let h = 0x811c9dc5;
-      for (let k = s; k < s + r.capturedLength; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-      recs.push([r.index, r.offset, r.capturedLength, r.originalLength, r.interfaceId, r.tsSec, r.tsNsec, h >>> 0]);
-    },
+    onRecord(r, b, s) { recs.push(recordRow(r, b, s)); },
     onIssue(i) { issues.push({ offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }); },
   });
   return { recs, issues, packets: summary.packets, stopped: summary.stopped };

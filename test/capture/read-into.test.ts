@@ -13,6 +13,7 @@ import { readCapture } from '../../src/capture/read-capture.js';
 import type { ByteSource } from '../../src/capture/types.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { corpusFiles, corpusPath, corpusPresent, fixturePath } from '../helpers/corpus.js';
+import { recordRow } from '../helpers/records.js';
 
 /** Every record as [index, offset, caplen, len, iface, sec, nsec, FNV-1a of all its bytes], and every issue. */
 async function read(source: ByteSource, chunkSize: number): Promise<{ recs: number[][]; issues: string[]; packets: number }> {
@@ -20,11 +21,7 @@ async function read(source: ByteSource, chunkSize: number): Promise<{ recs: numb
   const issues: string[] = [];
   const summary = await readCapture(source, {
     onInterface() {},
-    onRecord(r, b, s) {
-      let h = 0x811c9dc5;
-      for (let k = s; k < s + r.capturedLength; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-      recs.push([r.index, r.offset, r.capturedLength, r.originalLength, r.interfaceId, r.tsSec, r.tsNsec, h >>> 0]);
-    },
+    onRecord(r, b, s) { recs.push(recordRow(r, b, s)); },
     onIssue(i) { issues.push(`${i.severity} ${i.offset} ${i.layer} ${i.reason}`); },
   }, { chunkSize });
   return { recs, issues, packets: summary.packets };
