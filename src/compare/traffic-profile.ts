@@ -28,6 +28,7 @@
  * with connections and requests (one small object each), never per packet
  * seen: the per-packet path looks things up in typed-array hash tables.
  */
+import { tunnelTypeText } from '../api.js';
 import { readCapture } from '../capture/read-capture.js';
 import type { ByteSource, CaptureInterface, PacketRecord } from '../capture/types.js';
 import { ipToString } from '../dissect/addr.js';
@@ -200,14 +201,10 @@ export interface TunnelTypeProfile {
   requestCrossings: number;
 }
 
-const TUNNEL_DISPLAY: Record<string, string> = {
-  vxlan: 'VXLAN', geneve: 'Geneve', ipip: 'IP-in-IP', gre: 'GRE', nvgre: 'NVGRE', erspan: 'ERSPAN', wireguard: 'WireGuard',
-};
-
 /** The contract name and display name of tunnel type id `t`. */
 export function tunnelTypeName(t: number): { type: string; name: string } {
   const type = (TUNNEL_NAMES as readonly string[])[t] ?? `tunnel-${t}`;
-  return { type, name: TUNNEL_DISPLAY[type] ?? type.toUpperCase() };
+  return { type, name: tunnelTypeText(type) };
 }
 
 /** Tunnel type ids a frame mask can hold (one bit each). */

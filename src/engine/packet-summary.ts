@@ -3,17 +3,13 @@
  * text in the spirit of Wireshark's Info column. Allocates; used for pages of
  * packets and the CLI's `packets` command, not in the analysis hot loop.
  */
+import { tunnelText } from '../api.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import {
   L_ARP, L_DNS, L_HTTP, LAYER_NAMES, TUNNEL_GRE, TUNNEL_NAMES,
 } from '../dissect/layers.js';
 import { ipToString, macToString } from '../dissect/addr.js';
 import { parseDnsMessage, dnsTypeName } from '../dissect/dns-message.js';
-
-/** A tunnel's name in packet lines, by tunnel type (src/dissect/layers.ts). */
-const TUNNEL_TEXT = ['', 'VXLAN', 'Geneve', 'IP-in-IP', 'GRE', 'NVGRE', 'ERSPAN', 'WireGuard'];
-/** What each tunnel calls the identifier in tunnelVni: VNI, GRE key, NVGRE VSID, ERSPAN session, WireGuard receiver/sender index. */
-const TUNNEL_ID_LABELS = ['', 'VNI', 'VNI', '', 'key', 'VSID', 'session', 'index'];
 
 export interface PacketSummary {
   layers: string[];
@@ -87,11 +83,10 @@ export function summarizePacket(p: DecodedPacket, b: Uint8Array, base: number, c
     const t = p.tunnelCount - 1;
     const outer = p.tunnelNet[t]!;
     const type = p.tunnelType[t]!;
-    // Each tunnel names its identifier as its header does; IP-in-IP has none, GRE only with the K bit.
-    const label = TUNNEL_ID_LABELS[type] ?? '';
-    const hasId = label !== '' && (type !== TUNNEL_GRE || ((p.greFlags[t]! >> 8) & 0x20) !== 0);
-    const tunnelText = `${TUNNEL_TEXT[type] ?? TUNNEL_NAMES[type]!.toUpperCase()}${hasId ? ` ${label} ${p.tunnelVni[t]! >>> 0}` : ''} ${ipToString(p.ipVersion[outer]!, p.ipSrc, outer * 4)} → ${ipToString(p.ipVersion[outer]!, p.ipDst, outer * 4)}`;
-    info = info ? `${info} (${tunnelText})` : tunnelText;
+    // Each tunnel names its identifier as its header does (tunnelText); IP-in-IP has none, GRE only with the K bit.
+    const id = type !== TUNNEL_GRE || ((p.greFlags[t]! >> 8) & 0x20) !== 0 ? p.tunnelVni[t]! >>> 0 : -1;
+    const text = `${tunnelText({ type: TUNNEL_NAMES[type]!, vni: id })} ${ipToString(p.ipVersion[outer]!, p.ipSrc, outer * 4)} → ${ipToString(p.ipVersion[outer]!, p.ipDst, outer * 4)}`;
+    info = info ? `${info} (${text})` : text;
   }
   if (p.issueLayer >= 0) info = `${info}${info ? ' ' : ''}[${LAYER_NAMES[p.issueLayer]}: ${p.issueReason}]`;
   void caplen;

@@ -59,6 +59,24 @@ export function capturePointName(c: CaptureResult, iface: number): string {
   return stem;
 }
 
+
+type OwnedCidrs = Map<number, Array<{ cidr: string; evidence: number; source: 'cluster' | 'traffic' }>>;
+
+/** Counts n packets from traffic bucket `key` sent by VTEP `vtep`. */
+function addEvidence<K>(buckets: Map<K, Map<number, number>>, key: K, vtep: number, n: number): void {
+  let m = buckets.get(key);
+  if (!m) buckets.set(key, (m = new Map()));
+  m.set(vtep, (m.get(vtep) ?? 0) + n);
+}
+
+/** Each traffic bucket, in `order`, becomes a pod CIDR (`cidr(key)`) of the VTEP with the most evidence in it. */
+function claimBuckets<K>(buckets: Map<K, Map<number, number>>, order: (a: K, b: K) => number, cidr: (key: K) => string, owned: OwnedCidrs): void {
+  for (const [k, m] of [...buckets].sort((x, y) => order(x[0], y[0]))) {
+    const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
+    owned.set(owner, [...(owned.get(owner) ?? []), { cidr: cidr(k), evidence, source: 'traffic' }]);
+  }
+}
+
 export class OverlayAnalysis {
   readonly stitched: StitchResult;
   readonly resolver: IdentityResolver | null;
@@ -116,50 +134,28 @@ export class OverlayAnalysis {
         if (vtepIps.has(ip)) continue;
         const c = mine?.find((x) => cidrContains(x, ip));
         if (c) { c.evidence += n; continue; }
-        const b = (ip & 0xffffff00) >>> 0;
-        let m = buckets.get(b);
-        if (!m) buckets.set(b, (m = new Map()));
-        m.set(v.ip, (m.get(v.ip) ?? 0) + n);
+        addEvidence(buckets, (ip & 0xffffff00) >>> 0, v.ip, n);
       }
     }
-    const owned = new Map<number, Array<{ cidr: string; evidence: number; source: 'cluster' | 'traffic' }>>();
+    const owned: OwnedCidrs = new Map();
     for (const [ip, l] of declared) owned.set(ip, l.map((c) => ({ cidr: c.cidr, evidence: c.evidence, source: c.source })));
-    for (const [b, m] of [...buckets].sort((x, y) => x[0] - y[0])) {
-      const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
-      const l = owned.get(owner) ?? [];
-      l.push({ cidr: `${ipv4ToString(b)}/24`, evidence, source: 'traffic' });
-      owned.set(owner, l);
-    }
+    claimBuckets(buckets, (x, y) => x - y, (b) => `${ipv4ToString(b)}/24`, owned);
     // Dual-stack pods: inner IPv6 sources as /64 networks (Kubernetes' per-node IPv6 pod CIDRs are /64
     // or shorter), claimed as the IPv4 buckets; the metadata's IPv6 pod CIDRs take their evidence first.
     const buckets6 = new Map<string, Map<number, number>>();
+    const net64 = (k: string): [number, number, number, number] => { const [w0, w1] = k.split(',').map(Number) as [number, number]; return [w0, w1, 0, 0]; };
     for (const v of vteps) {
       const mine = this.resolver?.podCidrs6OfNode(this.observer.outerText(v.ip)) ?? [];
       if (!v.innerSources6.size && !mine.length) continue;
-      const l = owned.get(v.ip) ?? [];
       const declared6 = mine.map((c) => ({ ...c, evidence: 0, source: 'cluster' as const }));
       for (const [k, n] of v.innerSources6) {
-        const [w0, w1] = k.split(',').map(Number) as [number, number];
-        const c = declared6.find((x) => cidr6Contains(x, [w0, w1, 0, 0]));
-        if (c) { c.evidence += n; continue; }
-        let m = buckets6.get(k);
-        if (!m) buckets6.set(k, (m = new Map()));
-        m.set(v.ip, (m.get(v.ip) ?? 0) + n);
+        const c = declared6.find((x) => cidr6Contains(x, net64(k)));
+        if (c) c.evidence += n;
+        else addEvidence(buckets6, k, v.ip, n);
       }
-      for (const c of declared6) {
-        const have = l.find((x) => x.cidr === c.cidr);
-        if (have) have.evidence += c.evidence;
-        else l.push({ cidr: c.cidr, evidence: c.evidence, source: c.source });
-      }
-      owned.set(v.ip, l);
+      owned.set(v.ip, [...(owned.get(v.ip) ?? []), ...declared6.map((c) => ({ cidr: c.cidr, evidence: c.evidence, source: c.source }))]);
     }
-    for (const [k, m] of [...buckets6].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
-      const [owner, evidence] = [...m].sort((x, y) => y[1] - x[1])[0]!;
-      const [w0, w1] = k.split(',').map(Number) as [number, number];
-      const l = owned.get(owner) ?? [];
-      l.push({ cidr: `${ipv6ToString([w0, w1, 0, 0])}/64`, evidence, source: 'traffic' });
-      owned.set(owner, l);
-    }
+    claimBuckets(buckets6, (x, y) => (x < y ? -1 : 1), (k) => `${ipv6ToString(net64(k))}/64`, owned);
     return vteps.sort((a, b) => a.ip - b.ip).map((v) => {
       const ip = this.observer.outerText(v.ip);
       return {
