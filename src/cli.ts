@@ -69,10 +69,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The reader of our output went away (`overlayscope packets ... | head`): stop quietly, as tools killed by SIGPIPE do. */
+const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+process.stdout.on('error', (e) => {
+  if (isBrokenPipe(e)) process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (e instanceof UsageError) {
+    if (isBrokenPipe(e)) {
+      process.exitCode = 0;
+    } else if (e instanceof UsageError) {
       process.stderr.write(`overlayscope: ${e.message}\n`);
       process.exitCode = 2;
     } else if (e instanceof InputError) {
