@@ -8,7 +8,7 @@
 import { inflatedSource, isGzip } from './inflate-source.js';
 import { listArchive, sniffArchive, type ArchiveKind } from './archive.js';
 import { sniffFormat } from './sniff.js';
-import { CONTAINER_LIMITS, SourceError, type ContainerLimits } from './source-error.js';
+import { CONTAINER_LIMITS, readsWithinKept, SourceError, type ContainerLimits } from './source-error.js';
 import type { ByteSource } from './types.js';
 
 /** A text file that came with the captures (Retina's ip-resources.txt, iptables-rules.txt, ...). */
@@ -163,7 +163,8 @@ async function expand(src: ByteSource, origin: CaptureOrigin, depth: number, lim
     return;
   }
   // A capture, a gzip-compressed capture, or something unknown (the reader names its magic).
-  out.captures.push(inner);
+  // From a container: its error is the capture's issue where reading stopped, never thrown by a read by offset.
+  out.captures.push(inner === src && !origin.path.length ? inner : readsWithinKept(inner));
   out.origins.push({ ...origin, path });
 }
 

@@ -4,6 +4,8 @@
  * bytes handed on), what (`gzip`, `deflate`, `tar`, `zip`) and why. readCapture
  * turns it into an error issue of the capture; what was read before it is kept.
  */
+import type { ByteSource } from './types.js';
+
 export class SourceError extends Error {
   constructor(
     /** The file (or archive member) whose bytes were being read. */
@@ -39,3 +41,27 @@ export const CONTAINER_LIMITS = {
   maxCaptures: 1024,
 };
 export type ContainerLimits = typeof CONTAINER_LIMITS;
+
+/**
+ * A capture's source as the engine gets it from a container: `chunks()`
+ * throws the container's error (readCapture makes it the capture's error
+ * issue, keeping every record before it), while a read by offset (the format
+ * sniff, a packet's bytes) past that error gives the bytes there are, none
+ * at worst: the error is said once, where the capture's reading stopped, and
+ * never escapes a packet view or the analysis.
+ */
+export function readsWithinKept(src: ByteSource): ByteSource {
+  return {
+    name: src.name,
+    get size() { return src.size; },
+    chunks: (n, signal) => src.chunks(n, signal),
+    async read(offset, length) {
+      try {
+        return await src.read(offset, length);
+      } catch (e) {
+        if (e instanceof SourceError) return new Uint8Array(0);
+        throw e;
+      }
+    },
+  };
+}

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeInputKeep } from './harness.js';
-import { editcapPool, formatSummary, fuzz, InputMaker, loadSeeds } from './runner.js';
+import { isContainer } from './containers.js';
+import { containerTools, editcapPool, formatSummary, fuzz, InputMaker, loadSeeds } from './runner.js';
 
 declare const gc: (() => void) | undefined;
 
@@ -73,9 +74,9 @@ async function main(argv: string[]): Promise<number> {
     // Write input N of the seed to a file (to reproduce a finding outside the fuzzer).
     const dirs = [path.join(corpus, 'files'), path.join(corpusEncap, 'files'), path.join(root, 'fixtures', 'lab')];
     const seeds = loadSeeds(dirs);
-    const maker = new InputMaker(seed, seeds, argv.includes('--no-editcap') ? [] : editcapPool(seeds, [0.001, 0.01, 0.05], seed, dirs));
+    const maker = new InputMaker(seed, seeds, argv.includes('--no-editcap') ? [] : editcapPool(seeds, [0.001, 0.01, 0.05], seed, dirs), containerTools(seeds));
     const spec = maker.make(Number(dump));
-    const file = arg(argv, 'out') ?? `fuzz-${seed}-${dump}.${spec.bytes[0] === 0x0a ? 'pcapng' : 'pcap'}`;
+    const file = arg(argv, 'out') ?? `fuzz-${seed}-${dump}.${spec.bytes[0] === 0x0a ? 'pcapng' : isContainer(spec.bytes) ? 'bin' : 'pcap'}`;
     writeFileSync(file, spec.bytes);
     process.stdout.write(`${file}: ${spec.name} [${spec.ops.join(', ')}] chunk ${spec.chunkSize || 'default'}, ${spec.bytes.length} bytes\n`);
     return 0;

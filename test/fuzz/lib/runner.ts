@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { mutate, type MutationContext } from './mutators.js';
+import { mutateContainer, toolPool, wrap, WRAP_KINDS, type ContainerSeed } from './containers.js';
 import { Rng, hash32 } from './rng.js';
 import { collectEther, synthCapture, SYNTH_KINDS, type SeedFrames } from './synth.js';
 import type { RunResult } from './harness.js';
@@ -145,9 +146,15 @@ export class InputMaker {
   private readonly frames: SeedFrames;
   private readonly ctx: MutationContext;
 
-  constructor(private readonly seed: number, private readonly seeds: readonly Seed[], private readonly pool: readonly Seed[]) {
+  /** Seeds small enough to wrap in containers (each input stays quick). */
+  private readonly small: readonly Seed[];
+
+  constructor(private readonly seed: number, private readonly seeds: readonly Seed[], private readonly pool: readonly Seed[],
+    /** Archives made by the real tools (containers.ts toolPool); empty: containers are made in-process only. */
+    private readonly tools: readonly ContainerSeed[] = []) {
     this.frames = collectEther(seeds.map((s) => s.bytes));
     this.ctx = { frames: this.frames.ether };
+    this.small = seeds.filter((s) => s.bytes.length <= 256 * 1024);
   }
 
   make(index: number): InputSpec {
@@ -156,7 +163,34 @@ export class InputMaker {
     let bytes: Uint8Array;
     let base: string;
     let ops: string[] = [];
-    if (r < 0.1 || this.seeds.length === 0) {
+    if (r >= 0.85 && this.small.length) {
+      // Containers (issue #16): a capture wrapped in gzip/tar/zip, or a real tool's archive, often mutated at the container's level.
+      if (this.tools.length && rng.chance(0.35)) {
+        const t = rng.pick(this.tools);
+        base = t.name;
+        ({ bytes, ops } = rng.chance(0.85) ? mutateContainer(t.bytes, rng, rng.int(1, 3)) : { bytes: t.bytes.slice(), ops: [] });
+      } else {
+        const kind = rng.pick(WRAP_KINDS);
+        const inner: Uint8Array[] = [];
+        const names: string[] = [];
+        for (let k = kind === 'gzip' || kind === 'gzip-members' || kind === 'hostile-tar' ? 1 : rng.int(1, 2); k > 0; k--) {
+          const s = rng.pick(this.small);
+          names.push(s.name);
+          if (rng.chance(0.4)) {
+            const m = mutate(s.bytes, rng, 1, this.ctx);
+            inner.push(m.bytes);
+            ops.push(...m.ops);
+          } else inner.push(s.bytes);
+        }
+        base = `${kind}:${names.join('+')}`;
+        bytes = wrap(kind, inner, rng);
+        if (rng.chance(0.5)) {
+          const m = mutateContainer(bytes, rng, rng.int(1, 2));
+          bytes = m.bytes;
+          ops.push(...m.ops);
+        }
+      }
+    } else if (r < 0.1 || this.seeds.length === 0) {
       const kind = rng.pick(SYNTH_KINDS);
       bytes = synthCapture(kind, this.frames, rng);
       base = `synth:${kind}`;
@@ -179,6 +213,12 @@ export class InputMaker {
     else if (cr < 0.45) chunkSize = rng.pick([4093, 65536]);
     return { index, name: `${base}#${index}`, base, ops, chunkSize, bytes };
   }
+}
+
+/** The real tools' archives of the first seed between 20 and 200 KB (in seed order: the same every run). */
+export function containerTools(seeds: readonly Seed[]): ContainerSeed[] {
+  const s = seeds.find((x) => x.bytes.length >= 20 * 1024 && x.bytes.length <= 200 * 1024);
+  return s ? toolPool(s.bytes) : [];
 }
 
 /** A child process that runs inputs one at a time. */
@@ -266,7 +306,9 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   const seeds = loadSeeds(opts.seedDirs);
   const pool = editcapPool(seeds, opts.editcapRates, opts.seed, opts.seedDirs);
   opts.log(`fuzz: ${seeds.length} seed captures, ${pool.length} editcap -E variants (rates ${opts.editcapRates.join(', ') || 'none'}), ${opts.jobs} workers, ${opts.timeoutMs} ms per input`);
-  const maker = new InputMaker(opts.seed, seeds, pool);
+  const tools = containerTools(seeds);
+  opts.log(`fuzz: ${tools.length} archives made by tar/zip/python (${tools.map((t) => t.name).join(', ') || 'none'}) seed the container inputs`);
+  const maker = new InputMaker(opts.seed, seeds, pool, tools);
   const workers = Array.from({ length: opts.jobs }, () => new Worker(opts.childScript));
   const s: FuzzSummary = {
     seed: opts.seed, inputs: 0, editcapInputs: 0, synthInputs: 0, crashes: 0, hangs: 0, violations: 0, memoryOverBound: 0, stoppedAtError: 0, withWarnings: 0,
