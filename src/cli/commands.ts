@@ -2,6 +2,7 @@
 import { CLOCK_HELP, CLOCK_SPEC, clockOptions } from './clock-args.js';
 import { INTERFACE_NAMES_HELP, INTERFACE_NAMES_SPEC, interfaceNameOptions } from './interface-names.js';
 import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { ParallelOptions } from '../session/parallel/flow-handoff.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { readCapture } from '../capture/read-capture.js';
 import { DissectConfig } from '../dissect/config.js';
@@ -39,7 +40,7 @@ export interface CliContext {
   stdout(s: string): void;
   stderr(s: string): void;
   stderrIsTTY: boolean;
-  open(paths: string[], opts: AnalyzeOptions): Promise<AnalysisSession>;
+  open(paths: string[], opts: AnalyzeOptions & ParallelOptions): Promise<AnalysisSession>;
   write(file: string, data: string | Uint8Array, protect: string[]): Promise<void>;
   /**
    * Writes `pieces` in order as one file, whole or not at all (optional: else
@@ -71,9 +72,17 @@ ${FILTER_HELP}
                        (the analysis of the matching packets only)
   --format F           table (default), json, csv (the flow table), zeek-conn
                        (Zeek's conn.log, TSV), zeek-conn-json (its JSON lines),
-                       parquet (--out DIR: flows, http, dns .parquet)
+                       parquet (--out DIR: flows, http, dns, translations,
+                       journeys, captures .parquet; docs/parquet.md)
+  --packets            with parquet: also packets.parquet (a row a packet a
+                       capture point)
+  --session NAME       with parquet: the sessionId column (default: the
+                       captures' short label)
   --community-id-seed N
                        seed of the flows' Community IDs (0-65535, default 0)
+  --threads N          threads reading the captures (1-64, default 1); 2 or
+                       more: flows, TCP, HTTP and DNS in a worker thread, the
+                       same output (docs/cli.md)
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help
 Exit: 0 success; 1 a capture could not be (fully) read — output still holds
@@ -101,6 +110,8 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const args = parseArgs(argv, {
     help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true },
     cluster: { value: true, multiple: true }, 'community-id-seed': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC, ...FILTER_SPEC,
+    threads: { value: true },
+    packets: {}, session: { value: true },
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`analyze needs at least one capture file\n\n${ANALYZE_HELP}`);
@@ -114,7 +125,11 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
   let lastShown = 0;
   const showProgress = ctx.stderrIsTTY;
-  const opts: AnalyzeOptions = {
+  const threadsText = one(args, 'threads');
+  const threads = threadsText === undefined ? 1 : Number(threadsText);
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError(`--threads takes an integer 1-64, not '${threadsText}'`);
+  const opts: AnalyzeOptions & ParallelOptions = {
+    threads,
     ...(vxlanPorts ? { vxlanPorts } : {}),
     ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}),
     ...(clusterMetadata ? { clusterMetadata } : {}),
@@ -154,7 +169,11 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   } else if (format === 'parquet') {
     // DIR/flows.parquet, http.parquet, dns.parquet (src/cli/export-parquet.ts, docs/parquet.md).
     if (!out) throw new UsageError('--format parquet needs --out DIR');
-    await writeParquetTables(session.toJSON(), out, ctx, args.positional);
+    const doc = session.toJSON();
+    await writeParquetTables(doc, out, ctx, args.positional, {
+      session: one(args, 'session') ?? defaultSideLabel(args.positional),
+      ...(args.flags.has('packets') ? { packets: session.captures } : {}),
+    });
   } else if (zeekObserver) {
     // Zeek's conn.log (src/export/zeek-conn.ts): TSV with its header lines, or its JSON lines.
     const rows = zeekConnRows(session, zeekObserver);
