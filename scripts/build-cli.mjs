@@ -17,3 +17,14 @@ await build({
   // CommonJS dependencies bundled into this ESM file (yaml's node build) call require('process').
   banner: { js: "import { createRequire as __overlayscopeCreateRequire } from 'node:module'; const require = __overlayscopeCreateRequire(import.meta.url);" },
 });
+// The flow worker of `analyze --threads N` (src/host/node/analyze-worker.ts), found beside dist/cli.js.
+await build({
+  entryPoints: [path.join(root, 'src/host/node/analyze-worker.ts')],
+  outfile: path.join(root, 'dist/analyze-worker.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+});

@@ -11,8 +11,10 @@ import { AnalysisSession } from '../engine/session.js';
 import { bundleOptions } from '../overlay/capture-bundles.js';
 import { visibleText } from '../report/escape.js';
 import { InputError } from './errors.js';
+import { flowWorkOptions, sequentialReason, type ParallelOptions } from '../session/parallel/flow-handoff.js';
+import { flowWorkerPath, runWithFlowWorker } from '../host/node/analyze-workers.js';
 
-export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions, stderr: (s: string) => void): Promise<AnalysisSession> {
+export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & ParallelOptions, stderr: (s: string) => void): Promise<AnalysisSession> {
   for (const n of inputs.notes) {
     if (n.severity === 'note') continue;
     stderr(`overlayscope: ${visibleText(n.file)}: offset ${n.offset}: ${n.layer}: ${visibleText(n.reason)}\n`);
@@ -31,6 +33,12 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions, st
   const session = new AnalysisSession(inputs.captures, { ...opts, ...b.options });
   const plain = origins.every((o) => o.path.length === 0 && !o.tool) && !inputs.notes.length;
   if (!plain) session.inputs = { origins, notes: inputs.notes };
+  // --threads 2 or more: the flows built by a worker thread reading the same files (docs/decisions/0015).
+  // Plain files only (a .gz or an archive member is read whole by one thread).
+  const files = session.sources.every((s, i) => s === inputs.captures[i] && inputs.origins[i]?.path.length === 0 && inputs.origins[i]?.file === s.name)
+    ? session.sources.map((s) => s.name) : null;
+  const worker = (opts.threads ?? 1) > 1 && files && !sequentialReason(session.options) ? flowWorkerPath() : null;
+  if (worker && files) return runWithFlowWorker(session, files, flowWorkOptions(session.options), worker);
   return session.run();
 }
 

@@ -62,6 +62,32 @@ export class AnalysisSession {
   }
 
   /**
+   * run(), with `this.flows` built elsewhere (a worker thread reading the same
+   * captures: src/session/parallel/, docs/decisions/0015-parallel-analysis.md).
+   * The captures are read by the other observers (`wrap` may stand in for
+   * them); then `flowsDone(read)` fills `this.flows` and the packet indexes'
+   * flow ids of the `read` captures, and what run() does after each capture
+   * follows in capture order, so the session ends as run() leaves it.
+   */
+  async runWithFlowsFrom(flowsDone: (read: number) => Promise<void>, wrap: (observers: PacketObserver[]) => PacketObserver[] = (o) => o): Promise<this> {
+    const observers = wrap(this.observers.filter((o) => o !== this.flows));
+    const total = this.sources.reduce((a, s) => a + s.size, 0);
+    let base = 0;
+    let read = 0;
+    for (let i = 0; i < this.sources.length; i++) {
+      const src = this.sources[i]!;
+      const summary = await analyzeCapture(src, this.captures[i]!, this.config, observers, this.options, base, total);
+      read = i + 1;
+      base += src.size;
+      if (summary.cancelled) break;
+    }
+    await flowsDone(read);
+    for (let i = 0; i < read; i++) this.adoptTransactionIssues(i);
+    this.overlayCache = null;
+    return this;
+  }
+
+  /**
    * HTTP and DNS refusals (header block over its bound, DNS pointer loops,
    * over-long names) found while building transactions become issues of the
    * capture, at the file offset of the packet that carried them (issue #8).

@@ -1,0 +1,66 @@
+/**
+ * Runs a session on two threads (docs/decisions/0015-parallel-analysis.md):
+ * this thread reads the captures for the packet index, layer counts, issues
+ * and overlay while a worker thread (dist/analyze-worker.js, built beside
+ * dist/cli.js) reads the same files for the flows, TCP, HTTP and DNS; its
+ * state is then adopted (src/session/parallel/flow-handoff.ts). The output is
+ * the single-threaded one, byte for byte.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AnalysisSession } from '../../engine/session.js';
+import { adoptFlows, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
+
+/** The worker's bundle, beside the CLI's. */
+export const FLOW_WORKER_BUNDLE = 'analyze-worker.js';
+
+/** What the flow worker posts: a capture's flow ids, the tracker when done, or why it failed. */
+export type FlowWorkerMessage =
+  | ({ kind: 'capture' } & CaptureFlowIds)
+  | { kind: 'done'; state: FlowTrackerState }
+  | { kind: 'error'; message: string };
+
+/** What the worker is started with (workerData). */
+export interface FlowWorkerData {
+  files: string[];
+  options: FlowWorkOptions;
+}
+
+/** The worker bundle's path, or null when it was not built (running from the TypeScript sources). */
+export function flowWorkerPath(): string | null {
+  const p = fileURLToPath(new URL(`./${FLOW_WORKER_BUNDLE}`, import.meta.url));
+  return existsSync(p) ? p : null;
+}
+
+/**
+ * Reads `session` (not run yet) with its flows built by a worker thread over
+ * `files` (the paths of its captures, in order). The worker is ended when the
+ * session is done or fails.
+ */
+export async function runWithFlowWorker(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string): Promise<AnalysisSession> {
+  const data: FlowWorkerData = { files, options };
+  const worker = new Worker(workerPath, { workerData: data });
+  const ids: CaptureFlowIds[] = [];
+  let settled = false;
+  const state = new Promise<FlowTrackerState>((resolve, reject) => {
+    worker.on('message', (m: FlowWorkerMessage) => {
+      if (m.kind === 'capture') ids[m.capture] = m;
+      else if (m.kind === 'done') { settled = true; resolve(m.state); }
+      else { settled = true; reject(new Error(`flow worker: ${m.message}`)); }
+    });
+    worker.on('error', (e) => { settled = true; reject(e); });
+    worker.on('exit', (code) => { if (!settled) reject(new Error(`the flow worker stopped (exit code ${code}) before it finished`)); });
+  });
+  // Awaited after this thread's reading; a failure before then must not be an unhandled rejection.
+  state.catch(() => undefined);
+  const rows = new SparseRowFlows(session.overlayObserver);
+  try {
+    return await session.runWithFlowsFrom(async (read) => {
+      adoptFlows(session.flows, await state, ids, session.captures, read);
+      rows.fill(session.captures);
+    }, (observers) => observers.map((o) => (o === session.overlayObserver ? rows : o)));
+  } finally {
+    await worker.terminate();
+  }
+}
