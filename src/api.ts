@@ -93,6 +93,8 @@ export interface CaptureInfo {
   warnings: number;
   /** Frames longer than a 1500-byte MTU allows (offloaded GSO/TSO/GRO super-packets), null when none (src/engine/offloads.ts). */
   offload: { frames: number; largest: number; limit: number } | null;
+  /** Where the capture came from: the capture tool whose layout it came in (Retina, Kubeshark, Inspektor Gadget, ...) or a plain file, its node, archive member and timestamp caveats (src/overlay/bundles/point-source.ts). */
+  source?: string;
 }
 
 export interface TimeBucket {
@@ -119,10 +121,26 @@ export interface SessionSummary {
   issues: number;
   /** Whether cluster metadata was loaded. */
   hasCluster: boolean;
+  /** The cluster metadata loaded: its files and what they name (the header says so); null when none. */
+  cluster?: ClusterSummary | null;
   /** Hosts (capture points sharing a clock) and their clock offsets; see docs/cli.md "Hosts and clocks". */
   clocks: HostClockRow[];
   /** Sentences about the clocks ("node2's clock is 37 ± 0.005 ms ahead of node1's; times corrected"). */
   clockNotes: string[];
+}
+
+/** The session's cluster metadata at a glance. */
+export interface ClusterSummary {
+  /** The kubectl files read (names as opened); empty when a capture tool's bundle or an iptables dump gave the metadata. */
+  files: string[];
+  nodes: number;
+  pods: number;
+  services: number;
+}
+
+/** `replace`: the files replace the metadata loaded before (default: they are added to it). */
+export interface LoadClusterOptions {
+  replace?: boolean;
 }
 
 /** Hosts and clock correction as the user states them (the CLI's --host and --no-clock-correction). */
@@ -564,7 +582,7 @@ export interface AnalyzerApi {
   /** Adds captures (capture points) to the current session, re-analysing it. */
   addCaptures(sources: SourceRef[]): Promise<SessionSummary>;
   /** Loads kubectl metadata into the current session. */
-  loadCluster(sources: SourceRef[]): Promise<SessionSummary>;
+  loadCluster(sources: SourceRef[], options?: LoadClusterOptions): Promise<SessionSummary>;
   /** States hosts (capture point -> host) and whether times are corrected by the hosts' clock offsets; re-analyses the session. */
   setClocks(settings: ClockSettings): Promise<SessionSummary>;
   /** Cancels the running open; what was read stays. */

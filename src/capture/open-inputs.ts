@@ -38,6 +38,15 @@ export interface CaptureOrigin {
   started?: string;
   /** Text files read beside it (ip-resources.txt, iptables-rules.txt). */
   sidecars?: string[];
+  /** The pod (`namespace/name`) and container the capture was taken in, when the tool's layout says (ksniff, kubectl debug, Calico, Antrea). */
+  pod?: string;
+  container?: string;
+  /** The interface the layout names (Calico's `<endpoint>_<iface>`). */
+  interface?: string;
+  /** Timestamps the tool is known to write badly: `zero` (none: Inspektor Gadget), `coarse` (userspace: Antrea). */
+  timestamps?: 'zero' | 'coarse';
+  /** Records reordered by time when read (Kubeshark's appended per-stream files): how many were out of order. */
+  reordered?: number;
 }
 
 export interface InputNote {

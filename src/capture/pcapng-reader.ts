@@ -18,6 +18,7 @@ import { u16, u32 } from './bytes.js';
 import { Framer, FramingError } from './framer.js';
 import { CookedInterfaces, LINKTYPE_LINUX_SLL2 } from './cooked-interfaces.js';
 import { LIMITS, LINKTYPE_CUSTOM_BLOCK, NO_INTERFACE, type CaptureInterface, type PacketRecord, type RecordSink } from './types.js';
+import { gadgetContext, gadgetPointName } from './bundles/gadget-interface.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 0x00000001;
@@ -176,6 +177,11 @@ export class PcapngReader extends Framer {
         offsetSec = hi * 4294967296 + lo;
       }
     });
+    // Inspektor Gadget's interfaces have no if_name; each is a pod's container, named from its description (bundles/gadget-interface.ts).
+    if (name === null) {
+      const g = gadgetContext(description);
+      if (g) name = gadgetPointName(g);
+    }
     const time = timeBase(tsresol, offsetSec);
     if (time === null) {
       this.sink.onIssue({ capture: this.file, packet: null, offset: fileOffset, layer: 'pcapng',

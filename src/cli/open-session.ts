@@ -8,7 +8,7 @@ import type { ByteSource } from '../capture/types.js';
 import { openPaths, PathError } from '../host/node/open-paths.js';
 import type { AnalyzeOptions } from '../engine/analyze.js';
 import { AnalysisSession } from '../engine/session.js';
-import { bundleOptions } from '../overlay/capture-bundles.js';
+import { prepareInputs } from '../overlay/bundles/prepare.js';
 import { visibleText } from '../report/escape.js';
 import { InputError } from './errors.js';
 import { flowWorkOptions, sequentialReason, type ParallelOptions } from '../session/parallel/flow-handoff.js';
@@ -24,13 +24,10 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & P
     throw new InputError(first ? `${first.file}: ${first.reason}` : 'no capture among the files opened');
   }
   // Capture tools' bundles and text files beside the captures: nodes, interface names, Services (src/overlay/capture-bundles.ts).
-  const b = bundleOptions(inputs.captures.map((c) => c.name), inputs.origins, inputs.sidecars, opts);
+  const b = await prepareInputs(inputs, opts);
   for (const n of b.notes) stderr(`overlayscope: ${visibleText(n)}\n`);
-  const origins = inputs.origins.map((o, i) => {
-    const x = b.bundles[i];
-    return x ? { ...o, tool: x.tool, node: x.node, started: x.started, sidecars: x.files } : o;
-  });
-  const session = new AnalysisSession(inputs.captures, { ...opts, ...b.options });
+  const origins = b.origins;
+  const session = new AnalysisSession(b.sources, { ...opts, ...b.options });
   const plain = origins.every((o) => o.path.length === 0 && !o.tool) && !inputs.notes.length;
   if (!plain) session.inputs = { origins, notes: inputs.notes };
   // --threads 2 or more: the flows built by a worker thread reading the same files (docs/decisions/0015).

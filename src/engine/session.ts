@@ -19,6 +19,7 @@ import { FlowTracker } from '../flows/flow-tracker.js';
 import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeDnsJson, writeHttpJson } from '../flows/flow-output.js';
 import type { JsonBytes } from './json-bytes.js';
 import { offloadNote, offloadSummary } from './offloads.js';
+import { pointSource } from '../overlay/bundles/point-source.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
@@ -235,6 +236,12 @@ export class AnalysisSession {
   /** The overlay's JSON, its `notes` preceded by the offload notes. */
   private overlayJsonWithNotes(overlay: OverlayAnalysis): ReturnType<OverlayAnalysis['toJSON']> {
     const j = overlay.toJSON();
+    // Each capture point's source: the tool whose layout it came in, its file, member and node (src/overlay/bundles/point-source.ts).
+    j.capturePoints = j.capturePoints.map((p, i) => {
+      const at = overlay.observer.points[i];
+      const cap = at ? this.captures[at.capture] : undefined;
+      return { ...p, source: pointSource(at ? this.inputs?.origins[at.capture] : undefined, p.file, cap?.interfaces.find((x) => x.id === p.interface)) };
+    });
     const extra = this.offloadNotes();
     return extra.length ? { ...j, notes: [...extra, ...j.notes] } : j;
   }

@@ -6,7 +6,7 @@
 import type {
   AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FilterCheck, FlowDetail, FlowQuery, FlowRow, HttpRow,
   IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
-  ClockSettings, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
+  ClockSettings, LoadClusterOptions, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
 } from '../api.js';
 import type { ByteSource } from '../capture/types.js';
 import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
@@ -18,7 +18,8 @@ import { capturePointName } from './capture-point.js';
 import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
 import { overlayView } from '../overlay/view.js';
 import { openInputs } from '../capture/open-inputs.js';
-import { bundleOptions } from '../overlay/capture-bundles.js';
+import { prepareInputs } from '../overlay/bundles/prepare.js';
+import { pointSource, pointSourceText } from '../overlay/bundles/point-source.js';
 import { defaultSideLabel } from '../compare/sides.js';
 import { sniffFormat } from '../capture/sniff.js';
 
@@ -106,9 +107,9 @@ class ServiceImpl implements AnalyzerApi {
       const first = inputs.notes.find((n) => n.severity === 'error');
       throw new Error(first ? `${first.file}: ${first.reason}` : 'no capture among the files opened');
     }
-    const sources = inputs.captures;
     const clusterMetadata = options.cluster?.length ? await this.readCluster(options.cluster) : null;
-    const bundle = bundleOptions(sources.map((c) => c.name), inputs.origins, inputs.sidecars, clusterMetadata ? { clusterMetadata } : {});
+    const bundle = await prepareInputs(inputs, clusterMetadata ? { clusterMetadata } : {});
+    const sources = bundle.sources;
     const total = sources.reduce((a, s) => a + s.size, 0);
     let lastEmit = 0;
     const session = new AnalysisSession(sources, {
@@ -126,10 +127,7 @@ class ServiceImpl implements AnalyzerApi {
         this.emit({ session: id, phase: 'reading', bytesRead: read, bytesTotal: tot, capture, packets: session.packets });
       },
     });
-    const origins = inputs.origins.map((o, i) => {
-      const x = bundle.bundles[i];
-      return x ? { ...o, tool: x.tool, node: x.node, started: x.started, sidecars: x.files } : o;
-    });
+    const origins = bundle.origins;
     if (origins.some((o) => o.path.length || o.tool) || inputs.notes.length) session.inputs = { origins, notes: inputs.notes };
     this.emit({ session: id, phase: 'reading', bytesRead: 0, bytesTotal: total, capture: 0, packets: 0 });
     try {
@@ -169,11 +167,12 @@ class ServiceImpl implements AnalyzerApi {
     return this.install(await this.analyse(this.sources, { ...this.options, cluster: this.clusterRefs }));
   }
 
-  async loadCluster(sources: SourceRef[]): Promise<SessionSummary> {
+  async loadCluster(sources: SourceRef[], options: LoadClusterOptions = {}): Promise<SessionSummary> {
     this.need();
+    const refs = options.replace ? [...sources] : [...this.clusterRefs, ...sources];
     // Validate first: a malformed file must not replace a working session.
-    await this.readCluster([...this.clusterRefs, ...sources]);
-    this.clusterRefs = [...this.clusterRefs, ...sources];
+    await this.readCluster(refs);
+    this.clusterRefs = refs;
     return this.install(await this.analyse(this.sources, { ...this.options, cluster: this.clusterRefs }));
   }
 
@@ -249,6 +248,7 @@ class ServiceImpl implements AnalyzerApi {
         errors: errors.map(issueRow),
         warnings: c.issues.length - errors.length + c.droppedIssues,
         offload: offloadSummary(c),
+        source: pointSourceText(pointSource(s.inputs?.origins[c.id], c.file, c.interfaces.length === 1 ? c.interfaces[0] : undefined)),
       };
     });
     // Packets and bytes per layer, and the timeline, from the packet index.
@@ -281,7 +281,8 @@ class ServiceImpl implements AnalyzerApi {
     const extra = extensions.counts?.(s) ?? { flows: 0, http: 0, dns: 0 };
     this.summaryCache = {
       session: this.sessionId,
-      label: this.options.label ?? captures.map((c) => c.point).join(', '),
+      // The reports' label: a folder's name or the files' common prefix, never the points' names joined.
+      label: this.options.label ?? defaultLabel(this.sources),
       captures,
       packets: s.packets,
       bytes: caps.reduce((a, c) => a + c.bytes, 0),
@@ -295,6 +296,12 @@ class ServiceImpl implements AnalyzerApi {
       issues: caps.reduce((a, c) => a + c.issues.length + c.droppedIssues, 0),
       // kubectl files, or the Services and nodes a capture tool's bundle or an iptables dump gave (src/overlay/capture-bundles.ts).
       hasCluster: this.clusterRefs.length > 0 || Boolean(s.options.clusterMetadata),
+      cluster: s.options.clusterMetadata ? {
+        files: s.options.clusterMetadata.files.length ? [...s.options.clusterMetadata.files] : this.clusterRefs.map(refName),
+        nodes: s.options.clusterMetadata.nodes.length,
+        pods: s.options.clusterMetadata.pods.length,
+        services: s.options.clusterMetadata.services.length,
+      } : null,
       clocks: overlay.clocks(),
       clockNotes: overlay.clockState.notes,
     };

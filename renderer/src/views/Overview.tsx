@@ -6,6 +6,7 @@ import { DataTable, type Col } from '../components/DataTable.js';
 import { useSession } from '../session.js';
 import { fmtBytes, fmtClock, fmtDuration, fmtInt } from '../format.js';
 import { durationText } from '../../../src/report/chart-spec.js';
+import { linkTypeText } from '../../../src/report/link-types.js';
 
 export const SERIES_COLORS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#eab308', '#a855f7', '#0ea5e9'];
 
@@ -51,7 +52,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
       {errors.map((e, i) => (
         <div key={i} className="banner banner-error" role="alert" data-testid="capture-error">
           <strong>{e.capture}</strong> stopped at offset {fmtInt(e.offset)} ({e.layer}): {e.reason}.{' '}
-          The {fmtInt(e.packetsRead)} packets read before it are shown.
+          {e.packetsRead ? `The ${fmtInt(e.packetsRead)} packet${e.packetsRead === 1 ? '' : 's'} read before it are shown.` : 'No packet could be read from it.'}
         </div>
       ))}
       {summary.captures.filter((c) => c.offload).map((c) => (
@@ -64,7 +65,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
         <Stat label="packets" value={fmtInt(summary.packets)} testId="total-packets" />
         <Stat label="bytes (frame lengths)" value={fmtBytes(summary.bytes)} title={`${fmtInt(summary.bytes)} bytes`} testId="total-bytes" />
         <Stat label="capture points" value={fmtInt(summary.captures.length)} testId="total-captures" />
-        <Stat label="duration" value={fmtDuration(duration)} />
+        <Stat label="duration" value={summary.firstTime && summary.lastTime ? fmtDuration(duration) : '—'} testId="total-duration" />
         <Stat label="flows" value={fmtInt(summary.flows)} testId="total-flows" />
         <Stat label="HTTP transactions" value={fmtInt(summary.http)} />
         <Stat label="DNS queries" value={fmtInt(summary.dns)} />
@@ -80,13 +81,14 @@ export function Overview({ summary }: { summary: SessionSummary }) {
             {summary.captures.map((c) => (
               <tr key={c.id}>
                 <td><span className="swatch" style={{ background: SERIES_COLORS[c.id % SERIES_COLORS.length] }} />{c.point}</td>
-                <td className="mono small" title={c.file}>{c.file.split(/[\\/]/).pop()}</td>
+                <td className="mono small" title={c.file}>{c.file.split(/[\\/]/).pop()}
+                  {c.source && !c.source.startsWith('file ·') ? <div className="muted small" data-testid="capture-source">{c.source}</div> : null}</td>
                 <td>{c.format}</td>
-                <td>{c.linkTypes.map((l) => l.name).join(', ') || '—'}</td>
+                <td title={c.linkTypes.map((l) => `LINKTYPE ${l.id} (${l.name})`).join(', ')}>{c.linkTypes.map((l) => linkTypeText(l.id)).join(', ') || '—'}</td>
                 <td className="num" data-testid="capture-packets">{fmtInt(c.packets)}</td>
                 <td className="num">{fmtBytes(c.bytes)}</td>
                 <td className="mono small" title={c.firstTime ?? ''}>{fmtClock(c.firstTime)}</td>
-                <td className="num">{fmtDuration(c.durationSec)}</td>
+                <td className="num">{c.packets ? fmtDuration(c.durationSec) : '—'}</td>
                 <td>{c.complete ? <span className="ok">complete</span> : <span className="bad">{c.errors.length ? 'stopped by an error' : 'cancelled'}</span>}
                   {c.warnings ? <span className="muted small"> · {fmtInt(c.warnings)} warnings</span> : null}</td>
               </tr>
@@ -97,7 +99,9 @@ export function Overview({ summary }: { summary: SessionSummary }) {
 
       {summary.clocks.length > 1 || summary.clocks.some((c) => c.capturePoints.length > 1) ? <HostClocks summary={summary} /> : null}
 
-      <OverviewCharts summary={summary} stage={charts} />
+      {summary.packets ? <OverviewCharts summary={summary} stage={charts} /> : (
+        <section className="card"><h2>Protocols and packets over time</h2><div className="muted">No packets were read: nothing to chart.</div></section>
+      )}
 
       <section className="card">
         <h2>Issues <span className="muted small">{fmtInt(summary.issues)}</span></h2>

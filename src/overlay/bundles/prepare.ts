@@ -1,0 +1,116 @@
+/**
+ * What capture tools hand over, made ready for one analysis: Retina bundles
+ * and iptables dumps (../capture-bundles.ts), Kubeshark exports (records put
+ * in time order, names from the resolver history: kubeshark.ts), Inspektor
+ * Gadget pcapng (pods from its interface descriptions, zero timestamps
+ * flagged: inspektor-gadget.ts). Returns the sources to read (some replaced
+ * by an ordered copy), where each came from, the options to merge, and notes.
+ */
+import type { CaptureOrigin, OpenedInputs } from '../../capture/open-inputs.js';
+import { timeOrderedPcap } from '../../capture/bundles/time-ordered-pcap.js';
+import type { ByteSource } from '../../capture/types.js';
+import type { AnalyzeOptions } from '../../engine/analyze.js';
+import { bundleOptions, type BundleOptions } from '../capture-bundles.js';
+import { emptyMetadata, type ClusterMetadata } from '../cluster-metadata.js';
+import { gadgetPods, looksLikeGadget, MAX_GADGET_SCAN_BYTES, scanGadgetCapture } from './inspektor-gadget.js';
+import { KUBESHARK_HISTORY, kubesharkNodeFile, metadataFromNameHistory } from './kubeshark.js';
+
+export interface PreparedInputs {
+  /** The captures to read, in the order opened (a Kubeshark pcap: its time-ordered copy). */
+  sources: ByteSource[];
+  origins: CaptureOrigin[];
+  options: BundleOptions['options'];
+  notes: string[];
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
+function dirName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(0, i) : '';
+}
+
+/** a + b: lists joined, a's entries first (a Service or pod named in both keeps a's). */
+export function mergeMetadata(a: ClusterMetadata, b: ClusterMetadata): ClusterMetadata {
+  const out = emptyMetadata();
+  out.files = [...new Set([...a.files, ...b.files])];
+  out.nodes = [...a.nodes, ...b.nodes.filter((n) => !a.nodes.some((x) => x.name === n.name))];
+  out.services = [...a.services, ...b.services.filter((s) => !a.services.some((x) => x.namespace === s.namespace && x.name === s.name))];
+  out.pods = [...a.pods, ...b.pods.filter((p) => !a.pods.some((x) => x.namespace === p.namespace && x.name === p.name))];
+  out.endpoints = [...a.endpoints, ...b.endpoints];
+  out.ingresses = [...a.ingresses, ...b.ingresses];
+  return out;
+}
+
+export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions = {}): Promise<PreparedInputs> {
+  const names = inputs.captures.map((c) => c.name);
+  const b = bundleOptions(names, inputs.origins, inputs.sidecars, given);
+  const notes = [...b.notes];
+  const sources = [...inputs.captures];
+  const origins: CaptureOrigin[] = inputs.origins.map((o, i) => {
+    const x = b.bundles[i];
+    return x ? { ...o, tool: x.tool, node: x.node, started: x.started, sidecars: x.files } : { ...o };
+  });
+  const options: BundleOptions['options'] = { ...b.options };
+  let found: ClusterMetadata | null = null;
+  const add = (md: ClusterMetadata): void => { found = found ? mergeMetadata(found, md) : md; };
+
+  // Kubeshark: name_resolution_history.json beside the node pcaps.
+  const histories = inputs.sidecars.filter((s) => baseName(s.member) === KUBESHARK_HISTORY);
+  for (const h of histories) {
+    const hist = metadataFromNameHistory(h.name, h.text);
+    notes.push(...hist.notes);
+    const dir = dirName(h.name);
+    const nodes: ClusterMetadata['nodes'] = [];
+    names.forEach((n, i) => {
+      if (dirName(n) !== dir || origins[i]!.tool) return;
+      const nf = kubesharkNodeFile(baseName(n));
+      origins[i] = { ...origins[i]!, tool: 'kubeshark', ...(nf ? { node: nf.node } : {}), sidecars: [h.name] };
+      if (nf && !nodes.some((x) => x.name === nf.node)) nodes.push({ name: nf.node, internalIps: [nf.ip], podCidrs: [], vtepMac: null, vni: null, labels: {} });
+    });
+    hist.metadata.nodes = nodes;
+    add(hist.metadata);
+  }
+  for (let i = 0; i < sources.length; i++) {
+    if (origins[i]!.tool !== 'kubeshark') continue;
+    const r = await timeOrderedPcap(sources[i]!);
+    if (r.refused) notes.push(`${names[i]}: records not checked for time order: ${r.refused}`);
+    if (r.outOfOrder) {
+      sources[i] = r.source;
+      origins[i] = { ...origins[i]!, reordered: r.outOfOrder };
+      notes.push(`${names[i]}: ${r.outOfOrder} of ${r.records} records are earlier than a record before them (Kubeshark appends each stream's pcap after the last): read in time order (packet numbers and offsets are those of the ordered copy)`);
+    }
+  }
+
+  // Inspektor Gadget: interface descriptions naming pods; zero timestamps.
+  for (let i = 0; i < sources.length; i++) {
+    if (origins[i]!.tool) continue;
+    const src = sources[i]!;
+    let head: Uint8Array;
+    try { head = await src.read(0, Math.min(src.size, 64 * 1024)); } catch { continue; }
+    if (!looksLikeGadget(head)) continue;
+    if (src.size > MAX_GADGET_SCAN_BYTES) { notes.push(`${names[i]}: an Inspektor Gadget capture over ${MAX_GADGET_SCAN_BYTES} bytes: pods not named from it`); continue; }
+    const scan = await scanGadgetCapture(src).catch(() => null);
+    if (!scan || !scan.interfaces.length) continue;
+    const nodes = [...new Set(scan.interfaces.map((x) => x.context.node).filter((x): x is string => !!x))];
+    origins[i] = { ...origins[i]!, tool: 'inspektor-gadget', ...(nodes.length === 1 ? { node: nodes[0]! } : {}),
+      ...(scan.packets && scan.zeroTimes === scan.packets ? { timestamps: 'zero' as const } : {}) };
+    const pods = gadgetPods(scan);
+    if (pods.length) { const md = emptyMetadata(); md.files = [names[i]!]; md.pods = pods; add(md); }
+    if (scan.packets && scan.zeroTimes === scan.packets) {
+      notes.push(`${names[i]}: every timestamp is 0 (Inspektor Gadget's tcpdump gadget records no capture time): packet order is the file's, and durations, latencies and times between packets from it are not real`);
+    } else if (scan.zeroTimes) {
+      notes.push(`${names[i]}: ${scan.zeroTimes} of ${scan.packets} timestamps are 0: durations and latencies involving them are not real`);
+    }
+    const unnamed = scan.interfaces.filter((x) => !x.podIp).length;
+    if (unnamed) notes.push(`${names[i]}: ${unnamed} of ${scan.interfaces.length} containers' interfaces carry no one address most of their packets are from or to: their pods are not given an address`);
+  }
+
+  const tools: ClusterMetadata | null = found;
+  if (tools) {
+    if (given.clusterMetadata) notes.push('names from the kubectl metadata given; the capture tools\' names (' + (tools as ClusterMetadata).files.join(', ') + ') are not used');
+    else options.clusterMetadata = options.clusterMetadata ? mergeMetadata(options.clusterMetadata, tools) : tools;
+  }
+  return { sources, origins, options, notes };
+}
