@@ -177,7 +177,8 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
           if (hop > 0) ifc = hopInterface(hop);
         }
         if (p.issueLayer >= 0) {
-          addIssue({ capture: source.name, packet: n + 1, offset: rec.dataOffset + p.issueOffset,
+          // The file's frame number (as tshark's), also when a display filter keeps only some packets.
+          addIssue({ capture: source.name, packet: packetFilter ? rec.index + 1 : n + 1, offset: rec.dataOffset + p.issueOffset,
             layer: LAYER_NAMES[p.issueLayer] ?? 'data', reason: p.issueReason, severity: 'warning' });
         }
       } else {

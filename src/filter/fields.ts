@@ -355,11 +355,11 @@ def('dns.aaaa', 'ipv6', 'AAAA record address', (x, o) => {
 
 const ours = { ours: true };
 def('capture.point', 'string', 'capture point name (file, interface, node NIC, ...)', (x, o) => {
-  const v = x.facts.capturePoint?.(x.capture, x.interfaceId);
+  const v = x.facts.capturePoint?.(x);
   if (v) o.text(v);
 }, ours);
 def('capture.host', 'string', 'host (shared kernel clock) of the capture point', (x, o) => {
-  const v = x.facts.captureHost?.(x.capture, x.interfaceId);
+  const v = x.facts.captureHost?.(x);
   if (v) o.text(v);
 }, ours);
 def('capture.index', 'uint', 'the capture\'s number in the session (0-based)', (x, o) => o.num(x.capture), ours);
@@ -381,11 +381,11 @@ def('overlay.vni', 'uint', 'each tunnel\'s identifier (VNI, GRE key, VSID, sessi
   for (let t = 0; t < x.p.tunnelCount; t++) o.num(x.p.tunnelVni[t]! >>> 0);
 }, { ...ours, max: 0xffffffff });
 def('journey', 'uint', 'id of the request journey the packet is part of', (x, o) => {
-  const j = x.facts.journey?.(x.capture, x.index) ?? -1;
+  const j = x.facts.journey?.(x) ?? -1;
   if (j >= 0) o.num(j);
 }, ours);
 def('nat.translated', 'bool', 'the packet is one side of a seen translation (DNAT/SNAT)', (x, o) => {
-  if (x.facts.translated) o.num(x.facts.translated(x.capture, x.index) ? 1 : 0);
+  if (x.facts.translated) o.num(x.facts.translated(x) ? 1 : 0);
 }, ours);
 
 type Side = 'any' | 'src' | 'dst';

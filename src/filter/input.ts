@@ -19,18 +19,18 @@ export interface EndpointFacts {
 
 /** The session's facts the OverlayScope fields read; each is optional (a plain capture has none). */
 export interface FilterFacts {
-  /** Name of the capture point of (capture, interface). */
-  capturePoint?(capture: number, iface: number): string | null;
-  /** Name of the host (shared kernel clock) of the capture point. */
-  captureHost?(capture: number, iface: number): string | null;
+  /** Name of the capture point of the packet (`x.capture`, `x.index`, `x.interfaceId`). */
+  capturePoint?(x: FilterInput): string | null;
+  /** Name of the host (shared kernel clock) of the packet's capture point. */
+  captureHost?(x: FilterInput): string | null;
   /** The node whose address (InternalIP or VTEP) `ip` is. */
   nodeName?(ip: string): string | null;
   /** Who `ip` (and `port`) is at `timeMs` (ms since the epoch). */
   endpoint?(ip: string, port: number | null, timeMs: number | null): EndpointFacts | null;
-  /** The id of the request journey packet `index` of `capture` is part of (-1 none). */
-  journey?(capture: number, index: number): number;
-  /** Whether packet `index` of `capture` is one side of a seen address translation. */
-  translated?(capture: number, index: number): boolean;
+  /** The id of the request journey the packet is part of (-1 none). */
+  journey?(x: FilterInput): number;
+  /** Whether the packet is one side of a seen address translation (its connection seen with other addresses elsewhere). */
+  translated?(x: FilterInput): boolean;
 }
 
 export interface HttpHead {

@@ -6,7 +6,7 @@
  */
 import type { FilterCheck, Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
 import { compileFilter, FilterError, FilterInput, type CompiledFilter } from '../filter/index.js';
-import { resolverFacts } from './filter-facts.js';
+import { sessionFacts } from './filter-facts.js';
 import { describeDecoded } from '../dissect/describe.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { LAYER_NAMES } from '../dissect/layers.js';
@@ -135,7 +135,7 @@ export class PacketBrowser {
     const cap = this.session.captures[c]!;
     const ix = cap.index;
     const x = this.filterInput ??= new FilterInput();
-    if (x.facts !== this.facts) x.facts = this.facts ??= resolverFacts(this.session.overlay().resolver, (cc) => this.points[cc] ?? null);
+    if (x.facts !== this.facts) x.facts = this.facts ??= sessionFacts(this.session);
     x.next(decoded, bytes, 0, bytes.length);
     x.capture = c;
     x.index = n;
@@ -163,7 +163,7 @@ export class PacketBrowser {
   }
 
   private filterInput: FilterInput | null = null;
-  private facts: ReturnType<typeof resolverFacts> | null = null;
+  private facts: ReturnType<typeof sessionFacts> | null = null;
 
   async page(q: PacketQuery): Promise<Page<PacketRow>> {
     const sel = await this.select(q);
