@@ -4,7 +4,7 @@
 //   node bench/run.mjs [--reps 3 (big file; small and header-only files get 3x)] [--skip-tshark] [--big-packets 2000000]
 //                      [--small-packets 100000] [--seed 1] [--no-reader] [--no-floor]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
-//                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS]
+//                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS] [--no-gzip | --gzip-only]
 //
 // Each timed child is killed after --timeout seconds (default 1200; coreutils
 // `timeout -s KILL`); such a run counts as failed and is reported as a timeout.
@@ -36,6 +36,10 @@
 //               the same build even when others rebuild dist/ meanwhile; --no-snapshot
 //               runs bin/overlayscope.js in place)
 //      tshark   tshark -r FILE -d udp.port==8472,vxlan -q -z conv,tcp  (stdout to bench/out/tshark-conv-<name>.txt)
+// 3b. The big file gzipped (bench/lib/gzip-bench.mjs, issue #16): analyze on the plain file and on
+//    its .gz (gzip -6, made once) in pairs; peak RSS of the .gz within the plain's + 50 MB; pages of
+//    packets read back by offset from the .gz (bench/gzip-page.mjs). --no-gzip leaves it out;
+//    --gzip-only measures only this (and writes bench/out/gzip-only.json, not the results files).
 // 4. Prints medians, paired ratios, peak memory, per-packet costs, targets
 //    pass/fail; writes bench/results.json and bench/RESULTS.md.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -46,6 +50,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, GEN_VERSION, DEFAULT_PACKETS, DEFAULT_SEED } from './gen-overlay.mjs';
 import { bundleReader } from './lib/bundle.mjs';
+import { benchGzip, gzipMarkdown, gzipTarget } from './lib/gzip-bench.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench/out');
@@ -55,6 +60,7 @@ const rel = (p) => path.relative(ROOT, p);
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
   reader: true, floor: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0, timeout: 1200,
+  gzip: true, gzipOnly: false,
 };
 {
   const a = process.argv.slice(2);
@@ -73,6 +79,8 @@ const opt = {
     else if (k === '--wait-quiet') opt.waitQuiet = Number(v());
     else if (k === '--nice') opt.nice = Number(v());
     else if (k === '--timeout') opt.timeout = Number(v());
+    else if (k === '--no-gzip') opt.gzip = false;
+    else if (k === '--gzip-only') opt.gzipOnly = true;
     else if (k === '-h' || k === '--help') {
       const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
       console.log(src.slice(0, src.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
@@ -236,6 +244,19 @@ if (opt.waitQuiet > 0) {
 // ---------------------------------------------------------------- warm-up
 for (const f of [big.file, small.file]) measure(process.execPath, ['bench/walk.mjs', '--impl', 'bare', f]);
 
+// ---------------------------------------------------------------- the big file gzipped (issue #16)
+let gzipResult = null;
+if ((opt.gzip || opt.gzipOnly) && tools.includes(analyzeTool)) {
+  gzipResult = await benchGzip({ measure, analyzeTool, file: big.file, truth: big.truth, reps: opt.reps, root: ROOT });
+  if (opt.gzipOnly) {
+    const out = { date: new Date().toISOString(), gitHead: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']), loadAverage: { start: loadAtStart, end: os.loadavg() }, target: gzipTarget(gzipResult), gzip: gzipResult };
+    fs.writeFileSync(path.join(OUT, 'gzip-only.json'), JSON.stringify(out, null, 2) + '\n');
+    console.log(['', ...gzipMarkdown(gzipResult), `target: ${out.target.what}: ${out.target.measured} ${out.target.unit}: ${out.target.verdict}`].join('\n'));
+    console.log(`bench: wrote ${rel(path.join(OUT, 'gzip-only.json'))}`);
+    process.exit(0);
+  }
+}
+
 // ---------------------------------------------------------------- timed runs
 const files = [
   { key: 'big', file: big.file, truth: big.truth },
@@ -336,6 +357,7 @@ const targets = [
   { id: 'peak-rss', what: `analyze peak RSS <= ${TARGETS.analyzePeakRssMaxMB} MB (max over the big-file runs)`, measured: an?.peakRssMB ?? null, unit: 'MB', verdict: verdict(an?.peakRssMB ?? null, (an?.peakRssMB ?? Infinity) <= TARGETS.analyzePeakRssMaxMB) },
   { id: 'linearity', what: `analyze per-packet cost (start-up subtracted) on ${opt.smallPackets} packets within ${TARGETS.linearityTolerance}x of the big file's (ratio small/big in [${r3(1 / TARGETS.linearityTolerance, 2)}, ${TARGETS.linearityTolerance}])`, measured: lin, unit: 'small/big', verdict: verdict(lin, lin >= 1 / TARGETS.linearityTolerance && lin <= TARGETS.linearityTolerance) },
 ];
+if (gzipResult) targets.push(gzipTarget(gzipResult));
 
 // ---------------------------------------------------------------- cross-checks against the truth file
 const checks = [];
@@ -411,6 +433,7 @@ const results = {
   })),
   tools: tools.map((t) => ({ id: t.id, command: t.label })),
   targets, stats, ratios, linearity, checks, notes, runs,
+  ...(gzipResult ? { gzip: gzipResult } : {}),
 };
 
 const lines = [];
@@ -461,6 +484,7 @@ for (const key of ['big', 'small', 'empty']) {
   }
   L();
 }
+if (gzipResult) for (const l of gzipMarkdown(gzipResult)) L(l);
 L('## Linearity (start-up-subtracted µs per packet)');
 L();
 L(`| tool | ${opt.smallPackets.toLocaleString('en-US')} packets | ${opt.bigPackets.toLocaleString('en-US')} packets | small / big | small-file fixed cost beyond start-up, ms |`);
