@@ -135,6 +135,15 @@ describe.skipIf(!chromiumPresent || !labPresent)('the Overlay diagram', () => {
       const expected = [...endpointSlices()].flatMap(([svc, ips]) => ips.filter((ip) => drawn.has(ip)).map((ip) => `${svc} ${ip}`)).sort();
       expect(expected.length).toBe(4);
       expect(await svcEdges(page)).toEqual(expected);
+      // Edges share channels under the nodes: each Service's edges take its box's colour, and no two Services share one.
+      const boxColor = new Map(await page.$$eval('[data-testid=diagram-label][data-kind=service]', (els) => els.map((e) => [e.getAttribute('data-title'), e.getAttribute('data-color')] as [string, string])));
+      expect(new Set(boxColor.values()).size).toBe(boxColor.size);
+      const edgeColors = await page.$$eval('[data-testid=diagram-svc-edge]', (els) => els.map((e) => [e.getAttribute('data-service'), getComputedStyle(e).stroke, e.getAttribute('data-color')]));
+      for (const [svc, stroke, color] of edgeColors) {
+        expect(color).toBe(boxColor.get(svc!));
+        const hex = color!.slice(1).match(/../g)!.map((x) => parseInt(x, 16));
+        expect(stroke).toBe(`rgb(${hex.join(', ')})`);
+      }
       // One label per node pair, each direction's packets as truth.json counts them at the sender.
       const labels = await tunnelLabels(page);
       const pairs = new Set<string>(sc.vxlan.tunnels.map((t: any) => [t.srcNode, t.dstNode].sort().join(' ⇄ ')));

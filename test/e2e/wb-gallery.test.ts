@@ -142,8 +142,7 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
     await tab(page, 'packets', '[data-testid=view-packets]');
     await rowsLoaded(page, 'packets-table');
     // A packet of the proxied HTTP request: the detail pane with its layers and bytes.
-    await page.fill('[data-testid=view-packets] [data-testid=filter-input]', 'http.request');
-    await page.keyboard.press('Enter');
+    await page.selectOption('select[aria-label=Protocol]', 'http');
     await page.waitForFunction(() => (document.querySelector('[data-testid=packets-table] [role=row][aria-rowindex="1"]')?.textContent ?? '').includes('GET'), undefined, { timeout: 60_000 });
     await page.click('[data-testid=packets-table] [role=row][aria-rowindex="1"]');
     await page.waitForSelector('[data-testid=layer-tree]');

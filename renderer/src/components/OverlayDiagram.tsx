@@ -22,6 +22,8 @@ const CLIENT_BOX = 150;
 const CLIENT_W = CLIENT_BOX + 120;
 /** A pod's row in its node: name, then address. */
 const POD_H = 32;
+/** One hue per Service: its box's border and its edges, so that edges sharing a channel still tell whose they are. */
+const SVC_COLORS = ['#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#2563eb'];
 
 interface Box { x: number; y: number; w: number; h: number }
 const overlaps = (a: Box, b: Box, m = 4) => a.x < b.x + b.w + m && b.x < a.x + a.w + m && a.y < b.y + b.h + m && b.y < a.y + a.h + m;
@@ -199,13 +201,14 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
         const p = podY.get(ip);
         if (!p) return [];
         const sx = box.x + 24 + k * 8;
-        const cy = topY + nodeH + 12 + i * 7;
-        const rx = nx(p.node) + NODE_W - 8 - (i % 3) * 5;
-        return [<path key={`se${i}-${k}`} className="svc-edge" data-testid="diagram-svc-edge" data-service={s.title} data-pod={ip} d={`M${sx},${box.y} V${cy} H${rx} V${p.y} H${p.x + 2}`} fill="none" markerEnd="url(#arrow)" />];
+        const cy = topY + nodeH + 10 + (i % 5) * 9;
+        const rx = nx(p.node) + NODE_W - 6 - (i % 4) * 4;
+        const color = SVC_COLORS[i % SVC_COLORS.length]!;
+        return [<path key={`se${i}-${k}`} className="svc-edge" data-testid="diagram-svc-edge" data-service={s.title} data-pod={ip} data-color={color} style={{ stroke: color }} d={`M${sx},${box.y} V${cy} H${rx} V${p.y} H${p.x + 2}`} fill="none" markerEnd="url(#arrow)" />];
       }))}
-      {svcBoxes.map(({ s, box }) => (
-        <g key={s.key} className="svc-box" data-testid="diagram-label" data-kind="service" data-title={s.title}>
-          <rect x={box.x} y={box.y} width={box.w} height={box.h} rx={8} />
+      {svcBoxes.map(({ s, box }, i) => (
+        <g key={s.key} className="svc-box" data-testid="diagram-label" data-kind="service" data-title={s.title} data-color={SVC_COLORS[i % SVC_COLORS.length]}>
+          <rect x={box.x} y={box.y} width={box.w} height={box.h} rx={8} style={{ stroke: SVC_COLORS[i % SVC_COLORS.length], strokeWidth: 1.5 }} />
           <text x={box.x + 10} y={box.y + 18} className="svc-name">{s.title}</text>
           {s.sub.map((t, i) => <text key={i} x={box.x + 10} y={box.y + 18 + (i + 1) * LINE} className="node-sub">{t}</text>)}
         </g>
