@@ -29,7 +29,7 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & P
   const origins = b.origins;
   const session = new AnalysisSession(b.sources, { ...opts, ...b.options });
   const plain = origins.every((o) => o.path.length === 0 && !o.tool) && !inputs.notes.length;
-  if (!plain) session.inputs = { origins, notes: inputs.notes };
+  if (!plain) session.inputs = { origins, notes: [...inputs.notes, ...b.inputNotes] };
   // --threads 2 or more: the flows built by a worker thread reading the same files (docs/decisions/0015).
   // Plain files only (a .gz or an archive member is read whole by one thread).
   const files = session.sources.every((s, i) => s === inputs.captures[i] && inputs.origins[i]?.path.length === 0 && inputs.origins[i]?.file === s.name)

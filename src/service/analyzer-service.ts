@@ -128,7 +128,7 @@ class ServiceImpl implements AnalyzerApi {
       },
     });
     const origins = bundle.origins;
-    if (origins.some((o) => o.path.length || o.tool) || inputs.notes.length) session.inputs = { origins, notes: inputs.notes };
+    if (origins.some((o) => o.path.length || o.tool) || inputs.notes.length) session.inputs = { origins, notes: [...inputs.notes, ...bundle.inputNotes] };
     this.emit({ session: id, phase: 'reading', bytesRead: 0, bytesTotal: total, capture: 0, packets: 0 });
     try {
       await session.run();

@@ -6,7 +6,7 @@
  * flagged: inspektor-gadget.ts). Returns the sources to read (some replaced
  * by an ordered copy), where each came from, the options to merge, and notes.
  */
-import type { CaptureOrigin, OpenedInputs } from '../../capture/open-inputs.js';
+import type { CaptureOrigin, InputNote, OpenedInputs } from '../../capture/open-inputs.js';
 import { timeOrderedPcap } from '../../capture/bundles/time-ordered-pcap.js';
 import type { ByteSource } from '../../capture/types.js';
 import type { AnalyzeOptions } from '../../engine/analyze.js';
@@ -21,6 +21,8 @@ export interface PreparedInputs {
   origins: CaptureOrigin[];
   options: BundleOptions['options'];
   notes: string[];
+  /** The notes about one capture (records put in time order, zero timestamps), for the session's inputNotes (severity `note`: not errors). */
+  inputNotes: InputNote[];
 }
 
 function baseName(p: string): string {
@@ -47,6 +49,11 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
   const names = inputs.captures.map((c) => c.name);
   const b = bundleOptions(names, inputs.origins, inputs.sidecars, given);
   const notes = [...b.notes];
+  const inputNotes: InputNote[] = [];
+  const fileNote = (i: number, layer: string, reason: string): void => {
+    notes.push(`${names[i]}: ${reason}`);
+    inputNotes.push({ file: names[i]!, offset: 0, layer, reason, severity: 'note' });
+  };
   const sources = [...inputs.captures];
   const origins: CaptureOrigin[] = inputs.origins.map((o, i) => {
     const x = b.bundles[i];
@@ -79,7 +86,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     if (r.outOfOrder) {
       sources[i] = r.source;
       origins[i] = { ...origins[i]!, reordered: r.outOfOrder };
-      notes.push(`${names[i]}: ${r.outOfOrder} of ${r.records} records are earlier than a record before them (Kubeshark appends each stream's pcap after the last): read in time order (packet numbers and offsets are those of the ordered copy)`);
+      fileNote(i, 'kubeshark', `${r.outOfOrder} of ${r.records} records are earlier than a record before them (Kubeshark appends each stream's pcap after the last): read in time order (packet numbers and offsets are those of the ordered copy)`);
     }
   }
 
@@ -99,9 +106,9 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     const pods = gadgetPods(scan);
     if (pods.length) { const md = emptyMetadata(); md.files = [names[i]!]; md.pods = pods; add(md); }
     if (scan.packets && scan.zeroTimes === scan.packets) {
-      notes.push(`${names[i]}: every timestamp is 0 (Inspektor Gadget's tcpdump gadget records no capture time): packet order is the file's, and durations, latencies and times between packets from it are not real`);
+      fileNote(i, 'inspektor-gadget', `every timestamp is 0 (Inspektor Gadget's tcpdump gadget records no capture time): packet order is the file's, and durations, latencies and times between packets from it are not real`);
     } else if (scan.zeroTimes) {
-      notes.push(`${names[i]}: ${scan.zeroTimes} of ${scan.packets} timestamps are 0: durations and latencies involving them are not real`);
+      fileNote(i, 'inspektor-gadget', `${scan.zeroTimes} of ${scan.packets} timestamps are 0: durations and latencies involving them are not real`);
     }
     const unnamed = scan.interfaces.filter((x) => !x.podIp).length;
     if (unnamed) notes.push(`${names[i]}: ${unnamed} of ${scan.interfaces.length} containers' interfaces carry no one address most of their packets are from or to: their pods are not given an address`);
@@ -112,5 +119,5 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     if (given.clusterMetadata) notes.push('names from the kubectl metadata given; the capture tools\' names (' + (tools as ClusterMetadata).files.join(', ') + ') are not used');
     else options.clusterMetadata = options.clusterMetadata ? mergeMetadata(options.clusterMetadata, tools) : tools;
   }
-  return { sources, origins, options, notes };
+  return { sources, origins, options, notes, inputNotes };
 }
