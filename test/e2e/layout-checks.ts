@@ -102,3 +102,28 @@ export async function diagramTextOverlaps(page: Page): Promise<string[]> {
   // Glyph boxes include the line's ascent and descent: lines 14 px apart at 11 px type touch by a pixel or two.
   return boxes.flatMap((set) => intersecting(set, 2));
 }
+
+/**
+ * Values of the key columns of the virtualized table `testId` that are cut
+ * (the cell's text is wider than the cell; the whole value is in its title).
+ * One line per column: how many of the rows in view are cut, and an example.
+ */
+export async function cutKeyValues(page: Page, testId: string, headers: string[]): Promise<string[]> {
+  return page.evaluate(({ testId, headers }) => {
+    const out: string[] = [];
+    const grid = document.querySelector(`[data-testid=${testId}] [role=grid]`);
+    if (!grid) return out;
+    for (const th of Array.from(grid.querySelectorAll('[role=columnheader]')) as HTMLElement[]) {
+      const name = (th.querySelector('.dt-th-label')?.textContent ?? th.textContent ?? '').trim();
+      const id = Array.from(th.classList).find((k) => k.startsWith('c-'));
+      if (!id || !headers.includes(name)) continue;
+      const cells = Array.from(grid.querySelectorAll(`[role=row][aria-rowindex] [role=gridcell].${id}`)) as HTMLElement[];
+      const cut = cells.filter((c) => {
+        const inner = (c.firstElementChild as HTMLElement | null) ?? c;
+        return c.scrollWidth > c.clientWidth + 1 || inner.scrollWidth > inner.clientWidth + 1;
+      });
+      if (cut.length) out.push(`${testId} '${name}': ${cut.length} of ${cells.length} values in view cut, e.g. '${cut[0]!.getAttribute('title') ?? cut[0]!.textContent}' shown as '${(cut[0]!.textContent ?? '').trim()}'`);
+    }
+    return out;
+  }, { testId, headers });
+}

@@ -9,17 +9,21 @@
  * would stumble: no page-level horizontal scrollbar; each table's key
  * columns shown whole without scrolling sideways; the view's headings
  * there; no text over another in the diagrams; no error on the console.
+ * Key values shown cut (their whole value in the cell's title) are listed in
+ * test-artifacts/views/cut-values.txt for the person looking.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { corpusPath, corpusPresent } from '../helpers/corpus.js';
 import { ARTIFACTS, LAB, chromiumPresent, loadFiles, pageErrors, startHarness, type Harness } from './browser.js';
-import { diagramTextOverlaps, headings, keyColumnsShown, pageOverflow, simpleTablesShown } from './layout-checks.js';
+import { cutKeyValues, diagramTextOverlaps, headings, keyColumnsShown, pageOverflow, simpleTablesShown } from './layout-checks.js';
 
 const VIEWS = path.join(ARTIFACTS, 'views');
+/** Key values shown cut, per view and size: test-artifacts/views/cut-values.txt. */
+const CUT = path.join(VIEWS, 'cut-values.txt');
 const SIZES = [[1280, 720], [1440, 900]] as const;
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
 const labFiles = (() => { try { return readdirSync(SCENARIO).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(SCENARIO, f)); } catch { return []; } })();
@@ -47,7 +51,11 @@ async function gallery(page: Page, view: string, shot: Shot, problems: string[])
     await shot.arrange?.(page);
     const at = `${view} ${w}x${h}`;
     for (const p of await pageOverflow(page)) problems.push(`${at}: ${p}`);
-    for (const [t, cols] of Object.entries(shot.tables ?? {})) for (const p of await keyColumnsShown(page, t, cols)) problems.push(`${at}: ${p}`);
+    for (const [t, cols] of Object.entries(shot.tables ?? {})) {
+      for (const p of await keyColumnsShown(page, t, cols)) problems.push(`${at}: ${p}`);
+      // Cut values are written down for a person (the whole value is in each cell's title), not failed on.
+      for (const c of await cutKeyValues(page, t, cols)) appendFileSync(CUT, `${at}: ${c}\n`);
+    }
     for (const p of await simpleTablesShown(page)) problems.push(`${at}: ${p}`);
     const hs = await headings(page);
     for (const want of shot.headings ?? []) if (!hs.some((x) => x.startsWith(want))) problems.push(`${at}: no heading '${want}' (shown: ${hs.join(' | ')})`);
@@ -78,6 +86,7 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
   beforeAll(async () => {
     h = await startHarness();
     mkdirSync(VIEWS, { recursive: true });
+    writeFileSync(CUT, '');
   });
   afterAll(async () => { await h?.close(); });
 
