@@ -105,6 +105,8 @@ async function noTextOutside(page: Page) {
 async function shots(page: Page, name: string) {
   for (const [w, hgt] of [[1280, 720], [1440, 900]] as const) {
     await page.setViewportSize({ width: w, height: hgt });
+    // At this size too: no text left of the drawing or out of its lane head.
+    await noTextOutside(page);
     for (const theme of ['light', 'dark']) {
       const cur = await page.getAttribute('html', 'data-theme');
       if (cur !== theme) await page.click('button[aria-label="Toggle dark theme"]');

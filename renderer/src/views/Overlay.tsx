@@ -48,7 +48,7 @@ export function Overlay() {
           <table className="simple" data-testid="translations">
             <thead><tr><th>Kind</th><th>Service</th><th>Original</th><th>Translated</th><th>Seen at</th><th>Evidence</th></tr></thead>
             <tbody>{v.translations.map((t, i) => (
-              <tr key={i}><td>{t.kind}</td><td>{t.service ?? inferredService(v, t) ?? '—'}</td>
+              <tr key={i}><td>{t.kind}</td><td style={{ whiteSpace: 'nowrap' }}>{t.service ?? inferredService(v, t) ?? '—'}</td>
                 <td className="mono small">{fmtEndpoint(t.original.src)} → {fmtEndpoint(t.original.dst)}</td>
                 <td className="mono small">{fmtEndpoint(t.translated.src)} → {fmtEndpoint(t.translated.dst)}</td>
                 <td className="small">{t.originalSeenAt.join(', ')} → {t.translatedSeenAt.join(', ')}</td><td className="small">{t.evidence}</td></tr>
