@@ -110,7 +110,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     } else if (scan.zeroTimes) {
       fileNote(i, 'inspektor-gadget', `${scan.zeroTimes} of ${scan.packets} timestamps are 0: durations and latencies involving them are not real`);
     }
-    const unnamed = scan.interfaces.filter((x) => !x.podIp).length;
+    const unnamed = scan.interfaces.filter((x) => x.packets > 0 && !x.podIp).length;
     if (unnamed) notes.push(`${names[i]}: ${unnamed} of ${scan.interfaces.length} containers' interfaces carry no one address most of their packets are from or to: their pods are not given an address`);
   }
 
