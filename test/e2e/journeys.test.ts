@@ -15,6 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
+import { rowsInView } from './table-helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const truth: any = (() => { try { return JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')); } catch { return null; } })();
@@ -257,6 +258,28 @@ describe.skipIf(!chromiumPresent || !labPresent)('journeys in the Overlay view',
     expect(text).toContain('(inferred)');
     expect(text).toMatch(new RegExp(`${frontNode} → ${j.upstream.backend.node} \\(VXLAN VNI 1\\)`));
     await page.screenshot({ path: path.join(ARTIFACTS, 'journeys-inferred-flows.png') });
+    // A is / B is of node addresses: each node's underlay address and its VTEP (flannel.1) address are that node as truth.json
+    // lists them (the entry node's NodePort as that NodePort), inferred.
+    const named = new Set<string>();
+    for (const n of truth.nodes) {
+      for (const ip of [n.underlayIp, n.vtepIp]) {
+        await page.getByLabel('Flow filter').fill(ip);
+        // The filter applied: every row in view holds the address (a VTEP address no packet came from gives none).
+        await expect.poll(async () => (await rowsInView(page, 'flows-table')).every((r) => r.text.includes(ip)), { timeout: 30_000 }).toBe(true);
+        await page.waitForTimeout(300);
+        const rows = await rowsInView(page, 'flows-table');
+        for (const r of rows) {
+          for (const [ep, id] of [['a', 'identityA'], ['b', 'identityB']] as const) {
+            if (!r.cells[ep]?.startsWith(`${ip}:`)) continue;
+            const np = n.name === sc.entryNode && r.cells[ep] === `${ip}:${sc.nodePort}`;
+            expect(r.cells[id], `${ip} in ${r.text}`).toBe(np ? `NodePort ${sc.nodePort} on ${n.name} (inferred)` : `node ${n.name} (inferred)`);
+            named.add(ip);
+          }
+        }
+      }
+    }
+    // Every node's underlay address is in the tunnel flows; the VTEP addresses of node1 (the entry node's SNAT source) at least.
+    expect([...named].sort()).toEqual(expect.arrayContaining([...truth.nodes.map((n: any) => n.underlayIp), truth.nodes.find((n: any) => n.name === sc.entryNode).vtepIp]));
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 });
