@@ -48,8 +48,8 @@ export interface MenuCommand {
   sources?: SourceRef[];
 }
 
-/** What Export report… writes: the engine's formats, plus PDF (the HTML report printed by Chromium). */
-export const EXPORT_FORMATS = ['html', 'pdf', 'md', 'csv', 'json'] as const;
+/** What Export report… writes: the engine's formats (zip: flows.csv, http.csv, dns.csv in one file), plus PDF (the HTML report printed by Chromium). */
+export const EXPORT_FORMATS = ['html', 'pdf', 'md', 'csv', 'json', 'zip'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export interface SavedReport {
   path: string;

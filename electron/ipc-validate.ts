@@ -189,13 +189,20 @@ function arity(args: unknown, call: string, min: number, max: number): unknown[]
   return args;
 }
 
-const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md', 'csv', 'json'];
+const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md', 'csv', 'json', 'zip'];
 
 /** One validator per AnalyzerApi call: raw IPC arguments in, typed arguments out. */
 export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => EngineArgs<K> } = {
   openSession: (a) => { const [s, o] = arity(a, 'openSession', 1, 2); const opts = openOptions(o, 'openSession'); return opts ? [sourceList(s, 'openSession'), opts] : [sourceList(s, 'openSession')]; },
   addCaptures: (a) => [sourceList(arity(a, 'addCaptures', 1, 1)[0], 'addCaptures')],
-  loadCluster: (a) => [sourceList(arity(a, 'loadCluster', 1, 1)[0], 'loadCluster')],
+  loadCluster: (a) => {
+    const [s, o] = arity(a, 'loadCluster', 1, 2);
+    if (o === undefined) return [sourceList(s, 'loadCluster')];
+    if (!isObj(o)) throw new IpcArgumentError('loadCluster', `options must be an object, got ${describe(o)}`);
+    noExtraKeys(o, ['replace'], 'loadCluster', 'options');
+    if (o['replace'] !== undefined && typeof o['replace'] !== 'boolean') throw new IpcArgumentError('loadCluster', `options.replace must be a boolean, got ${describe(o['replace'])}`);
+    return [sourceList(s, 'loadCluster'), o['replace'] === undefined ? {} : { replace: o['replace'] }];
+  },
   setClocks: (a) => [clockSettings(arity(a, 'setClocks', 1, 1)[0], 'setClocks')],
   cancel: (a) => { arity(a, 'cancel', 0, 0); return []; },
   getSummary: (a) => { arity(a, 'getSummary', 0, 0); return []; },

@@ -24,6 +24,7 @@ const FILTERS: Record<ExportFormat, FileFilter> = {
   md: { name: 'Markdown', extensions: ['md', 'markdown'] },
   csv: { name: 'CSV (flows)', extensions: ['csv'] },
   json: { name: 'JSON (analysis contract)', extensions: ['json'] },
+  zip: { name: 'CSV tables (zip)', extensions: ['zip'] },
 };
 
 /** The save dialog's filters: the preferred format first, then the others in menu order. */
@@ -87,7 +88,7 @@ export interface ReportExportDeps {
 /** Renders the report in `format` and writes it to `target` atomically. */
 export async function writeReport(target: string, format: ExportFormat, deps: ReportExportDeps): Promise<SavedReport> {
   const report = await deps.exportFromEngine(engineFormat(format));
-  const data = format === 'pdf' ? await deps.printPdf(report.text) : report.text;
+  const data = format === 'pdf' ? await deps.printPdf(report.text) : report.bytes ?? report.text;
   await writeFileAtomic(target, data, deps.protect);
   return { path: target, format };
 }

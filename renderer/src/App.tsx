@@ -10,6 +10,7 @@ import { Flows } from './views/Flows.js';
 import { Overlay } from './views/Overlay.js';
 import { Dns, Http } from './views/Transactions.js';
 import { Compare } from './views/Compare.js';
+import { ClusterChip } from './components/ClusterChip.js';
 import { fmtBytes, fmtInt } from './format.js';
 
 const TABS = ['Overview', 'Flows', 'Packets', 'Overlay', 'HTTP', 'DNS', 'Compare'] as const;
@@ -17,7 +18,10 @@ type Tab = (typeof TABS)[number];
 
 const CLUSTER_FILE = /\.(json|ya?ml)$/i;
 
-const FORMAT_NAMES: Record<ExportFormat, string> = { html: 'HTML report', pdf: 'PDF', md: 'Markdown', csv: 'CSV (flows)', json: 'JSON' };
+const FORMAT_NAMES: Record<ExportFormat, string> = { html: 'HTML report', pdf: 'PDF', md: 'Markdown', csv: 'CSV (flows)', json: 'JSON', zip: 'CSV tables (zip)' };
+
+/** A label worth showing beside the point count: a folder's or lab scenario's name, not "client-eth0 + 13 more". */
+const shortLabel = (label: string): string | null => (/ \+ \d+ more$/.test(label) || label.includes(', ') ? null : label);
 
 interface ExportMessage {
   text: string;
@@ -59,7 +63,8 @@ export function App() {
   const openFiles = (files: File[], mode: 'open' | 'add') => {
     const caps = files.filter((f) => !CLUSTER_FILE.test(f.name));
     const cluster = files.filter((f) => CLUSTER_FILE.test(f.name));
-    const capRefs: SourceRef[] = s.host.refsForFiles(caps);
+    // A folder's files carry their folder (folder/file.pcap): the session is named after it.
+    const capRefs: SourceRef[] = s.host.refsForFiles(caps).map((r, i) => (r.kind === 'blob' && caps[i]!.webkitRelativePath ? { ...r, name: caps[i]!.webkitRelativePath } : r));
     const clusterRefs: SourceRef[] = s.host.refsForFiles(cluster);
     if (capRefs.length) {
       void (mode === 'add' && s.summary ? s.add(capRefs) : s.open(capRefs, clusterRefs.length ? { cluster: clusterRefs } : {}));
@@ -90,7 +95,7 @@ export function App() {
         return;
       }
       const r = await s.host.api.exportReport(format);
-      const url = URL.createObjectURL(new Blob([r.text], { type: r.mime }));
+      const url = URL.createObjectURL(new Blob([r.bytes ? new Uint8Array(r.bytes) : r.text], { type: r.mime }));
       const a = document.createElement('a');
       a.href = url;
       a.download = r.fileName;
@@ -106,7 +111,8 @@ export function App() {
     <div className="app" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }} onDrop={onDrop}>
       <header className="topbar">
         <div className="brand"><span className="logo" aria-hidden="true">◈</span> OverlayScope</div>
-        <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? `${s.summary.captures.length > 1 && !s.summary.label.startsWith('lab:') ? '' : s.summary.label + ' · '}${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : 'no capture open'}</div>
+        <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? `${shortLabel(s.summary.label) ? `${s.summary.label} · ` : ''}${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : 'no capture open'}</div>
+        <ClusterChip />
         <div className="actions">
           <label className="btn primary" title="Open captures (pcap, pcapng, .gz, tar/zip archives, capture tools' bundles); kubectl JSON/YAML is loaded as cluster metadata">
             Open…<input data-testid="file-input" type="file" multiple hidden accept=".pcap,.pcapng,.cap,.gz,.tgz,.tar,.zip,.txt,.json,.yaml,.yml"
@@ -116,9 +122,10 @@ export function App() {
             Add…<input data-testid="add-input" type="file" multiple hidden disabled={!s.summary} accept=".pcap,.pcapng,.cap,.gz,.tgz,.tar,.zip,.txt"
               onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) openFiles(f, 'add'); }} />
           </label>
-          <label className={`btn${s.summary ? '' : ' disabled'}`} title="Load cluster metadata (kubectl get nodes,pods,services,endpointslices -A -o json)">
-            Cluster…<input type="file" hidden disabled={!s.summary} accept=".json,.yaml,.yml"
-              onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; if (f.length) void s.loadCluster(s.host.refsForFiles(f)); }} />
+          <label className="btn" title="Open every capture of a folder (one file per capture point); the session is named after the folder">
+            Folder…<input data-testid="folder-input" type="file" hidden
+              ref={(el) => { if (el) { el.setAttribute('webkitdirectory', ''); el.setAttribute('directory', ''); } }}
+              onChange={(e) => { const f = Array.from(e.target.files ?? []).filter((x) => /\.(pcap|pcapng|cap|gz|tgz|tar|zip|txt|json|ya?ml)$/i.test(x.name)).sort((x, y) => x.webkitRelativePath.localeCompare(y.webkitRelativePath)); e.target.value = ''; if (f.length) openFiles(f, 'open'); }} />
           </label>
           {s.lab?.scenarios.length ? (
             <select className="input" aria-label="Open lab scenario" value="" onChange={(e) => { if (e.target.value) void s.openLab(e.target.value); }}>
@@ -130,7 +137,7 @@ export function App() {
             <option value="">Export…</option>
             <option value="html">HTML report</option>
             <option value="pdf">{s.host.kind === 'electron' ? 'PDF' : 'PDF (desktop app)'}</option>
-            <option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="json">JSON</option>
+            <option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="zip">CSV tables (zip: flows, HTTP, DNS)</option><option value="json">JSON</option>
           </select>
           <button type="button" className="btn icon" aria-label="Toggle dark theme" title="Light / dark" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
         </div>

@@ -18,7 +18,8 @@ export interface SessionState {
   lab: LabManifest | null;
   open(sources: SourceRef[], options?: OpenOptions): Promise<void>;
   add(sources: SourceRef[]): Promise<void>;
-  loadCluster(sources: SourceRef[]): Promise<void>;
+  /** `replace`: instead of the metadata loaded before (default: added to it). */
+  loadCluster(sources: SourceRef[], options?: { replace?: boolean }): Promise<void>;
   /** States hosts and clock correction; re-analyses the session. */
   setClocks(settings: ClockSettings): Promise<void>;
   openLab(scenario?: string): Promise<void>;
@@ -83,7 +84,7 @@ export function SessionProvider({ host, children }: { host: Host; children: Reac
 
   const open = useCallback((sources: SourceRef[], options?: OpenOptions) => run(() => host.api.openSession(sources, options)), [host, run]);
   const add = useCallback((sources: SourceRef[]) => run(() => host.api.addCaptures(sources)), [host, run]);
-  const loadCluster = useCallback((sources: SourceRef[]) => run(() => host.api.loadCluster(sources)), [host, run]);
+  const loadCluster = useCallback((sources: SourceRef[], options?: { replace?: boolean }) => run(() => host.api.loadCluster(sources, options)), [host, run]);
   const setClocks = useCallback((settings: ClockSettings) => run(() => host.api.setClocks(settings)), [host, run]);
   const openLab = useCallback(async (scenario = 'nginx-proxy') => {
     const m = lab ?? (await host.labManifest());

@@ -34,7 +34,7 @@ const path = { kind: 'path', path: '/data/node1-eth0.pcap' };
 const VALID: { [K in EngineMethod]: unknown[] } = {
   openSession: [[path], { vxlanPorts: [8472], label: 'lab', cluster: [{ kind: 'path', path: '/data/cluster.json' }] }],
   addCaptures: [[path]],
-  loadCluster: [[{ kind: 'path', path: '/data/cluster.json' }]],
+  loadCluster: [[{ kind: 'path', path: '/data/cluster.json' }], { replace: true }],
   setClocks: [{ hosts: JSON.parse('{"pod-web-a-eth0": "node1", "__proto__": "node2"}'), clockCorrection: false }],
   cancel: [],
   getSummary: [],
@@ -57,7 +57,7 @@ const BAD: { [K in EngineMethod]: unknown[][] } = {
   openSession: [[], ['/etc/passwd'], [[{ kind: 'path', path: 'relative.pcap' }]], [[{ kind: 'blob', name: 'x' }]], [[path], { vxlanPorts: [70000] }], [[path], { evil: 1 }],
     [[{ kind: 'url', url: 'lab/../../etc/passwd', name: 'x' }]], [[{ kind: 'url', url: 'https://evil.example/x.pcap', name: 'x' }]], [[{ kind: 'path', path: '/a\0b' }]], [Array(300).fill(path)]],
   addCaptures: [[], [{}], [[path], 1]],
-  loadCluster: [['cluster.json']],
+  loadCluster: [['cluster.json'], [[{ kind: 'path', path: '/data/cluster.json' }], { replace: 'yes' }], [[{ kind: 'path', path: '/data/cluster.json' }], { evil: 1 }], [[{ kind: 'path', path: '/data/cluster.json' }], 1]],
   setClocks: [[], [{ hosts: {} }], [{ hosts: { a: 1 }, clockCorrection: true }], [{ hosts: [], clockCorrection: true }], [{ hosts: {}, clockCorrection: 'yes' }], [{ hosts: {}, clockCorrection: true, evil: 1 }], [{ hosts: { a: 'x'.repeat(5000) }, clockCorrection: true }]],
   cancel: [[1]],
   getSummary: [['x']],

@@ -42,7 +42,7 @@ describe('choosing the format and the file', () => {
       expect(filters).toHaveLength(EXPORT_FORMATS.length);
       expect(formatForPath(`x.${filters[0]!.extensions[0]}`, 'html')).toBe(f);
     }
-    expect(saveDialogFilters('pdf').map((x) => x.name)).toEqual(['PDF', 'HTML report', 'Markdown', 'CSV (flows)', 'JSON (analysis contract)']);
+    expect(saveDialogFilters('pdf').map((x) => x.name)).toEqual(['PDF', 'HTML report', 'Markdown', 'CSV (flows)', 'JSON (analysis contract)', 'CSV tables (zip)']);
   });
   it.each([
     ['/home/u/report.pdf', 'html', 'pdf'], ['/home/u/REPORT.PDF', 'csv', 'pdf'], ['/home/u/r.htm', 'pdf', 'html'], ['/home/u/r.markdown', 'pdf', 'md'],
@@ -241,6 +241,12 @@ describe.skipIf(!chromiumPresent || !havePoppler)('printing a report to PDF (Chr
       const csv = readFileSync(path.join(dir, 'flows.csv'), 'utf8');
       expect(csv.split('\r\n').length).toBeGreaterThan(10);
       expect(csv.split('\r\n')[0]).toMatch(/,/);
+      // The tables as one zip (binary: written as bytes), each table its own file.
+      const zipped = await saveReportAs('csv', dir, 'x.csv', async () => ({ canceled: false, filePath: path.join(dir, 'tables.zip') }), deps);
+      expect(zipped).toEqual({ path: path.join(dir, 'tables.zip'), format: 'zip' });
+      expect(readFileSync(path.join(dir, 'tables.zip')).subarray(0, 4).toString('hex')).toBe('504b0304');
+      const members = spawnSync('unzip', ['-Z1', path.join(dir, 'tables.zip')], { encoding: 'utf8', timeout: 30_000 }).stdout.split('\n').filter(Boolean).map((m) => path.basename(m)).sort();
+      expect(members).toEqual(['dns.csv', 'flows.csv', 'http.csv']);
       const noExt = await saveReportAs('pdf', dir, 'x.html', async () => ({ canceled: false, filePath: path.join(dir, 'report') }), deps);
       expect(noExt?.format).toBe('pdf');
       expect(readFileSync(path.join(dir, 'report')).subarray(0, 5).toString()).toBe('%PDF-');

@@ -84,7 +84,7 @@ function sourceText(src: SideSource | null, sessionLabel: string | null, session
   if (!src) return 'nothing chosen';
   switch (src.kind) {
     // A session's own label when it has a short one ("lab: nginx-proxy"), never its points' names joined.
-    case 'session': return `the open session${sessionLabel && sessionLabel.length <= 40 && !sessionLabel.includes(', ') ? ` (${sessionLabel})` : ''}, ${plural(sessionPoints, 'capture point')}`;
+    case 'session': return `the open session${sessionLabel && sessionLabel.length <= 40 && !sessionLabel.includes(', ') && !/ \+ \d+ more$/.test(sessionLabel) ? ` (${sessionLabel})` : ''}, ${plural(sessionPoints, 'capture point')}`;
     case 'lab': return `lab scenario ${src.scenario}, ${plural(src.refs.length, 'capture')}`;
     case 'files': return src.folder ? `folder ${src.folder}, ${plural(src.count, 'capture')}` : plural(src.count, 'file');
   }
