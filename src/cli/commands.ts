@@ -14,10 +14,9 @@ import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { singleCapture } from './open-session.js';
 import { renderAnalysisTable, flowsCsv } from './format.js';
-import { analyzeFilterOptions, FILTER_HELP, FILTER_SPEC, filterOption } from './filter-options.js';
+import { FILTER_HELP, FILTER_SPEC, filterOption, needsSession, openFiltered } from './filter-options.js';
 import { FrameFilter } from '../filter/frame-filter.js';
-import { resolverFacts } from '../service/filter-facts.js';
-import { IdentityResolver } from '../overlay/cluster-metadata.js';
+import { sessionFacts } from '../service/filter-facts.js';
 import { setCommunityIdSeed } from '../flows/flow-output.js';
 import { ZeekConnObserver, zeekConnJson, zeekConnRows, zeekConnTsv } from '../export/zeek-conn.js';
 import { writeParquetTables } from './export-parquet.js';
@@ -135,8 +134,6 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
     ...(clusterMetadata ? { clusterMetadata } : {}),
     ...(zeekObserver ? { observers: [zeekObserver] } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
-    ...analyzeFilterOptions(filter, new DissectConfig({ ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) }),
-      resolverFacts(clusterMetadata ? new IdentityResolver(clusterMetadata) : null, (c) => args.positional[c] ?? null)),
     onProgress: (read, total) => {
       if (!showProgress || total < PROGRESS_MIN_BYTES) return;
       const pct = Math.floor((read / total) * 100);
@@ -149,7 +146,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const seedText = one(args, 'community-id-seed');
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffff)) throw new UsageError(`--community-id-seed takes an integer 0-65535, not '${seedText}'`);
-  const session = await ctx.open(args.positional, opts);
+  const session = await openFiltered((p, o) => ctx.open(p, o), args.positional, opts, filter);
   if (seed !== undefined) setCommunityIdSeed(session, seed);
   if (showProgress && lastShown > 0) ctx.stderr('\r\x1b[K');
   if (format === 'json') {
@@ -241,7 +238,11 @@ export async function runPackets(argv: string[], ctx: CliContext): Promise<numbe
   const emit = (s: string): void => { if (out) lines.push(s); else ctx.stdout(s); };
   const p = new DecodedPacket();
   const ifaces: Array<{ linkType: number; fcs: number; precision: number }> = [];
-  const frameFilter = filter ? new FrameFilter(filter, cfg, source.size >= 4 && (await source.read(0, 4)).join() === '10,13,13,10', resolverFacts(null, () => path)) : null;
+  // capture.*, journey, nat.translated, and node names need the capture analysed whole first.
+  const facts = filter && needsSession(filter, false)
+    ? sessionFacts(await ctx.open([path], { ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}) }))
+    : {};
+  const frameFilter = filter ? new FrameFilter(filter, cfg, source.size >= 4 && (await source.read(0, 4)).join() === '10,13,13,10', facts) : null;
   let shown = 0;
   let n = 0;
   let failed = false;
@@ -308,6 +309,8 @@ Options:
                        scenario prefix (nginx-proxy.client and ingress.client: client)
 ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
+${FILTER_HELP}
+                       (each side: the analysis of its matching packets only)
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
   --wireguard-port N,...
@@ -341,6 +344,9 @@ Options:
   --cluster FILE       kubectl metadata (repeatable)
 ${CLOCK_HELP}
 ${INTERFACE_NAMES_HELP}
+${FILTER_HELP}
+                       (the report of the matching packets only; with
+                       --compare-to, both sides filtered)
   --vxlan-port N,...   UDP ports decoded as VXLAN (default 4789,8472)
   --geneve-port N,...  UDP ports decoded as Geneve (default 6081)
   --wireguard-port N,...
@@ -416,10 +422,12 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
     help: {}, 'label-a': { value: true }, 'label-b': { value: true }, cluster: { value: true, multiple: true },
     'cluster-a': { value: true, multiple: true }, 'cluster-b': { value: true, multiple: true }, pair: { value: true, multiple: true },
     'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
+    ...FILTER_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(COMPARE_HELP + '\n'); return 0; }
   if (args.positional.length !== 2) throw new UsageError(`compare takes two sides, A and B\n\n${COMPARE_HELP}`);
   const format = choice(one(args, 'format'), ['table', 'json', 'md', 'html'] as const, 'table', 'format');
+  const filter = filterOption(args);
   const vxlanPorts = portList(one(args, 'vxlan-port'), 'vxlan-port');
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
@@ -437,10 +445,10 @@ export async function runCompare(argv: string[], ctx: CliContext): Promise<numbe
   const filesB = await sideFiles(specB, 'B');
   const labels = { a: one(args, 'label-a') ?? sideLabel(specA, filesA), b: one(args, 'label-b') ?? sideLabel(specB, filesB) };
   // One side at a time: a side's session is dropped once profiled, so peak memory is one side's.
-  const sa = await ctx.open(filesA, { ...opts, ...(clusterA ? { clusterMetadata: clusterA } : {}) });
+  const sa = await openFiltered((p, o) => ctx.open(p, o), filesA, { ...opts, ...(clusterA ? { clusterMetadata: clusterA } : {}) }, filter);
   const pa = await profileSession(sa, labels.a);
   const failedA = captureErrors([sa], ctx);
-  const sb = await ctx.open(filesB, { ...opts, ...(clusterB ? { clusterMetadata: clusterB } : {}) });
+  const sb = await openFiltered((p, o) => ctx.open(p, o), filesB, { ...opts, ...(clusterB ? { clusterMetadata: clusterB } : {}) }, filter);
   const pb = await profileSession(sb, labels.b);
   const failedB = captureErrors([sb], ctx);
   const json = comparisonJson(compareProfiles(pa, pb, { pairs, hasCluster: { a: !!clusterA, b: !!clusterB } }));
@@ -460,6 +468,7 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
   const args = parseArgs(argv, {
     help: {}, format: { value: true }, out: { value: true }, label: { value: true }, cluster: { value: true, multiple: true }, table: { value: true },
     'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, 'compare-to': { value: true }, 'label-b': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC,
+    ...FILTER_SPEC,
   });
   if (args.flags.has('help')) { ctx.stdout(REPORT_HELP + '\n'); return 0; }
   if (!args.positional.length) throw new UsageError(`report needs at least one capture file\n\n${REPORT_HELP}`);
@@ -475,10 +484,11 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
   const genevePorts = portList(one(args, 'geneve-port'), 'geneve-port');
   const wireguardPorts = portList(one(args, 'wireguard-port'), 'wireguard-port');
   const clusterMetadata = await readClusterFiles(args.options.get('cluster') ?? []);
-  const session = await ctx.open(files, {
+  const filter = filterOption(args);
+  const session = await openFiltered((p, o) => ctx.open(p, o), files, {
     ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
     ...clockOptions(args), ...(await interfaceNameOptions(args)),
-  });
+  }, filter);
   const label = one(args, 'label') ?? (args.positional.length === 1 ? sideLabel(args.positional[0]!) : defaultSideLabel(files));
   const specB = one(args, 'compare-to');
   let comparison: ComparisonJson | null = null;
@@ -487,9 +497,9 @@ export async function runReport(argv: string[], ctx: CliContext): Promise<number
   if (specB) {
     const filesB = await sideFiles(specB, 'B');
     protect.push(...filesB);
-    const sb = await ctx.open(filesB, {
+    const sb = await openFiltered((p, o) => ctx.open(p, o), filesB, {
       ...(vxlanPorts ? { vxlanPorts } : {}), ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}), ...(clusterMetadata ? { clusterMetadata } : {}),
-    });
+    }, filter);
     sessions.push(sb);
     comparison = comparisonJson(await compareSessions(session, sb, { a: label, b: one(args, 'label-b') ?? sideLabel(specB, filesB) }));
   }

@@ -1,10 +1,13 @@
 /**
  * `--filter EXPR` / `-Y EXPR`: a Wireshark display filter (docs/filter.md) on
- * `packets` and `analyze`. A bad filter is bad usage (exit 2) and the message
+ * `packets`, `analyze`, `report` and `compare`. A bad filter is bad usage (exit 2) and the message
  * points at the problem: the filter, a caret under the column, the reason.
  */
 import type { AnalyzeOptions } from '../engine/analyze.js';
-import type { DissectConfig } from '../dissect/config.js';
+import type { AnalysisSession } from '../engine/session.js';
+import { DissectConfig } from '../dissect/config.js';
+import { IdentityResolver } from '../overlay/cluster-metadata.js';
+import { resolverFacts, sessionFacts } from '../service/filter-facts.js';
 import { compileFilter, FilterError, FrameFilter, type CompiledFilter, type FilterFacts } from '../filter/index.js';
 import type { ParsedArgs } from './args.js';
 import { UsageError } from './errors.js';
@@ -36,6 +39,34 @@ function pointAt(text: string, e: FilterError): string {
   const from = Math.max(0, col - 60);
   const shown = line.slice(from, from + 120).replace(/[\x00-\x1f\x7f]/g, ' ');
   return `  ${shown}\n  ${' '.repeat(col - from)}^`;
+}
+
+/** Fields whose facts come from the whole session (capture points' names and hosts, translations, journeys). */
+const SESSION_FIELDS = new Set(['capture.point', 'capture.host', 'journey', 'nat.translated']);
+
+/** Whether `filter` needs the session's facts; without metadata, the overlay's inference also names nodes (k8s.node, overlay.tunnel). */
+export function needsSession(filter: CompiledFilter, hasMetadata: boolean): boolean {
+  return filter.fields.some((f) => SESSION_FIELDS.has(f) || (!hasMetadata && (f === 'overlay.tunnel' || /^k8s\.(src\.|dst\.)?node$/.test(f))));
+}
+
+/**
+ * Opens `files` keeping only the packets `filter` matches (all of them
+ * without a filter). A filter that reads the session's facts (journey,
+ * nat.translated, capture.*) first analyses the captures whole for those
+ * facts, then again keeping the matching packets: two passes.
+ */
+export async function openFiltered(open: (paths: string[], opts: AnalyzeOptions) => Promise<AnalysisSession>, files: string[], opts: AnalyzeOptions,
+  filter: CompiledFilter | null): Promise<AnalysisSession> {
+  if (!filter) return open(files, opts);
+  const cfg = new DissectConfig(opts);
+  let facts: FilterFacts;
+  if (needsSession(filter, !!opts.clusterMetadata)) {
+    const { onProgress: _progress, ...whole } = opts;
+    facts = sessionFacts(await open(files, whole));
+  } else {
+    facts = resolverFacts(opts.clusterMetadata ? new IdentityResolver(opts.clusterMetadata) : null);
+  }
+  return open(files, { ...opts, ...analyzeFilterOptions(filter, cfg, facts) });
 }
 
 /** AnalyzeOptions that keep only the packets the filter matches (one FrameFilter per capture: frame numbers and times are each capture's). */

@@ -499,6 +499,8 @@ export async function profileSession(session: AnalysisSession, label: string, si
     if (multi) for (const iface of capture.interfaces) ifacePoint[iface.id] = pointOf(names[iface.id] ?? `${names[0]}#${iface.id}`, `${ci}/${iface.id}`);
     const index = capture.index;
     const indexed = index.count;
+    const keep = session.options.packetFilter;
+    let kept = 0;
     await readCapture(src, {
       onInterface(iface) {
         ifacePoint[iface.id] = pointOf(multi ? (names[iface.id] ?? `${names[0]}#${iface.id}`) : names[0]!, multi ? `${ci}/${iface.id}` : `${ci}`);
@@ -506,7 +508,18 @@ export async function profileSession(session: AnalysisSession, label: string, si
         ifaceOk[iface.id] = linkTypeDecoded(iface.linkType);
       },
       onRecord(rec: PacketRecord, b: Uint8Array, start: number) {
-        const point = ifacePoint[rec.index < indexed ? index.iface(rec.index) : rec.interfaceId] ?? pointOf(names[0]!, `${ci}`);
+        // A session opened with a display filter (--filter): only the packets it kept, which its index numbers in order.
+        let at = rec.index;
+        if (keep) {
+          let cl = rec.capturedLength;
+          const f = ifaceFcs[rec.interfaceId] ?? 0;
+          if (f > 0 && rec.originalLength >= cl && cl >= f) cl -= f;
+          const ok = ifaceOk[rec.interfaceId] === true;
+          if (ok) decodePacket(p, b, start, cl, rec.linkType, cfg);
+          if (!keep(ci, rec, b, start, cl, ok ? p : null)) return;
+          at = kept++;
+        }
+        const point = ifacePoint[at < indexed ? index.iface(at) : rec.interfaceId] ?? pointOf(names[0]!, `${ci}`);
         const ps = points[point]!;
         ps.packets++;
         ps.bytes += rec.originalLength;

@@ -66,6 +66,8 @@ export interface CaptureResult {
   timed: boolean;
   cancelled: boolean;
   readonly index: PacketIndex;
+  /** With a display filter (AnalyzeOptions.packetFilter): the file's 0-based record index of each packet kept, by index position. */
+  fileFrames?: number[];
 }
 
 export interface AnalyzeOptions extends DissectOptions, ClockOptions {
@@ -167,6 +169,7 @@ export async function analyzeCapture(source: ByteSource, result: CaptureResult, 
       if (packetFilter) {
         if (decodable[ifc]) decodePacket(p, bytes, start, caplen, rec.linkType, cfg);
         if (!packetFilter(cap, rec, bytes, start, caplen, decodable[ifc] ? p : null)) return;
+        (result.fileFrames ??= []).push(rec.index);
       }
       if (decodable[ifc]) {
         if (!packetFilter) decodePacket(p, bytes, start, caplen, rec.linkType, cfg);

@@ -102,7 +102,9 @@ export class AnalysisSession {
         if (cap.issues.length >= MAX_PACKET_ISSUES) { cap.droppedIssues++; continue; }
         const n = i.packet - 1;
         const offset = n >= 0 && n < cap.index.count ? cap.index.fileOffset(n) : 0;
-        cap.issues.push({ capture: cap.file, packet: i.packet, offset, layer, reason: i.reason, severity: 'warning' });
+        // Numbered as the file's frames also when a display filter kept only some packets.
+        const packet = cap.fileFrames && n >= 0 && n < cap.fileFrames.length ? cap.fileFrames[n]! + 1 : i.packet;
+        cap.issues.push({ capture: cap.file, packet, offset, layer, reason: i.reason, severity: 'warning' });
       }
       if (c === this.sources.length - 1) cap.droppedIssues += dropped;
     }

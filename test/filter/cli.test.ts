@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, fixturePath } from '../helpers/corpus.js';
+import { CORPUS_FILES, ROOT, fixturePath } from '../helpers/corpus.js';
 import { tsharkFrames } from './scan.js';
 
 const CLI = path.join(ROOT, 'bin', 'overlayscope.js');
@@ -46,9 +46,9 @@ describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'cli.js')) || !existsSync(FI
   it.each([
     ['ip.adr == 10.0.0.1', "bad filter: unknown field 'ip.adr' at 1:1 (did you mean ip.addr?)\n  ip.adr == 10.0.0.1\n  ^"],
     ['tcp.port == 80 && (ip.src == 10.0.0.1', "bad filter: missing ')' at 1:19 (the '(' here is not closed)\n  tcp.port == 80 && (ip.src == 10.0.0.1\n                    ^"],
-  ])('a bad filter %j exits 2 with the position', (filter, message) => {
-    for (const cmd of ['packets', 'analyze']) {
-      const r = run(cmd, FILE, '--filter', filter);
+  ])('a bad filter %j exits 2 with the position (packets, analyze, report, compare)', (filter, message) => {
+    for (const cmd of [['packets', FILE], ['analyze', FILE], ['report', FILE, '--format', 'json'], ['compare', FILE, FILE]]) {
+      const r = run(...cmd, '--filter', filter);
       expect(r.status).toBe(2);
       expect(r.stderr).toBe(`overlayscope: ${message}\n`);
     }
@@ -59,4 +59,47 @@ describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'cli.js')) || !existsSync(FI
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('give one filter');
   });
+
+  it('report --filter: the report of the matching packets only', async () => {
+    const filter = 'tcp.port == 8080 && tcp.len > 0';
+    const r = run('report', FILE, '--filter', filter, '--format', 'json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { packets: number; captures: Array<{ packets: number }> };
+    const t = await tsharkFrames(FILE, filter) as number[];
+    expect(t.length).toBeGreaterThan(0);
+    expect(doc.packets).toBe(t.length);
+    expect(doc.captures[0]!.packets).toBe(t.length);
+  }, 60_000);
+
+  it('compare --filter: each side the analysis of its matching packets', async () => {
+    const b = fixturePath('lab', 'captures', 'nginx-proxy', 'pod-web-a-eth0.pcap');
+    const filter = 'tcp.port == 8080';
+    const r = run('compare', FILE, b, '--filter', filter, '--format', 'json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { metrics: Array<{ name: string; a: number; b: number }> };
+    const m = doc.metrics.find((x) => x.name === 'packets (all capture points)')!;
+    expect(m.a).toBe((await tsharkFrames(FILE, filter) as number[]).length);
+    expect(m.b).toBe((await tsharkFrames(b, filter) as number[]).length);
+    expect(m.b).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('analyze --filter with session fields (capture.host): the captures analysed whole first, then filtered', () => {
+    const client = fixturePath('lab', 'captures', 'nginx-proxy', 'client-eth0.pcap');
+    const whole = JSON.parse(run('analyze', FILE, client, '--format', 'json').stdout) as { captures: Array<{ packets: number }> };
+    const r = run('analyze', FILE, client, '--filter', 'capture.host == "client"', '--format', 'json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { packets: number; captures: Array<{ packets: number }> };
+    expect(doc.captures.map((c) => c.packets)).toEqual([0, whole.captures[1]!.packets]);
+    expect(doc.packets).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('analyze --filter numbers issues by the file\'s frames, as tshark does', () => {
+    const bad = path.join(CORPUS_FILES, 'ndpi__badpackets.pcap');
+    if (!existsSync(bad)) return;
+    const all = JSON.parse(run('analyze', bad, '--format', 'json').stdout) as { issues: Array<{ packet: number | null; offset: number }> };
+    const some = JSON.parse(run('analyze', bad, '--format', 'json', '--filter', 'frame.number >= 10').stdout) as typeof all;
+    const late = all.issues.filter((i) => i.packet !== null && i.packet >= 10);
+    expect(late.length).toBeGreaterThan(5);
+    expect(some.issues.filter((i) => i.packet !== null)).toEqual(late);
+  }, 60_000);
 });
