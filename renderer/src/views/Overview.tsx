@@ -1,6 +1,6 @@
 /** Overview: the captures of the session, protocols, packets over time, issues. */
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { IssueRow, SessionSummary } from '../../../src/api.js';
 import { DataTable, type Col } from '../components/DataTable.js';
 import { useSession } from '../session.js';
@@ -142,7 +142,10 @@ const OverviewCharts = memo(function OverviewCharts({ summary, stage }: { summar
                 <YAxis yAxisId="b" orientation="right" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtBytes(v)} />
                 <Tooltip formatter={(v, n) => (n === 'bytes' ? fmtBytes(Number(v)) : fmtInt(Number(v)))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
                 <Legend />
-                <Bar yAxisId="p" dataKey="packets" name="packets" fill="#3b82f6" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                <Bar yAxisId="p" dataKey="packets" name="packets" fill="#3b82f6" radius={[3, 3, 0, 0]} isAnimationActive={false}>
+                  {/* The count on each bar: a protocol with a few packets beside thousands is otherwise a bar of no height. */}
+                  <LabelList dataKey="packets" position="top" fontSize={10} fill="var(--muted)" formatter={(v: unknown) => fmtInt(Number(v))} />
+                </Bar>
                 <Bar yAxisId="b" dataKey="bytes" name="bytes" fill="#f59e0b" radius={[3, 3, 0, 0]} isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>
