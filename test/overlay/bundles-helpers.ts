@@ -37,3 +37,13 @@ export function identities(j: Json): string[] {
   }
   return [...out].sort();
 }
+
+/** Journey hops without times or names: who sent what to whom, translated how, through which tunnel, how many packets. */
+export function hops(j: Json): string[] {
+  return (j['journeys'] as Json[]).map((x) => JSON.stringify({ http: [x['http']?.['method'], x['http']?.['uri'], x['http']?.['status']], hops: (x['hops'] as Json[]).map((h) => [h['src'], h['dst'], h['translation'], h['tunnel'], h['packets']]) })).sort();
+}
+
+/** Translations without the Service name: the NAT-ed connections. */
+export function natConnections(j: Json): string[] {
+  return (j['translations'] as Json[]).map((t) => `${t['kind']} ${JSON.stringify(t['original'])} ${JSON.stringify(t['translated'])}`).sort();
+}

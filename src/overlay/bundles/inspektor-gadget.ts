@@ -8,8 +8,8 @@
  * become identities (no kubectl file needed); zero timestamps are flagged.
  */
 import { gadgetContext, type GadgetContext } from '../../capture/bundles/gadget-interface.js';
-import { readCapture } from '../../capture/read-capture.js';
-import type { ByteSource, CaptureInterface } from '../../capture/types.js';
+import type { ByteSource } from '../../capture/types.js';
+import { assignPodAddresses, scanAddresses, type AddressCounts } from './pod-addresses.js';
 import type { PodInfo } from '../cluster-metadata.js';
 
 export interface GadgetInterface {
@@ -39,59 +39,14 @@ export function looksLikeGadget(head: Uint8Array): boolean {
 
 /** One pass: each gadget interface's pod address and the zero timestamps. */
 export async function scanGadgetCapture(src: ByteSource): Promise<GadgetScan> {
-  const ifaces = new Map<number, { context: GadgetContext; linkType: number; counts: Map<number, number>; packets: number; ipPackets: number }>();
-  let packets = 0;
-  let zeroTimes = 0;
-  await readCapture(src, {
-    onInterface(i: CaptureInterface) {
-      const c = gadgetContext(i.description);
-      if (c && !ifaces.has(i.id)) ifaces.set(i.id, { context: c, linkType: i.linkType, counts: new Map(), packets: 0, ipPackets: 0 });
-    },
-    onRecord(rec, bytes, start) {
-      packets++;
-      if (rec.tsSec === 0 && rec.tsNsec === 0) zeroTimes++;
-      const g = ifaces.get(rec.interfaceId);
-      if (!g) return;
-      g.packets++;
-      // Ethernet (LINKTYPE 1), one optional 802.1Q tag, IPv4.
-      if (g.linkType !== 1) return;
-      let p = start + 12;
-      const end = start + rec.capturedLength;
-      if (p + 2 > end) return;
-      let type = (bytes[p]! << 8) | bytes[p + 1]!;
-      if (type === 0x8100 && p + 6 <= end) { p += 4; type = (bytes[p]! << 8) | bytes[p + 1]!; }
-      p += 2;
-      if (type !== 0x0800 || p + 20 > end) return;
-      g.ipPackets++;
-      for (const at of [p + 12, p + 16]) {
-        const ip = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-        if (g.counts.size < 65536 || g.counts.has(ip)) g.counts.set(ip, (g.counts.get(ip) ?? 0) + 1);
-      }
-    },
-    onIssue() { /* the analysis reports the file's issues */ },
-  });
-  // Candidates: the addresses in (nearly: 95 %) all of an interface's IPv4 packets. A pod talking only to
-  // another captured pod has two (both in every packet): an address that is another interface's only
-  // candidate is that pod's, so it is taken off the others' lists, until nothing changes.
-  const cands = new Map<number, Set<number>>();
-  for (const [id, g] of ifaces) cands.set(id, new Set([...g.counts].filter(([, n]) => n >= 0.95 * g.ipPackets).map(([ip]) => ip)));
-  for (let round = 0; round < ifaces.size; round++) {
-    let changed = false;
-    for (const [id, c] of cands) {
-      if (c.size !== 1) continue;
-      const ip = [...c][0]!;
-      for (const [other, oc] of cands) if (other !== id && oc.size > 1 && oc.delete(ip)) changed = true;
-    }
-    if (!changed) break;
+  const scan = await scanAddresses(src);
+  const list: Array<{ id: number; context: GadgetContext; counts: AddressCounts }> = [];
+  for (const [id, g] of scan.interfaces) {
+    const context = gadgetContext(g.description);
+    if (context) list.push({ id, context, counts: g });
   }
-  const interfaces: GadgetInterface[] = [];
-  for (const [id, g] of ifaces) {
-    const c = cands.get(id)!;
-    const ip = c.size === 1 ? [...c][0]! : null;
-    const podIp = ip !== null ? `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}` : null;
-    interfaces.push({ id, context: g.context, podIp, packets: g.packets });
-  }
-  return { interfaces, packets, zeroTimes };
+  const ips = assignPodAddresses(list.map((x) => x.counts));
+  return { interfaces: list.map((x, i) => ({ id: x.id, context: x.context, podIp: ips[i]!, packets: x.counts.packets })), packets: scan.packets, zeroTimes: scan.zeroTimes };
 }
 
 /** The pods a scan names (one per pod: its containers share the address). */

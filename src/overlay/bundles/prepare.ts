@@ -14,6 +14,8 @@ import { bundleOptions, type BundleOptions } from '../capture-bundles.js';
 import { emptyMetadata, type ClusterMetadata } from '../cluster-metadata.js';
 import { gadgetPods, looksLikeGadget, MAX_GADGET_SCAN_BYTES, scanGadgetCapture } from './inspektor-gadget.js';
 import { KUBESHARK_HISTORY, kubesharkNodeFile, metadataFromNameHistory } from './kubeshark.js';
+import { calicoFile } from './calico.js';
+import { assignPodAddresses, scanAddresses, type AddressCounts } from './pod-addresses.js';
 
 export interface PreparedInputs {
   /** The captures to read, in the order opened (a Kubeshark pcap: its time-ordered copy). */
@@ -112,6 +114,32 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     }
     const unnamed = scan.interfaces.filter((x) => x.packets > 0 && !x.podIp).length;
     if (unnamed) notes.push(`${names[i]}: ${unnamed} of ${scan.interfaces.length} containers' interfaces carry no one address most of their packets are from or to: their pods are not given an address`);
+  }
+
+  // Calico PacketCapture: <namespace>/<capture>/<workload endpoint>_<cali iface>.pcap; pods' addresses from their packets.
+  const calico: Array<{ i: number; counts: AddressCounts; pod: string; namespace: string; node: string }> = [];
+  for (let i = 0; i < sources.length; i++) {
+    if (origins[i]!.tool) continue;
+    const c = calicoFile(origins[i]!.member ?? names[i]!);
+    if (!c) continue;
+    const namespace = c.namespace ?? 'default';
+    origins[i] = { ...origins[i]!, tool: 'calico', node: c.node, pod: `${namespace}/${c.pod}`, interface: c.hostInterface };
+    if (!c.namespace) notes.push(`${names[i]}: a Calico capture file outside its <namespace>/<capture>/ folder: pod ${c.pod} taken to be in namespace default`);
+    if (sources[i]!.size > MAX_GADGET_SCAN_BYTES) continue;
+    const scan = await scanAddresses(sources[i]!).catch(() => null);
+    const first = scan ? [...scan.interfaces.values()][0] : undefined;
+    if (first) calico.push({ i, counts: first, pod: c.pod, namespace, node: c.node });
+  }
+  if (calico.length) {
+    const ips = assignPodAddresses(calico.map((x) => x.counts));
+    const md = emptyMetadata();
+    md.files = calico.map((x) => names[x.i]!);
+    calico.forEach((x, k) => {
+      const ip = ips[k];
+      if (!ip || md.pods.some((p) => p.namespace === x.namespace && p.name === x.pod)) return;
+      md.pods.push({ namespace: x.namespace, name: x.pod, node: x.node, ips: [ip], labels: {}, owner: null, hostNetwork: false, startMs: null, endMs: null });
+    });
+    if (md.pods.length) add(md);
   }
 
   const tools: ClusterMetadata | null = found;
