@@ -143,6 +143,12 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
     await loadFiles(page, [...labFiles, path.join(LAB, 'cluster.json')]);
     await page.waitForSelector('[data-testid=chart-timeline]');
     await gallery(page, 'overview', { headings: ['Captures', 'Hosts and clocks', 'Protocols', 'Packets over time', 'Issues'] }, problems);
+    // Below the fold: the charts.
+    await page.waitForSelector('[data-testid=chart-protocols] .recharts-bar-rectangle');
+    await gallery(page, 'overview-charts', {
+      headings: ['Protocols', 'Packets over time'],
+      arrange: (p) => p.locator('[data-testid=chart-protocols]').evaluate((e) => e.scrollIntoView({ block: 'center' })),
+    }, problems);
 
     await tab(page, 'flows', '[data-testid=view-flows]');
     await rowsLoaded(page, 'flows-table');
