@@ -35,7 +35,7 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & P
   const files = session.sources.every((s, i) => s === inputs.captures[i] && inputs.origins[i]?.path.length === 0 && inputs.origins[i]?.file === s.name)
     ? session.sources.map((s) => s.name) : null;
   const worker = (opts.threads ?? 1) > 1 && files && !sequentialReason(session.options) ? flowWorkerPath() : null;
-  if (worker && files) return runWithFlowWorker(session, files, flowWorkOptions(session.options), worker);
+  if (worker && files) return runWithFlowWorker(session, files, flowWorkOptions(session.options), worker, stderr);
   return session.run();
 }
 

@@ -27,10 +27,16 @@ export interface FlowWorkerData {
   options: FlowWorkOptions;
 }
 
-/** The worker bundle's path, or null when it was not built (running from the TypeScript sources). */
+/**
+ * The worker bundle's path beside this module's bundle (dist/cli.js), else
+ * OVERLAYSCOPE_FLOW_WORKER's (tests running the TypeScript sources name the
+ * built one), else null: the session then runs on one thread.
+ */
 export function flowWorkerPath(): string | null {
   const p = fileURLToPath(new URL(`./${FLOW_WORKER_BUNDLE}`, import.meta.url));
-  return existsSync(p) ? p : null;
+  if (existsSync(p)) return p;
+  const given = process.env['OVERLAYSCOPE_FLOW_WORKER'];
+  return given && existsSync(given) ? given : null;
 }
 
 /**
@@ -38,9 +44,12 @@ export function flowWorkerPath(): string | null {
  * `files` (the paths of its captures, in order). The worker is ended when the
  * session is done or fails.
  */
-export async function runWithFlowWorker(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string): Promise<AnalysisSession> {
+export async function runWithFlowWorker(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string,
+  stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<AnalysisSession> {
   const data: FlowWorkerData = { files, options };
   const worker = new Worker(workerPath, { workerData: data });
+  // For tests and benchmarks: say that this path ran (the output is the same either way).
+  if (process.env['OVERLAYSCOPE_TRACE_THREADS']) stderr(`overlayscope: flows of ${files.length} capture(s) built by a worker thread\n`);
   const ids: CaptureFlowIds[] = [];
   let settled = false;
   const state = new Promise<FlowTrackerState>((resolve, reject) => {
