@@ -5,6 +5,7 @@
 //                      [--small-packets 100000] [--seed 1] [--no-reader] [--no-floor]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
 //                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS] [--no-gzip | --gzip-only]
+//                      [--no-threads | --threads-only]
 //
 // Each timed child is killed after --timeout seconds (default 1200; coreutils
 // `timeout -s KILL`); such a run counts as failed and is reported as a timeout.
@@ -40,6 +41,10 @@
 //    its .gz (gzip -6, made once) in pairs; peak RSS of the .gz within the plain's + 50 MB; pages of
 //    packets read back by offset from the .gz (bench/gzip-page.mjs). --no-gzip leaves it out;
 //    --gzip-only measures only this (and writes bench/out/gzip-only.json, not the results files).
+// 3c. Threads (bench/lib/threads-bench.mjs, issue #18): analyze --threads 1 then 2 in pairs on the big
+//    file and on a 14-file session of the same total packets (bench/out/session14-*); speedup, peak
+//    RSS ratio, JSON byte-identical. --no-threads leaves it out; --threads-only measures only this
+//    (and writes bench/out/threads-only.json, not the results files).
 // 4. Prints medians, paired ratios, peak memory, per-packet costs, targets
 //    pass/fail; writes bench/results.json and bench/RESULTS.md.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -51,6 +56,7 @@ import { fileURLToPath } from 'node:url';
 import { generate, GEN_VERSION, DEFAULT_PACKETS, DEFAULT_SEED } from './gen-overlay.mjs';
 import { bundleReader } from './lib/bundle.mjs';
 import { benchGzip, gzipMarkdown, gzipTarget } from './lib/gzip-bench.mjs';
+import { benchThreads, ensureSession, threadsMarkdown, threadsTargets } from './lib/threads-bench.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench/out');
@@ -60,7 +66,7 @@ const rel = (p) => path.relative(ROOT, p);
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
   reader: true, floor: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0, timeout: 1200,
-  gzip: true, gzipOnly: false,
+  gzip: true, gzipOnly: false, threads: true, threadsOnly: false,
 };
 {
   const a = process.argv.slice(2);
@@ -81,6 +87,8 @@ const opt = {
     else if (k === '--timeout') opt.timeout = Number(v());
     else if (k === '--no-gzip') opt.gzip = false;
     else if (k === '--gzip-only') opt.gzipOnly = true;
+    else if (k === '--no-threads') opt.threads = false;
+    else if (k === '--threads-only') opt.threadsOnly = true;
     else if (k === '-h' || k === '--help') {
       const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
       console.log(src.slice(0, src.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
@@ -213,6 +221,9 @@ if (fs.existsSync(cliBundle)) {
     fs.copyFileSync(path.join(ROOT, 'bin/overlayscope.js'), path.join(snap, 'bin/overlayscope.js'));
     fs.copyFileSync(cliBundle, path.join(snap, 'dist/cli.js'));
     if (fs.existsSync(cliBundle + '.map')) fs.copyFileSync(cliBundle + '.map', path.join(snap, 'dist/cli.js.map'));
+    // analyze --threads N's worker bundle, found beside dist/cli.js.
+    const workerBundle = path.join(ROOT, 'dist/analyze-worker.js');
+    if (fs.existsSync(workerBundle)) fs.copyFileSync(workerBundle, path.join(snap, 'dist/analyze-worker.js'));
     binPath = rel(path.join(snap, 'bin/overlayscope.js'));
     cliInfo.snapshot = binPath;
     cliInfo.sha256 = sha(path.join(snap, 'dist/cli.js'));
@@ -253,6 +264,21 @@ if ((opt.gzip || opt.gzipOnly) && tools.includes(analyzeTool)) {
     fs.writeFileSync(path.join(OUT, 'gzip-only.json'), JSON.stringify(out, null, 2) + '\n');
     console.log(['', ...gzipMarkdown(gzipResult), `target: ${out.target.what}: ${out.target.measured} ${out.target.unit}: ${out.target.verdict}`].join('\n'));
     console.log(`bench: wrote ${rel(path.join(OUT, 'gzip-only.json'))}`);
+    process.exit(0);
+  }
+}
+
+// ---------------------------------------------------------------- threads (issue #18)
+let threadsResult = null;
+if ((opt.threads || opt.threadsOnly) && tools.includes(analyzeTool)) {
+  const session = ensureSession(OUT, opt.bigPackets, opt.seed);
+  for (const f of session.files) measure(process.execPath, ['bench/walk.mjs', '--impl', 'bare', f]);
+  threadsResult = benchThreads({ measure, bin: binPath, big: big.file, session, reps: opt.reps, outDir: OUT, root: ROOT });
+  if (opt.threadsOnly) {
+    const out = { date: new Date().toISOString(), gitHead: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']), targets: threadsTargets(threadsResult), threads: threadsResult };
+    fs.writeFileSync(path.join(OUT, 'threads-only.json'), JSON.stringify(out, null, 2) + '\n');
+    console.log(['', ...threadsMarkdown(threadsResult), ...out.targets.map((t) => `target: ${t.what}: ${t.measured} ${t.unit}: ${t.verdict}`)].join('\n'));
+    console.log(`bench: wrote ${rel(path.join(OUT, 'threads-only.json'))}`);
     process.exit(0);
   }
 }
@@ -358,6 +384,7 @@ const targets = [
   { id: 'linearity', what: `analyze per-packet cost (start-up subtracted) on ${opt.smallPackets} packets within ${TARGETS.linearityTolerance}x of the big file's (ratio small/big in [${r3(1 / TARGETS.linearityTolerance, 2)}, ${TARGETS.linearityTolerance}])`, measured: lin, unit: 'small/big', verdict: verdict(lin, lin >= 1 / TARGETS.linearityTolerance && lin <= TARGETS.linearityTolerance) },
 ];
 if (gzipResult) targets.push(gzipTarget(gzipResult));
+if (threadsResult) targets.push(...threadsTargets(threadsResult));
 
 // ---------------------------------------------------------------- cross-checks against the truth file
 const checks = [];
@@ -434,6 +461,7 @@ const results = {
   tools: tools.map((t) => ({ id: t.id, command: t.label })),
   targets, stats, ratios, linearity, checks, notes, runs,
   ...(gzipResult ? { gzip: gzipResult } : {}),
+  ...(threadsResult ? { threads: threadsResult } : {}),
 };
 
 const lines = [];
@@ -485,6 +513,7 @@ for (const key of ['big', 'small', 'empty']) {
   L();
 }
 if (gzipResult) for (const l of gzipMarkdown(gzipResult)) L(l);
+if (threadsResult) for (const l of threadsMarkdown(threadsResult)) L(l);
 L('## Linearity (start-up-subtracted µs per packet)');
 L();
 L(`| tool | ${opt.smallPackets.toLocaleString('en-US')} packets | ${opt.bigPackets.toLocaleString('en-US')} packets | small / big | small-file fixed cost beyond start-up, ms |`);
