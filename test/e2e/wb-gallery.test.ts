@@ -163,9 +163,15 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
     await page.waitForSelector('[data-testid=layer-tree]');
     await gallery(page, 'packets', { tables: { 'packets-table': ['No.', 'Time (s)', 'Capture point', 'Source', 'Destination'] } }, problems);
 
-    // Follow stream from that packet.
+    // Follow stream from that packet: the head names its two endpoints and the capture point, the legend each direction.
+    const [src, dst] = await page.$$eval('[data-testid=packets-table] [role=row][aria-rowindex="1"] [role=gridcell]', (cs) => ['c-src', 'c-dst'].map((k) => cs.find((c) => c.classList.contains(k))?.textContent?.trim() ?? ''));
     await page.click('[data-testid=packet-detail] button:has-text("Follow stream")');
     await page.waitForSelector('[data-testid=stream] .seg');
+    await page.waitForSelector('[data-testid=stream-legend]');
+    const head = (await page.textContent('[data-testid=stream-head]'))!;
+    expect(head).toContain(`${src}:`);
+    expect(head).toContain(`${dst}:`);
+    expect(await page.locator('[data-testid=stream-legend] .seg-key').count()).toBe(2);
     await gallery(page, 'stream', {}, problems);
     await page.click('[role=dialog] button:has-text("Close")');
 
