@@ -48,14 +48,17 @@ export async function runWithFlowWorker(session: AnalysisSession, files: string[
   stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<AnalysisSession> {
   const data: FlowWorkerData = { files, options };
   const worker = new Worker(workerPath, { workerData: data });
-  // For tests and benchmarks: say that this path ran (the output is the same either way).
-  if (process.env['OVERLAYSCOPE_TRACE_THREADS']) stderr(`overlayscope: flows of ${files.length} capture(s) built by a worker thread\n`);
+  // For tests and benchmarks: say that this path ran (the output is the same either way), and when each thread finished.
+  const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
+  const t0 = performance.now();
+  let workerDone = 0;
+  if (trace) stderr(`overlayscope: flows of ${files.length} capture(s) built by a worker thread\n`);
   const ids: CaptureFlowIds[] = [];
   let settled = false;
   const state = new Promise<FlowTrackerState>((resolve, reject) => {
     worker.on('message', (m: FlowWorkerMessage) => {
       if (m.kind === 'capture') ids[m.capture] = m;
-      else if (m.kind === 'done') { settled = true; resolve(m.state); }
+      else if (m.kind === 'done') { settled = true; workerDone = performance.now(); resolve(m.state); }
       else { settled = true; reject(new Error(`flow worker: ${m.message}`)); }
     });
     worker.on('error', (e) => { settled = true; reject(e); });
@@ -66,8 +69,15 @@ export async function runWithFlowWorker(session: AnalysisSession, files: string[
   const rows = new SparseRowFlows(session.overlayObserver);
   try {
     return await session.runWithFlowsFrom(async (read) => {
-      adoptFlows(session.flows, await state, ids, session.captures, read);
+      const mainDone = performance.now();
+      const st = await state;
+      const a0 = performance.now();
+      adoptFlows(session.flows, st, ids, session.captures, read);
       rows.fill(session.captures);
+      if (trace) {
+        const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
+        stderr(`overlayscope: threads: main thread read in ${s(mainDone)} s, the flow worker finished at ${s(workerDone)} s, adopted in ${(performance.now() - a0).toFixed(1)} ms\n`);
+      }
     }, (observers) => observers.map((o) => (o === session.overlayObserver ? rows : o)));
   } finally {
     await worker.terminate();
