@@ -115,6 +115,9 @@ class InflatedSource implements ByteSource {
   }
 }
 
+/** fflate's FlateErrorCode.InvalidHeader: what its Gunzip throws where a member's header should be. */
+const FLATE_INVALID_HEADER = 6;
+
 /** Stream positions kept per source (each holds the inflater's 32 KiB window and its last pieces). */
 const MAX_CURSORS = 4;
 /**
@@ -233,6 +236,9 @@ class Cursor {
       try {
         this.inflater.push(piece, false);
       } catch (e) {
+        // Not a gzip header where the next member would start: after a whole member, zeros (tape or
+        // block padding) end the stream as gzip -d reads it; anything else is named where it starts.
+        if (this.kind === 'gzip' && (e as { code?: number }).code === FLATE_INVALID_HEADER) return this.afterLastMember(buf, o, piece.length);
         return this.fail(`${(e as Error).message} at compressed offset ${this.start + this.inPos + o} (${this.pos + this.queued()} bytes inflated before it are kept)`);
       }
       const inflated = this.pos + this.queued();
@@ -243,26 +249,64 @@ class Cursor {
       }
     }
     this.inPos += buf.length;
-    this.lastIn = buf.length >= 8 ? buf.subarray(buf.length - 8) : concatTail(this.lastIn, buf);
+    this.lastIn = buf.length >= 16 ? buf.subarray(buf.length - 16) : concatTail(this.lastIn, buf);
     if (this.memberChecks.length) await this.checkMembers();
+  }
+
+  /**
+   * fflate found no gzip header after a member: the member's trailer (its CRC-32 and length, which
+   * must match what was inflated) is found in the last push, and what follows it must be zeros to
+   * the end of the stream. Otherwise a named error at the first byte after the trailer.
+   */
+  private async afterLastMember(buf: Uint8Array, o: number, n: number): Promise<void> {
+    const size = (this.pos + this.queued() - this.memberStartOut) % 2 ** 32;
+    let g = -1;
+    for (let t = Math.max(0, o - 12); t + 8 <= o + n; t++) {
+      if (u32le(buf, t) === this.crc >>> 0 && u32le(buf, t + 4) === size) { g = t + 8; break; }
+    }
+    const total = this.pos + this.queued();
+    if (g < 0) return this.fail(`no gzip member header after a member, near compressed offset ${this.start + this.inPos + o} (${total} bytes inflated before it are kept)`);
+    const zeros = (b: Uint8Array, from: number): boolean => {
+      for (let i = from; i < b.length; i++) if (b[i] !== 0) return false;
+      return true;
+    };
+    let ok = zeros(buf, g);
+    for (let at = this.inPos + buf.length; ok && at < this.length; ) {
+      const more = await this.src.read(this.start + at, Math.min(READ, this.length - at));
+      if (!more.length) break;
+      ok = zeros(more, 0);
+      at += more.length;
+    }
+    if (!ok) return this.fail(`bytes after the last gzip member, from compressed offset ${this.start + this.inPos + g}, are neither a gzip member nor padding (${total} bytes inflated before them are kept)`);
+    // Zero padding: the stream ends here, whole (once the members before this one are checked).
+    if (this.memberChecks.length) await this.checkMembers();
+    if (this.error) return;
+    this.ended = true;
+    this.finished = true;
+    this.inPos = this.length;
+    this.onSize(total);
   }
 
   private finish(): void {
     try {
       this.inflater.push(new Uint8Array(0), true);
     } catch (e) {
+      if (this.kind === 'gzip' && this.zeroTail()) return;
       return this.fail(`${(e as Error).message}: the stream is cut short at compressed offset ${this.start + this.inPos} (${this.pos + this.queued()} bytes inflated before it are kept)`);
     }
     const total = this.pos + this.queued();
     if (!this.finished) return this.fail(`the stream is cut short at compressed offset ${this.start + this.inPos} (${total} bytes inflated before it are kept)`);
     if (this.kind === 'gzip') {
+      // The last 8 bytes: CRC-32 and ISIZE (RFC 1952 §2.3.1).
       const t = this.lastIn;
+      const e = t.length - 8;
       const size = total - this.memberStartOut;
-      if (t.length < 8 || u32le(t, 4) !== size % 2 ** 32) {
+      if (e < 0 || u32le(t, e + 4) !== size % 2 ** 32) {
+        if (this.zeroTail()) return;
         this.onSize(total);
-        return this.fail(`trailer missing or damaged at compressed offset ${this.start + this.inPos}: its length field says ${t.length >= 8 ? u32le(t, 4) : 'nothing'}, ${size} bytes were inflated (all of them are kept)`);
+        return this.fail(`trailer missing or damaged at compressed offset ${this.start + this.inPos}: its length field says ${e >= 0 ? u32le(t, e + 4) : 'nothing'}, ${size} bytes were inflated (all of them are kept)`);
       }
-      if (u32le(t, 0) !== this.crc >>> 0) {
+      if (u32le(t, e) !== this.crc >>> 0) {
         this.onSize(total);
         return this.fail(`CRC-32 mismatch at the end of the stream (compressed offset ${this.start + this.inPos - 8}): the inflated data is damaged`);
       }
@@ -273,6 +317,25 @@ class Cursor {
   /** Drops the pieces that end more than KEEP_BEHIND before `offset` (never the one holding it). */
   private trim(offset: number): void {
     while (this.window.length > 1 && this.windowStart + this.window[0]!.length <= offset - KEEP_BEHIND) this.windowStart += this.window.shift()!.length;
+  }
+
+  /**
+   * 1 to 3 zero bytes after a whole member (too few for fflate to call them a header): the stream
+   * ends whole when the member's trailer, matching what was inflated, sits just before them.
+   */
+  private zeroTail(): boolean {
+    const t = this.lastIn;
+    const size = (this.pos + this.queued() - this.memberStartOut) % 2 ** 32;
+    for (let k = 1; k <= 3 && t.length >= 8 + k; k++) {
+      if (t[t.length - k] !== 0) return false;
+      const at = t.length - k - 8;
+      if (u32le(t, at) === this.crc >>> 0 && u32le(t, at + 4) === size) {
+        this.finished = true;
+        this.onSize(this.pos + this.queued());
+        return true;
+      }
+    }
+    return false;
   }
 
   /** `length` bytes at `offset` (fewer at the end); offset must not be before windowStart. */
@@ -306,7 +369,7 @@ function concatTail(a: Uint8Array, b: Uint8Array): Uint8Array {
   const r = new Uint8Array(a.length + b.length);
   r.set(a);
   r.set(b, a.length);
-  return r.subarray(Math.max(0, r.length - 8));
+  return r.subarray(Math.max(0, r.length - 16));
 }
 
 function u32le(b: Uint8Array, o: number): number {
