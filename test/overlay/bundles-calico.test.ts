@@ -60,6 +60,8 @@ describe('Calico PacketCapture files', () => {
       expect(pod).toBeDefined();
       expect(s).toMatchObject({ tool: 'calico', node: pod.spec.nodeName, interface: expect.stringMatching(/^cali[0-9a-f]{11}$/) });
     }
+    // Each pod's point is on its node's clock.
+    expect((r.json['clocks'] as Json[]).map((c) => c['host']).sort()).toEqual(['node1', 'node2', 'node3']);
     // Pods named from the file names as cluster.json names them (no kubectl file).
     const podIds = identities(r.json).filter((x) => / pod /.test(x));
     expect(podIds.length).toBe(3);

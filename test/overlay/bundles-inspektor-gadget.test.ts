@@ -73,6 +73,8 @@ describe('Inspektor Gadget tcpdump pcapng', () => {
       expect(s['container']).toBe(pod.spec.containers[0].name);
       expect(c['name']).toBe(`${s['pod']}/${s['container']}`);
     }
+    // Each container's point is on its node's clock (the clocks say nothing: every time is 0).
+    expect((r['clocks'] as Json[]).map((c) => c['host']).sort()).toEqual(['node1', 'node2', 'node3']);
     // Every pod address in the flows is named as cluster.json names it (no kubectl file given).
     const podIds = identities(r).filter((x) => / pod /.test(x));
     expect(podIds.length).toBe(3);

@@ -83,6 +83,8 @@ describe('Kubeshark export', () => {
     expect(identities(r).filter((x) => / (pod|service) /.test(x)).length).toBeGreaterThanOrEqual(2);
     expect((r['services'] as Json[]).map((s) => `${s['namespace']}/${s['name']}`).sort()).toEqual(['default/nginx-proxy', 'default/web', 'ingress-nginx/ingress-nginx-controller']);
     for (const c of r['captures'] as Json[]) expect(c['source']).toMatchObject({ tool: 'kubeshark', node: expect.stringMatching(/^node[123]$/) });
+    // Each node's pcap is on its node's clock.
+    expect((r['clocks'] as Json[]).map((c) => `${c['host']}: ${c['capturePoints'].join(',')}`).sort()).toEqual(NODES.map(([n, ip]) => `${n}: ${n}_${ip}`));
     expect((r['capturePoints'] as Json[]).map((c) => [c['source']['tool'], c['source']['node'], c['source']['member']]))
       .toEqual(NODES.map(([n, ip]) => ['kubeshark', n, `${n}_${ip}.pcap`]));
     expect((p['capturePoints'] as Json[]).every((c) => c['source']['tool'] === 'file' && c['source']['node'] === null)).toBe(true);

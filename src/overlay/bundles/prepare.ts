@@ -13,6 +13,7 @@ import type { AnalyzeOptions } from '../../engine/analyze.js';
 import { bundleOptions, type BundleOptions } from '../capture-bundles.js';
 import { emptyMetadata, type ClusterMetadata } from '../cluster-metadata.js';
 import { gadgetPods, looksLikeGadget, MAX_GADGET_SCAN_BYTES, scanGadgetCapture } from './inspektor-gadget.js';
+import { gadgetPointName } from '../../capture/bundles/gadget-interface.js';
 import { KUBESHARK_HISTORY, kubesharkNodeFile, metadataFromNameHistory } from './kubeshark.js';
 import { calicoFile } from './calico.js';
 import { assignPodAddresses, scanAddresses, type AddressCounts } from './pod-addresses.js';
@@ -93,6 +94,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
   }
 
   // Inspektor Gadget: interface descriptions naming pods; zero timestamps.
+  const gadgetHosts: Array<[string, string]> = [];
   for (let i = 0; i < sources.length; i++) {
     if (origins[i]!.tool) continue;
     const src = sources[i]!;
@@ -105,6 +107,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     const nodes = [...new Set(scan.interfaces.map((x) => x.context.node).filter((x): x is string => !!x))];
     origins[i] = { ...origins[i]!, tool: 'inspektor-gadget', ...(nodes.length === 1 ? { node: nodes[0]! } : {}),
       ...(scan.packets && scan.zeroTimes === scan.packets ? { timestamps: 'zero' as const } : {}) };
+    for (const x of scan.interfaces) if (x.context.node) gadgetHosts.push([x.context.node, gadgetPointName(x.context)]);
     const pods = gadgetPods(scan);
     if (pods.length) { const md = emptyMetadata(); md.files = [names[i]!]; md.pods = pods; add(md); }
     if (scan.packets && scan.zeroTimes === scan.packets) {
@@ -140,6 +143,17 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
       md.pods.push({ namespace: x.namespace, name: x.pod, node: x.node, ips: [ip], labels: {}, owner: null, hostNetwork: false, startMs: null, endMs: null });
     });
     if (md.pods.length) add(md);
+  }
+
+  // Hosts: each point the layouts put on a node shares that node's clock (a file's point is its stem; a gadget interface, namespace/pod/container).
+  if (!given.hosts) {
+    const hosts: Record<string, string> = { ...(options.hosts ?? {}) };
+    const before = Object.keys(hosts).length;
+    origins.forEach((o, i) => {
+      if ((o.tool === 'kubeshark' || o.tool === 'calico') && o.node) hosts[baseName(names[i]!).replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '')] = o.node;
+    });
+    for (const [ctxNode, point] of gadgetHosts) hosts[point] = ctxNode;
+    if (Object.keys(hosts).length > before) options.hosts = hosts;
   }
 
   const tools: ClusterMetadata | null = found;
