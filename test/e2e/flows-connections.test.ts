@@ -76,6 +76,9 @@ describe.skipIf(!chromiumPresent || !labPresent)('Flows: one row per connection 
           expect(r.cells['a']).toBe(`${truth!.client.ip}:${port}`);
           expect(r.cells['b']).toMatch(new RegExp(`:${sc.nodePort}$`));
           expect(r.cells['service']).toBe(`${sc.service} dnat`);
+          // What the client is: "external" (its address is the endpoint beside it), the whole name on hover.
+          expect(await page.locator(`[data-testid=flows-table] [role=row][aria-rowindex="${r.index}"] .c-identityA`).innerText()).toBe('external');
+          expect(r.cells['identityA']).toBe(`external ${truth!.client.ip}`);
         } else {
           const web = truth!.services.find((s) => s.name === 'web')!;
           expect(r.cells['b']).toBe(`${web.clusterIp}:80`);
@@ -89,6 +92,9 @@ describe.skipIf(!chromiumPresent || !labPresent)('Flows: one row per connection 
         expect(text).toBe('via DNAT');
         expect(title).toMatch(/^(nginx-proxy|web) \(via DNAT\)$/);
       }
+      // Each badge ends inside its cell: the Service's name gives way first.
+      const badgeBoxes = await page.$$eval('[data-testid=flows-table] [data-testid=service-via]', (els) => els.map((e) => [e.getBoundingClientRect().right, e.closest('[role=gridcell]')!.getBoundingClientRect().right]));
+      for (const [right, cellRight] of badgeBoxes) expect(right).toBeLessThanOrEqual(cellRight! + 0.5);
 
       // Seen at N points, the points listed; ▸ expands to the per-point rows, one capture point each.
       const first = rows.find((r) => clientPorts.includes(Number(r.cells['a']!.split(':').pop())))!;
@@ -125,6 +131,44 @@ describe.skipIf(!chromiumPresent || !labPresent)('Flows: one row per connection 
       await page.waitForFunction((n) => Number(document.querySelector('[data-testid=flows-table] [role=grid]')?.getAttribute('aria-rowcount')) > n, sc.connections.endToEnd, { timeout: 30_000 });
       expect(await page.locator('[data-testid=flows-table] [role=columnheader].c-capture').count()).toBe(1);
       await page.screenshot({ path: path.join(ARTIFACTS, `flows-per-point-${size.width}x${size.height}.png`) });
+      expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
+      await page.context().close();
+    }, 300_000);
+
+    it(`without metadata, the "(inferred)" marks stay in view in their cells at ${size.width}×${size.height}`, async () => {
+      const page = await h.newPage();
+      const errorsBefore = pageErrors(page).length;
+      await page.setViewportSize(size);
+      await gotoApp(page, h.url);
+      await page.evaluate(() => localStorage.clear());
+      await loadFiles(page, labFiles);
+      await page.click('[data-testid=tab-flows]');
+      await page.waitForSelector('[data-testid=flows-table] [role=row][aria-rowindex="1"]:not(.loading)', { timeout: 60_000 });
+      await page.waitForTimeout(300);
+      // Every mark and badge in view lies inside its cell (not cut off by the column's edge) and inside the window.
+      const boxes = await page.$$eval('[data-testid=flows-table] [data-testid=inferred-mark], [data-testid=flows-table] [data-testid=service-via]', (els) => els.map((e) => {
+        const m = e.getBoundingClientRect();
+        const cell = e.closest('[role=gridcell]')!;
+        const c = cell.getBoundingClientRect();
+        return { mark: e.textContent, left: m.left, right: m.right, cellLeft: c.left, cellRight: c.right, title: cell.getAttribute('title') ?? '', col: Array.from(cell.classList).find((k) => k.startsWith('c-')) };
+      }));
+      const marks = boxes.filter((b) => b.mark === ' (inferred)');
+      expect(marks.length, 'inferred identities in view').toBeGreaterThan(10);
+      for (const b of boxes) {
+        expect(b.right, `${b.col} "${b.title}": the mark ends inside its cell`).toBeLessThanOrEqual(b.cellRight + 0.5);
+        expect(b.left).toBeGreaterThanOrEqual(b.cellLeft);
+        if (b.col === 'c-identityA' || b.col === 'c-identityB') expect(b.title).toMatch(/\(inferred\)$/);
+      }
+      // Marks inside the columns that are in the window are in the window.
+      const inWindow = marks.filter((b) => b.cellRight <= size.width);
+      expect(inWindow.length).toBeGreaterThan(10);
+      // The client's address is shown whole (not "192.168.56.100:53…").
+      const cut = await page.$$eval('[data-testid=flows-table] [role=row][aria-rowindex] :is(.c-a, .c-b, .c-firstTime, .c-packets, .c-bytes)', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      expect(cut).toEqual([]);
+      // Every header reads whole ("Proto", "Packets", not "Pro…").
+      const cutHeads = await page.$$eval('[data-testid=flows-table] [role=columnheader]', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      expect(cutHeads).toEqual([]);
+      await page.screenshot({ path: path.join(ARTIFACTS, `flows-inferred-${size.width}x${size.height}.png`) });
       expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
       await page.context().close();
     }, 300_000);

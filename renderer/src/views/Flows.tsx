@@ -28,9 +28,15 @@ export function identityText(i: Identity | null): string {
 
 function Ident({ i }: { i: Identity | null }) {
   if (!i || i.kind === 'unknown') return <span className="muted">—</span>;
-  // The default namespace goes without saying (it stays in the tooltip and in the filters).
-  const shown = i.namespace === 'default' && i.name.startsWith('default/') ? i.name.slice('default/'.length) : i.name;
-  return <span className={`ident ident-${i.kind}${i.inferred ? ' ident-inferred' : ''}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? ''].filter(Boolean).join(' · ')}>{shown}{i.inferred ? <span className="muted small"> (inferred)</span> : null}</span>;
+  // The default namespace goes without saying (it stays in the tooltip and in the filters); an outside
+  // address is "external" (the address itself is the endpoint beside it).
+  const shown = i.kind === 'external' && /^[\d.]+$|:/.test(i.name) ? 'external' : i.namespace === 'default' && i.name.startsWith('default/') ? i.name.slice('default/'.length) : i.name;
+  // The name gives way in a narrow column, never the "(inferred)" mark.
+  return (
+    <span className={`ident ident-fit ident-${i.kind}${i.inferred ? ' ident-inferred' : ''}`} title={[i.kind, i.name, i.node ? `on ${i.node}` : '', i.detail ?? '', i.inferred ? 'inferred from the traffic (no metadata names it)' : ''].filter(Boolean).join(' · ')}>
+      <span className="ident-name">{shown}</span>{i.inferred ? <span className="ident-mark muted small" data-testid="inferred-mark"> (inferred)</span> : null}
+    </span>
+  );
 }
 
 /** The Service a flow reached and how: "web" with a "via DNAT" badge, or "no DNAT" (socket-level load balancing or direct access to the pod). */
@@ -44,7 +50,7 @@ function ServiceCell({ r }: { r: FlowRow }) {
   const via = r.serviceVia === 'dnat' ? { text: 'via DNAT', title: `${name} (via DNAT)` }
     : r.serviceVia === 'direct' ? { text: 'no DNAT', title: `${name} (no DNAT seen: socket-level load balancing or direct access to the pod)` } : null;
   return (
-    <span title={via?.title ?? r.service}>{name}{via ? <span className={`via via-${r.serviceVia}`} data-testid="service-via" title={via.title}>{via.text}</span> : null}</span>
+    <span className="ident-fit" title={via?.title ?? r.service}><span className="ident-name">{name}</span>{via ? <span className={`via via-${r.serviceVia} ident-mark`} data-testid="service-via" title={via.title}>{via.text}</span> : null}</span>
   );
 }
 
@@ -67,29 +73,29 @@ function SeenAt({ r }: { r: FlowRow }) {
 /** Columns of the connection rows (`connections`: "Seen at" lists the connection's points) or of per-point rows (`flows`: the row's own capture point). */
 function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 'flows'): Col<FlowRow>[] {
   return [
-    { id: 'id', header: '#', size: 64, meta: { numeric: true }, accessorFn: (r) => r.id, cell: (c) => <>{expander(c.row.original)}{c.row.original.id}</> },
+    { id: 'id', header: '#', size: 60, meta: { numeric: true }, accessorFn: (r) => r.id, cell: (c) => <>{expander(c.row.original)}{c.row.original.id}</> },
     { id: 'firstTime', header: 'Start', size: 136, meta: { numeric: true }, accessorFn: (r) => fmtClock(r.firstTime) },
     { id: 'depth', header: 'Depth', size: 56, accessorFn: (r) => r.depth, cell: (c) => <span className={`depth depth-${c.row.original.depth}`}>{c.row.original.depth}</span> },
-    { id: 'transport', header: 'Proto', size: 56, accessorFn: (r) => r.transport },
+    { id: 'transport', header: 'Proto', size: 58, accessorFn: (r) => r.transport },
     // Where it was seen, early in the row: in view at 1280 pixels too.
     ...(mode === 'connections' ? [
       { id: 'points', header: 'Points', size: 64, meta: { numeric: true }, accessorFn: (r) => r.connection?.points.length ?? 1 },
-      { id: 'captures', header: 'Seen at', size: 174, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
+      { id: 'captures', header: 'Seen at', size: 150, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
     ] satisfies Col<FlowRow>[] : [
       { id: 'capture', header: 'Capture point', size: 174, accessorFn: (r) => r.captures.join(', '), cell: (c) => (c.getValue() as string).replace(/\.(pcapng|pcap|cap)$/i, '') },
     ] satisfies Col<FlowRow>[]),
-    { id: 'a', header: 'Endpoint A', size: 160, accessorFn: (r) => fmtEndpoint(r.a) },
-    { id: 'identityA', header: 'A is', size: 126, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} /> },
-    { id: 'b', header: 'Endpoint B', size: 160, accessorFn: (r) => fmtEndpoint(r.b) },
-    { id: 'identityB', header: 'B is', size: 126, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} /> },
-    { id: 'service', header: 'Service', size: 150, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
-    { id: 'packets', header: 'Packets', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packets) },
+    { id: 'a', header: 'Endpoint A', size: 166, accessorFn: (r) => fmtEndpoint(r.a) },
+    { id: 'identityA', header: 'A is', size: 150, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} /> },
+    { id: 'b', header: 'Endpoint B', size: 166, accessorFn: (r) => fmtEndpoint(r.b) },
+    { id: 'identityB', header: 'B is', size: 150, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} /> },
+    { id: 'service', header: 'Service', size: 160, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
+    { id: 'packets', header: 'Packets', size: 74, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packets) },
     { id: 'packetsAtoB', header: 'A→B', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsAtoB) },
     { id: 'packetsBtoA', header: 'B→A', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsBtoA) },
-    { id: 'bytes', header: 'Bytes', size: 78, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
+    { id: 'bytes', header: 'Bytes', size: 74, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
     { id: 'bytesAtoB', header: 'Bytes A→B', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesAtoB) },
     { id: 'bytesBtoA', header: 'Bytes B→A', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesBtoA) },
-    { id: 'tunnel', header: 'Tunnel', size: 110, accessorFn: tunnelCellText,
+    { id: 'tunnel', header: 'Tunnel', size: 180, accessorFn: tunnelCellText,
       cell: (c) => <span title={c.row.original.tunnel ? `${tunnelText(c.row.original.tunnel)}, carried in flow #${c.row.original.tunnel.outerFlow}` : c.row.original.innerFlows ? `carries ${c.row.original.innerFlows} inner flows` : undefined}>{c.getValue() as string}</span> },
     { id: 'durationSec', header: 'Duration', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtDuration(r.durationSec) },
     { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' },
