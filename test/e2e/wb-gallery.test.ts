@@ -104,6 +104,10 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
       await page.waitForSelector('[data-testid=open-error], [data-testid=capture-error]', { timeout: 30_000 });
       const msg = await page.textContent('[data-testid=open-error], [data-testid=capture-error]');
       expect(msg).toContain('notes.pcap');
+      // Opened as a capture that stopped at its first bytes: said so plainly, no "0 packets read before it", no zero duration, no empty charts.
+      expect(msg).toMatch(/offset 0 .*No packet could be read from it\./);
+      expect(await page.textContent('[data-testid=total-duration]')).toBe('—');
+      expect(await page.locator('[data-testid=chart-protocols], [data-testid=chart-timeline]').count()).toBe(0);
       await gallery(page, 'error-not-a-capture', { headings: ['Captures', 'Issues'] }, problems);
     } finally {
       rmSync(dir, { recursive: true, force: true });
