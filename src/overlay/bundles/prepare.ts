@@ -16,6 +16,7 @@ import { gadgetPods, looksLikeGadget, MAX_GADGET_SCAN_BYTES, scanGadgetCapture }
 import { gadgetPointName } from '../../capture/bundles/gadget-interface.js';
 import { KUBESHARK_HISTORY, kubesharkNodeFile, metadataFromNameHistory } from './kubeshark.js';
 import { calicoFile } from './calico.js';
+import { looksLikeAntrea } from './antrea.js';
 import { assignPodAddresses, scanAddresses, type AddressCounts } from './pod-addresses.js';
 
 export interface PreparedInputs {
@@ -117,6 +118,16 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     }
     const unnamed = scan.interfaces.filter((x) => x.packets > 0 && !x.podIp).length;
     if (unnamed) notes.push(`${names[i]}: ${unnamed} of ${scan.interfaces.length} containers' interfaces carry no one address most of their packets are from or to: their pods are not given an address`);
+  }
+
+  // Antrea PacketCapture: <uid>.pcapng written by gopacket in userspace: timestamps flagged as coarse.
+  for (let i = 0; i < sources.length; i++) {
+    if (origins[i]!.tool) continue;
+    let head: Uint8Array;
+    try { head = await sources[i]!.read(0, Math.min(sources[i]!.size, 4096)); } catch { continue; }
+    if (!looksLikeAntrea(origins[i]!.member ?? names[i]!, head)) continue;
+    origins[i] = { ...origins[i]!, tool: 'antrea', timestamps: 'coarse' };
+    fileNote(i, 'antrea', 'an Antrea PacketCapture file: its timestamps were taken in userspace by the agent, later and coarser than a kernel capture\'s: latencies from it are approximate');
   }
 
   // Calico PacketCapture: <namespace>/<capture>/<workload endpoint>_<cali iface>.pcap; pods' addresses from their packets.
