@@ -8,7 +8,7 @@ import type { CaptureOrigin } from '../../capture/open-inputs.js';
 import type { CaptureInterface } from '../../capture/types.js';
 
 export interface PointSource {
-  /** `file` (opened as is), `retina`, `kubeshark`, `inspektor-gadget`, `ksniff`, `calico`, `antrea`. */
+  /** `file` (opened as is), `retina`, `kubeshark`, `inspektor-gadget`, `ksniff` (a pod's -i any capture named after the pod: ksniff or kubectl debug), `calico`, `antrea`. */
   tool: string;
   /** The file the user opened. */
   file: string;
@@ -23,7 +23,7 @@ export interface PointSource {
 }
 
 export const TOOL_NAMES: Record<string, string> = {
-  file: 'file', retina: 'Retina', kubeshark: 'Kubeshark', 'inspektor-gadget': 'Inspektor Gadget', ksniff: 'ksniff', 'kubectl-debug': 'kubectl debug', calico: 'Calico PacketCapture', antrea: 'Antrea PacketCapture',
+  file: 'file', retina: 'Retina', kubeshark: 'Kubeshark', 'inspektor-gadget': 'Inspektor Gadget', ksniff: 'ksniff / kubectl debug (the pod\'s -i any)', 'kubectl-debug': 'kubectl debug', calico: 'Calico PacketCapture', antrea: 'Antrea PacketCapture',
 };
 
 export function pointSource(origin: CaptureOrigin | undefined, file: string, iface: CaptureInterface | undefined): PointSource {

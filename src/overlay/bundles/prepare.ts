@@ -49,6 +49,22 @@ export function mergeMetadata(a: ClusterMetadata, b: ClusterMetadata): ClusterMe
   return out;
 }
 
+/** A classic pcap or pcapng (first interface) of Linux cooked captures (SLL 113, SLL2 276): what `tcpdump -i any` writes. */
+export function cookedCapture(head: Uint8Array): boolean {
+  if (head.length < 24) return false;
+  const dv = new DataView(head.buffer, head.byteOffset, head.length);
+  const m = dv.getUint32(0, true);
+  let lt = -1;
+  if (m === 0xa1b2c3d4 || m === 0xa1b23c4d) lt = dv.getUint32(20, true) & 0xffff;
+  else if (m === 0xd4c3b2a1 || m === 0x4d3cb2a1) lt = dv.getUint32(20, false) & 0xffff;
+  else if (m === 0x0a0d0d0a && head.length >= 12) {
+    const le = dv.getUint32(8, true) === 0x1a2b3c4d;
+    const shbLen = dv.getUint32(4, le);
+    if (shbLen + 10 <= head.length && dv.getUint32(shbLen, le) === 1) lt = dv.getUint16(shbLen + 8, le);
+  }
+  return lt === 113 || lt === 276;
+}
+
 export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions = {}): Promise<PreparedInputs> {
   const names = inputs.captures.map((c) => c.name);
   const b = bundleOptions(names, inputs.origins, inputs.sidecars, given);
@@ -156,12 +172,28 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     if (md.pods.length) add(md);
   }
 
+  // ksniff / kubectl debug: a pod's `tcpdump -i any` capture (SLL or SLL2) in a file named after the pod (`-o <pod>.pcap`),
+  // recognised when the metadata (given, or from the tools above) names that pod.
+  const known: ClusterMetadata | null = given.clusterMetadata ?? found ?? options.clusterMetadata ?? null;
+  if (known?.pods.length) {
+    for (let i = 0; i < sources.length; i++) {
+      if (origins[i]!.tool) continue;
+      const stem = baseName(origins[i]!.member ?? names[i]!).replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '');
+      const pod = known.pods.find((p) => p.name === stem || `${p.namespace}_${p.name}` === stem || `${p.namespace}-${p.name}` === stem);
+      if (!pod) continue;
+      let head: Uint8Array;
+      try { head = await sources[i]!.read(0, Math.min(sources[i]!.size, 4096)); } catch { continue; }
+      if (!cookedCapture(head)) continue;
+      origins[i] = { ...origins[i]!, tool: 'ksniff', pod: `${pod.namespace}/${pod.name}`, ...(pod.node ? { node: pod.node } : {}) };
+    }
+  }
+
   // Hosts: each point the layouts put on a node shares that node's clock (a file's point is its stem; a gadget interface, namespace/pod/container).
   if (!given.hosts) {
     const hosts: Record<string, string> = { ...(options.hosts ?? {}) };
     const before = Object.keys(hosts).length;
     origins.forEach((o, i) => {
-      if ((o.tool === 'kubeshark' || o.tool === 'calico') && o.node) hosts[baseName(names[i]!).replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '')] = o.node;
+      if ((o.tool === 'kubeshark' || o.tool === 'calico' || o.tool === 'ksniff') && o.node) hosts[baseName(names[i]!).replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '')] = o.node;
     });
     for (const [ctxNode, point] of gadgetHosts) hosts[point] = ctxNode;
     if (Object.keys(hosts).length > before) options.hosts = hosts;
