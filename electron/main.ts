@@ -22,6 +22,7 @@ import { menuTemplate } from './menu.js';
 import { isPdfRequestAllowed, PDF_PARTITION, printHtmlToPdf, type PdfWindowLike } from './pdf-print.js';
 import { engineFormat, pdfPrintOptions, saveReportAs } from './report-export.js';
 import { RecentFiles } from './recent-files.js';
+import { expandFolderArgs } from './folder-refs.js';
 import { hardenApp, safeOpenExternal, secureWebPreferences } from './security.js';
 import { isTrustedSender, type SenderInfo } from './trusted-sender.js';
 
@@ -84,6 +85,13 @@ async function pick(win: BrowserWindow | null, filters: Electron.FileFilter[], t
   return r.canceled ? [] : r.filePaths.map((p) => ({ kind: 'path', path: p }));
 }
 
+/** Open Folder…: one folder, whose captures, archives and text files become one session (electron/folder-refs.ts). */
+async function pickFolder(win: BrowserWindow | null): Promise<SourceRef[]> {
+  const opts: Electron.OpenDialogOptions = { title: 'Open a folder of captures', properties: ['openDirectory'] };
+  const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+  return r.canceled ? [] : r.filePaths.slice(0, 1).map((p) => ({ kind: 'path', path: p }));
+}
+
 async function remember(refs: readonly SourceRef[]): Promise<void> {
   const paths = refs.flatMap((r) => (r.kind === 'path' ? [r.path] : []));
   if (!paths.length) return;
@@ -97,12 +105,14 @@ function registerIpc(): void {
     const method: EngineMethod = m;
     handle(ipcMain as unknown as Parameters<typeof handle>[0], engineChannel(method), isTrusted,
       ENGINE_VALIDATORS[method] as (a: unknown) => unknown[],
-      async (e, ...args) => {
+      async (e, ...given) => {
         const st = stateFor(e);
+        // A folder (Open Folder…, dropped, recent) is its files, as the CLI reads one; they are the inputs exports never overwrite.
+        const args = await expandFolderArgs(method, given);
         if (method === 'openSession') st.inputs.clear();
         for (const p of inputPaths(method, args)) st.inputs.add(p);
         const result = await st.engine.call(method, args);
-        if (method === 'openSession' || method === 'addCaptures') await remember(args[0] as SourceRef[]);
+        if (method === 'openSession' || method === 'addCaptures') await remember(given[0] as SourceRef[]);
         return result;
       });
   }
@@ -175,6 +185,13 @@ function buildMenu(): void {
       const refs = await pick(focused(), CAPTURE_FILTERS, 'Open captures');
       if (!refs.length) return;
       // One window per session: a window that already shows a session gets a new one.
+      const w = focused();
+      if (w && windows.get(w.webContents.id)) sendMenu(w, { command: 'open', sources: refs });
+      else createWindow(refs);
+    },
+    openFolder: async () => {
+      const refs = await pickFolder(focused());
+      if (!refs.length) return;
       const w = focused();
       if (w && windows.get(w.webContents.id)) sendMenu(w, { command: 'open', sources: refs });
       else createWindow(refs);

@@ -3,6 +3,8 @@ import type { MenuItemConstructorOptions } from 'electron';
 
 export interface MenuActions {
   open(): void;
+  /** A folder's captures, archives and text files as one session (electron/folder-refs.ts). */
+  openFolder(): void;
   openRecent(path: string): void;
   addCapture(): void;
   loadCluster(): void;
@@ -18,6 +20,7 @@ export function menuTemplate(actions: MenuActions, recent: readonly string[], pl
     label: 'File',
     submenu: [
       { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.open() },
+      { label: 'Open Folder…', accelerator: 'CmdOrCtrl+Alt+O', click: () => actions.openFolder() },
       {
         label: 'Open Recent',
         submenu: recent.length
