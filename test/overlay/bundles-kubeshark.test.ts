@@ -8,7 +8,7 @@
  * an error), and its names from the history (time-aware) equal to cluster.json's.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,21 @@ describe('Kubeshark export', () => {
     expect(res.servicesServedBy('10.244.1.10', 8080)).toEqual(['default/web']);
     expect(res.servicesServedBy('10.244.2.10', 80)).toEqual(['default/nginx-proxy']);
   });
+
+  it('an export whose history is damaged still opens: its captures ordered, a note naming the file and why, no names', async () => {
+    const bad = path.join(dir, 'bad');
+    sh('mkdir', ['-p', bad]);
+    sh('tar', ['xzf', EXPORT, '-C', bad]);
+    writeFileSync(path.join(bad, 'name_resolution_history.json'), '{"1764776136": {"10.244.1.10": {"Name": "web"');
+    const t = path.join(dir, 'bad.tar.gz');
+    sh('tar', ['czf', t, '-C', bad, ...NODES.map(([n, ip]) => `${n}_${ip}.pcap`), 'name_resolution_history.json']);
+    const r = await analyze([t]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/bad\.tar\.gz\/name_resolution_history\.json: not valid JSON \(.+\): no names from it/);
+    expect(r.json['packets']).toBe(604);
+    expect((r.json['captures'] as Json[]).map((c) => [c['source']['tool'], c['source']['node']])).toEqual(NODES.map(([n]) => ['kubeshark', n]));
+    expect(r.json['services']).toEqual([]);
+  }, 120_000);
 
   it.each([
     ['not JSON', '{', /not valid JSON/],
