@@ -12,7 +12,8 @@
  * The CLI's analyze runs in this process from the sources; its worker thread
  * runs dist/analyze-worker.js (npm test builds it).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAnalyze, type CliContext } from '../../src/cli/commands.js';
@@ -104,6 +105,25 @@ describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => 
     expect(files.length).toBe(28);
     await pool(files.map((f) => () => expectSameOutput(path.relative(LAB, f), [f], [1, 2], ['--cluster', CLUSTER], 1)), 3);
   }, 240_000);
+
+  it('a failing worker: the session is analysed again on one thread, said on stderr, the same output', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-worker-'));
+    const broken = path.join(dir, 'broken-worker.mjs');
+    // Fails after a capture's flow ids were sent: the main thread has read everything by then or soon.
+    writeFileSync(broken, "import { parentPort } from 'node:worker_threads';\nsetTimeout(() => { throw new Error('broken on purpose'); }, 50);\nparentPort.on('message', () => {});\n");
+    const inputs = filesIn(path.join(LAB, 'nginx-proxy'));
+    try {
+      const one = await analyze(inputs, 1);
+      process.env['OVERLAYSCOPE_FLOW_WORKER'] = broken;
+      const two = await analyze(inputs, 2);
+      expect(two.stderr).toMatch(/^overlayscope: the flow worker failed: broken on purpose; analysing on one thread$/m);
+      expect(two.status).toBe(one.status);
+      expect(two.stdout.equals(one.stdout)).toBe(true);
+    } finally {
+      process.env['OVERLAYSCOPE_FLOW_WORKER'] = WORKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it.skipIf(!corpusPresent)('every capture of ../shared/corpus alone (1, 2 threads) and all of them as one session (1, 2, 4)', async () => {
     const files = readdirSync(CORPUS_FILES).sort().map((f) => path.join(CORPUS_FILES, f));

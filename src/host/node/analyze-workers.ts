@@ -6,10 +6,10 @@
  * state is then adopted (src/session/parallel/flow-handoff.ts). The output is
  * the single-threaded one, byte for byte.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AnalysisSession } from '../../engine/session.js';
+import { AnalysisSession } from '../../engine/session.js';
 import { adoptFlows, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 
 /** The worker's bundle, beside the CLI's. */
@@ -39,13 +39,41 @@ export function flowWorkerPath(): string | null {
   return given && existsSync(given) ? given : null;
 }
 
+/** True for a regular file: one that two threads can each read from the start (not a pipe, a FIFO or a device). */
+function readableTwice(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The flow worker failed (never the input: the main thread reads the same bytes and reports their problems). */
+class FlowWorkerFailure extends Error {}
+
 /**
  * Reads `session` (not run yet) with its flows built by a worker thread over
  * `files` (the paths of its captures, in order). The worker is ended when the
- * session is done or fails.
+ * session is done or fails. Captures that are not regular files are read on
+ * one thread (`session.run()`); so is the session again, from the start, when
+ * the worker fails (said on stderr): the output is the same either way.
  */
 export async function runWithFlowWorker(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string,
   stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<AnalysisSession> {
+  if (!files.every(readableTwice)) return session.run();
+  try {
+    return await readWithWorker(session, files, options, workerPath, stderr);
+  } catch (e) {
+    if (!(e instanceof FlowWorkerFailure)) throw e;
+    stderr(`overlayscope: ${e.message}; analysing on one thread\n`);
+    const again = new AnalysisSession(session.sources, session.options);
+    again.inputs = session.inputs;
+    return again.run();
+  }
+}
+
+async function readWithWorker(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string,
+  stderr: (s: string) => void): Promise<AnalysisSession> {
   const data: FlowWorkerData = { files, options };
   const worker = new Worker(workerPath, { workerData: data });
   // For tests and benchmarks: say that this path ran (the output is the same either way), and when each thread finished.
@@ -59,10 +87,10 @@ export async function runWithFlowWorker(session: AnalysisSession, files: string[
     worker.on('message', (m: FlowWorkerMessage) => {
       if (m.kind === 'capture') ids[m.capture] = m;
       else if (m.kind === 'done') { settled = true; workerDone = performance.now(); resolve(m.state); }
-      else { settled = true; reject(new Error(`flow worker: ${m.message}`)); }
+      else { settled = true; reject(new FlowWorkerFailure(`the flow worker failed: ${m.message}`)); }
     });
-    worker.on('error', (e) => { settled = true; reject(e); });
-    worker.on('exit', (code) => { if (!settled) reject(new Error(`the flow worker stopped (exit code ${code}) before it finished`)); });
+    worker.on('error', (e) => { settled = true; reject(new FlowWorkerFailure(`the flow worker failed: ${e.message}`)); });
+    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new FlowWorkerFailure(`the flow worker stopped (exit code ${code}) before it finished`)); } });
   });
   // Awaited after this thread's reading; a failure before then must not be an unhandled rejection.
   state.catch(() => undefined);
@@ -72,7 +100,11 @@ export async function runWithFlowWorker(session: AnalysisSession, files: string[
       const mainDone = performance.now();
       const st = await state;
       const a0 = performance.now();
-      adoptFlows(session.flows, st, ids, session.captures, read);
+      try {
+        adoptFlows(session.flows, st, ids, session.captures, read);
+      } catch (e) {
+        throw new FlowWorkerFailure(e instanceof Error ? e.message : String(e));
+      }
       rows.fill(session.captures);
       if (trace) {
         const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
