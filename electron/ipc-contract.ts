@@ -48,8 +48,11 @@ export interface MenuCommand {
   sources?: SourceRef[];
 }
 
-/** What Export report… writes: the engine's formats (zip: flows.csv, http.csv, dns.csv in one file), plus PDF (the HTML report printed by Chromium). */
-export const EXPORT_FORMATS = ['html', 'pdf', 'md', 'csv', 'json', 'zip'] as const;
+/**
+ * What Export report… writes: the engine's formats (zip: flows.csv, http.csv, dns.csv in one file), plus PDF (the HTML report printed by Chromium),
+ * and the hand-offs of AnalyzerApi.exportData: `parquet` (every Parquet table in one zip) and `pcapng` (for Wireshark).
+ */
+export const EXPORT_FORMATS = ['html', 'pdf', 'md', 'csv', 'json', 'zip', 'parquet', 'pcapng'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export interface SavedReport {
   path: string;

@@ -262,6 +262,11 @@ export const ENGINE_VALIDATORS: { [K in EngineMethod]: (args: unknown) => Engine
     if (!REPORT_FORMATS.includes(f as ReportFormat)) throw new IpcArgumentError('exportReport', `format must be one of ${REPORT_FORMATS.join(', ')}`);
     return [f as ReportFormat];
   },
+  exportData: (a) => {
+    const f = arity(a, 'exportData', 1, 1)[0];
+    if (f !== 'parquet' && f !== 'pcapng') throw new IpcArgumentError('exportData', `format must be parquet or pcapng, got ${describe(f)}`);
+    return [f];
+  },
 };
 
 export const SHELL_VALIDATORS: { [K in ShellInvoke]: (args: unknown) => ShellArgs<K> } = {

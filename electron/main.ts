@@ -127,6 +127,7 @@ function registerIpc(): void {
         (opts) => dialog.showSaveDialog(st.win, opts),
         {
           exportFromEngine: (f) => st.engine.call('exportReport', [f]) as Promise<ExportedReport>,
+          exportDataFromEngine: (f) => st.engine.call('exportData', [f]) as Promise<ExportedReport>,
           printPdf: (html) => printHtmlToPdf(html, pdfWindow, pdfPrintOptions(app.getLocale())),
           protect: [...st.inputs],
         });

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { PrintToPDFOptions } from 'electron';
-import type { ExportedReport, ReportFormat } from '../src/api.js';
+import type { DataExportFormat, ExportedReport, ReportFormat } from '../src/api.js';
 import { writeFileAtomic } from '../src/host/node/atomic-write.js';
 import { EXPORT_FORMATS, type ExportFormat, type SavedReport } from './ipc-contract.js';
 
@@ -25,7 +25,14 @@ const FILTERS: Record<ExportFormat, FileFilter> = {
   csv: { name: 'CSV (flows)', extensions: ['csv'] },
   json: { name: 'JSON (analysis contract)', extensions: ['json'] },
   zip: { name: 'CSV tables (zip)', extensions: ['zip'] },
+  parquet: { name: 'Parquet tables (zip)', extensions: ['zip'] },
+  pcapng: { name: 'pcapng for Wireshark', extensions: ['pcapng'] },
 };
+
+/** The formats made by AnalyzerApi.exportData rather than exportReport. */
+export function isDataFormat(f: ExportFormat): f is DataExportFormat {
+  return f === 'parquet' || f === 'pcapng';
+}
 
 /** The save dialog's filters: the preferred format first, then the others in menu order. */
 export function saveDialogFilters(preferred: ExportFormat): FileFilter[] {
@@ -35,20 +42,23 @@ export function saveDialogFilters(preferred: ExportFormat): FileFilter[] {
 /** The format a chosen path asks for: its extension, else the format the user picked in the app. */
 export function formatForPath(filePath: string, preferred: ExportFormat): ExportFormat {
   const ext = path.extname(filePath).slice(1).toLowerCase();
+  // Two formats share .zip (CSV tables, Parquet tables): the one asked for wins.
+  if (FILTERS[preferred].extensions.includes(ext)) return preferred;
   for (const f of EXPORT_FORMATS) if (FILTERS[f].extensions.includes(ext)) return f;
   return preferred;
 }
 
 /** What the engine renders for a format: a PDF is printed from the HTML report. */
 export function engineFormat(f: ExportFormat): ReportFormat {
-  return f === 'pdf' ? 'html' : f;
+  // A data format's file name is built like the JSON report's (defaultReportPath gives it its extension).
+  return f === 'pdf' ? 'html' : isDataFormat(f) ? 'json' : f;
 }
 
 /** `dir/<stem>.<ext>` for the dialog, from the engine's file name for the report. */
 export function defaultReportPath(dir: string, engineFileName: string, format: ExportFormat): string {
   const base = path.basename(engineFileName);
   const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
-  return path.join(dir, `${stem || 'overlayscope-report'}.${FILTERS[format].extensions[0]}`);
+  return path.join(dir, `${stem || 'overlayscope-report'}${format === 'parquet' ? '-parquet' : ''}.${FILTERS[format].extensions[0]}`);
 }
 
 /** US and Canadian users print on Letter; everyone else on A4. */
@@ -79,6 +89,8 @@ export function pdfPrintOptions(locale: string): PrintToPDFOptions {
 export interface ReportExportDeps {
   /** The window's engine: AnalyzerApi.exportReport. */
   exportFromEngine(format: ReportFormat): Promise<ExportedReport>;
+  /** The window's engine: AnalyzerApi.exportData (Parquet tables, pcapng). */
+  exportDataFromEngine?(format: DataExportFormat): Promise<ExportedReport>;
   /** Prints HTML to PDF bytes (the hidden window of pdf-print.ts). */
   printPdf(html: string): Promise<Uint8Array>;
   /** Files the session reads (captures, cluster metadata): never overwritten. */
@@ -87,6 +99,12 @@ export interface ReportExportDeps {
 
 /** Renders the report in `format` and writes it to `target` atomically. */
 export async function writeReport(target: string, format: ExportFormat, deps: ReportExportDeps): Promise<SavedReport> {
+  if (isDataFormat(format)) {
+    if (!deps.exportDataFromEngine) throw new Error(`Export: ${FILTERS[format].name} is not available here`);
+    const data = await deps.exportDataFromEngine(format);
+    await writeFileAtomic(target, data.bytes ?? data.text, deps.protect);
+    return { path: target, format };
+  }
   const report = await deps.exportFromEngine(engineFormat(format));
   const data = format === 'pdf' ? await deps.printPdf(report.text) : report.bytes ?? report.text;
   await writeFileAtomic(target, data, deps.protect);

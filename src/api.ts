@@ -219,6 +219,8 @@ export interface FieldNode {
   start: number;
   length: number;
   children?: FieldNode[];
+  /** The display filter that selects packets with this value (`ip.src == 10.244.1.10`): "Apply as filter"; absent when the field has no filter name. */
+  filter?: string;
 }
 
 export interface LayerNode {
@@ -228,6 +230,8 @@ export interface LayerNode {
   start: number;
   length: number;
   fields: FieldNode[];
+  /** The protocol as a display filter names it (`ip` for ipv4): "Apply as filter". */
+  filter?: string;
 }
 
 export interface PacketDetail {
@@ -550,6 +554,9 @@ export interface ComparisonSideInfo {
 /** `csv` is the flow table alone (one table a file); `zip` holds flows.csv, http.csv, dns.csv (and comparison.csv). */
 export type ReportFormat = 'html' | 'md' | 'csv' | 'json' | 'zip';
 
+/** Hand-offs to other tools (issue 17): every Parquet table in one zip (docs/parquet.md), or the session as one pcapng for Wireshark. */
+export type DataExportFormat = 'parquet' | 'pcapng';
+
 export interface ExportedReport {
   fileName: string;
   mime: string;
@@ -604,12 +611,15 @@ export interface AnalyzerApi {
   /** Compares two sets of captures (each analysed on its own). */
   compare(a: SourceRef[], b: SourceRef[], labels?: { a?: string; b?: string }, options?: OpenOptions, sides?: ComparisonOptions): Promise<ComparisonView>;
   exportReport(format: ReportFormat): Promise<ExportedReport>;
+  /** The session for another tool: `parquet` (a zip of every table, packets included) or `pcapng` (for Wireshark); `bytes` holds it. */
+  exportData(format: DataExportFormat): Promise<ExportedReport>;
 }
 
 /** Names of the AnalyzerApi methods, for the preload and its test (the preload exposes exactly these). */
 export const ANALYZER_METHODS = [
   'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'onProgress', 'getSummary', 'getIssues', 'getPackets',
   'getPacketDetail', 'checkFilter', 'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
+  'exportData',
 ] as const satisfies ReadonlyArray<keyof AnalyzerApi>;
 
 /** Each tunnel type's name as people write it, and what its header calls the identifier the contract gives as `vni`. */

@@ -18,7 +18,7 @@ type Tab = (typeof TABS)[number];
 
 const CLUSTER_FILE = /\.(json|ya?ml)$/i;
 
-const FORMAT_NAMES: Record<ExportFormat, string> = { html: 'HTML report', pdf: 'PDF', md: 'Markdown', csv: 'CSV (flows)', json: 'JSON', zip: 'CSV tables (zip)' };
+const FORMAT_NAMES: Record<ExportFormat, string> = { html: 'HTML report', pdf: 'PDF', md: 'Markdown', csv: 'CSV (flows)', json: 'JSON', zip: 'CSV tables (zip)', parquet: 'Parquet tables (zip)', pcapng: 'pcapng for Wireshark' };
 
 /** A label worth showing beside the point count: a folder's or lab scenario's name, not "client-eth0 + 13 more". */
 const shortLabel = (label: string): string | null => (/ \+ \d+ more$/.test(label) || label.includes(', ') ? null : label);
@@ -94,7 +94,8 @@ export function App() {
         });
         return;
       }
-      const r = await s.host.api.exportReport(format);
+      // Browser: the engine's Web Worker makes the file (Parquet and pcapng: the same code as the CLI's), then it is downloaded.
+      const r = format === 'parquet' || format === 'pcapng' ? await s.host.api.exportData(format) : await s.host.api.exportReport(format);
       const url = URL.createObjectURL(new Blob([r.bytes ? new Uint8Array(r.bytes) : r.text], { type: r.mime }));
       const a = document.createElement('a');
       a.href = url;
@@ -138,6 +139,7 @@ export function App() {
             <option value="html">HTML report</option>
             <option value="pdf">{s.host.kind === 'electron' ? 'PDF' : 'PDF (desktop app)'}</option>
             <option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="zip">CSV tables (zip: flows, HTTP, DNS)</option><option value="json">JSON</option>
+            <option value="parquet">Parquet (all tables, zip)</option><option value="pcapng">pcapng for Wireshark</option>
           </select>
           <button type="button" className="btn icon" aria-label="Toggle dark theme" title="Light / dark" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
         </div>

@@ -27,4 +27,5 @@ export type WorkerMessage =
 export const CALLABLE_METHODS: readonly CallableMethod[] = [
   'openSession', 'addCaptures', 'loadCluster', 'setClocks', 'cancel', 'getSummary', 'getIssues', 'getPackets', 'getPacketDetail', 'checkFilter',
   'getFlows', 'getFlowDetail', 'getStream', 'getHttp', 'getDns', 'getOverlay', 'compare', 'exportReport',
+  'exportData',
 ];

@@ -4,7 +4,7 @@
  * that turns SourceRefs into ByteSources; everything else is platform-neutral.
  */
 import type {
-  AnalyzerApi, CaptureInfo, ComparisonView, DnsRow, ExportedReport, FilterCheck, FlowDetail, FlowQuery, FlowRow, HttpRow,
+  AnalyzerApi, CaptureInfo, ComparisonView, DataExportFormat, DnsRow, ExportedReport, FilterCheck, FlowDetail, FlowQuery, FlowRow, HttpRow,
   IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
   ClockSettings, LoadClusterOptions, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
 } from '../api.js';
@@ -58,6 +58,7 @@ export interface ServiceExtensions {
   queryDns?(session: AnalysisSession, q: TxQuery): Page<DnsRow>;
   compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }, options?: { pairs?: Array<[string, string]> }): ComparisonView | Promise<ComparisonView>;
   exportReport?(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport;
+  exportData?(session: AnalysisSession, format: DataExportFormat, label: string): Promise<ExportedReport>;
   /** Counts for the summary. */
   counts?(session: AnalysisSession): { flows: number; http: number; dns: number };
 }
@@ -386,6 +387,11 @@ class ServiceImpl implements AnalyzerApi {
     // The report's title and file name: the session's own label, else the short side label (never every point's name joined).
     return extensions.exportReport(this.need(), format, this.options.label ?? defaultLabel(this.sources));
   }
+
+  async exportData(format: DataExportFormat): Promise<ExportedReport> {
+    if (!extensions.exportData) throw new NotAvailableError('Parquet and pcapng export');
+    return extensions.exportData(this.need(), format, this.options.label ?? defaultLabel(this.sources));
+  }
 }
 
 /** A side's short label: its one file, its folder, or its files' common prefix (src/compare/sides.ts). */
@@ -418,3 +424,7 @@ registerServiceExtension(flowExtension);
 // Compare and report (src/report/service-extension.ts).
 import { compareReportExtension } from '../report/service-extension.js';
 registerServiceExtension(compareReportExtension);
+
+// Parquet and pcapng hand-offs (src/export/service-extension.ts).
+import { handoffExtension } from '../export/service-extension.js';
+registerServiceExtension(handoffExtension);

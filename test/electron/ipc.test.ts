@@ -51,6 +51,7 @@ const VALID: { [K in EngineMethod]: unknown[] } = {
   compare: [[{ kind: 'url', url: 'lab/captures/nginx-proxy/node1-eth0.pcap', name: 'node1-eth0.pcap' }], [path], { a: 'proxy', b: 'ingress' }, { vxlanPorts: [8472] },
     { a: { session: true }, b: { cluster: [{ kind: 'path', path: '/data/cluster-b.json' }] }, pairs: [['client', 'client-eth0']] }],
   exportReport: ['html'],
+  exportData: ['parquet'],
 };
 /** Malformed arguments for every call (each must be refused). */
 const BAD: { [K in EngineMethod]: unknown[][] } = {
@@ -76,6 +77,7 @@ const BAD: { [K in EngineMethod]: unknown[][] } = {
     [[path], [path], {}, {}, { b: { cluster: ['/etc/passwd'] } }], [[path], [path], {}, {}, { pairs: [['a']] }], [[path], [path], {}, {}, { pairs: [['a', 'x'.repeat(600)]] }],
     [[path], [path], {}, {}, {}, 'sixth']],
   exportReport: [['pdf'], [], ['html', 'md']],
+  exportData: [['zip'], [], ['parquet', 'pcapng'], [{ evil: 1 }]],
 };
 const SHELL_VALID: { [K in ShellInvoke]: unknown[] } = {
   pickCaptures: [], pickCluster: [], recentFiles: [], labManifest: [],

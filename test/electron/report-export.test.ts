@@ -24,6 +24,8 @@ import {
 } from '../../electron/report-export.js';
 import { EngineHost } from '../../electron/engine-host.js';
 import { ROOT } from '../helpers/corpus.js';
+import { unzipSync } from 'fflate';
+import { DuckDBInstance } from '@duckdb/node-api';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const chromiumPresent = existsSync(CHROMIUM);
@@ -40,13 +42,15 @@ describe('choosing the format and the file', () => {
     for (const f of EXPORT_FORMATS) {
       const filters = saveDialogFilters(f);
       expect(filters).toHaveLength(EXPORT_FORMATS.length);
-      expect(formatForPath(`x.${filters[0]!.extensions[0]}`, 'html')).toBe(f);
+      // .zip is CSV tables unless Parquet tables were asked for.
+      expect(formatForPath(`x.${filters[0]!.extensions[0]}`, f === 'parquet' ? 'parquet' : 'html')).toBe(f);
     }
-    expect(saveDialogFilters('pdf').map((x) => x.name)).toEqual(['PDF', 'HTML report', 'Markdown', 'CSV (flows)', 'JSON (analysis contract)', 'CSV tables (zip)']);
+    expect(saveDialogFilters('pdf').map((x) => x.name)).toEqual(['PDF', 'HTML report', 'Markdown', 'CSV (flows)', 'JSON (analysis contract)', 'CSV tables (zip)', 'Parquet tables (zip)', 'pcapng for Wireshark']);
   });
   it.each([
     ['/home/u/report.pdf', 'html', 'pdf'], ['/home/u/REPORT.PDF', 'csv', 'pdf'], ['/home/u/r.htm', 'pdf', 'html'], ['/home/u/r.markdown', 'pdf', 'md'],
     ['/home/u/flows.csv', 'pdf', 'csv'], ['/home/u/a.json', 'pdf', 'json'],
+    ['/home/u/t.zip', 'html', 'zip'], ['/home/u/t.zip', 'parquet', 'parquet'], ['/home/u/s.pcapng', 'html', 'pcapng'],
     // No extension, or one we do not write: the format picked in the app.
     ['/home/u/report', 'pdf', 'pdf'], ['/home/u/report.txt', 'md', 'md'], ['/home/u/my.report', 'html', 'html'], ['/home/u/.pdf', 'csv', 'csv'],
   ] as const)('%s with %s picked → %s', (p, preferred, want) => {
@@ -212,6 +216,7 @@ describe.skipIf(!chromiumPresent || !havePoppler)('printing a report to PDF (Chr
       factory = chromiumWindows(browser).factory;
       deps = {
         exportFromEngine: (f: ReportFormat) => host.call('exportReport', [f]) as Promise<ExportedReport>,
+        exportDataFromEngine: (f) => host.call('exportData', [f]) as Promise<ExportedReport>,
         printPdf: (html) => printHtmlToPdf(html, factory, pdfPrintOptions('en-US')),
         protect: paths,
       };
@@ -232,6 +237,34 @@ describe.skipIf(!chromiumPresent || !havePoppler)('printing a report to PDF (Chr
       mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
       copyFileSync(target, path.join(ROOT, 'test-artifacts', 'desktop-report.pdf'));
     }, 120_000);
+
+    it('Parquet tables (zip) and pcapng for Wireshark from the engine worker thread: DuckDB reads every table, tshark every packet', async () => {
+      const zipPath = path.join(dir, 'lab-parquet.zip');
+      expect(await writeReport(zipPath, 'parquet', deps)).toEqual({ path: zipPath, format: 'parquet' });
+      const entries = unzipSync(readFileSync(zipPath));
+      const tables = Object.keys(entries).map((k) => path.basename(k, '.parquet')).sort();
+      expect(tables).toEqual(['captures', 'dns', 'flows', 'http', 'journeys', 'packets', 'translations']);
+      const out = mkdtempSync(path.join(os.tmpdir(), 'parquet-app-'));
+      for (const [k, v] of Object.entries(entries)) writeFileSync(path.join(out, path.basename(k)), v);
+      const db = await DuckDBInstance.create(':memory:');
+      const c = await db.connect();
+      const n = async (sql: string): Promise<number> => Number(Object.values((await c.runAndReadAll(sql)).getRowObjectsJson()[0]!)[0]);
+      const summary = (await host.call('getSummary', [])) as SessionSummary;
+      expect(await n(`select count(*) from '${out}/packets.parquet'`)).toBe(summary.packets);
+      expect(await n(`select count(*) from '${out}/flows.parquet'`)).toBe(summary.flows);
+      expect(await n(`select count(distinct sessionId) from '${out}/flows.parquet' where sessionId = 'lab: nginx-proxy'`)).toBe(1);
+      c.closeSync();
+      rmSync(out, { recursive: true, force: true });
+      const pcapng = path.join(dir, 'lab.pcapng');
+      expect(await writeReport(pcapng, 'pcapng', deps)).toEqual({ path: pcapng, format: 'pcapng' });
+      const frames = spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 });
+      expect(frames.status).toBe(0);
+      const comments = frames.stdout.split('\n').slice(0, -1);
+      expect(comments.length).toBe(summary.packets);
+      expect(comments.filter((x) => x.startsWith('flow ')).length).toBeGreaterThan(0.9 * comments.length);
+      // Never over a capture of the session.
+      await expect(writeReport(capture, 'pcapng', deps)).rejects.toThrow();
+    }, 180_000);
 
     it('takes the format from the chosen file\'s extension, else the one picked in the app', async () => {
       const dialog = vi.fn(async (o: { defaultPath: string }) => ({ canceled: false, filePath: path.join(dir, 'flows.csv'), seen: o }));

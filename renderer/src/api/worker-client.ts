@@ -61,5 +61,6 @@ export function createWorkerClient(worker: Worker): AnalyzerApi {
     getOverlay: call('getOverlay'),
     compare: call('compare'),
     exportReport: call('exportReport'),
+    exportData: call('exportData'),
   } as AnalyzerApi;
 }
