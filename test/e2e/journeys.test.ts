@@ -7,7 +7,7 @@
  * expectedPath states); tunnel stretches named by their nodes (truth's VXLAN
  * tunnels); NAT in the direction it rewrote the packet; keep-alive reuse as
  * truth.json's upstream connections; a picker that tells journeys apart; no
- * text left of the drawing. Screenshots light and dark at 1280×720 and
+ * text left of the drawing, a crossing's text under its arrow (wrapped). Screenshots light and dark at 1280×720 and
  * 1440×900: test-artifacts/journeys-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,16 @@ async function noTextOutside(page: Page) {
       for (const t of Array.from(svg.querySelectorAll('text'))) {
         const b = (t as SVGTextElement).getBBox();
         if (b.x < x0 || b.x + b.width > x0 + w + 1) out.push(`${t.textContent} at ${b.x.toFixed(0)}..${(b.x + b.width).toFixed(0)} of ${w}`);
+      }
+    }
+    // A crossing's text starts under its arrow (wrapped to the room right of it), not far left of it.
+    for (const g of Array.from(box.querySelectorAll('[data-testid=journey-crossing]'))) {
+      const line = g.querySelector('line');
+      if (!line) continue;
+      const left = Math.min(line.x1.baseVal.value, line.x2.baseVal.value);
+      for (const t of Array.from(g.querySelectorAll('text'))) {
+        const b = (t as SVGTextElement).getBBox();
+        if (b.x < left - 1) out.push(`'${t.textContent}' starts at ${b.x.toFixed(0)}, left of its arrow at ${left.toFixed(0)}`);
       }
     }
     // The lane heads' text inside their boxes.

@@ -7,6 +7,7 @@
  * laid out from its measured width in a monospace font, never left of the
  * drawing's edge.
  */
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { Journey, OverlayView } from '../../../src/api.js';
 import { fmtClock, fmtMs } from '../format.js';
 import { journeyModel, trailTunnels, type Reuse } from './journey-model.js';
@@ -17,15 +18,49 @@ const PAD = 10;
 const HEAD_H = 46;
 
 const textW = (s: string, ch = CH) => s.length * ch;
+/** Below this many characters from an arrow's start to the right edge, a crossing's text is pulled left whole instead of wrapped. */
+const MIN_WRAP = 44;
+
+/**
+ * A line cut at its separators (" · ", " › ") into lines of at most `max`
+ * characters, the separator ending each cut line; a part longer than `max`
+ * stays whole.
+ */
+export function wrapLine(text: string, sep: string, max: number): string[] {
+  if (text.length <= max) return [text];
+  const parts = text.split(sep);
+  const out: string[] = [];
+  let cur = parts[0]!;
+  for (const p of parts.slice(1)) {
+    // Room kept for the separator that ends a cut line.
+    if (cur.length + sep.length + p.length + sep.trimEnd().length <= max) cur += sep + p;
+    else { out.push(cur + sep.trimEnd()); cur = `  ${p}`; }
+  }
+  out.push(cur);
+  return out;
+}
 
 export function JourneyDiagram({ journey, view, reuse }: { journey: Journey; view: Pick<OverlayView, 'identities' | 'nodes'>; reuse?: Map<number, Reuse> }) {
   const m = journeyModel(view, journey, reuse);
+  // The width the drawing has on screen: a crossing's text wraps to it rather than running off or far left of its arrow.
+  const box = useRef<HTMLDivElement>(null);
+  const [avail, setAvail] = useState(0);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    setAvail(el.clientWidth);
+    const ro = new ResizeObserver(() => setAvail(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   // Lanes as wide as their longest line.
   const widths = m.lanes.map((l) => Math.max(150, Math.ceil(Math.max(textW(l.title, 7.2), textW(l.sub, 6.2))) + 24));
   const xs: number[] = [];
   let acc = PAD;
   for (const w of widths) { xs.push(acc + w / 2); acc += w + 14; }
   const lanesW = acc - 14 + PAD;
+  // Text may run to the lanes' right end or, when the box is wider, to its right edge.
+  const rightLimit = Math.max(lanesW, avail) - PAD;
   // Rows: a crossing has 3 lines (+1 for keep-alive), a NAT step a line per change + 1.
   type Row = { y: number; h: number; lines: Array<{ text: string; cls: string; testid?: string }>; x1: number; x2: number; step: number };
   const rows: Row[] = [];
@@ -36,10 +71,13 @@ export function JourneyDiagram({ journey, view, reuse }: { journey: Journey; vie
       const leg = /^upstream request (\d+)$/.exec(s.note);
       const re = leg ? m.reuse.get(Number(leg[1])) : undefined;
       const firstOfLeg = re && !m.steps.slice(0, k).some((p) => p.kind === 'crossing' && p.note === s.note);
-      const lines = [
-        { text: [s.note, ...tunnels].join(' · '), cls: 'hop-label' },
-        { text: `${fmtEp(s.src)} → ${fmtEp(s.dst)} · ${fmtClock(s.time)}${s.latencyMs != null ? ` · +${fmtMs(s.latencyMs)}` : ''} · ${s.packets} pkts on this connection here`, cls: 'hop-sub' },
-        { text: `seen at ${s.trail.join(' › ')}`, cls: 'hop-trail', testid: 'journey-trail' },
+      // Lines start at the arrow's left end, wrapped at their separators to the room right of it (when there is enough room).
+      const room = Math.floor((rightLimit - (Math.min(xs[s.from]!, xs[s.to]!) + 8)) / CH);
+      const max = room >= MIN_WRAP ? room : Infinity;
+      const lines: Array<{ text: string; cls: string; testid?: string }> = [
+        ...wrapLine([s.note, ...tunnels].join(' · '), ' · ', max).map((text) => ({ text, cls: 'hop-label' })),
+        ...wrapLine(`${fmtEp(s.src)} → ${fmtEp(s.dst)} · ${fmtClock(s.time)}${s.latencyMs != null ? ` · +${fmtMs(s.latencyMs)}` : ''} · ${s.packets} pkts on this connection here`, ' · ', max).map((text) => ({ text, cls: 'hop-sub' })),
+        ...wrapLine(`seen at ${s.trail.join(' › ')}`, ' › ', max).map((text) => ({ text, cls: 'hop-trail', testid: 'journey-trail' })),
       ];
       if (firstOfLeg && re) lines.push({ text: `keep-alive: connection reused (request ${re.request} on it; opened by journey #${re.openedBy + 1})`, cls: 'hop-keepalive', testid: 'journey-keepalive' });
       const x1 = xs[s.from]!, x2 = xs[s.to]!;
@@ -53,17 +91,17 @@ export function JourneyDiagram({ journey, view, reuse }: { journey: Journey; vie
     }
   });
   const height = y + 10;
-  // Text starts at the row's left lane (plus a little), pulled left where it would run past the widest lane, never past the left edge.
+  // Text starts at the row's left lane (plus a little), pulled left where it would still run past the right limit, never past the left edge.
   const textX = (r: Row) => {
     const longest = Math.max(...r.lines.map((l) => textW(l.text)));
     const left = Math.min(r.x1, r.x2) + 8;
-    return Math.max(PAD, Math.min(left, lanesW - PAD - longest));
+    return Math.max(PAD, Math.min(left, rightLimit - longest));
   };
   const width = Math.max(lanesW, ...rows.map((r) => textX(r) + Math.max(...r.lines.map((l) => textW(l.text))) + PAD));
   // The lane heads stay in view (sticky) while the crossings scroll under them.
   const lifelines = m.lanes.map((l, i) => <line key={l.key} x1={xs[i]} y1={0} x2={xs[i]} y2={height - HEAD_H} className="lifeline" />);
   return (
-    <div className="journey-scroll" data-testid="journey-diagram" aria-label={`Journey ${journey.label}`} role="group">
+    <div className="journey-scroll" data-testid="journey-diagram" aria-label={`Journey ${journey.label}`} role="group" ref={box}>
       <svg className="journey-svg journey-lanes" viewBox={`0 0 ${width} ${HEAD_H + 4}`} width={width} height={HEAD_H + 4} role="img" aria-label="Lanes">
         {m.lanes.map((l, i) => (
           <g key={l.key} data-testid="journey-lane" data-title={l.title} data-kind={l.kind} data-inferred={l.inferred ? '1' : '0'}>
