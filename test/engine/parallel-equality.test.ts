@@ -106,6 +106,21 @@ describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => 
     await pool(files.map((f) => () => expectSameOutput(path.relative(LAB, f), [f], [1, 2], ['--cluster', CLUSTER], 1)), 3);
   }, 240_000);
 
+  it('the bounds reach the worker: 40 flows and 200 packets a capture at most (the table-full issue, cut captures), the same JSON', async () => {
+    const inputs = filesIn(path.join(LAB, 'nginx-proxy'));
+    const json = async (threads: number): Promise<{ text: string; stderr: string }> => {
+      let stderr = '';
+      const session = await openSession(await openPaths(inputs), { threads, maxFlows: 40, maxPackets: 200 }, (x) => { stderr += x; });
+      return { text: JSON.stringify(session.toJSON()), stderr };
+    };
+    const one = await json(1);
+    const two = await json(2);
+    expect(TRACE.test(two.stderr)).toBe(true);
+    expect(one.text).toContain('the flow table is full');
+    expect(one.text).toContain('more than 200 packets');
+    expect(two.text === one.text).toBe(true);
+  }, 120_000);
+
   it('a failing worker: the session is analysed again on one thread, said on stderr, the same output', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-worker-'));
     const broken = path.join(dir, 'broken-worker.mjs');
