@@ -41,9 +41,111 @@ export function describeDecoded(bytes: Uint8Array, p: DecodedPacket): LayerNode[
     const nextStart = k + 1 < p.layerCount ? p.layerStart[k + 1]! : frameEnd;
     const d = new Describer(bytes, start, frameEnd);
     const node = describeLayer(d, id, start, nextStart, p, k);
-    out.push({ layer: LAYER_NAMES[id] ?? 'data', title: node.title, start, length: Math.max(0, Math.min(node.length, frameEnd - start)), fields: d.fields });
+    const layer = LAYER_NAMES[id] ?? 'data';
+    const filterName = LAYER_FILTERS[layer];
+    // No field filters where ours would not select this packet as tshark's would: an 802.1ad service tag
+    // (tshark's ieee8021ad.*), DNS quoted inside an ICMP error (dns.* read the packet's own DNS).
+    const noFields = (id === L_VLAN && node.title.startsWith('IEEE 802.1ad')) || (id === L_DNS && p.dnsNet < 0);
+    if (!noFields) withFilters(layer, d.fields, '');
+    out.push({ layer, title: node.title, start, length: Math.max(0, Math.min(node.length, frameEnd - start)), fields: d.fields, ...(filterName ? { filter: filterName } : {}) });
   }
   return out;
+}
+
+// ------------------------------------------------------------------ display filters of tree rows
+
+/** A layer's protocol as a display filter names it (docs/filter.md). */
+const LAYER_FILTERS: Record<string, string> = {
+  eth: 'eth', vlan: 'vlan', sll: 'sll', sll2: 'sll', null: 'null', llc: 'llc', ipv4: 'ip', ipv6: 'ipv6', arp: 'arp', icmp: 'icmp', icmpv6: 'icmpv6',
+  udp: 'udp', tcp: 'tcp', vxlan: 'vxlan', geneve: 'geneve', gre: 'gre', erspan: 'erspan', wg: 'wg', http: 'http', dns: 'dns',
+};
+
+type ValueForm = 'num' | 'paren' | 'flag' | 'addr' | 'str';
+/** Field rows (`Parent > Name` inside a layer) and the display-filter field they show, with how to read the shown value back. */
+const FIELD_FILTERS: Record<string, Record<string, [string, ValueForm]>> = {
+  eth: { Destination: ['eth.dst', 'addr'], Source: ['eth.src', 'addr'], Type: ['eth.type', 'paren'] },
+  vlan: { 'Priority (PCP)': ['vlan.priority', 'num'], 'VLAN ID': ['vlan.id', 'num'], Type: ['vlan.etype', 'paren'] },
+  sll: { 'Packet type': ['sll.pkttype', 'paren'] },
+  sll2: { 'Interface index': ['sll.ifindex', 'num'], 'Packet type': ['sll.pkttype', 'paren'] },
+  ipv4: {
+    'Header length': ['ip.hdr_len', 'num'], 'Differentiated services > DSCP': ['ip.dsfield.dscp', 'num'], 'Total length': ['ip.len', 'num'],
+    Identification: ['ip.id', 'num'], "Flags > Don't fragment": ['ip.flags.df', 'flag'], 'Flags > More fragments': ['ip.flags.mf', 'flag'],
+    'Fragment offset': ['ip.frag_offset', 'num'], 'Time to live': ['ip.ttl', 'num'], Protocol: ['ip.proto', 'paren'],
+    'Source address': ['ip.src', 'addr'], 'Destination address': ['ip.dst', 'addr'],
+  },
+  ipv6: {
+    'Flow label': ['ipv6.flow', 'num'], 'Payload length': ['ipv6.plen', 'num'], 'Next header': ['ipv6.nxt', 'paren'], 'Hop limit': ['ipv6.hlim', 'num'],
+    'Source address': ['ipv6.src', 'addr'], 'Destination address': ['ipv6.dst', 'addr'],
+  },
+  arp: {
+    Opcode: ['arp.opcode', 'paren'], 'Sender MAC address': ['arp.src.hw_mac', 'addr'], 'Sender IP address': ['arp.src.proto_ipv4', 'addr'],
+    'Target MAC address': ['arp.dst.hw_mac', 'addr'], 'Target IP address': ['arp.dst.proto_ipv4', 'addr'],
+  },
+  icmp: { Type: ['icmp.type', 'num'], Code: ['icmp.code', 'num'] },
+  icmpv6: { Type: ['icmpv6.type', 'num'], Code: ['icmpv6.code', 'num'] },
+  udp: { 'Source port': ['udp.srcport', 'num'], 'Destination port': ['udp.dstport', 'num'], Length: ['udp.length', 'num'] },
+  tcp: {
+    'Source port': ['tcp.srcport', 'num'], 'Destination port': ['tcp.dstport', 'num'], 'Sequence number (raw)': ['tcp.seq_raw', 'num'],
+    'Acknowledgment number (raw)': ['tcp.ack_raw', 'num'], 'Header length': ['tcp.hdr_len', 'num'], Flags: ['tcp.flags', 'num'],
+    'Flags > Congestion window reduced (CWR)': ['tcp.flags.cwr', 'flag'],
+    'Flags > ECN-Echo (ECE)': ['tcp.flags.ece', 'flag'], 'Flags > Urgent (URG)': ['tcp.flags.urg', 'flag'],
+    'Flags > Acknowledgment (ACK)': ['tcp.flags.ack', 'flag'], 'Flags > Push (PSH)': ['tcp.flags.push', 'flag'],
+    'Flags > Reset (RST)': ['tcp.flags.reset', 'flag'], 'Flags > Syn (SYN)': ['tcp.flags.syn', 'flag'], 'Flags > Fin (FIN)': ['tcp.flags.fin', 'flag'],
+    Window: ['tcp.window_size_value', 'num'], 'Options > Maximum segment size': ['tcp.options.mss_val', 'num'],
+    'Options > Window scale': ['tcp.options.wscale.shift', 'num'],
+  },
+  vxlan: { 'VXLAN network identifier (VNI)': ['vxlan.vni', 'num'] },
+  geneve: { 'Virtual network identifier (VNI)': ['geneve.vni', 'num'] },
+  gre: { 'Protocol type': ['gre.proto', 'paren'] },
+  http: {
+    Host: ['http.host', 'str'], 'User-Agent': ['http.user_agent', 'str'], Server: ['http.server', 'str'], 'Content-Type': ['http.content_type', 'str'],
+    Location: ['http.location', 'str'], 'X-Forwarded-For': ['http.x_forwarded_for', 'str'],
+  },
+  dns: { 'Transaction ID': ['dns.id', 'num'], 'Answer RRs': ['dns.count.answers', 'num'] },
+};
+
+/** A text as a display-filter string literal (quotes and backslashes escaped). */
+export function filterString(v: string): string {
+  return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The value a row shows, as a filter literal; null when it cannot be read back exactly. */
+function filterValue(v: string, form: ValueForm): string | null {
+  switch (form) {
+    case 'num': return /^(0x[0-9a-f]+|\d+)(?![.\w:])/i.exec(v)?.[1] ?? null;
+    case 'paren': return /\((0x[0-9a-f]+|\d+)\)$/i.exec(v)?.[1] ?? (/^(0x[0-9a-f]+|\d+)$/i.test(v) ? v : null);
+    case 'flag': return /^(Set|Yes)$/.test(v) ? '1' : /^(Not set|No)$/.test(v) ? '0' : null;
+    case 'addr': return /^[0-9a-f:.]+$/i.test(v) ? v : null;
+    // Shown text with escapes (control or non-ASCII bytes) is not the bytes: no filter rather than a wrong one.
+    case 'str': return /^[\x20-\x7e]*$/.test(v) && !v.includes('\\') ? filterString(v) : null;
+  }
+}
+
+/** Sets `filter` on the rows of one layer whose field has a display-filter name ("Apply as filter"). */
+function withFilters(layer: string, fields: FieldNode[], parent: string): void {
+  const table = FIELD_FILTERS[layer];
+  for (const f of fields) {
+    const path = parent ? `${parent} > ${f.name}` : f.name;
+    const def = table?.[path];
+    let text: string | null = null;
+    if (def) {
+      const v = filterValue(f.value, def[1]);
+      // Not an ethertype but an 802.3 length; an IPv4 total length of 0 (BIG TCP/GSO) reads as the frame's.
+      const skip = v === null || ((def[0] === 'eth.type' || def[0] === 'vlan.etype') && Number(v) < 1536) || (def[0] === 'ip.len' && v === '0');
+      if (!skip) text = `${def[0]} == ${v}`;
+    } else if (layer === 'http' && (f.name === 'Request line' || f.name === 'Status line')) {
+      const m = /^(\S+) (\S+) HTTP\/\d\.\d$/.exec(f.value);
+      const r = /^HTTP\/\d\.\d (\d{3})\b/.exec(f.value);
+      if (m && /^[\x21-\x7e]+$/.test(m[2]!) && !m[2]!.includes('\\')) text = `http.request.method == ${filterString(m[1]!)} && http.request.uri == ${filterString(m[2]!)}`;
+      else if (r) text = `http.response.code == ${r[1]}`;
+    } else if (layer === 'dns' && (parent === 'Queries' || parent === 'Answers') && /^[\x21-\x7e]+$/.test(f.name) && !f.name.includes('\\')) {
+      text = `${parent === 'Queries' ? 'dns.qry.name' : 'dns.resp.name'} == ${filterString(f.name)}`;
+    } else if (layer === 'dns' && path === 'Flags > Response') {
+      text = `dns.flags.response == ${f.value.endsWith('response') ? 1 : 0}`;
+    }
+    if (text !== null) f.filter = text;
+    if (f.children) withFilters(layer, f.children, path);
+  }
 }
 
 /** Collects fields, keeping only those whose bytes were captured. */
