@@ -185,7 +185,8 @@ export function OverlayDiagram({ view }: { view: OverlayView }) {
               const py = topY + 64 + 18 * Math.max(1, n.podCidrs.length) + k * POD_H;
               const name = p.name ?? (p.inferred ? 'pod (inferred)' : '(pod)');
               return (
-                <g key={p.ip} data-testid="diagram-pod" data-ip={p.ip} data-name={p.name ?? ''}>
+                // Keyed by name and address: one address can be two pods over the session (a pod replaced, its address reused).
+                <g key={`${p.namespace ?? ''}/${p.name ?? ''}|${p.ip}|${k}`} data-testid="diagram-pod" data-ip={p.ip} data-name={p.name ?? ''}>
                   <rect x={10} y={py - 12} width={NODE_W - 36} height={POD_H - 4} rx={4} className="pod-box" />
                   <text x={16} y={py} className="pod-text">{clipTo(name, NODE_W - 48)}<title>{`${p.namespace ? `${p.namespace}/` : ''}${name} ${p.ip}`}</title></text>
                   <text x={16} y={py + 12} className="pod-ip">{`${p.ip}${p.namespace && p.namespace !== 'default' ? ` · ${p.namespace}` : ''}`}</text>
