@@ -218,6 +218,12 @@ function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(Math.abs(x) < 10 ? 2 : 1).replace(/\.?0+$/, '');
 }
 
+/** Figures said side by side share their decimals (the report's rule: none when all are whole, else 2 below 10, 1 from 10 up), thousands grouped: "75.0 … 58.8", "2,170 … 2,430". */
+function fmtSame(...xs: number[]): string[] {
+  const d = xs.every((x) => Number.isInteger(x)) ? 0 : Math.max(...xs.map(Math.abs)) < 10 ? 2 : 1;
+  return xs.map((x) => (x < 0 ? '−' : '') + Math.abs(x).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+}
+
 function pct(from: number, to: number): string {
   if (from === 0) return '';
   return ` (${to < from ? '−' : '+'}${Math.round((Math.abs(to - from) / from) * 100)}\u00a0%)`;
@@ -265,7 +271,8 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
     const lb = b.legs.find((l) => l.leg === n);
     const fa = (la?.frames ?? 0) / a.requests;
     const fb = (lb?.frames ?? 0) / b.requests;
-    legLines.push(`${legName(n)}: ${fmt(fa)} packets per request in A, ${fmt(fb)} in B`);
+    const [sa, sb] = fmtSame(fa, fb);
+    legLines.push(`${legName(n)}: ${sa} packets per request in A, ${sb} in B`);
     if (!biggest || Math.abs(fa - fb) > Math.abs(biggest.diff)) biggest = { leg: n, diff: fa - fb };
   }
   if (biggest && Math.abs(biggest.diff) >= 0.5) {
@@ -290,7 +297,8 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
     const costEach = lo.connectionsOpened ? lo.controlFrames / lo.connectionsOpened : 0;
     const saved = lo.connectionsOpened / po.requests - lr.connectionsOpened / pr.requests;
     const legFramesSaved = lo.frames / po.requests - lr.frames / pr.requests;
-    out.push(`${reuser} reuses its ${legName(n)}s (keep-alive): ${lr.reusedRequests} of ${lr.requests} requests on that leg open no new TCP connection, against ${lo.reusedRequests} of ${lo.requests} for ${opener}; ${opener} opens ${fmt(lo.connectionsOpened / po.requests)} new ${legName(n)} per request, ${reuser} ${fmt(lr.connectionsOpened / pr.requests)}.`);
+    const [co, cr] = fmtSame(lo.connectionsOpened / po.requests, lr.connectionsOpened / pr.requests);
+    out.push(`${reuser} reuses its ${legName(n)}s (keep-alive): ${lr.reusedRequests} of ${lr.requests} requests on that leg open no new TCP connection, against ${lo.reusedRequests} of ${lo.requests} for ${opener}; ${opener} opens ${co} new ${legName(n)}${co === '1' ? '' : 's'} per request, ${reuser} ${cr}.`);
     if (costEach > 0) {
       const explained = saved * costEach;
       out.push(`Each new ${legName(n)} costs ${opener} ${fmt(costEach)} packets of handshake and teardown end to end (SYN, SYN/ACK, ACK, FINs and their ACKs, on every link it crosses), so the ${fmt(saved)} connection${saved === 1 ? '' : 's'} per request that ${reuser} avoids account for about ${fmt(explained)} of the ${fmt(legFramesSaved)} fewer packets per request on that leg.`);
@@ -328,7 +336,9 @@ export function explain(a: TrafficProfile, b: TrafficProfile): string[] {
       out.push(`${has} sends ${fmt(v)} ${name} packets per request and ${none} none: ${fmt(e)} bytes of ${what} per request.`);
     } else if (Math.abs(va - vb) >= 0.05 * Math.max(va, vb, 1)) {
       const [less, lv, mv] = va > vb ? [B, vb, va] : [A, va, vb];
-      out.push(`${less} sends ${fmt(mv - lv)} fewer ${name} packets per request (${fmt(lv)} against ${fmt(mv)}), ${fmt(Math.abs(ea2 - eb2))} fewer bytes of ${what} per request (${fmt(Math.min(ea2, eb2))} against ${fmt(Math.max(ea2, eb2))}).`);
+      const [pd, pl, pm] = fmtSame(mv - lv, lv, mv);
+      const [bd, bl, bm] = fmtSame(Math.abs(ea2 - eb2), Math.min(ea2, eb2), Math.max(ea2, eb2));
+      out.push(`${less} sends ${pd} fewer ${name} packets per request (${pl} against ${pm}), ${bd} fewer bytes of ${what} per request (${bl} B against ${bm} B).`);
     } else {
       out.push(`Both send about as many ${name} packets per request (${fmt(va)} and ${fmt(vb)}).`);
     }

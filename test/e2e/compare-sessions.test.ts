@@ -73,6 +73,11 @@ describe.skipIf(!chromiumPresent || !present)('Compare: your own captures', () =
       expect(heads).toEqual(['Metric', 'A', 'B', 'Δ']);
       const why = await page.textContent('[data-testid=compare-explanation]');
       expect(why!.match(/nginx-proxy/g)?.length ?? 0).toBeLessThanOrEqual(2);
+      // Figures said side by side share their decimals ("75.0 … 58.8", not "75 … 58.8"); bytes grouped, with their unit.
+      const legs = [...why!.matchAll(/: ([\d,.]+) packets per request in A, ([\d,.]+) in B/g)];
+      expect(legs.length).toBeGreaterThan(0);
+      for (const [, x, y] of legs) expect((x!.split('.')[1] ?? '').length, `${x} beside ${y}`).toBe((y!.split('.')[1] ?? '').length);
+      expect(why).toMatch(/fewer bytes of encapsulation per request \(\d{1,3}(,\d{3})* B against \d{1,3}(,\d{3})* B\)/);
       // Fewer packets in B is an improvement, coloured so; keep-alive reuse up is one too.
       const row = (name: string) => page.locator('[data-testid=compare-table] tr', { has: page.locator(`td.metric-name:text-is("${name}")`) });
       expect(await row('packets per request, end to end').locator('td').nth(3).getAttribute('class')).toMatch(/\bok\b/);

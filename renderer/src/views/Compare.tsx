@@ -112,44 +112,49 @@ function SidePicker({ which, side, onChange, lab }: { which: Which; side: Side; 
     onChange({ ...side, label: '', cluster: side.cluster?.lab ? null : side.cluster, source: { kind: 'files', refs, folder: folderPick ? folderOf(caps) : null, count: caps.length } });
   };
   const sessionMeta = side.source?.kind === 'session' && summary?.hasCluster;
+  // Three rows, the same in both sides: where the captures come from, the side's label, its metadata.
   return (
-    <fieldset className="side-picker" data-testid={id} style={{ flex: '1 1 420px', minWidth: 0 }}>
+    <fieldset className="side-picker" data-testid={id}>
       <legend className="side-title"><strong>{which}</strong> <span className="muted small" data-testid={`${id}-source`}>{sourceText(side.source, summary?.label ?? null, summary?.captures.length ?? 0)}</span></legend>
-      <div className="row" style={{ alignItems: 'center', marginBottom: 6 }}>
-        <label className="small" htmlFor={`${id}-label`}>Label</label>
-        <input id={`${id}-label`} data-testid={`${id}-label`} className="input" style={{ width: 180 }} maxLength={60} value={side.label}
+      <div className="side-grid">
+        <span className="small muted">Captures</span>
+        <div className="row side-row">
+          <button type="button" className="btn small" disabled={!summary} aria-pressed={side.source?.kind === 'session'}
+            title={summary ? 'The session open in this window, with its metadata' : 'No session is open'}
+            onClick={() => onChange({ ...side, label: '', source: { kind: 'session' }, cluster: null })}>Open session</button>
+          {lab?.scenarios.length ? (
+            <select className="input small-select" aria-label={`Lab scenario for side ${which}`} data-testid={`${id}-lab`} value={side.source?.kind === 'lab' ? side.source.scenario : ''}
+              onChange={(e) => {
+                const name = e.target.value;
+                if (!name) return;
+                onChange({ ...side, label: '', source: { kind: 'lab', scenario: name, refs: labRefs(lab, name) },
+                  cluster: lab.cluster ? { refs: [{ kind: 'url', url: lab.cluster.url, name: lab.cluster.name }], name: lab.cluster.name, lab: true } : side.cluster });
+              }}>
+              <option value="">Lab scenario…</option>
+              {lab.scenarios.map((s) => <option key={s.name} value={s.name}>lab: {s.name}</option>)}
+            </select>
+          ) : null}
+          <label className="btn small">Files…<input data-testid={`${id}-files`} type="file" multiple hidden accept=".pcap,.pcapng,.cap"
+            onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; pick(f, false); }} /></label>
+          <label className="btn small">Folder…<input data-testid={`${id}-folder`} type="file" hidden
+            ref={(el) => { if (el) { el.setAttribute('webkitdirectory', ''); el.setAttribute('directory', ''); } }}
+            onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; pick(f, true); }} /></label>
+        </div>
+        <label className="small muted" htmlFor={`${id}-label`}>Label</label>
+        <input id={`${id}-label`} data-testid={`${id}-label`} className="input" style={{ width: 220, maxWidth: '100%' }} maxLength={60} value={side.label}
           placeholder={labelGuess({ ...side, label: '' }, summary?.label ?? null) || 'from the files'}
           onChange={(e) => onChange({ ...side, label: e.target.value })} />
-        <span className="small muted">Metadata:</span>
-        <span className="small" data-testid={`${id}-cluster`}>{side.cluster ? side.cluster.name : sessionMeta ? "the session's" : 'none'}</span>
-        <label className="btn small" title="kubectl get nodes,pods,services,endpointslices -A -o json, for this side only">
-          Metadata…<input type="file" hidden accept=".json,.yaml,.yml" onChange={(e) => {
-            const f = Array.from(e.target.files ?? []);
-            e.target.value = '';
-            if (f.length) onChange({ ...side, cluster: { refs: host.refsForFiles(f), name: f.map((x) => x.name).join(', ') } });
-          }} /></label>
-        {side.cluster ? <button type="button" className="btn small" onClick={() => onChange({ ...side, cluster: null })}>No metadata</button> : null}
-      </div>
-      <div className="row">
-        <button type="button" className="btn" disabled={!summary} aria-pressed={side.source?.kind === 'session'}
-          onClick={() => onChange({ ...side, label: '', source: { kind: 'session' }, cluster: null })}>Open session</button>
-        {lab?.scenarios.length ? (
-          <select className="input" aria-label={`Lab scenario for side ${which}`} data-testid={`${id}-lab`} value={side.source?.kind === 'lab' ? side.source.scenario : ''}
-            onChange={(e) => {
-              const name = e.target.value;
-              if (!name) return;
-              onChange({ ...side, label: '', source: { kind: 'lab', scenario: name, refs: labRefs(lab, name) },
-                cluster: lab.cluster ? { refs: [{ kind: 'url', url: lab.cluster.url, name: lab.cluster.name }], name: lab.cluster.name, lab: true } : side.cluster });
-            }}>
-            <option value="">Lab scenario…</option>
-            {lab.scenarios.map((s) => <option key={s.name} value={s.name}>lab: {s.name}</option>)}
-          </select>
-        ) : null}
-        <label className="btn">Files…<input data-testid={`${id}-files`} type="file" multiple hidden accept=".pcap,.pcapng,.cap"
-          onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; pick(f, false); }} /></label>
-        <label className="btn">Folder…<input data-testid={`${id}-folder`} type="file" hidden
-          ref={(el) => { if (el) { el.setAttribute('webkitdirectory', ''); el.setAttribute('directory', ''); } }}
-          onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; pick(f, true); }} /></label>
+        <span className="small muted">Metadata</span>
+        <div className="row side-row">
+          <span className="small side-cluster" data-testid={`${id}-cluster`} title={side.cluster?.name}>{side.cluster ? side.cluster.name : sessionMeta ? "the session's" : 'none'}</span>
+          <label className="btn small" title="kubectl get nodes,pods,services,endpointslices -A -o json, for this side only">
+            Metadata…<input type="file" hidden accept=".json,.yaml,.yml" onChange={(e) => {
+              const f = Array.from(e.target.files ?? []);
+              e.target.value = '';
+              if (f.length) onChange({ ...side, cluster: { refs: host.refsForFiles(f), name: f.map((x) => x.name).join(', ') } });
+            }} /></label>
+          {side.cluster ? <button type="button" className="btn small" onClick={() => onChange({ ...side, cluster: null })}>No metadata</button> : null}
+        </div>
       </div>
     </fieldset>
   );
@@ -246,11 +251,12 @@ export function Compare() {
       <div className="compare-sides">
         <SidePicker which="A" side={a} onChange={setA} lab={lab} />
         <SidePicker which="B" side={b} onChange={setB} lab={lab} />
- <label className="small" style={{ display: 'flex', flexDirection: 'column', gap: 2 }} title="Points pair by role (their names without the scenario prefix); state other pairs as A=B, separated by commas">
-          Pair points (A=B, …)
-          <input className="input" data-testid="compare-pairs" style={{ width: 220 }} value={pairText} placeholder="by role" onChange={(e) => setPairText(e.target.value)} />
-        </label>
-        <button type="button" data-testid="compare-run" className="btn primary" disabled={!a.source || !b.source || st.status === 'loading'} onClick={run}>Compare</button>
+        <div className="compare-run-row">
+          <label className="small muted" htmlFor="compare-pairs" title="Points pair by role (their names without the scenario prefix); state other pairs as A=B, separated by commas">Pair points</label>
+          <input id="compare-pairs" className="input" data-testid="compare-pairs" style={{ flex: '0 1 420px', minWidth: 160 }} value={pairText}
+            placeholder="by role; or state pairs: pod-nginx-proxy-eth0=pod-ingress-nginx-eth0, …" onChange={(e) => setPairText(e.target.value)} />
+          <button type="button" data-testid="compare-run" className="btn primary" disabled={!a.source || !b.source || st.status === 'loading'} onClick={run}>Compare</button>
+        </div>
       </div>
       {st.status === 'idle' ? <div className="muted pad">Choose two sides and press Compare: each side is analysed on its own and compared metric by metric; capture points pair up by role (the scenario prefix of their names dropped).</div> : null}
       {st.status === 'loading' ? <Loading what="both sides" /> : null}
