@@ -99,4 +99,52 @@ describe.skipIf(!chromiumPresent || files.length === 0)('Packets view: display f
     await page.screenshot({ path: path.join(ARTIFACTS, 'filter-flows.png') });
     expect(pageErrors(page)).toEqual([]);
   }, 90_000);
+
+  it('Apply as filter from the layer tree (right-click), Prepare as filter (Shift+F10, keyboard)', async () => {
+    await page.click('[data-testid=tab-packets]');
+    await page.waitForSelector('[data-testid=view-packets]');
+    const clear = page.locator('[data-testid=filter-bar] [data-testid=filter-clear]');
+    if (await clear.count()) await clear.click();
+    await page.locator('[data-testid=packets-table] .dt-row').first().click();
+    await page.waitForSelector('[data-testid=layer-tree]');
+    // The IPv4 source of the first packet: right-click, Apply as filter.
+    const src = page.locator('[data-testid=layer-tree] [data-testid=field]', { hasText: 'Source address:' }).first();
+    const ip = (await src.locator('.field-value').innerText()).trim();
+    await src.click({ button: 'right' });
+    await page.waitForSelector('[data-testid=filter-menu]');
+    expect(await page.locator('[data-testid=filter-menu-text]').innerText()).toBe(`ip.src == ${ip}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-apply-menu.png') });
+    await page.click('[data-testid=filter-menu-apply]');
+    const input = page.locator('[data-testid=filter-bar] [data-testid=filter-input]');
+    await expect.poll(() => input.inputValue()).toBe(`ip.src == ${ip}`);
+    const want = tsharkCount(`ip.src == ${ip}`);
+    await page.waitForFunction((n) => new RegExp(`(^|[^\\d,])${n.toLocaleString('en-US')} packets`).test(document.querySelector('[data-testid=view-packets] .toolbar')?.textContent ?? ''), want, { timeout: 60_000 });
+    expect(await shownTotal(page)).toBe(want);
+    await expect.poll(() => page.locator('[data-testid=filter-recent] option').allInnerTexts()).toContain(`ip.src == ${ip}`);
+    // Keyboard: select the TCP destination port row, Shift+F10, ↓ to "Prepare as filter", Enter: in the bar, not applied.
+    await page.locator('[data-testid=packets-table] .dt-row').first().click();
+    const dport = page.locator('[data-testid=layer-tree] [data-testid=field]', { hasText: 'Destination port:' }).last();
+    const port = (await dport.locator('.field-value').innerText()).trim();
+    const proto = (await dport.evaluate((el) => el.closest('[aria-level="1"]')?.querySelector('.tag')?.textContent ?? '')).trim();
+    await dport.click();
+    const applied = await shownTotal(page);
+    await page.locator('[data-testid=layer-tree]').press('Shift+F10');
+    await page.waitForSelector('[data-testid=filter-menu]');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('filter-menu-prepare');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => input.inputValue()).toBe(`${proto}.dstport == ${port}`);
+    await page.waitForSelector('[data-testid=filter-bar][data-state=ok]', { timeout: 10_000 });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('filter-input');
+    await page.waitForTimeout(300);
+    expect(await shownTotal(page)).toBe(applied);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-prepare.png') });
+    // The context-menu key opens it too; Escape closes it and gives the tree its focus back.
+    await page.locator('[data-testid=layer-tree]').press('ContextMenu');
+    await page.waitForSelector('[data-testid=filter-menu]');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('[data-testid=filter-menu]').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('layer-tree');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
 });

@@ -4,7 +4,8 @@
  * ("unknown field 'ip.adr' at 1:1 (did you mean ip.addr?)") while it is not,
  * checked as you type (AnalyzerApi.checkFilter, debounced); Enter applies,
  * Escape goes back to the applied filter; the last filters applied are kept
- * (recent, per browser profile).
+ * (recent, per browser profile), also those applied from the packet layer
+ * tree ("Apply as filter"); "Prepare as filter" puts one here unapplied.
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FilterCheck } from '../../../src/api.js';
@@ -20,7 +21,10 @@ const BAD_STYLE = { background: '#ffafaf', color: '#3a0b0b', borderColor: '#c228
 
 type State = { kind: 'empty' } | { kind: 'checking' } | { kind: 'ok' } | { kind: 'bad'; check: FilterCheck };
 
-export function FilterBar({ value, onApply, testId = 'filter-bar' }: { value: string; onApply(filter: string): void; testId?: string }) {
+/** A filter put into the bar from elsewhere without applying it ("Prepare as filter"); a new `seq` each time. */
+export interface PreparedFilter { text: string; seq: number }
+
+export function FilterBar({ value, onApply, prepared, testId = 'filter-bar' }: { value: string; onApply(filter: string): void; prepared?: PreparedFilter | null; testId?: string }) {
   const { host } = useSession();
   const [draft, setDraft] = useState(value);
   const [state, setState] = useState<State>({ kind: value ? 'ok' : 'empty' });
@@ -28,7 +32,21 @@ export function FilterBar({ value, onApply, testId = 'filter-bar' }: { value: st
   const seq = useRef(0);
   const listId = useId();
 
-  useEffect(() => { setDraft(value); }, [value]);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  // A filter applied from elsewhere ("Apply as filter") is shown and kept with the recent ones.
+  useEffect(() => {
+    setDraft(value);
+    if (value && recent[0] !== value) setRecent([value, ...recent.filter((x) => x !== value)].slice(0, MAX_RECENT));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [value]);
+
+  // "Prepare as filter": into the bar, checked, focused, not applied.
+  useEffect(() => {
+    if (!prepared) return;
+    setDraft(prepared.text);
+    inputRef.current?.focus();
+  }, [prepared]);
 
   // Check while typing: the newest answer wins.
   useEffect(() => {
@@ -52,7 +70,6 @@ export function FilterBar({ value, onApply, testId = 'filter-bar' }: { value: st
     const text = draft.trim();
     if (state.kind === 'bad' || state.kind === 'checking') return;
     onApply(text);
-    if (text) setRecent([text, ...recent.filter((r) => r !== text)].slice(0, MAX_RECENT));
   };
 
   const cls = state.kind === 'ok' ? 'filter-ok' : state.kind === 'bad' ? 'filter-bad' : '';
@@ -61,7 +78,7 @@ export function FilterBar({ value, onApply, testId = 'filter-bar' }: { value: st
   return (
     <div className="filter-bar" data-testid={testId} data-state={state.kind} style={{ display: 'flex', flexDirection: 'column', gap: 2, flex: '1 1 100%', minWidth: 280 }}>
       <div className="filter-row" style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
-        <input className={`input filter-input ${cls}`} style={{ flex: '1 1 auto', minWidth: 340, fontFamily: 'var(--mono, monospace)', ...colour }} type="text" spellCheck={false} autoComplete="off" list={listId}
+        <input ref={inputRef} className={`input filter-input ${cls}`} style={{ flex: '1 1 auto', minWidth: 340, fontFamily: 'var(--mono, monospace)', ...colour }} type="text" spellCheck={false} autoComplete="off" list={listId}
           placeholder="Display filter, e.g. ip.addr == 10.244.1.0/24 && tcp.port == 8080 (Enter applies)" value={draft}
           aria-label="Display filter" aria-invalid={state.kind === 'bad'} data-testid="filter-input"
           onChange={(e) => setDraft(e.target.value)}

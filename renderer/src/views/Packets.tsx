@@ -14,8 +14,8 @@ import { useAsync } from '../components/useAsync.js';
 import { useSession } from '../session.js';
 import { fmtClock } from '../format.js';
 import { StreamPanel } from './Stream.js';
-import { LayerTree, rangeOf } from './LayerTree.js';
-import { FilterBar } from '../components/FilterBar.js';
+import { LayerTree, rangeOf, type FilterUse } from './LayerTree.js';
+import { FilterBar, type PreparedFilter } from '../components/FilterBar.js';
 
 /** How the Time column reads: time of day, seconds since the session's first packet, or since the row before (Wireshark's three). */
 export type TimeMode = 'absolute' | 'relative' | 'delta';
@@ -71,6 +71,11 @@ export function PacketTable({ query, onSelect, selected, label, testId, onTotal,
 export function Packets({ summary }: { summary: SessionSummary }) {
   const [text, setText] = useState('');
   const [filter, setFilter] = useState('');
+  const [prepared, setPrepared] = useState<PreparedFilter | null>(null);
+  const onTreeFilter = useCallback((f: string, use: FilterUse) => {
+    if (use === 'prepare') setPrepared((p) => ({ text: f, seq: (p?.seq ?? 0) + 1 }));
+    else setFilter(f);
+  }, []);
   const [protocol, setProtocol] = useState('');
   const [capture, setCapture] = useState('');
   const [sel, setSel] = useState<PacketRow | null>(null);
@@ -82,7 +87,7 @@ export function Packets({ summary }: { summary: SessionSummary }) {
   return (
     <div className="view packets split-v" data-testid="view-packets">
       <div className="toolbar">
-        <FilterBar value={filter} onApply={setFilter} />
+        <FilterBar value={filter} onApply={setFilter} prepared={prepared} />
         <input className="input" type="search" placeholder="Filter: address, port, info…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Packet filter" />
         <select className="input" value={protocol} onChange={(e) => setProtocol(e.target.value)} aria-label="Protocol">
           <option value="">all protocols</option>
@@ -100,12 +105,12 @@ export function Packets({ summary }: { summary: SessionSummary }) {
       <SplitPane id="packets" testId="packets-split" hasDetail={!!sel}
         title={sel ? <>Packet {sel.frame ?? sel.index + 1} · {sel.point} #{sel.index + 1}</> : 'Select a packet: its layers and bytes appear here (↑/↓ in the list).'}
         top={<PacketTable label="Packets" testId="packets-table" query={query} onSelect={(r) => setSel(r)} selected={sel ? packetKey(sel) : null} onTotal={setTotal} timeMode={timeMode} />}
-        bottom={sel ? <PacketDetailPane row={sel} /> : <Empty title="Select a packet">Its layers and bytes appear here.</Empty>} />
+        bottom={sel ? <PacketDetailPane row={sel} onFilter={onTreeFilter} currentFilter={filter} /> : <Empty title="Select a packet">Its layers and bytes appear here.</Empty>} />
     </div>
   );
 }
 
-export function PacketDetailPane({ row }: { row: PacketRow }) {
+export function PacketDetailPane({ row, onFilter, currentFilter }: { row: PacketRow; onFilter?: (text: string, use: FilterUse) => void; currentFilter?: string }) {
   const { host, version } = useSession();
   const st = useAsync(() => host.api.getPacketDetail(row.capture, row.index), [host, version, row.capture, row.index]);
   // The selected row of the layer tree, by path: kept while moving between packets (like Wireshark).
@@ -127,7 +132,8 @@ export function PacketDetailPane({ row }: { row: PacketRow }) {
           {canFollow ? <button type="button" className="btn small" onClick={() => setStream(true)}>Follow stream</button> : null}
         </div>
         {d.issue ? <div className="banner banner-warn">{d.issue.layer}: {d.issue.reason} (offset {d.issue.offset})</div> : null}
-        <LayerTree layers={d.layers} selected={fieldKey} onSelect={setFieldKey} overrides={overrides} onToggle={onToggle} />
+        <LayerTree layers={d.layers} selected={fieldKey} onSelect={setFieldKey} overrides={overrides} onToggle={onToggle}
+          {...(onFilter ? { onFilter } : {})} {...(currentFilter !== undefined ? { currentFilter } : {})} />
       </div>
       <HexDump bytes={d.bytes} highlight={field} />
       {stream && row.flow != null ? <StreamPanel flow={row.flow} onClose={() => setStream(false)} /> : null}
