@@ -117,17 +117,25 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
     await page.context().close();
   }, 600_000);
 
-  it.skipIf(!corpusPresent)('every column of DNS sorts (a corpus capture with DNS queries)', async () => {
-    const page = await h.newPage();
-      const errorsBefore = pageErrors(page).length;
-    await gotoApp(page, h.url);
-    await loadFiles(page, [corpusPath('ndpi__vxlan.pcap')]);
-    await tab(page, 'dns', 'view-dns', 'dns-table');
-    const checks = await checkEverySort(page, 'dns-table');
-    console.log(`dns-table: ${checks.length} columns, ${checks.filter((c) => c.changed).length} reordered`);
-    expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
-    await page.context().close();
-  }, 300_000);
+  for (const size of SIZES) {
+    it.skipIf(!corpusPresent)(`every column of DNS sorts (a corpus capture with DNS queries) at ${size.width}×${size.height}`, async () => {
+      for (const dark of [false, true]) {
+        const page = await h.newPage({ dark });
+        const errorsBefore = pageErrors(page).length;
+        await page.setViewportSize(size);
+        await gotoApp(page, h.url);
+        await loadFiles(page, [corpusPath('ndpi__vxlan.pcap')]);
+        await tab(page, 'dns', 'view-dns', 'dns-table');
+        if (!dark) {
+          const checks = await checkEverySort(page, 'dns-table');
+          console.log(`dns-table ${size.width}×${size.height}: ${checks.length} columns, ${checks.filter((c) => c.changed).length} reordered`);
+        }
+        await page.screenshot({ path: path.join(ARTIFACTS, `tables-dns-${size.width}x${size.height}-${dark ? 'dark' : 'light'}.png`) });
+        expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
+        await page.context().close();
+      }
+    }, 300_000);
+  }
 
   it('a resized column keeps its width after a reload; the slowest request is one click away', async () => {
     const page = await h.newPage();
@@ -212,6 +220,15 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
     const list = (await page.locator('[data-testid=packets-table]').boundingBox())!;
     expect(list.height).toBeGreaterThan(720 * 0.6);
     await page.screenshot({ path: path.join(ARTIFACTS, 'tables-packets-empty-1280.png') });
+    // TCP flags as Wireshark writes them: "[FIN, ACK]", never "[ACK, FIN]".
+    await page.fill('input[aria-label="Packet filter"]', 'FIN');
+    await page.waitForFunction(() => /FIN/.test(document.querySelector('[data-testid=packets-table] [role=row][aria-rowindex="1"]:not(.loading)')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await page.waitForTimeout(300);
+    const fins = (await rowsInView(page, 'packets-table')).map((r) => r.cells['info'] ?? '');
+    expect(fins.filter((i) => i.includes('[FIN, ACK]')).length).toBeGreaterThan(3);
+    for (const i of fins) expect(i).not.toMatch(/\[ACK, FIN/);
+    await page.fill('input[aria-label="Packet filter"]', '');
+    await page.waitForFunction(() => document.querySelector('[data-testid=packets-table] [role=row][aria-rowindex="1"] .c-frame')?.textContent?.trim() === '1', undefined, { timeout: 30_000 });
 
     const rows = await rowsInView(page, 'packets-table');
     expect(rows.map((r) => Number(r.cells['frame']))).toEqual(rows.map((_, i) => i + 1));

@@ -173,6 +173,12 @@ describe.skipIf(!chromiumPresent || !present)('header and exports: metadata said
       expect(text).toContain('<title>OverlayScope report: nginx-proxy</title>');
       expect(text).not.toMatch(/more characters/);
       expect(text).toMatch(/>Ethernet</);
+      // Journeys drawn: one inline SVG a client request (truth.json's), lanes named by cluster.json's pods.
+      const truth = JSON.parse(readFileSync(path.join(LAB, 'truth.json'), 'utf8')) as { scenarios: Array<{ name: string; requests: unknown[] }> };
+      const figures = text.match(/<figure class="journey"><svg /g) ?? [];
+      expect(figures.length).toBe(truth.scenarios.find((x) => x.name === 'nginx-proxy')!.requests.length);
+      const pods = (JSON.parse(readFileSync(CLUSTER, 'utf8')) as { items: Array<{ kind: string; metadata: { name: string } }> }).items.filter((i) => i.kind === 'Pod' && /nginx-proxy|web/.test(i.metadata.name));
+      expect(pods.some((p) => text.includes(`>${p.metadata.name}<`) || text.includes(p.metadata.name))).toBe(true);
       // Markdown: addresses as they are, no escaped dots.
       const md = await exportAs(page, 'md');
       expect(md.name).toBe('overlayscope-nginx-proxy.md');
