@@ -258,6 +258,8 @@ export interface Identity {
   detail?: string;
   /** True when no cluster metadata named it: inferred from the captures (src/overlay/inferred-identities.ts): "node1", "pod on node2", "NodePort 30080 on node1". */
   inferred?: boolean;
+  /** Where the name came from when not from kubectl: a capture tool's file or layout (`….tar.gz/name_resolution_history.json`, `iptables rules (…)`, `Inspektor Gadget interface descriptions (…)`); absent for kubectl metadata (src/overlay/bundles/). */
+  from?: string;
 }
 
 export interface FlowRow {

@@ -188,7 +188,7 @@ export function bundleOptions(captureNames: readonly string[], origins: readonly
       else {
         names.set(stemOf(file), net.interfaces);
         for (const [k, n] of net.interfaces) hosts[`${stemOf(file)}/if${k} ${n}`] = s.node;
-        if (net.node && !nodes.some((x) => x.name === s.node)) nodes.push(net.node);
+        if (net.node && !nodes.some((x) => x.name === s.node)) nodes.push({ ...net.node, from: `ip -j addr in ${ipRes.name}` });
       }
     }
     for (const c of beside) if (baseName(c.member) !== 'ip-resources.txt') files.push(c.name);
@@ -205,6 +205,8 @@ export function bundleOptions(captureNames: readonly string[], origins: readonly
     if (rules.length) {
       const r = servicesFromIptables(rules.map((c) => ({ name: c.name, text: c.text })));
       Object.assign(md, r.metadata);
+      const from = `iptables rules (${[...new Set(rules.map((c) => c.name.split(/[\\/]/).slice(-2).join('/')))].join(', ')})`;
+      md.services = md.services.map((x) => ({ ...x, from: from.length > 300 ? `${from.slice(0, 299)}…` : from }));
       notes.push(...r.notes);
     }
     md.nodes = nodes;

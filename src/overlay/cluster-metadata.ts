@@ -29,6 +29,8 @@ export class ClusterMetadataError extends Error {
 }
 
 export interface NodeInfo {
+  /** Where it came from when not kubectl (a capture tool's file or layout): shown with the name (Identity.from). */
+  from?: string;
   name: string;
   internalIps: string[];
   podCidrs: string[];
@@ -38,6 +40,8 @@ export interface NodeInfo {
 }
 
 export interface PodInfo {
+  /** Where it came from when not kubectl (a capture tool's file or layout): shown with the name (Identity.from). */
+  from?: string;
   namespace: string;
   name: string;
   node: string | null;
@@ -60,6 +64,8 @@ export interface ServicePortInfo {
 }
 
 export interface ServiceInfo {
+  /** Where it came from when not kubectl (a capture tool's file or layout): shown with the name (Identity.from). */
+  from?: string;
   namespace: string;
   name: string;
   type: string;
@@ -466,19 +472,21 @@ export class IdentityResolver {
         kind: 'service', name: `${s.namespace}/${s.name}`, namespace: s.namespace,
         ...(svc.via === 'nodePort' ? { node: this.nodesByIp.get(ip)?.name ?? '' } : {}),
         detail: svc.via === 'nodePort' ? `NodePort ${port} on ${this.nodesByIp.get(ip)?.name}${portName}` : `ClusterIP${port !== null ? ` port ${port}` : ''}${portName}`,
+        ...(s.from ? { from: s.from } : {}),
       };
     }
     const node = this.nodesByIp.get(ip);
-    if (node) return { kind: 'node', name: node.name, node: node.name, detail: 'InternalIP' };
+    if (node) return { kind: 'node', name: node.name, node: node.name, detail: 'InternalIP', ...(node.from ? { from: node.from } : {}) };
     const pod = this.podAt(ip, timeMs);
     if (pod) {
       return {
         kind: 'pod', name: `${pod.namespace}/${pod.name}`, namespace: pod.namespace, ...(pod.node ? { node: pod.node } : {}),
         detail: [pod.owner ? `owner ${pod.owner}` : null, ...Object.entries(pod.labels).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(', '),
+        ...(pod.from ? { from: pod.from } : {}),
       };
     }
     const vt = this.vtepIps.get(ip);
-    if (vt) return { kind: 'node', name: vt.node.name, node: vt.node.name, detail: vt.detail };
+    if (vt) return { kind: 'node', name: vt.node.name, node: vt.node.name, detail: vt.detail, ...(vt.node.from ? { from: vt.node.from } : {}) };
     const a = parseIpv4(ip);
     if (a !== null) {
       for (const c of this.cidrs) {

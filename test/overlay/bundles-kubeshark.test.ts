@@ -81,6 +81,12 @@ describe('Kubeshark export', () => {
     const vtep = (x: string): boolean => x.startsWith('10.244.1.0 ');
     expect(identities(r).filter((x) => !vtep(x))).toEqual(identities(p).filter((x) => !vtep(x)));
     expect(identities(r).filter((x) => / (pod|service) /.test(x)).length).toBeGreaterThanOrEqual(2);
+    // Each name says where it came from: the history for pods and Services, the file names for nodes; kubectl's names say nothing.
+    const from = (j: Json): string[] => [...new Set((j['flows'] as Json[]).flatMap((f) => f['identity'] ? [f['identity']['a'], f['identity']['b']] : [])
+      .filter((i: Json) => i['kind'] !== 'external').map((i: Json) => `${i['kind']} ${i['name']} <- ${i['from']}`))].sort();
+    expect(from(r).filter((x) => x.startsWith('pod') || x.startsWith('service')).every((x) => x.endsWith('<- ' + EXPORT + '/name_resolution_history.json'))).toBe(true);
+    expect(from(r).filter((x) => x.startsWith('node ')).every((x) => /<- Kubeshark file name node[123]_192\.168\.56\.1[123]\.pcap$/.test(x))).toBe(true);
+    expect(from(p).every((x) => x.endsWith('<- undefined'))).toBe(true);
     expect((r['services'] as Json[]).map((s) => `${s['namespace']}/${s['name']}`).sort()).toEqual(['default/nginx-proxy', 'default/web', 'ingress-nginx/ingress-nginx-controller']);
     for (const c of r['captures'] as Json[]) expect(c['source']).toMatchObject({ tool: 'kubeshark', node: expect.stringMatching(/^node[123]$/) });
     // Each node's pcap is on its node's clock.

@@ -165,6 +165,8 @@ export function metadataFromNameHistory(file: string, text: string): NameHistory
   // Before the first snapshot nothing was recorded: the first holder of each address is taken to have held it since.
   const firstAt = new Set<string>();
   for (const p of pods) if (!firstAt.has(p.ips[0]!)) { firstAt.add(p.ips[0]!); p.startMs = null; }
+  for (const p of pods) p.from = file;
+  for (const s of services.values()) s.from = file;
   md.pods = pods;
   md.services = [...services.values()];
   md.endpoints = [...endpoints.values()].filter((e) => e.port !== null || ![...endpoints.values()].some((x) => x.ip === e.ip && x.service === e.service && x.port !== null));

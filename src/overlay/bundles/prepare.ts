@@ -94,7 +94,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
       if (dirName(n) !== dir || origins[i]!.tool) return;
       const nf = kubesharkNodeFile(baseName(n));
       origins[i] = { ...origins[i]!, tool: 'kubeshark', ...(nf ? { node: nf.node } : {}), sidecars: [h.name] };
-      if (nf && !nodes.some((x) => x.name === nf.node)) nodes.push({ name: nf.node, internalIps: [nf.ip], podCidrs: [], vtepMac: null, vni: null, labels: {} });
+      if (nf && !nodes.some((x) => x.name === nf.node)) nodes.push({ name: nf.node, internalIps: [nf.ip], podCidrs: [], vtepMac: null, vni: null, labels: {}, from: `Kubeshark file name ${baseName(n)}` });
     });
     hist.metadata.nodes = nodes;
     add(hist.metadata);
@@ -125,7 +125,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     origins[i] = { ...origins[i]!, tool: 'inspektor-gadget', ...(nodes.length === 1 ? { node: nodes[0]! } : {}),
       ...(scan.packets && scan.zeroTimes === scan.packets ? { timestamps: 'zero' as const } : {}) };
     for (const x of scan.interfaces) if (x.context.node) gadgetHosts.push([x.context.node, gadgetPointName(x.context)]);
-    const pods = gadgetPods(scan);
+    const pods = gadgetPods(scan).map((p) => ({ ...p, from: `Inspektor Gadget interface descriptions (${baseName(names[i]!)})` }));
     if (pods.length) { const md = emptyMetadata(); md.files = [names[i]!]; md.pods = pods; add(md); }
     if (scan.packets && scan.zeroTimes === scan.packets) {
       fileNote(i, 'inspektor-gadget', `every timestamp is 0 (Inspektor Gadget's tcpdump gadget records no capture time): packet order is the file's, and durations, latencies and times between packets from it are not real`);
@@ -167,7 +167,7 @@ export async function prepareInputs(inputs: OpenedInputs, given: AnalyzeOptions 
     calico.forEach((x, k) => {
       const ip = ips[k];
       if (!ip || md.pods.some((p) => p.namespace === x.namespace && p.name === x.pod)) return;
-      md.pods.push({ namespace: x.namespace, name: x.pod, node: x.node, ips: [ip], labels: {}, owner: null, hostNetwork: false, startMs: null, endMs: null });
+      md.pods.push({ namespace: x.namespace, name: x.pod, node: x.node, ips: [ip], labels: {}, owner: null, hostNetwork: false, startMs: null, endMs: null, from: `Calico file name ${baseName(names[x.i]!)}` });
     });
     if (md.pods.length) add(md);
   }
