@@ -26,6 +26,8 @@ export interface InflateSpec {
   /** The inflated size when the container says it (a zip's central directory). */
   knownSize?: number;
   limits?: Partial<ContainerLimits>;
+  /** Inflated bytes between restart points (default CHECKPOINT_EVERY; tests use less). */
+  checkpointEvery?: number;
 }
 
 /**
@@ -61,13 +63,19 @@ export async function inflatedSource(spec: InflateSpec): Promise<ByteSource> {
   return new InflatedSource(spec, start, length, hint);
 }
 
+/** How reads by offset were served: from the start of the stream, or from a restart point. */
+export interface InflateCounters { fromStart: number; fromCheckpoint: number; checkpoints: number; refused: number }
+
 class InflatedSource implements ByteSource {
   readonly name: string;
+  readonly counters: InflateCounters = { fromStart: 0, fromCheckpoint: 0, checkpoints: 0, refused: 0 };
+  private readonly points: Checkpoints;
   private readonly cursors: Cursor[] = [];
   private uses = 0;
   private queue: Promise<unknown> = Promise.resolve();
   constructor(private readonly spec: InflateSpec, private readonly start: number, private readonly length: number, private sizeHint: number) {
     this.name = spec.name ?? spec.source.name;
+    this.points = new Checkpoints(spec.checkpointEvery ?? CHECKPOINT_EVERY, this.counters);
   }
 
   /** The inflated size: exact once the stream has been read to its end, before that an estimate. */
@@ -77,7 +85,7 @@ class InflatedSource implements ByteSource {
 
   private open(): Cursor {
     const limits = { ...CONTAINER_LIMITS, ...this.spec.limits };
-    return new Cursor(this.spec.kind, this.spec.source, this.start, this.length, this.name, limits, (n) => { this.sizeHint = n; });
+    return new Cursor(this.spec.kind, this.spec.source, this.start, this.length, this.name, limits, (n) => { this.sizeHint = n; }, this.points);
   }
 
   async *chunks(_chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
@@ -105,13 +113,100 @@ class InflatedSource implements ByteSource {
   private async readNow(offset: number, length: number): Promise<Uint8Array> {
     let best: Cursor | null = null;
     for (const c of this.cursors) if (c.windowStart <= offset && (!best || c.windowStart > best.windowStart)) best = c;
+    // A restart point nearer than every cursor: inflate from there, not from the cursor or the start.
+    const cp = this.points.before(offset);
+    if (cp && (!best || cp.out > best.pos)) {
+      const c = await this.resume(cp);
+      if (c) best = this.keep(c);
+    }
     if (!best) {
-      best = this.open();
-      if (this.cursors.length >= MAX_CURSORS) this.cursors.splice(this.cursors.indexOf(this.cursors.reduce((a, b) => (a.lastUse <= b.lastUse ? a : b))), 1);
-      this.cursors.push(best);
+      best = this.keep(this.open());
+      this.counters.fromStart++;
     }
     best.lastUse = ++this.uses;
     return best.readAt(offset, length);
+  }
+
+  private keep(c: Cursor): Cursor {
+    if (this.cursors.length >= MAX_CURSORS) this.cursors.splice(this.cursors.indexOf(this.cursors.reduce((a, b) => (a.lastUse <= b.lastUse ? a : b))), 1);
+    this.cursors.push(c);
+    return c;
+  }
+
+  /** A cursor at a restart point, once it inflates there the bytes first inflated there; else null (and the point is dropped). */
+  private async resume(cp: Checkpoint): Promise<Cursor | null> {
+    const c = this.open();
+    try {
+      c.restore(cp);
+      const head = await c.readAt(cp.out, VERIFY);
+      if (head.length === VERIFY && crc32(0, head) >>> 0 === cp.check) {
+        this.counters.fromCheckpoint++;
+        return c;
+      }
+    } catch {
+      // A state that does not restore (another fflate): read from the start instead.
+    }
+    this.points.drop(cp);
+    this.counters.refused++;
+    return null;
+  }
+}
+
+/**
+ * Restart points (docs/decisions/0012-compressed-captures.md): fflate's inflater state after a
+ * push (its 32 KiB window, the current block's Huffman tables, the bit position, the input it
+ * holds) with where the stream stood, taken every `every` inflated bytes by whichever cursor
+ * passes there first (the analysis's own pass makes them all). Each is verified before use: a
+ * cursor restored from it must inflate again the CRC-32 of the VERIFY bytes first inflated after
+ * it, or the point is dropped. At most MAX_CHECKPOINTS (then every other one is dropped and the
+ * spacing doubles): about 100-200 KiB each.
+ */
+interface Checkpoint {
+  /** Inflated and compressed bytes before it (stream offsets). */
+  out: number;
+  in: number;
+  crc: number;
+  memberStartOut: number;
+  state: { s: Record<string, unknown>; o: Uint8Array; p: Uint8Array; r?: unknown };
+  /** CRC-32 of the VERIFY inflated bytes after it; null until they are inflated. */
+  check: number | null;
+}
+
+/** Inflated bytes between restart points. */
+const CHECKPOINT_EVERY = 32 * 1024 * 1024;
+const MAX_CHECKPOINTS = 64;
+const VERIFY = 4096;
+
+class Checkpoints {
+  private list: Checkpoint[] = [];
+  constructor(private every: number, private readonly counters: InflateCounters) {}
+
+  due(out: number): boolean {
+    const last = this.list.at(-1);
+    return out >= (last ? last.out : 0) + this.every;
+  }
+
+  add(cp: Checkpoint): void {
+    const last = this.list.at(-1);
+    if (last && cp.out <= last.out) return;
+    this.list.push(cp);
+    if (this.list.length > MAX_CHECKPOINTS) {
+      this.list = this.list.filter((_, i) => i % 2 === 1);
+      this.every *= 2;
+    }
+    this.counters.checkpoints = this.list.length;
+  }
+
+  drop(cp: Checkpoint): void {
+    this.list = this.list.filter((x) => x !== cp);
+    this.counters.checkpoints = this.list.length;
+  }
+
+  /** The verified point nearest before `offset`. */
+  before(offset: number): Checkpoint | null {
+    let best: Checkpoint | null = null;
+    for (const cp of this.list) if (cp.out <= offset && cp.check !== null) best = cp;
+    return best;
   }
 }
 
@@ -147,10 +242,11 @@ class Cursor {
 
   constructor(private readonly kind: InflateKind, private readonly src: ByteSource, private readonly start: number,
     private readonly length: number, private readonly name: string, private readonly limits: ContainerLimits,
-    private readonly onSize: (n: number) => void) {
+    private readonly onSize: (n: number) => void, private readonly points: Checkpoints | null = null) {
     const gzip = kind === 'gzip';
     const ondata = (d: Uint8Array, final: boolean): void => {
       if (d.length) {
+        if (this.verifying) this.verify(d);
         this.out.push(d);
         if (gzip) this.crc = crc32(this.crc, d);
       }
@@ -167,6 +263,45 @@ class Cursor {
       };
       this.inflater = g;
     } else this.inflater = new Inflate(ondata);
+  }
+
+  /** The restart point this cursor made last, until the VERIFY bytes after it are inflated and their CRC-32 noted. */
+  private verifying: { cp: Checkpoint; crc: number; have: number } | null = null;
+
+  private verify(d: Uint8Array): void {
+    const v = this.verifying!;
+    const take = d.subarray(0, Math.min(d.length, VERIFY - v.have));
+    v.crc = crc32(v.crc, take);
+    v.have += take.length;
+    if (v.have === VERIFY) {
+      v.cp.check = v.crc >>> 0;
+      this.verifying = null;
+    }
+  }
+
+  /** The inflater's state after the last push, as a restart point; null between gzip members or when fflate's fields are not the ones known. */
+  private snapshot(out: number, consumed: number): Checkpoint | null {
+    const g = this.inflater as unknown as Record<string, unknown>;
+    const st = g['s'];
+    if (g['v'] || g['d'] || !(g['o'] instanceof Uint8Array) || !(g['p'] instanceof Uint8Array) || !st || typeof st !== 'object') return null;
+    return {
+      out, in: consumed, crc: this.crc, memberStartOut: this.memberStartOut, check: null,
+      state: { s: { ...(st as Record<string, unknown>) }, o: g['o'].slice(), p: g['p'].slice(), ...('r' in g ? { r: g['r'] } : {}) },
+    };
+  }
+
+  /** Continues the stream from a restart point (a fresh cursor: nothing read yet). */
+  restore(cp: Checkpoint): void {
+    const g = this.inflater as unknown as Record<string, unknown>;
+    g['s'] = { ...cp.state.s };
+    g['o'] = cp.state.o.slice();
+    g['p'] = cp.state.p.slice();
+    if ('r' in cp.state) g['r'] = cp.state.r;
+    if (this.kind === 'gzip') g['v'] = 0;
+    this.pos = this.windowStart = this.windowEnd = cp.out;
+    this.inPos = cp.in;
+    this.crc = cp.crc;
+    this.memberStartOut = cp.memberStartOut;
   }
 
   /** CRC-32 of the current gzip member's inflated bytes so far (RFC 1952 §2.3.1, CRC32 field). */
@@ -246,6 +381,13 @@ class Cursor {
       if (inflated > this.limits.maxInflated) return this.fail(`inflates to more than ${this.limits.maxInflated} bytes, the most one stream may; the rest is not read`);
       if (inflated > this.limits.ratioCheckAfter && inflated > consumed * this.limits.maxRatio) {
         return this.fail(`inflates ${(inflated / consumed).toFixed(0)}:1 (${inflated} bytes from ${consumed}), beyond the ${this.limits.maxRatio}:1 bound for a compression bomb; the rest is not read`);
+      }
+      if (this.points && !this.verifying && !this.memberChecks.length && this.points.due(inflated)) {
+        const cp = this.snapshot(inflated, consumed);
+        if (cp) {
+          this.points.add(cp);
+          this.verifying = { cp, crc: 0, have: 0 };
+        }
       }
     }
     this.inPos += buf.length;

@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/capture/bytes-source.js';
-import { inflatedSource } from '../../src/capture/inflate-source.js';
+import { inflatedSource, type InflateCounters } from '../../src/capture/inflate-source.js';
 import { openInputs } from '../../src/capture/open-inputs.js';
 import { readCapture } from '../../src/capture/read-capture.js';
 import type { ByteSource } from '../../src/capture/types.js';
@@ -146,6 +146,53 @@ describe('gzip-compressed captures', () => {
     expect(err[0]!.reason).toMatch(/CRC-32 mismatch/);
     // Every record was read; the error says the bytes cannot be trusted.
     expect(got.packets).toBe((await read(bytesSource(plain, 'p'))).packets);
+  });
+
+  it.each([
+    ['one gzip member', 'gzip'], ['gzip members one after another', 'members'], ['a zip member\'s raw deflate', 'deflate'],
+  ] as const)('restart points (%s): reads by offset in any order equal the plain file\'s, served from the nearest verified point; a damaged point is refused, never used', async (_what, how) => {
+    // 3 MiB alternating 16 KiB of noise (stored blocks) and 16 KiB of a lab capture (dynamic Huffman blocks, ~40:1).
+    const lab = new Uint8Array(readFileSync(CAPTURES[1][1]));
+    const plain = new Uint8Array(3 * 1024 * 1024);
+    let x = 2463534242;
+    for (let o = 0; o < plain.length; o += 32 * 1024) {
+      for (let i = o; i < Math.min(plain.length, o + 16 * 1024); i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; plain[i] = x & 0xff; }
+      plain.set(lab.subarray(o % (lab.length - 16 * 1024)).subarray(0, Math.min(16 * 1024, plain.length - o - 16 * 1024)), o + 16 * 1024);
+    }
+    const third = Math.floor(plain.length / 3);
+    const z = how === 'gzip' ? gzipSync(plain)
+      : how === 'members' ? Buffer.concat([gzipSync(plain.subarray(0, third)), gzipSync(plain.subarray(third, 2 * third), { level: 1 }), gzipSync(plain.subarray(2 * third))])
+      : deflateRawSync(plain);
+    const every = 64 * 1024;
+    const src = await inflatedSource({ kind: how === 'deflate' ? 'deflate' : 'gzip', source: bytesSource(new Uint8Array(z), 'z'), checkpointEvery: every });
+    const counters = (src as unknown as { counters: InflateCounters }).counters;
+    // The analysis's pass makes the points.
+    let n = 0;
+    for await (const c of src.chunks(1 << 20)) n += c.length;
+    expect(n).toBe(plain.length);
+    // A point after a push (32 KiB of input) once `every` bytes have been inflated since the last.
+    expect(counters.checkpoints).toBeGreaterThan(8);
+    // Backwards, then scattered: each read equals the plain bytes.
+    const offsets = [plain.length - 300, Math.floor(plain.length * 0.7), Math.floor(plain.length * 0.4), 10, plain.length - 70_000, ...Array.from({ length: 20 }, (_, k) => (k * 7919 * 37) % (plain.length - 200))];
+    for (const at of offsets) {
+      const got = await src.read(at, 200);
+      expect(Buffer.from(got).equals(Buffer.from(plain.subarray(at, at + 200))), `at ${at}`).toBe(true);
+    }
+    expect(counters.fromCheckpoint).toBeGreaterThan(5);
+    expect(counters.fromStart).toBeLessThanOrEqual(3);
+    expect(counters.refused).toBe(0);
+    // A point whose state is damaged inflates other bytes: refused (dropped), the read served from elsewhere, still right.
+    const points = (src as unknown as { points: { list: Array<{ out: number; in: number }> } }).points.list;
+    const victim = points[points.length - 2]!;
+    // Its compressed offset off by 3: the inflater restarts mid-code.
+    victim.in += 3;
+    const at = victim.out + 100;
+    const before = counters.refused;
+    (src as unknown as { cursors: unknown[] }).cursors.length = 0;
+    // No cursor left: the damaged point is the nearest.
+    const got = await src.read(at, 200);
+    expect(Buffer.from(got).equals(Buffer.from(plain.subarray(at, at + 200)))).toBe(true);
+    expect(counters.refused).toBe(before + 1);
   });
 
   it('a compression bomb stops at the ratio bound, named, without holding what it inflates', async () => {
