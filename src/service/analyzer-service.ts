@@ -19,7 +19,7 @@ import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '.
 import { overlayView } from '../overlay/view.js';
 import { openInputs } from '../capture/open-inputs.js';
 import { prepareInputs } from '../overlay/bundles/prepare.js';
-import { pointSource, pointSourceText } from '../overlay/bundles/point-source.js';
+import { captureSourceText } from '../overlay/bundles/point-source.js';
 import { defaultSideLabel } from '../compare/sides.js';
 import { sniffFormat } from '../capture/sniff.js';
 
@@ -249,7 +249,7 @@ class ServiceImpl implements AnalyzerApi {
         errors: errors.map(issueRow),
         warnings: c.issues.length - errors.length + c.droppedIssues,
         offload: offloadSummary(c),
-        source: pointSourceText(pointSource(s.inputs?.origins[c.id], c.file, c.interfaces.length === 1 ? c.interfaces[0] : undefined)),
+        source: captureSourceText(s.inputs?.origins[c.id], c.file, c.interfaces),
       };
     });
     // Packets and bytes per layer, and the timeline, from the packet index.

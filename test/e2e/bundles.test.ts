@@ -62,6 +62,7 @@ describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build'
     expect(source).toHaveLength(1);
     expect(source[0]).toContain('Inspektor Gadget');
     expect(source[0]).toContain('timestamps all 0');
+    expect(source[0]).toContain('4 containers on node1, node2, node3');
     await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-gadget-overview.png') });
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);

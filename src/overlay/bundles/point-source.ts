@@ -52,3 +52,14 @@ export function pointSourceText(s: PointSource): string {
   if (s.timestamps === 'coarse') parts.push('userspace timestamps: coarse');
   return parts.join(' · ');
 }
+
+/** One line for a whole capture in the UI: its one point's source, or for a file of several pods' interfaces (Inspektor Gadget) how many and on which nodes. */
+export function captureSourceText(origin: CaptureOrigin | undefined, file: string, interfaces: readonly CaptureInterface[]): string {
+  const base = pointSource(origin, file, interfaces.length === 1 ? interfaces[0] : undefined);
+  if (origin?.tool !== 'inspektor-gadget' || interfaces.length < 2) return pointSourceText(base);
+  const ctx = interfaces.map((i) => gadgetContext(i.description)).filter((c) => c !== null);
+  const nodes = [...new Set(ctx.map((c) => c!.node).filter(Boolean))].sort();
+  const text = pointSourceText(base).split(' · ');
+  text.splice(1, 0, `${ctx.length} containers${nodes.length ? ` on ${nodes.join(', ')}` : ''}`);
+  return text.join(' · ');
+}
