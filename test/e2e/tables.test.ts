@@ -77,6 +77,9 @@ describe.skipIf(!chromiumPresent || !labPresent)('tables: sort, resize, popovers
         const box = await page.locator(`[data-testid=${table}] [role=columnheader].c-${col}`).boundingBox();
         expect(box, `${table} ${col}`).not.toBeNull();
         expect(box!.x + Math.min(box!.width, 80), `${table}: the capture point column starts in the window`).toBeLessThanOrEqual(size.width);
+        // Every header in the window reads whole (no "Resp byt…").
+        const cutHeads = await page.$$eval(`[data-testid=${table}] [role=columnheader]`, (els, w) => els.filter((e) => e.getBoundingClientRect().right <= w && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent), size.width);
+        expect(cutHeads, `${table} at ${size.width}px`).toEqual([]);
       }
       expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
       await page.context().close();

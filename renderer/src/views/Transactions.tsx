@@ -22,7 +22,7 @@ const httpColumns: Col<HttpRow>[] = [
   { id: 'time', header: 'Request time', size: 138, accessorFn: (r) => fmtClock(r.requestTime) },
   { id: 'capture', header: 'Capture point', size: 160, accessorFn: (r) => r.capture, cell: (c) => pointName(c.getValue() as string) },
   { id: 'method', header: 'Method', size: 70, accessorFn: (r) => r.method ?? '' },
-  { id: 'host', header: 'Host', size: 176, accessorFn: (r) => r.host ?? '' },
+  { id: 'host', header: 'Host', size: 166, accessorFn: (r) => r.host ?? '' },
   { id: 'uri', header: 'URI', size: 80, accessorFn: (r) => r.uri ?? '' },
   { id: 'status', header: 'Status', size: 84, accessorFn: (r) => (r.status == null ? 'no response' : `${r.status} ${r.reason ?? ''}`), cell: (c) => {
     const s = c.row.original.status;
@@ -31,7 +31,7 @@ const httpColumns: Col<HttpRow>[] = [
   { id: 'ttfb', header: 'TTFB', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.ttfbMs) },
   { id: 'total', header: 'Total', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.totalMs) },
   { id: 'req', header: 'Req bytes', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
-  { id: 'resp', header: 'Resp bytes', size: 90, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
+  { id: 'resp', header: 'Resp bytes', size: 100, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
   { id: 'client', header: 'Client', size: 174, accessorFn: (r) => fmtEndpoint(r.client) },
   { id: 'server', header: 'Server', size: 160, accessorFn: (r) => fmtEndpoint(r.server) },
 ];
