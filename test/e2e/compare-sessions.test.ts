@@ -7,7 +7,8 @@
  * Screenshots light and dark: test-artifacts/compare-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
@@ -98,6 +99,53 @@ describe.skipIf(!chromiumPresent || !present)('Compare: your own captures', () =
       await page.context().close();
     }, 120_000);
   }
+
+  it('files named <scenario>.<point>.pcap in one folder (the issue\'s own case): sides labelled by the common prefix, 14 points paired by role, not 28 rows with "—" on one side', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-compare-'));
+    try {
+      const copies = (src: string, prefix: string) => files(src).map((f) => {
+        const to = path.join(dir, `${prefix}.${path.basename(f)}`);
+        copyFileSync(f, to);
+        return to;
+      });
+      const aFiles = copies(NGINX, 'nginx-proxy');
+      const bFiles = copies(INGRESS, 'ingress');
+      const page = await h.newPage();
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.goto(`${h.url}?autoload=0`);
+      await page.click('[data-testid=tab-compare]');
+      await page.setInputFiles('[data-testid=side-a-files]', aFiles);
+      await page.setInputFiles('[data-testid=side-b-files]', bFiles);
+      expect(await page.textContent('[data-testid=side-a-source]')).toBe('14 files');
+      // Before running, the label fields already guess what the engine will name the sides.
+      expect(await page.getAttribute('[data-testid=side-a-label]', 'placeholder')).toBe('nginx-proxy');
+      expect(await page.getAttribute('[data-testid=side-b-label]', 'placeholder')).toBe('ingress');
+      await page.click('[data-testid=compare-run]');
+      await page.waitForSelector('[data-testid=compare-points], [data-testid=error-state]', { timeout: 60_000 });
+      expect(await page.locator('[data-testid=error-state]').count()).toBe(0);
+      expect(await page.textContent('[data-testid=compare-legend-a]')).toMatch(/^A = nginx-proxy \(14 capture points/);
+      expect(await page.textContent('[data-testid=compare-legend-b]')).toMatch(/^B = ingress \(14 capture points/);
+      const rows = page.locator('[data-testid=compare-point-row]');
+      expect(await rows.count()).toBe(14);
+      const roles: string[] = [];
+      for (let i = 0; i < 14; i++) {
+        const cells = await rows.nth(i).locator('td').allTextContents();
+        // The role, and under it each side's own name of the point.
+        const [role, names] = cells[0]!.split(/(?=A: )/);
+        roles.push(role!);
+        expect(names).toBe(`A: nginx-proxy.${role} · B: ingress.${role}`);
+        expect(cells[1], cells[0]).toMatch(/^\d[\d,]*$/);
+        expect(cells[2], cells[0]).toMatch(/^\d[\d,]*$/);
+      }
+      expect(roles.sort()).toEqual(files(NGINX).map((f) => path.basename(f, '.pcap')).sort());
+      for (const t of ['[data-testid=compare-table]', '[data-testid=compare-points]']) expect((await rightmost(page, t)).right).toBeLessThanOrEqual(1280);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'compare-prefixed-files-1280x720.png') });
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('the open session is side A by default; a label typed is used; each side has its own metadata', async () => {
     const page = await h.newPage();

@@ -90,6 +90,18 @@ function sourceText(src: SideSource | null, sessionLabel: string | null, session
   }
 }
 
+/** The files' common prefix up to a separator ("nginx-proxy" of nginx-proxy.client-eth0.pcap, …), as the engine names a side (src/compare/sides.ts). */
+function prefixOf(names: readonly string[]): string {
+  const bases = names.map((n) => (n.split(/[\\/]/).pop() ?? n).replace(/\.(pcapng|pcap|cap)$/i, ''));
+  if (bases.length < 2) return bases[0] ?? '';
+  let p = bases[0]!;
+  for (const b of bases) { let i = 0; while (i < p.length && i < b.length && p[i] === b[i]) i++; p = p.slice(0, i); }
+  let cut = -1;
+  for (let i = p.length - 1; i >= 0; i--) if (/[.\-_ :]/.test(p[i]!)) { cut = i; break; }
+  if (cut <= 0 || bases.some((b) => b.length <= cut + 1)) return '';
+  return p.slice(0, cut).replace(/[.\-_ :]+$/, '');
+}
+
 /** The label shown before the engine has named the side: the user's, else a guess the engine will confirm. */
 function labelGuess(side: Side, sessionLabel: string | null): string {
   if (side.label.trim()) return side.label.trim();
@@ -97,7 +109,7 @@ function labelGuess(side: Side, sessionLabel: string | null): string {
   if (!s) return '';
   if (s.kind === 'session') return sessionLabel?.startsWith('lab: ') ? sessionLabel.slice(5) : '';
   if (s.kind === 'lab') return s.scenario;
-  return s.folder ?? '';
+  return s.folder ?? prefixOf(s.refs.map((r) => (r.kind === 'path' ? r.path : r.name)));
 }
 
 function SidePicker({ which, side, onChange, lab }: { which: Which; side: Side; onChange(s: Side): void; lab: LabManifest | null }) {
