@@ -20,6 +20,7 @@ import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, w
 import type { JsonBytes } from './json-bytes.js';
 import { offloadNote, offloadSummary } from './offloads.js';
 import { pointSource } from '../overlay/bundles/point-source.js';
+import { flowWithoutDurations, httpWithoutDurations, untimedFiles } from '../overlay/bundles/untimed.js';
 
 export class AnalysisSession {
   readonly captures: CaptureResult[] = [];
@@ -219,6 +220,17 @@ export class AnalysisSession {
       return f;
     };
     const text = overlay.resolver ? null : new FlowJsonText(this, links);
+    // Captures with no real timestamps (Inspektor Gadget): no RTT or HTTP durations from them (src/overlay/bundles/untimed.ts).
+    const untimed = untimedFiles(this.inputs?.origins, this.captures.map((c) => c.file));
+    if (untimed.size) {
+      const flowU = (i: number): AnalysisJson['flows'][number] => flowWithoutDurations(flow(i), untimed);
+      const httpU = (i: number): AnalysisJson['http'][number] => httpWithoutDurations(httpJson(this, http[i]!), flowJson(this, http[i]!.flow, links).capture, untimed);
+      return {
+        doc, flowCount: this.flows.table.count, flow: flowU, flowText: (i) => JSON.stringify(flowU(i)),
+        httpCount: http.length, http: httpU, httpText: (i) => JSON.stringify(httpU(i)), httpWrite: (i, out) => out.text(JSON.stringify(httpU(i))),
+        dnsCount: dns.length, dns: (i) => dnsJson(this, dns[i]!), dnsWrite: (i, out) => writeDnsJson(this, dns[i]!, out),
+      };
+    }
     return {
       doc,
       flowCount: this.flows.table.count,
@@ -251,7 +263,9 @@ export class AnalysisSession {
   /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
   toJSON(whole = true): AnalysisJson {
     const overlay = this.overlay();
-    const flows = whole ? this.flowsJson() : [];
+    const untimed = untimedFiles(this.inputs?.origins, this.captures.map((c) => c.file));
+    const all = whole ? this.flowsJson() : [];
+    const flows = untimed.size ? all.map((f) => flowWithoutDurations(f, untimed)) : all;
     overlay.annotateFlows(flows);
     return {
       schema: 'overlayscope.analysis/v1',
@@ -259,7 +273,7 @@ export class AnalysisSession {
       packets: this.packets,
       protocols: protocolCounts(this.captures, COUNTED_LAYERS),
       flows,
-      http: whole ? this.flows.http.transactions.map((h) => httpJson(this, h)) : [],
+      http: whole ? this.flows.http.transactions.map((h) => httpWithoutDurations(httpJson(this, h), flows[h.flow]?.capture, untimed)) : [],
       dns: whole ? this.flows.dns.transactions.map((d) => dnsJson(this, d)) : [],
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
       ...this.overlayJsonWithNotes(overlay),

@@ -85,11 +85,19 @@ describe('Inspektor Gadget tcpdump pcapng', () => {
     }
   }, 120_000);
 
-  it('flags the zero timestamps: a note per file, captures[].source.timestamps', async () => {
+  it('flags the zero timestamps: a note per file, captures[].source.timestamps; no RTT or HTTP durations from them', async () => {
     const r = await ig;
     expect(r.json['captures'][0]['source']).toMatchObject({ tool: 'inspektor-gadget', timestamps: 'zero' });
     expect(r.json['inputNotes']).toEqual([expect.objectContaining({ layer: 'inspektor-gadget', severity: 'note', reason: expect.stringMatching(/every timestamp is 0.*durations, latencies .* not real/) })]);
     expect(r.stderr).toMatch(/every timestamp is 0/);
+    // No durations or latencies from them: RTTs and HTTP times to first byte / total are null (measured in the plain captures).
+    const p = (await plain).json;
+    const rtts = (j: Json): unknown[] => (j['flows'] as Json[]).filter((f) => f['tcp']).map((f) => f['tcp']['rttMs']);
+    expect(rtts(r.json).length).toBeGreaterThan(0);
+    expect(rtts(r.json).every((x) => x === null)).toBe(true);
+    expect(rtts(p).some((x) => typeof x === 'number' && x > 0)).toBe(true);
+    expect((r.json['http'] as Json[]).every((h) => h['ttfbMs'] === null && h['totalMs'] === null)).toBe(true);
+    expect((p['http'] as Json[]).every((h) => typeof h['ttfbMs'] === 'number')).toBe(true);
   }, 120_000);
 
   it.each([
