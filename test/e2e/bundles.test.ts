@@ -9,18 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../helpers/corpus.js';
-import { ARTIFACTS, chromiumPresent, dropFiles, pageErrors as allPageErrors, startHarness, type Harness } from './browser.js';
-import type { Page } from 'playwright-core';
-
-/**
- * Page errors but one known, not this module's: the Overlay diagram keys pods by address
- * (renderer/src/components/OverlayDiagram.tsx), and the Kubeshark history names two pods at
- * 10.244.3.10 (the second from its later snapshot), so React warns of a duplicate key. Reported;
- * every other error still fails the test.
- */
-function pageErrors(page: Page): string[] {
-  return allPageErrors(page).filter((e) => !/two children with the same key.*10\.244\.3\.10$/.test(e));
-}
+import { ARTIFACTS, chromiumPresent, dropFiles, pageErrors, startHarness, type Harness } from './browser.js';
 
 describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build', () => {
   let h: Harness;
