@@ -20,6 +20,7 @@ import { sessionFacts } from '../service/filter-facts.js';
 import { setCommunityIdSeed } from '../flows/flow-output.js';
 import { ZeekConnObserver, zeekConnJson, zeekConnRows, zeekConnTsv } from '../export/zeek-conn.js';
 import { writeParquetTables } from './export-parquet.js';
+import { sessionSource } from '../export/parquet-tables.js';
 import { jsonBytePieces, jsonPieces, LazyArray } from './json-stream.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata, type ClusterMetadata } from '../overlay/cluster-metadata.js';
@@ -166,8 +167,8 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   } else if (format === 'parquet') {
     // DIR/flows.parquet, http.parquet, dns.parquet (src/cli/export-parquet.ts, docs/parquet.md).
     if (!out) throw new UsageError('--format parquet needs --out DIR');
-    const doc = session.toJSON();
-    await writeParquetTables(doc, out, ctx, args.positional, {
+    // Flows, HTTP and DNS made one at a time (as the JSON writer does), straight into columns.
+    await writeParquetTables(sessionSource(session), out, ctx, args.positional, {
       session: one(args, 'session') ?? defaultSideLabel(args.positional),
       ...(args.flags.has('packets') ? { packets: session.captures } : {}),
     });

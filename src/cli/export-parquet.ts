@@ -10,11 +10,12 @@ import path from 'node:path';
 import type { CliContext } from './commands.js';
 import type { AnalysisJson } from '../engine/contract.js';
 import { parquetFiles, type ParquetExportOptions } from '../export/parquet-file.js';
+import type { ParquetSource } from '../export/parquet-tables.js';
 
 export { parquetBytes } from '../export/parquet-file.js';
 
 /** Writes DIR/<table>.parquet for every table; returns the files written. */
-export async function writeParquetTables(doc: AnalysisJson, dir: string, ctx: CliContext, protect: string[], options: ParquetExportOptions = {}): Promise<string[]> {
+export async function writeParquetTables(doc: AnalysisJson | ParquetSource, dir: string, ctx: CliContext, protect: string[], options: ParquetExportOptions = {}): Promise<string[]> {
   if (!ctx.writePieces) throw new Error('this host cannot write binary files');
   await mkdir(dir, { recursive: true });
   const files: string[] = [];

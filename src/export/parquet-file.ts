@@ -6,15 +6,15 @@
  * dictionary pages where they pay, statistics. `parquetZip`: every table of
  * a session as one zip (the app's Export → "Parquet (all tables, zip)").
  */
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, type parquetWriteBuffer } from 'hyparquet-writer';
 import { zipSync } from 'fflate';
 import type { AnalysisJson } from '../engine/contract.js';
-import { packetsTable, parquetTables, type PacketTableCapture, type ParquetColumn, type ParquetTable, type ParquetTableOptions } from './parquet-tables.js';
+import { packetsTable, parquetTables, type PacketTableCapture, type ParquetColumnType, type ParquetSource, type ParquetTable, type ParquetTableOptions } from './parquet-tables.js';
 
 type WriteOptions = Parameters<typeof parquetWriteBuffer>[0];
 type SchemaElement = NonNullable<WriteOptions['schema']>[number];
 
-function element(c: ParquetColumn): SchemaElement {
+function element(c: { name: string; type: ParquetColumnType }): SchemaElement {
   const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
   switch (c.type) {
     case 'STRING': return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
@@ -31,15 +31,17 @@ function element(c: ParquetColumn): SchemaElement {
   }
 }
 
-/** One table as a Parquet file's bytes. */
+/** One table as a Parquet file's bytes: one row group a chunk. */
 export function parquetBytes(t: ParquetTable): Uint8Array {
-  const schema: SchemaElement[] = [{ name: 'root', num_children: t.columns.length }, ...t.columns.map(element)];
-  const buf = parquetWriteBuffer({
-    schema,
-    columnData: t.columns.map((c) => ({ name: c.name, data: c.data as unknown[] })) as WriteOptions['columnData'],
-    createdBy: 'overlayscope 0.1.0 (hyparquet-writer)',
-  });
-  return new Uint8Array(buf);
+  const schema: SchemaElement[] = [{ name: 'root', num_children: t.schema.length }, ...t.schema.map(element)];
+  const writer = new ByteWriter();
+  const pw = new ParquetWriter({ writer, schema, createdBy: 'overlayscope 0.1.0 (hyparquet-writer)' });
+  for (const chunk of t.chunks()) {
+    const rows = chunk[0]?.data.length ?? 0;
+    pw.write({ columnData: chunk.map((c) => ({ name: c.name, data: c.data as unknown[] })) as WriteOptions['columnData'], rowGroupSize: Math.max(1, rows) });
+  }
+  pw.finish();
+  return new Uint8Array(writer.getBuffer());
 }
 
 export interface ParquetExportOptions extends ParquetTableOptions {
@@ -47,15 +49,16 @@ export interface ParquetExportOptions extends ParquetTableOptions {
   packets?: readonly PacketTableCapture[];
 }
 
-/** Every table (and `packets` when asked) as `[name, Parquet bytes]`, made one at a time. */
-export function* parquetFiles(doc: AnalysisJson, options: ParquetExportOptions = {}): Generator<[string, Uint8Array]> {
-  for (const t of parquetTables(doc, options)) yield [`${t.name}.parquet`, parquetBytes(t)];
+/** Every table (and `packets` when asked) as `[name, Parquet bytes]`, made one at a time (a session: `sessionSource(session)`). */
+export function* parquetFiles(input: AnalysisJson | ParquetSource, options: ParquetExportOptions = {}): Generator<[string, Uint8Array]> {
+  for (const t of parquetTables(input, options)) yield [`${t.name}.parquet`, parquetBytes(t)];
+  const doc = 'flowCount' in input ? (input as ParquetSource).doc : input as AnalysisJson;
   if (options.packets) yield ['packets.parquet', parquetBytes(packetsTable(options.packets, doc, options))];
 }
 
 /** Every table as one zip of `<stem>/<table>.parquet` (stored: Parquet pages are compressed already). */
-export function parquetZip(doc: AnalysisJson, stem: string, options: ParquetExportOptions = {}): Uint8Array {
+export function parquetZip(input: AnalysisJson | ParquetSource, stem: string, options: ParquetExportOptions = {}): Uint8Array {
   const entries: Record<string, [Uint8Array, { level: 0 }]> = {};
-  for (const [name, bytes] of parquetFiles(doc, options)) entries[`${stem}/${name}`] = [bytes, { level: 0 }];
+  for (const [name, bytes] of parquetFiles(input, options)) entries[`${stem}/${name}`] = [bytes, { level: 0 }];
   return zipSync(entries);
 }

@@ -20,7 +20,27 @@ export interface ParquetColumn {
 }
 
 export type ParquetTableName = 'flows' | 'http' | 'dns' | 'translations' | 'journeys' | 'captures' | 'packets';
-export interface ParquetTable { name: ParquetTableName; rows: number; columns: ParquetColumn[] }
+/**
+ * A table: its columns' names and types, and its rows as chunks of columns
+ * (each a Parquet row group), made one chunk at a time so that a big
+ * session's flows never exist as one set of column arrays.
+ */
+export interface ParquetTable {
+  name: ParquetTableName;
+  rows: number;
+  schema: ReadonlyArray<{ name: string; type: ParquetColumnType }>;
+  chunks(): Iterable<ParquetColumn[]>;
+}
+
+/** Rows a chunk (a row group). */
+export const PARQUET_CHUNK_ROWS = 32_768;
+
+/** Every row of a table as one set of columns (tests, small tables). */
+export function tableColumns(t: ParquetTable): ParquetColumn[] {
+  const cols = t.schema.map((c) => ({ name: c.name, type: c.type, data: [] as ParquetColumn['data'] }));
+  for (const chunk of t.chunks()) chunk.forEach((c, i) => { for (const v of c.data) cols[i]!.data.push(v); });
+  return cols;
+}
 
 /** Every table's name, in the order written. */
 export const PARQUET_TABLES: readonly ParquetTableName[] = ['flows', 'http', 'dns', 'translations', 'journeys', 'captures', 'packets'];
@@ -28,6 +48,8 @@ export const PARQUET_TABLES: readonly ParquetTableName[] = ['flows', 'http', 'dn
 export interface ParquetTableOptions {
   /** The `sessionId` column of every table: what tells one session's rows from another's when many are read together. */
   session?: string;
+  /** Rows a row group (default PARQUET_CHUNK_ROWS). */
+  chunkRows?: number;
 }
 
 /** ISO-8601 time (any precision) as ns since the epoch; null for null or text that is not one. */
@@ -46,10 +68,73 @@ const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 type Row = Record<string, unknown>;
-const get = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Row)[k] : undefined), o);
+function get(o: unknown, k1: string, k2?: string, k3?: string): unknown {
+  let v = o !== null && typeof o === 'object' ? (o as Row)[k1] : undefined;
+  if (k2 === undefined) return v;
+  v = v !== null && typeof v === 'object' ? (v as Row)[k2] : undefined;
+  if (k3 === undefined) return v;
+  return v !== null && typeof v === 'object' ? (v as Row)[k3] : undefined;
+}
 
-function table(name: ParquetTableName, rows: readonly Row[], spec: Array<[string, ParquetColumnType, (r: Row) => string | number | bigint | boolean | null]>): ParquetTable {
-  return { name, rows: rows.length, columns: spec.map(([n, type, f]) => ({ name: n, type, data: rows.map(f) })) };
+type Getter = (r: Row) => string | number | bigint | boolean | null;
+
+/** A table filled row by row, a chunk at a time: `rowAt(i)` may make each row on demand (a session's flows), so no list of row objects is held. */
+function table(name: ParquetTableName, count: number, rowAt: (i: number) => Row, spec: Array<[string, ParquetColumnType, Getter]>, chunkRows = PARQUET_CHUNK_ROWS): ParquetTable {
+  const fns = spec.map((c) => c[2]);
+  return {
+    name, rows: count, schema: spec.map(([n, type]) => ({ name: n, type })),
+    *chunks() {
+      for (let start = 0; start < count || (start === 0 && count === 0); start += chunkRows) {
+        const n = Math.min(chunkRows, count - start);
+        const data = spec.map(() => new Array<string | number | bigint | boolean | null>(n));
+        for (let k = 0; k < n; k++) {
+          const r = rowAt(start + k);
+          for (let c = 0; c < fns.length; c++) data[c]![k] = fns[c]!(r);
+        }
+        yield spec.map(([cn, type], c) => ({ name: cn, type, data: data[c]! }));
+        if (count === 0) break;
+      }
+    },
+  };
+}
+
+/**
+ * Where the tables' rows come from: an analysis document, or a session's
+ * parts (`AnalysisSession.toJSONParts()`: flows, HTTP and DNS made one at a
+ * time, the flows' times straight from the flow table, never as ISO text).
+ */
+export interface ParquetSource {
+  /** The document; its flows, http and dns may be empty placeholders (then the counts and makers below give them). */
+  doc: AnalysisJson;
+  flowCount: number; flow(i: number): Row;
+  /** Flow i's first and last packet, ns since the epoch; absent: parsed from firstTime/lastTime. */
+  flowTimes?(i: number): [bigint | null, bigint | null];
+  httpCount: number; http(i: number): Row;
+  dnsCount: number; dns(i: number): Row;
+}
+
+/** A whole analysis document as a source. */
+export function docSource(doc: AnalysisJson): ParquetSource {
+  const flows = doc.flows as Row[], http = doc.http as Row[], dns = doc.dns as Row[];
+  return { doc, flowCount: flows.length, flow: (i) => flows[i]!, httpCount: http.length, http: (i) => http[i]!, dnsCount: dns.length, dns: (i) => dns[i]! };
+}
+
+/** What sessionSource reads of an AnalysisSession (its parts and flow table). */
+export interface ParquetSessionLike {
+  toJSONParts(): { doc: AnalysisJson; flowCount: number; flow(i: number): unknown; httpCount: number; http(i: number): unknown; dnsCount: number; dns(i: number): unknown };
+  readonly flows: { readonly table: { firstSec(f: number): number; firstNsec(f: number): number; lastSec(f: number): number; lastNsec(f: number): number } };
+}
+
+/** A session's parts as a source: one flow object at a time, times from the flow table. */
+export function sessionSource(session: ParquetSessionLike): ParquetSource {
+  const p = session.toJSONParts();
+  const t = session.flows.table;
+  const ns = (sec: number, nsec: number): bigint | null => (sec < 0 || !Number.isFinite(sec) ? null : BigInt(sec) * 1_000_000_000n + BigInt(nsec));
+  return {
+    doc: p.doc, flowCount: p.flowCount, flow: (i) => p.flow(i) as unknown as Row,
+    flowTimes: (i) => [ns(t.firstSec(i), t.firstNsec(i)), ns(t.lastSec(i), t.lastNsec(i))],
+    httpCount: p.httpCount, http: (i) => p.http(i) as unknown as Row, dnsCount: p.dnsCount, dns: (i) => p.dns(i) as unknown as Row,
+  };
 }
 
 const PROTO: Record<string, number> = { icmp: 1, igmp: 2, ipip: 4, tcp: 6, udp: 17, ipv6: 41, gre: 47, esp: 50, ah: 51, icmpv6: 58, sctp: 132 };
@@ -85,8 +170,10 @@ function postNat(doc: AnalysisJson): (r: Row) => Tuple | null {
   };
 }
 
-/** The flows, http, dns, translations, journeys and captures tables of an analysis document (`session.toJSON()`). */
-export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = {}): ParquetTable[] {
+/** The flows, http, dns, translations, journeys and captures tables of an analysis document (`session.toJSON()`) or a source (sessionSource). */
+export function parquetTables(input: AnalysisJson | ParquetSource, options: ParquetTableOptions = {}): ParquetTable[] {
+  const src: ParquetSource = 'flowCount' in input ? (input as ParquetSource) : docSource(input as AnalysisJson);
+  const doc = src.doc;
   const session = options.session ?? null;
   const sessionId = (): string | null => session;
   const extra = doc as AnalysisJson & { capturePoints?: Row[]; services?: Row[]; translations?: Row[]; journeys?: Row[]; clocks?: Row[] };
@@ -109,18 +196,25 @@ export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = 
     // Identities name pods "namespace/name": the column holds the name alone, as Antrea's.
     return key === 'name' && v && ns && v.startsWith(`${ns}/`) ? v.slice(ns.length + 1) : v;
   };
-  const flowRows = doc.flows as Row[];
-  const posts = new Map<Row, Tuple | null>(flowRows.map((r) => [r, post(r)]));
-  const flows = table('flows', flowRows, [
+  // Per row, computed once for the columns that share it (rows arrive one at a time, columns in order).
+  let memoRow: Row | null = null, memoPost: Tuple | null = null, memoTimes: [bigint | null, bigint | null] = [null, null];
+  const flowAt = (i: number): Row => {
+    const r = src.flow(i);
+    memoRow = r; memoPost = post(r);
+    memoTimes = src.flowTimes ? src.flowTimes(i) : [isoToNs(str(r['firstTime'])), isoToNs(str(r['lastTime']))];
+    return r;
+  };
+  const postOf = (r: Row): Tuple | null => (r === memoRow ? memoPost : post(r));
+  const flows = table('flows', src.flowCount, flowAt, [
     ['sessionId', 'STRING', sessionId],
     ['flowId', 'INT32', (r) => int(r['id'])],
     ['captureFile', 'STRING', captureOf],
     ['captureInterface', 'INT32', (r) => int(r['interface']) ?? 0],
     ['capturePoint', 'STRING', (r) => pointOf(captureOf(r), int(r['interface']) ?? 0)],
-    ['flowStartNanoseconds', 'TIMESTAMP_NANOS', (r) => isoToNs(str(r['firstTime']))],
-    ['flowEndNanoseconds', 'TIMESTAMP_NANOS', (r) => isoToNs(str(r['lastTime']))],
-    ['flowStartMilliseconds', 'TIMESTAMP_MILLIS', (r) => nsToMs(isoToNs(str(r['firstTime'])))],
-    ['flowEndMilliseconds', 'TIMESTAMP_MILLIS', (r) => nsToMs(isoToNs(str(r['lastTime'])))],
+    ['flowStartNanoseconds', 'TIMESTAMP_NANOS', () => memoTimes[0]],
+    ['flowEndNanoseconds', 'TIMESTAMP_NANOS', () => memoTimes[1]],
+    ['flowStartMilliseconds', 'TIMESTAMP_MILLIS', () => nsToMs(memoTimes[0])],
+    ['flowEndMilliseconds', 'TIMESTAMP_MILLIS', () => nsToMs(memoTimes[1])],
     ['protocolIdentifier', 'INT32', (r) => PROTO[str(r['transport']) ?? ''] ?? (Number(/^ip-proto-(\d+)$/.exec(str(r['transport']) ?? '')?.[1]) || null)],
     ['transport', 'STRING', (r) => str(r['transport'])],
     ['sourceIP', 'STRING', (r) => str(get(r, 'a', 'ip'))],
@@ -146,15 +240,15 @@ export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = 
     ['destinationServicePortName', 'STRING', serviceName],
     ['destinationClusterIP', 'STRING', (r) => { const n = serviceName(r); return n ? clusterIp.get(n) ?? null : null; }],
     // IPFIX postNATSourceIPv4Address/postNAPTSourceTransportPort (225-228), one column for IPv4 and IPv6 as Antrea's sourceIP.
-    ['postNATSourceIP', 'STRING', (r) => posts.get(r)?.src.ip ?? null],
-    ['postNAPTSourceTransportPort', 'INT32', (r) => int(posts.get(r)?.src.port)],
-    ['postNATDestinationIP', 'STRING', (r) => posts.get(r)?.dst.ip ?? null],
-    ['postNAPTDestinationTransportPort', 'INT32', (r) => int(posts.get(r)?.dst.port)],
+    ['postNATSourceIP', 'STRING', (r) => postOf(r)?.src.ip ?? null],
+    ['postNAPTSourceTransportPort', 'INT32', (r) => int(postOf(r)?.src.port)],
+    ['postNATDestinationIP', 'STRING', (r) => postOf(r)?.dst.ip ?? null],
+    ['postNAPTDestinationTransportPort', 'INT32', (r) => int(postOf(r)?.dst.port)],
     ['tcpState', 'STRING', (r) => str(get(r, 'tcp', 'state'))],
     ['tcpRttMs', 'DOUBLE', (r) => num(get(r, 'tcp', 'rttMs'))],
     ['tcpRetransmissions', 'INT64', (r) => big(get(r, 'tcp', 'retransmissions'))],
-  ]);
-  const http = table('http', doc.http as Row[], [
+  ], options.chunkRows);
+  const http = table('http', src.httpCount, (i) => src.http(i), [
     ['sessionId', 'STRING', sessionId],
     ['transactionId', 'INT32', (r) => int(r['id'])],
     ['flowId', 'INT32', (r) => int(r['flow'])],
@@ -169,8 +263,8 @@ export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = 
     ['requestBytes', 'INT64', (r) => big(r['requestBytes'])],
     ['responseBytes', 'INT64', (r) => big(r['responseBytes'])],
     ['complete', 'BOOLEAN', (r) => (typeof r['complete'] === 'boolean' ? r['complete'] : null)],
-  ]);
-  const dns = table('dns', doc.dns as Row[], [
+  ], options.chunkRows);
+  const dns = table('dns', src.dnsCount, (i) => src.dns(i), [
     ['sessionId', 'STRING', sessionId],
     ['transactionId', 'INT32', (r) => int(r['id'])],
     ['flowId', 'INT32', (r) => int(r['flow'])],
@@ -185,7 +279,7 @@ export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = 
     ['captureFile', 'STRING', (r) => str(r['capture'])],
   ]);
   const translationRows = (extra.translations ?? []).map((t, i) => ({ ...t, id: i }));
-  const translations = table('translations', translationRows, [
+  const translations = table('translations', translationRows.length, (i) => translationRows[i]!, [
     ['sessionId', 'STRING', sessionId],
     ['translationId', 'INT32', (r) => int(r['id'])],
     ['kind', 'STRING', (r) => str(r['kind'])],
@@ -211,7 +305,7 @@ export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = 
     const durationMs = t0 !== null && t1 !== null ? Number(t1 - t0) / 1e6 : null;
     hops.forEach((h, k) => hopRows.push({ ...h, journey: j, hop: k + 1, hops: hops.length, durationMs }));
   }
-  const journeys = table('journeys', hopRows, [
+  const journeys = table('journeys', hopRows.length, (i) => hopRows[i]!, [
     ['sessionId', 'STRING', sessionId],
     ['journeyId', 'INT32', (r) => int(get(r, 'journey', 'id'))],
     ['httpTransactionId', 'INT32', (r) => int(get(r, 'journey', 'http'))],
@@ -242,7 +336,7 @@ export function parquetTables(doc: AnalysisJson, options: ParquetTableOptions = 
     const host = names.length ? hostOf.get(names[0]!) ?? null : null;
     return { ...c, pointNames: names, hostRow: host };
   });
-  const captures = table('captures', captureRows, [
+  const captures = table('captures', captureRows.length, (i) => captureRows[i]!, [
     ['sessionId', 'STRING', sessionId],
     ['captureFile', 'STRING', (r) => str(r['file'])],
     ['format', 'STRING', (r) => str(r['format'])],
@@ -307,12 +401,11 @@ export function packetsTable(captures: readonly PacketTableCapture[], doc: Analy
     }
   }
   const col = (name: string, type: ParquetColumnType, data: ParquetColumn['data'] | Int32Array): ParquetColumn => ({ name, type, data: data as ParquetColumn['data'] });
-  return {
-    name: 'packets', rows: total, columns: [
-      col('sessionId', 'STRING', session), col('captureFile', 'STRING', file), col('capturePoint', 'STRING', point),
-      col('frameNumber', 'INT32', frame), col('timestamp', 'TIMESTAMP_NANOS', time),
-      col('capturedLength', 'INT32', caplen), col('frameLength', 'INT32', len),
-      col('flowId', 'INT32', flow), col('outerFlowId', 'INT32', outer),
-    ],
-  };
+  const columns = [
+    col('sessionId', 'STRING', session), col('captureFile', 'STRING', file), col('capturePoint', 'STRING', point),
+    col('frameNumber', 'INT32', frame), col('timestamp', 'TIMESTAMP_NANOS', time),
+    col('capturedLength', 'INT32', caplen), col('frameLength', 'INT32', len),
+    col('flowId', 'INT32', flow), col('outerFlowId', 'INT32', outer),
+  ];
+  return { name: 'packets', rows: total, schema: columns.map((c) => ({ name: c.name, type: c.type })), chunks: () => [columns] };
 }

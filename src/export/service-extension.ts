@@ -9,6 +9,7 @@ import type { DataExportFormat, ExportedReport } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
 import { reportStem } from '../report/report.js';
 import { parquetZip } from './parquet-file.js';
+import { sessionSource } from './parquet-tables.js';
 import { pcapngPieces } from './pcapng-session.js';
 
 function concat(pieces: readonly Uint8Array[]): Uint8Array {
@@ -25,7 +26,7 @@ export const handoffExtension = {
     const stem = `overlayscope-${reportStem(label)}`;
     switch (format) {
       case 'parquet':
-        return { fileName: `${stem}-parquet.zip`, mime: 'application/zip', text: '', bytes: parquetZip(session.toJSON(), `${stem}-parquet`, { session: label, packets: session.captures }) };
+        return { fileName: `${stem}-parquet.zip`, mime: 'application/zip', text: '', bytes: parquetZip(sessionSource(session), `${stem}-parquet`, { session: label, packets: session.captures }) };
       case 'pcapng':
         return { fileName: `${stem}.pcapng`, mime: 'application/x-pcapng', text: '', bytes: concat(await pcapngPieces(session, session.config)) };
       default: {
