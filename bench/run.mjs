@@ -5,7 +5,7 @@
 //                      [--small-packets 100000] [--seed 1] [--no-reader] [--no-floor]
 //                      [--linearity-tolerance 1.5] [--no-write] [--no-snapshot]
 //                      [--wait-quiet SECONDS] [--nice N] [--timeout SECONDS] [--no-gzip | --gzip-only]
-//                      [--no-threads | --threads-only]
+//                      [--no-threads | --threads-only] [--no-filter | --filter-only] [--no-parquet | --parquet-only]
 //
 // Each timed child is killed after --timeout seconds (default 1200; coreutils
 // `timeout -s KILL`); such a run counts as failed and is reported as a timeout.
@@ -45,6 +45,9 @@
 //    file and on a 14-file session of the same total packets (bench/out/session14-*); speedup, peak
 //    RSS ratio, JSON byte-identical. --no-threads leaves it out; --threads-only measures only this
 //    (and writes bench/out/threads-only.json, not the results files).
+// 3d. Parquet export (bench/lib/parquet-bench.mjs, issue #17): analyze --format json then --format parquet
+//    (DIR of tables) in pairs on the big file; time within 1.5x, peak RSS within the JSON run's + 100 MB.
+//    --no-parquet leaves it out; --parquet-only measures only this (writes bench/out/parquet-only.json).
 // 4. Prints medians, paired ratios, peak memory, per-packet costs, targets
 //    pass/fail; writes bench/results.json and bench/RESULTS.md.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -56,7 +59,9 @@ import { fileURLToPath } from 'node:url';
 import { generate, GEN_VERSION, DEFAULT_PACKETS, DEFAULT_SEED } from './gen-overlay.mjs';
 import { bundleReader } from './lib/bundle.mjs';
 import { benchGzip, gzipMarkdown, gzipTarget } from './lib/gzip-bench.mjs';
+import { benchParquet, parquetMarkdown, parquetTargets } from './lib/parquet-bench.mjs';
 import { benchThreads, ensureSession, threadsMarkdown, threadsTargets } from './lib/threads-bench.mjs';
+import { benchFilter, filterMarkdown, filterTarget } from './lib/filter-bench.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench/out');
@@ -66,7 +71,7 @@ const rel = (p) => path.relative(ROOT, p);
 const opt = {
   reps: 3, skipTshark: false, bigPackets: DEFAULT_PACKETS, smallPackets: 100_000, seed: DEFAULT_SEED,
   reader: true, floor: true, linTol: 1.5, write: true, snapshot: true, waitQuiet: 0, nice: 0, timeout: 1200,
-  gzip: true, gzipOnly: false, threads: true, threadsOnly: false,
+  gzip: true, gzipOnly: false, threads: true, threadsOnly: false, parquet: true, parquetOnly: false, filter: true, filterOnly: false,
 };
 {
   const a = process.argv.slice(2);
@@ -89,6 +94,10 @@ const opt = {
     else if (k === '--gzip-only') opt.gzipOnly = true;
     else if (k === '--no-threads') opt.threads = false;
     else if (k === '--threads-only') opt.threadsOnly = true;
+    else if (k === '--no-parquet') opt.parquet = false;
+    else if (k === '--parquet-only') opt.parquetOnly = true;
+    else if (k === '--no-filter') opt.filter = false;
+    else if (k === '--filter-only') opt.filterOnly = true;
     else if (k === '-h' || k === '--help') {
       const src = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
       console.log(src.slice(0, src.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
@@ -268,6 +277,32 @@ if ((opt.gzip || opt.gzipOnly) && tools.includes(analyzeTool)) {
   }
 }
 
+// ---------------------------------------------------------------- display filter vs decode pass (issue #15)
+let filterResult = null;
+if (opt.filter || opt.filterOnly) {
+  filterResult = await benchFilter({ file: big.file, reps: opt.reps, root: ROOT, timeoutS: opt.timeout });
+  if (opt.filterOnly) {
+    const out = { date: new Date().toISOString(), gitHead: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']), loadAverage: { start: loadAtStart, end: os.loadavg() }, target: filterTarget(filterResult), filter: filterResult };
+    fs.writeFileSync(path.join(OUT, 'filter-only.json'), JSON.stringify(out, null, 2) + '\n');
+    console.log(['', ...filterMarkdown(filterResult), `target: ${out.target.what}: ${out.target.measured} ${out.target.unit}: ${out.target.verdict}`].join('\n'));
+    console.log(`bench: wrote ${rel(path.join(OUT, 'filter-only.json'))}`);
+    process.exit(0);
+  }
+}
+
+// ---------------------------------------------------------------- Parquet export (issue #17)
+let parquetResult = null;
+if ((opt.parquet || opt.parquetOnly) && tools.includes(analyzeTool)) {
+  parquetResult = benchParquet({ measure, analyzeTool, bin: binPath, file: big.file, reps: opt.reps, outDir: OUT, root: ROOT });
+  if (opt.parquetOnly) {
+    const out = { date: new Date().toISOString(), gitHead: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']), loadAverage: { start: loadAtStart, end: os.loadavg() }, targets: parquetTargets(parquetResult), parquet: parquetResult };
+    fs.writeFileSync(path.join(OUT, 'parquet-only.json'), JSON.stringify(out, null, 2) + '\n');
+    console.log(['', ...parquetMarkdown(parquetResult), ...out.targets.map((t) => `target: ${t.what}: ${t.measured} ${t.unit}: ${t.verdict}`)].join('\n'));
+    console.log(`bench: wrote ${rel(path.join(OUT, 'parquet-only.json'))}`);
+    process.exit(0);
+  }
+}
+
 // ---------------------------------------------------------------- threads (issue #18)
 let threadsResult = null;
 if ((opt.threads || opt.threadsOnly) && tools.includes(analyzeTool)) {
@@ -384,7 +419,9 @@ const targets = [
   { id: 'linearity', what: `analyze per-packet cost (start-up subtracted) on ${opt.smallPackets} packets within ${TARGETS.linearityTolerance}x of the big file's (ratio small/big in [${r3(1 / TARGETS.linearityTolerance, 2)}, ${TARGETS.linearityTolerance}])`, measured: lin, unit: 'small/big', verdict: verdict(lin, lin >= 1 / TARGETS.linearityTolerance && lin <= TARGETS.linearityTolerance) },
 ];
 if (gzipResult) targets.push(gzipTarget(gzipResult));
+if (parquetResult) targets.push(...parquetTargets(parquetResult));
 if (threadsResult) targets.push(...threadsTargets(threadsResult));
+if (filterResult) targets.push(filterTarget(filterResult));
 
 // ---------------------------------------------------------------- cross-checks against the truth file
 const checks = [];
@@ -461,7 +498,9 @@ const results = {
   tools: tools.map((t) => ({ id: t.id, command: t.label })),
   targets, stats, ratios, linearity, checks, notes, runs,
   ...(gzipResult ? { gzip: gzipResult } : {}),
+  ...(parquetResult ? { parquet: parquetResult } : {}),
   ...(threadsResult ? { threads: threadsResult } : {}),
+  ...(filterResult ? { filter: filterResult } : {}),
 };
 
 const lines = [];
@@ -513,7 +552,9 @@ for (const key of ['big', 'small', 'empty']) {
   L();
 }
 if (gzipResult) for (const l of gzipMarkdown(gzipResult)) L(l);
+if (parquetResult) for (const l of parquetMarkdown(parquetResult)) L(l);
 if (threadsResult) for (const l of threadsMarkdown(threadsResult)) L(l);
+if (filterResult) for (const l of filterMarkdown(filterResult)) L(l);
 L('## Linearity (start-up-subtracted µs per packet)');
 L();
 L(`| tool | ${opt.smallPackets.toLocaleString('en-US')} packets | ${opt.bigPackets.toLocaleString('en-US')} packets | small / big | small-file fixed cost beyond start-up, ms |`);
