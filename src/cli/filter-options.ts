@@ -42,7 +42,7 @@ function pointAt(text: string, e: FilterError): string {
 }
 
 /** Fields whose facts come from the whole session (capture points' names and hosts, translations, journeys). */
-const SESSION_FIELDS = new Set(['capture.point', 'capture.host', 'journey', 'nat.translated']);
+const SESSION_FIELDS = new Set(['capture.point', 'capture.host', 'journey', 'nat.translated', 'flow.id', 'flow.packets', 'flow.bytes', 'flow.duration']);
 
 /** Whether `filter` needs the session's facts; without metadata, the overlay's inference also names nodes (k8s.node, overlay.tunnel). */
 export function needsSession(filter: CompiledFilter, hasMetadata: boolean): boolean {

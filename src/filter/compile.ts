@@ -446,6 +446,18 @@ function elementOrder(type: FieldType): (o: Occ, k: number, c: Const) => number 
 function relation(op: CmpOp, type: FieldType): (o: Occ, c: Const) => boolean {
   const eq = elementEq(type);
   const ord = elementOrder(type);
+  if (op === '==' && type === 'ipv4') {
+    // The hot case (ip.addr == 10.244.0.0/16): the mask once a packet, not once an occurrence.
+    return (o, c) => {
+      const { net, bits } = c as V4;
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      for (let k = 0; k < o.n; k++) if (((o.nums[k]! & mask) >>> 0) === net) return true;
+      return false;
+    };
+  }
+  if (op === '==' && (type === 'uint' || type === 'int' || type === 'float')) {
+    return (o, c) => { for (let k = 0; k < o.n; k++) if (o.nums[k] === c) return true; return false; };
+  }
   switch (op) {
     case '==': return (o, c) => { for (let k = 0; k < o.n; k++) if (eq(o, k, c)) return true; return false; };
     // Wireshark 4.0: "all not equal", and false when the field is absent (as every relation on an absent field).

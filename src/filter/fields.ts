@@ -88,12 +88,6 @@ function eachLevel(x: FilterInput, v: number, fn: (i: number) => void): void {
   for (let i = 0; i < p.netCount; i++) if (p.ipVersion[i] === v) fn(i);
 }
 
-/** Transport of level i when it is `proto` (6, 17) and its header was decoded. */
-function l4(x: FilterInput, proto: number, fn: (i: number) => void): void {
-  const p = x.p;
-  for (let i = 0; i < p.netCount; i++) if (p.l4Present[i] === 1 && p.ipProto[i] === proto) fn(i);
-}
-
 /** Frame offset of level i's transport header: the first layer starting after its IP header. */
 function l4Start(x: FilterInput, i: number, layer: number): number {
   const p = x.p;
@@ -104,10 +98,25 @@ function l4Start(x: FilterInput, i: number, layer: number): number {
   return -1;
 }
 
-function icmpLevels(x: FilterInput, proto: number, fn: (i: number) => void): void {
-  const p = x.p;
-  for (let i = 0; i < p.netCount; i++) if (p.ipProto[i] === proto && p.icmpType[i]! >= 0) fn(i);
+type LevelFn = (x: FilterInput, i: number, o: Occ) => void;
+/*
+ * Field getters made once, looping over the levels themselves: a getter
+ * written as `(x, o) => l4(x, 6, (i) => ...)` would make a closure per packet
+ * (garbage the filter pass of the 2 M-packet bench file paid for).
+ */
+/** Each level of IP version v. */
+function levelsf(v: number, fn: LevelFn): (x: FilterInput, o: Occ) => void {
+  return (x, o) => { const p = x.p; for (let i = 0; i < p.netCount; i++) if (p.ipVersion[i] === v) fn(x, i, o); };
 }
+/** Each level whose transport `proto` (6, 17) was decoded. */
+function l4f(proto: number, fn: LevelFn): (x: FilterInput, o: Occ) => void {
+  return (x, o) => { const p = x.p; for (let i = 0; i < p.netCount; i++) if (p.l4Present[i] === 1 && p.ipProto[i] === proto) fn(x, i, o); };
+}
+/** Each level with an ICMP (1) or ICMPv6 (58) header. */
+function icmpf(proto: number, fn: LevelFn): (x: FilterInput, o: Occ) => void {
+  return (x, o) => { const p = x.p; for (let i = 0; i < p.netCount; i++) if (p.ipProto[i] === proto && p.icmpType[i]! >= 0) fn(x, i, o); };
+}
+
 
 function mac(b: Uint8Array, at: number): number {
   return (b[at]! * 2 ** 40) + (b[at + 1]! * 2 ** 32) + (((b[at + 2]! << 24) | (b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) >>> 0);
@@ -190,7 +199,7 @@ def('ip', 'proto', 'IPv4 header (each one: outer, inner, ICMP-quoted)', (x, o) =
   eachLevel(x, 4, (i) => o.str(latin1(x.b, x.base + x.p.ipStart[i]!, Math.min(end(x), x.base + x.p.ipStart[i]! + x.p.ipLength[i]!))));
 }, { present: (x) => x.p.has(L_IPV4) });
 const v4 = (name: string, doc: string, fn: (x: FilterInput, i: number, o: Occ) => void, type: FieldType = 'uint', max?: number): void =>
-  def(name, type, doc, (x, o) => eachLevel(x, 4, (i) => fn(x, i, o)), max !== undefined ? { max } : {});
+  def(name, type, doc, levelsf(4, fn), max !== undefined ? { max } : {});
 v4('ip.src', 'IPv4 source', (x, i, o) => o.num(x.p.ipSrc[i * 4]! >>> 0), 'ipv4');
 v4('ip.dst', 'IPv4 destination', (x, i, o) => o.num(x.p.ipDst[i * 4]! >>> 0), 'ipv4');
 v4('ip.addr', 'IPv4 source or destination', (x, i, o) => { o.num(x.p.ipSrc[i * 4]! >>> 0); o.num(x.p.ipDst[i * 4]! >>> 0); }, 'ipv4');
@@ -209,7 +218,7 @@ def('ipv6', 'proto', 'IPv6 header (each one)', (x, o) => {
   eachLevel(x, 6, (i) => o.str(latin1(x.b, x.base + x.p.ipStart[i]!, end(x))));
 }, { present: (x) => x.p.has(L_IPV6) });
 const v6 = (name: string, doc: string, fn: (x: FilterInput, i: number, o: Occ) => void, type: FieldType = 'uint', max?: number): void =>
-  def(name, type, doc, (x, o) => eachLevel(x, 6, (i) => fn(x, i, o)), max !== undefined ? { max } : {});
+  def(name, type, doc, levelsf(6, fn), max !== undefined ? { max } : {});
 v6('ipv6.src', 'IPv6 source', (x, i, o) => o.ip6(x.p.ipSrc, i * 4), 'ipv6');
 v6('ipv6.dst', 'IPv6 destination', (x, i, o) => o.ip6(x.p.ipDst, i * 4), 'ipv6');
 v6('ipv6.addr', 'IPv6 source or destination', (x, i, o) => { o.ip6(x.p.ipSrc, i * 4); o.ip6(x.p.ipDst, i * 4); }, 'ipv6');
@@ -236,40 +245,40 @@ arp('arp.dst.proto_ipv4', 'target IPv4', 'ipv4', (b, s, o) => o.num(u32be(b, s +
 // ------------------------------------------------------------------ ICMP, UDP, TCP
 
 protoField('icmp', L_ICMP, 'ICMP');
-def('icmp.type', 'uint', 'ICMP type', (x, o) => icmpLevels(x, 1, (i) => o.num(x.p.icmpType[i]!)), { max: 255 });
-def('icmp.code', 'uint', 'ICMP code', (x, o) => icmpLevels(x, 1, (i) => o.num(x.p.icmpCode[i]!)), { max: 255 });
+def('icmp.type', 'uint', 'ICMP type', icmpf(1, (x, i, o) => o.num(x.p.icmpType[i]!)), { max: 255 });
+def('icmp.code', 'uint', 'ICMP code', icmpf(1, (x, i, o) => o.num(x.p.icmpCode[i]!)), { max: 255 });
 protoField('icmpv6', L_ICMPV6, 'ICMPv6');
-def('icmpv6.type', 'uint', 'ICMPv6 type', (x, o) => icmpLevels(x, 58, (i) => o.num(x.p.icmpType[i]!)), { max: 255 });
-def('icmpv6.code', 'uint', 'ICMPv6 code', (x, o) => icmpLevels(x, 58, (i) => o.num(x.p.icmpCode[i]!)), { max: 255 });
+def('icmpv6.type', 'uint', 'ICMPv6 type', icmpf(58, (x, i, o) => o.num(x.p.icmpType[i]!)), { max: 255 });
+def('icmpv6.code', 'uint', 'ICMPv6 code', icmpf(58, (x, i, o) => o.num(x.p.icmpCode[i]!)), { max: 255 });
 
-def('udp', 'proto', 'UDP (each header)', (x, o) => l4(x, 17, (i) => {
+def('udp', 'proto', 'UDP (each header)', l4f(17, (x, i, o) => {
   const s = l4Start(x, i, L_UDP);
   if (s >= 0) o.str(latin1(x.b, s, x.base + x.p.payloadStart[i]! + x.p.payloadLength[i]!));
 }), { present: (x) => x.p.has(L_UDP) });
-def('udp.srcport', 'uint', 'UDP source port', (x, o) => l4(x, 17, (i) => o.num(x.p.srcPort[i]!)), { max: 0xffff });
-def('udp.dstport', 'uint', 'UDP destination port', (x, o) => l4(x, 17, (i) => o.num(x.p.dstPort[i]!)), { max: 0xffff });
-def('udp.port', 'uint', 'UDP source or destination port', (x, o) => l4(x, 17, (i) => { o.num(x.p.srcPort[i]!); o.num(x.p.dstPort[i]!); }), { max: 0xffff });
-def('udp.length', 'uint', 'UDP length (header field)', (x, o) => l4(x, 17, (i) => {
+def('udp.srcport', 'uint', 'UDP source port', l4f(17, (x, i, o) => o.num(x.p.srcPort[i]!)), { max: 0xffff });
+def('udp.dstport', 'uint', 'UDP destination port', l4f(17, (x, i, o) => o.num(x.p.dstPort[i]!)), { max: 0xffff });
+def('udp.port', 'uint', 'UDP source or destination port', l4f(17, (x, i, o) => { o.num(x.p.srcPort[i]!); o.num(x.p.dstPort[i]!); }), { max: 0xffff });
+def('udp.length', 'uint', 'UDP length (header field)', l4f(17, (x, i, o) => {
   const s = x.base + x.p.payloadStart[i]! - 8;
   o.num(u16be(x.b, s + 4));
 }), { max: 0xffff });
 
-def('tcp', 'proto', 'TCP (each header)', (x, o) => l4(x, 6, (i) => {
+def('tcp', 'proto', 'TCP (each header)', l4f(6, (x, i, o) => {
   const s = l4Start(x, i, L_TCP);
   if (s >= 0) o.str(latin1(x.b, s, x.base + x.p.payloadStart[i]! + x.p.payloadLength[i]!));
 }), { present: (x) => x.p.has(L_TCP) });
-def('tcp.srcport', 'uint', 'TCP source port', (x, o) => l4(x, 6, (i) => o.num(x.p.srcPort[i]!)), { max: 0xffff });
-def('tcp.dstport', 'uint', 'TCP destination port', (x, o) => l4(x, 6, (i) => o.num(x.p.dstPort[i]!)), { max: 0xffff });
-def('tcp.port', 'uint', 'TCP source or destination port', (x, o) => l4(x, 6, (i) => { o.num(x.p.srcPort[i]!); o.num(x.p.dstPort[i]!); }), { max: 0xffff });
-def('tcp.seq_raw', 'uint', 'sequence number as on the wire', (x, o) => l4(x, 6, (i) => o.num(x.p.tcpSeq[i]!)), { max: 0xffffffff });
-def('tcp.ack_raw', 'uint', 'acknowledgement number as on the wire', (x, o) => l4(x, 6, (i) => o.num(x.p.tcpAck[i]!)), { max: 0xffffffff });
-def('tcp.len', 'uint', 'TCP payload length (from the IP length)', (x, o) => l4(x, 6, (i) => o.num(x.p.payloadWireLength[i]!)), { max: 0xffffffff });
-def('tcp.window_size_value', 'uint', 'window field (unscaled)', (x, o) => l4(x, 6, (i) => o.num(x.p.tcpWindow[i]!)), { max: 0xffff });
-def('tcp.hdr_len', 'uint', 'header length in bytes', (x, o) => l4(x, 6, (i) => {
+def('tcp.srcport', 'uint', 'TCP source port', l4f(6, (x, i, o) => o.num(x.p.srcPort[i]!)), { max: 0xffff });
+def('tcp.dstport', 'uint', 'TCP destination port', l4f(6, (x, i, o) => o.num(x.p.dstPort[i]!)), { max: 0xffff });
+def('tcp.port', 'uint', 'TCP source or destination port', l4f(6, (x, i, o) => { o.num(x.p.srcPort[i]!); o.num(x.p.dstPort[i]!); }), { max: 0xffff });
+def('tcp.seq_raw', 'uint', 'sequence number as on the wire', l4f(6, (x, i, o) => o.num(x.p.tcpSeq[i]!)), { max: 0xffffffff });
+def('tcp.ack_raw', 'uint', 'acknowledgement number as on the wire', l4f(6, (x, i, o) => o.num(x.p.tcpAck[i]!)), { max: 0xffffffff });
+def('tcp.len', 'uint', 'TCP payload length (from the IP length)', l4f(6, (x, i, o) => o.num(x.p.payloadWireLength[i]!)), { max: 0xffffffff });
+def('tcp.window_size_value', 'uint', 'window field (unscaled)', l4f(6, (x, i, o) => o.num(x.p.tcpWindow[i]!)), { max: 0xffff });
+def('tcp.hdr_len', 'uint', 'header length in bytes', l4f(6, (x, i, o) => {
   const s = l4Start(x, i, L_TCP);
   if (s >= 0) o.num((x.b[s + 12]! >> 4) * 4);
 }), { max: 60 });
-def('tcp.flags', 'uint', 'flags (12 bits)', (x, o) => l4(x, 6, (i) => {
+def('tcp.flags', 'uint', 'flags (12 bits)', l4f(6, (x, i, o) => {
   const s = l4Start(x, i, L_TCP);
   if (s >= 0) o.num(u16be(x.b, s + 12) & 0xfff);
 }), { max: 0xfff });
@@ -278,10 +287,10 @@ const FLAG_BITS: Array<[string, number, string]> = [
   ['urg', 0x020, 'URG'], ['ece', 0x040, 'ECE'], ['cwr', 0x080, 'CWR'], ['ns', 0x100, 'NS (accurate ECN)'],
 ];
 for (const [n, bit, label] of FLAG_BITS) {
-  def(`tcp.flags.${n}`, 'bool', `${label} flag`, (x, o) => l4(x, 6, (i) => o.num((x.p.tcpFlags[i]! & bit) !== 0 ? 1 : 0)));
+  def(`tcp.flags.${n}`, 'bool', `${label} flag`, l4f(6, (x, i, o) => o.num((x.p.tcpFlags[i]! & bit) !== 0 ? 1 : 0)));
 }
-def('tcp.options.mss_val', 'uint', 'MSS option value', (x, o) => l4(x, 6, (i) => { if (x.p.tcpMss[i]! >= 0) o.num(x.p.tcpMss[i]!); }), { max: 0xffff });
-def('tcp.options.wscale.shift', 'uint', 'window scale option shift', (x, o) => l4(x, 6, (i) => { if (x.p.tcpWscale[i]! >= 0) o.num(x.p.tcpWscale[i]!); }), { max: 255 });
+def('tcp.options.mss_val', 'uint', 'MSS option value', l4f(6, (x, i, o) => { if (x.p.tcpMss[i]! >= 0) o.num(x.p.tcpMss[i]!); }), { max: 0xffff });
+def('tcp.options.wscale.shift', 'uint', 'window scale option shift', l4f(6, (x, i, o) => { if (x.p.tcpWscale[i]! >= 0) o.num(x.p.tcpWscale[i]!); }), { max: 255 });
 
 // ------------------------------------------------------------------ tunnels
 
@@ -387,6 +396,11 @@ def('journey', 'uint', 'id of the request journey the packet is part of', (x, o)
 def('nat.translated', 'bool', 'the packet is one side of a seen translation (DNAT/SNAT)', (x, o) => {
   if (x.facts.translated) o.num(x.facts.translated(x) ? 1 : 0);
 }, ours);
+
+def('flow.id', 'uint', 'the id of the packet\'s (innermost) flow, as the flow table numbers it', (x, o) => { const f = x.facts.flow?.(x); if (f) o.num(f.id); }, ours);
+def('flow.packets', 'uint', 'packets of the packet\'s (innermost) flow, both directions', (x, o) => { const f = x.facts.flow?.(x); if (f) o.num(f.packets); }, ours);
+def('flow.bytes', 'uint', 'bytes (frame lengths) of the packet\'s (innermost) flow, both directions', (x, o) => { const f = x.facts.flow?.(x); if (f) o.num(f.bytes); }, ours);
+def('flow.duration', 'float', 'seconds from the first to the last packet of the packet\'s (innermost) flow', (x, o) => { const f = x.facts.flow?.(x); if (f) o.num(f.duration); }, ours);
 
 type Side = 'any' | 'src' | 'dst';
 /** Each endpoint of each (unquoted) network level, once per address and port. */

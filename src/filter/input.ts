@@ -17,6 +17,9 @@ export interface EndpointFacts {
   service: string | string[] | null;
 }
 
+/** A flow's totals (the flow.* fields): packets and bytes (frame lengths) both ways, seconds from its first packet to its last. */
+export interface FlowFacts { id: number; packets: number; bytes: number; duration: number }
+
 /** The session's facts the OverlayScope fields read; each is optional (a plain capture has none). */
 export interface FilterFacts {
   /** Name of the capture point of the packet (`x.capture`, `x.index`, `x.interfaceId`). */
@@ -31,6 +34,8 @@ export interface FilterFacts {
   journey?(x: FilterInput): number;
   /** Whether the packet is one side of a seen address translation (its connection seen with other addresses elsewhere). */
   translated?(x: FilterInput): boolean;
+  /** The packet's (innermost) flow in the session: its id and totals; null when it has none. */
+  flow?(x: FilterInput): FlowFacts | null;
 }
 
 export interface HttpHead {

@@ -7,7 +7,7 @@
 import type { Journey } from '../api.js';
 import { ipToString } from '../dissect/addr.js';
 import type { AnalysisSession } from '../engine/session.js';
-import type { EndpointFacts, FilterFacts, FilterInput } from '../filter/input.js';
+import type { EndpointFacts, FilterFacts, FilterInput, FlowFacts } from '../filter/input.js';
 import type { IdentityResolver } from '../overlay/cluster-metadata.js';
 import { splitPointName } from '../overlay/hosts.js';
 import { inferredIdentities } from '../overlay/inferred-identities.js';
@@ -112,6 +112,19 @@ export function sessionFacts(session: AnalysisSession): FilterFacts {
     }
     const k = packetPair(x);
     return k !== null && translated.has(`${facts.capturePoint!(x)}|${k}`);
+  };
+
+  const table = session.flows.table;
+  const flowFacts: FlowFacts = { id: 0, packets: 0, bytes: 0, duration: 0 };
+  facts.flow = (x) => {
+    const ix = session.captures[x.capture]?.index;
+    const f = ix && x.index < ix.count ? ix.flowId[x.index]! : -1;
+    if (f < 0 || f >= table.count) return null;
+    flowFacts.id = f;
+    flowFacts.packets = table.packets(f);
+    flowFacts.bytes = table.bytes(f);
+    flowFacts.duration = (table.lastSec(f) - table.firstSec(f)) + (table.lastNsec(f) - table.firstNsec(f)) / 1e9;
+    return flowFacts;
   };
 
   let journeys: JourneyWindows | null = null;

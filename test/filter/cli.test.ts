@@ -102,4 +102,16 @@ describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'cli.js')) || !existsSync(FI
     expect(late.length).toBeGreaterThan(5);
     expect(some.issues.filter((i) => i.packet !== null)).toEqual(late);
   }, 60_000);
+
+  it('flow fields: analyze --filter \'flow.packets > 20\' keeps the packets of the flows over 20 packets', () => {
+    const client = fixturePath('lab', 'captures', 'nginx-proxy', 'client-eth0.pcap');
+    type Doc = { packets: number; flows: Array<{ packets: number; a: { port: number }; b: { port: number } }> };
+    const whole = JSON.parse(run('analyze', client, '--format', 'json').stdout) as Doc;
+    const big = whole.flows.filter((f) => f.packets > 20);
+    expect(big.length).toBeGreaterThan(0);
+    expect(big.length).toBeLessThan(whole.flows.length);
+    const doc = JSON.parse(run('analyze', client, '--format', 'json', '--filter', 'flow.packets > 20').stdout) as Doc;
+    expect(doc.packets).toBe(big.reduce((a, f) => a + f.packets, 0));
+    expect(doc.flows.map((f) => [f.a.port, f.b.port, f.packets])).toEqual(big.map((f) => [f.a.port, f.b.port, f.packets]));
+  }, 60_000);
 });
