@@ -5,7 +5,7 @@
  * source (Kubeshark, its node) in the Overview, Services named from the name
  * history without kubectl; an Inspektor Gadget pcapng says its zero timestamps.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../helpers/corpus.js';
@@ -37,6 +37,30 @@ describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build'
     await page.waitForTimeout(1500);
     expect(await page.locator('main').innerText()).toContain('default/nginx-proxy');
     await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-kubeshark-overlay.png'), fullPage: true });
+    expect(pageErrors(page)).toEqual([]);
+  }, 180_000);
+
+  it('dropped Calico PacketCapture files: each its pod\'s point on its node, named from the file name', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await page.waitForSelector('text=Open a capture');
+    const dir = fixturePath('calico/nginx-proxy/default/lab-capture');
+    const files = readdirSync(dir).sort();
+    await dropFiles(page, files.map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) })));
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid=total-packets]').innerText()).toMatch(/^368$/);
+    expect(await page.locator('[data-testid=capture-packets]').allInnerTexts()).toEqual(['101', '243', '24']);
+    const sources = await page.locator('[data-testid=capture-source]').allInnerTexts();
+    expect(sources).toEqual([
+      expect.stringMatching(/^Calico PacketCapture · node node1 · pod default\/web-6b9c8d7f5-4xk2p · cali[0-9a-f]{11}$/),
+      expect.stringMatching(/^Calico PacketCapture · node node2 · pod default\/nginx-proxy-7c5d9b8f4-tq6wn · cali[0-9a-f]{11}$/),
+      expect.stringMatching(/^Calico PacketCapture · node node3 · pod default\/web-6b9c8d7f5-r8mzt · cali[0-9a-f]{11}$/),
+    ]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-calico-overview.png') });
+    // A plain capture says nothing more than its file name.
+    await dropFiles(page, [{ name: 'node1-eth0.pcap', bytes: readFileSync(fixturePath('lab/captures/nginx-proxy/node1-eth0.pcap')) }]);
+    await page.waitForFunction(() => document.querySelector('[data-testid=total-packets]')?.textContent === '337', undefined, { timeout: 60_000 });
+    expect(await page.locator('[data-testid=capture-source]').count()).toBe(0);
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 

@@ -82,7 +82,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
               <tr key={c.id}>
                 <td><span className="swatch" style={{ background: SERIES_COLORS[c.id % SERIES_COLORS.length] }} />{c.point}</td>
                 <td className="mono small" title={c.file}>{c.file.split(/[\\/]/).pop()}
-                  {c.source && !c.source.startsWith('file ·') ? <div className="muted small" data-testid="capture-source">{c.source}</div> : null}</td>
+                  {c.source && c.source !== 'file' ? <div className="muted small" data-testid="capture-source">{c.source}</div> : null}</td>
                 <td>{c.format}</td>
                 <td title={c.linkTypes.map((l) => `LINKTYPE ${l.id} (${l.name})`).join(', ')}>{c.linkTypes.map((l) => linkTypeText(l.id)).join(', ') || '—'}</td>
                 <td className="num" data-testid="capture-packets">{fmtInt(c.packets)}</td>

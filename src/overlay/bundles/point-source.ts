@@ -41,13 +41,14 @@ export function pointSource(origin: CaptureOrigin | undefined, file: string, ifa
   return s;
 }
 
-/** One line for the UI: "Retina · node1 · lab-capture-node1-…tar.gz". */
+/** One line for the UI: "Retina · node node1 · lab-capture-node1-…tar.gz: lab-capture-node1-….pcap". */
 export function pointSourceText(s: PointSource): string {
   const parts = [TOOL_NAMES[s.tool] ?? s.tool];
   if (s.node) parts.push(`node ${s.node}`);
   if (s.pod) parts.push(`pod ${s.pod}${s.container ? ` (${s.container})` : ''}`);
   if (s.interface) parts.push(s.interface);
-  parts.push((s.member ? `${s.file.split(/[\\/]/).pop()}: ${s.member}` : s.file.split(/[\\/]/).pop()) ?? s.file);
+  // The file itself is shown beside it; an archive member says which archive held it.
+  if (s.member) parts.push(`${s.file.split(/[\\/]/).pop() ?? s.file}: ${s.member}`);
   if (s.timestamps === 'zero') parts.push('timestamps all 0: durations not real');
   if (s.timestamps === 'coarse') parts.push('userspace timestamps: coarse');
   return parts.join(' · ');
