@@ -33,7 +33,7 @@ export interface ParquetTable {
 }
 
 /** Rows a chunk (a row group). */
-export const PARQUET_CHUNK_ROWS = 32_768;
+export const PARQUET_CHUNK_ROWS = 8_192;
 
 /** Every row of a table as one set of columns (tests, small tables). */
 export function tableColumns(t: ParquetTable): ParquetColumn[] {
