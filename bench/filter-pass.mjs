@@ -2,7 +2,7 @@
 // decoding every packet (the decode pass: readCapture + decodePacket into one
 // reused DecodedPacket) or decoding and testing a display filter on it
 // (FrameFilter.test, what `packets --filter` and `analyze --filter` do per
-// packet). Prints one JSON line: { mode, filter, packets, matched, ms }.
+// packet). Prints one JSON line: { mode, filter, packets, matched, ms, cpuMs }.
 //
 //   node bench/filter-pass.mjs --mode decode|filter [--filter EXPR] FILE
 //
@@ -55,6 +55,7 @@ async function main() {
   let packets = 0, matched = 0;
   const ff = mode === 'filter' ? new e.FrameFilter(e.compileFilter(filter), cfg, false) : null;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await e.readCapture(await e.fileSource(file), {
     onInterface(i) { fcs[i.id] = i.fcsLength; decodable[i.id] = e.linkTypeDecoded(i.linkType); ff?.onInterface(i); },
     onRecord(rec, bytes, start) {
@@ -68,7 +69,9 @@ async function main() {
     onIssue() {},
   });
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ mode, filter: ff ? filter : null, packets, matched, ms: Math.round(ms) }));
+  const c = process.cpuUsage(c0);
+  // CPU time (user + system) as well as wall: on a loaded machine the wall time mostly measures the others.
+  console.log(JSON.stringify({ mode, filter: ff ? filter : null, packets, matched, ms: Math.round(ms), cpuMs: Math.round((c.user + c.system) / 1000) }));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

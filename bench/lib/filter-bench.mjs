@@ -23,17 +23,22 @@ export async function benchFilter({ file, reps, root, filter = DEFAULT_FILTER, t
   for (let rep = 1; rep <= reps; rep++) {
     const decode = pass(root, 'decode', file, filter, timeoutS);
     const filtered = pass(root, 'filter', file, filter, timeoutS);
-    pairs.push({ rep, decodeMs: decode.ms, filterMs: filtered.ms, packets: decode.packets, matched: filtered.matched, ratio: Number((filtered.ms / decode.ms).toFixed(3)) });
+    pairs.push({ rep, decodeMs: decode.ms, filterMs: filtered.ms, decodeCpuMs: decode.cpuMs, filterCpuMs: filtered.cpuMs, packets: decode.packets, matched: filtered.matched,
+      ratio: Number((filtered.cpuMs / decode.cpuMs).toFixed(3)) });
   }
   const d = median(pairs.map((p) => p.decodeMs));
   const f = median(pairs.map((p) => p.filterMs));
-  return { file: path.relative(root, file), filter, packets: pairs[0]?.packets ?? 0, matched: pairs[0]?.matched ?? 0, pairs, decodeMs: d, filterMs: f, ratio: Number((f / d).toFixed(3)) };
+  const dc = median(pairs.map((p) => p.decodeCpuMs));
+  const fc = median(pairs.map((p) => p.filterCpuMs));
+  // The target's ratio is of CPU times (user + system): wall times on a shared machine swing by 2x run to run.
+  return { file: path.relative(root, file), filter, packets: pairs[0]?.packets ?? 0, matched: pairs[0]?.matched ?? 0, pairs, decodeMs: d, filterMs: f,
+    decodeCpuMs: dc, filterCpuMs: fc, wallRatio: Number((f / d).toFixed(3)), ratio: Number((fc / dc).toFixed(3)) };
 }
 
 export function filterTarget(g) {
   return {
     id: 'display-filter',
-    what: `filtering the big file (${g.filter}) costs at most ${FILTER_RATIO_TARGET}x its decode pass (issue #15)`,
+    what: `filtering the big file (${g.filter}) costs at most ${FILTER_RATIO_TARGET}x its decode pass, CPU time (issue #15)`,
     measured: g.ratio, unit: 'x decode',
     verdict: g.ratio <= FILTER_RATIO_TARGET ? 'PASS' : 'FAIL',
   };
@@ -44,10 +49,10 @@ export function filterMarkdown(g) {
   const L = [];
   L.push(`## Display filter on the big file: \`${g.filter}\` (${g.matched.toLocaleString('en-US')} of ${g.packets.toLocaleString('en-US')} packets match)`);
   L.push('');
-  L.push('| rep | decode pass ms | filter pass ms | ratio |');
+  L.push('| rep | decode pass ms (CPU) | filter pass ms (CPU) | CPU ratio |');
   L.push('|---:|---:|---:|---:|');
-  for (const p of g.pairs) L.push(`| ${p.rep} | ${p.decodeMs} | ${p.filterMs} | ${p.ratio} |`);
-  L.push(`| median | ${g.decodeMs} | ${g.filterMs} | **${g.ratio}** |`);
+  for (const p of g.pairs) L.push(`| ${p.rep} | ${p.decodeMs} (${p.decodeCpuMs}) | ${p.filterMs} (${p.filterCpuMs}) | ${p.ratio} |`);
+  L.push(`| median | ${g.decodeMs} (${g.decodeCpuMs}) | ${g.filterMs} (${g.filterCpuMs}) | **${g.ratio}** (wall ${g.wallRatio}) |`);
   L.push('');
   return L;
 }

@@ -110,7 +110,7 @@ class Compiler {
         f.get(x, all.clear());
         if (all.n < layer) return;
         if (TEXTUAL.has(f.type)) o.str(all.strs[layer - 1]!);
-        else { for (let k = 0; k < width; k++) o.nums.push(all.nums[(layer - 1) * width + k]!); o.n++; }
+        else { for (let k = 0; k < width; k++) o.word(all.nums[(layer - 1) * width + k]!); o.n++; }
       },
     };
   }
