@@ -52,4 +52,18 @@ describe.skipIf(!FILES.every((f) => existsSync(f)))('display filters in the Anal
     const none = await api.getFlows({ offset: 0, limit: 10, filter: 'arp' });
     expect(none.total).toBe(0);
   }, 120_000);
+
+  it('getFlows({ filter: flow.packets > N }): the flows over N packets (and the tunnel flows carrying them)', async () => {
+    const api = createAnalyzerService(resolver);
+    await api.openSession(FILES.map((f) => ({ kind: 'path', path: f })));
+    const all = await api.getFlows({ offset: 0, limit: 1000 });
+    const page = await api.getFlows({ offset: 0, limit: 1000, filter: 'flow.packets > 12' });
+    const matched = new Set(page.rows.map((r) => r.id));
+    // Every non-tunnel flow over 12 packets is kept; every kept one is over 12 or a depth-0 UDP (VXLAN) flow carrying one.
+    const big = all.rows.filter((r) => r.packets > 12 && r.tunnel === null);
+    expect(big.length).toBeGreaterThan(0);
+    for (const r of big) expect(matched.has(r.id), `flow ${r.id} (${r.packets} packets)`).toBe(true);
+    for (const r of page.rows) expect(r.packets > 12 || (r.depth === 0 && r.transport === 'udp')).toBe(true);
+    expect(page.total).toBeLessThan(all.total);
+  }, 120_000);
 });
