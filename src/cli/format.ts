@@ -40,13 +40,14 @@ export function renderAnalysisTable(a: AnalysisJson): string {
   return out.join('\n') + '\n';
 }
 
+/** The flows as CSV: one row a flow, its Community ID v1 last (empty for ICMP/SCTP, as the JSON's null). */
 export function flowsCsv(a: AnalysisJson): string {
-  const header = ['id', 'capture', 'depth', 'transport', 'a_ip', 'a_port', 'b_ip', 'b_port', 'packets', 'bytes', 'packets_a_to_b', 'packets_b_to_a', 'bytes_a_to_b', 'bytes_b_to_a', 'first_time', 'last_time', 'tunnel_type', 'tunnel_vni', 'outer_flow'];
+  const header = ['id', 'capture', 'depth', 'transport', 'a_ip', 'a_port', 'b_ip', 'b_port', 'packets', 'bytes', 'packets_a_to_b', 'packets_b_to_a', 'bytes_a_to_b', 'bytes_b_to_a', 'first_time', 'last_time', 'tunnel_type', 'tunnel_vni', 'outer_flow', 'community_id'];
   const rows = [csvRow(header)];
   for (const f of a.flows) {
     rows.push(csvRow([f.id, Array.isArray(f.capture) ? f.capture.join(';') : f.capture ?? '', f.depth, f.transport, f.a.ip, f.a.port ?? '', f.b.ip, f.b.port ?? '',
       f.packets, f.bytes, f.packetsAtoB, f.packetsBtoA, f.bytesAtoB, f.bytesBtoA, f.firstTime, f.lastTime,
-      f.tunnel?.type ?? '', f.tunnel?.vni ?? '', f.tunnel?.outerFlow ?? '']));
+      f.tunnel?.type ?? '', f.tunnel?.vni ?? '', f.tunnel?.outerFlow ?? '', f.communityId ?? '']));
   }
   return rows.join('');
 }

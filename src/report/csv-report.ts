@@ -3,7 +3,8 @@
  * comparison, comparison.csv), each a header row and its rows, so
  * spreadsheets and pandas read them as they are; several at once as a zip.
  * Formula-safe (csv.ts). Flows carry identity columns per endpoint (pod,
- * Service or node names, from cluster metadata or inferred).
+ * Service or node names, from cluster metadata or inferred) and, last, the
+ * flow's Community ID v1 (`community_id`, as the JSON's `communityId`).
  */
 import { zipSync, strToU8 } from 'fflate';
 import { csvRow } from './csv.js';
@@ -23,13 +24,13 @@ export function flowsCsvTable(input: ReportInput): string {
   const a = input.analysis;
   const rows = [csvRow(['id', 'capture', 'depth', 'transport', 'a_ip', 'a_port', 'b_ip', 'b_port', 'packets', 'bytes', 'packets_a_to_b', 'packets_b_to_a',
     'bytes_a_to_b', 'bytes_b_to_a', 'first_time', 'last_time', 'tunnel_type', 'tunnel_vni', 'outer_flow', 'service',
-    'a_kind', 'a_name', 'a_node', 'a_detail', 'b_kind', 'b_name', 'b_node', 'b_detail'])];
+    'a_kind', 'a_name', 'a_node', 'a_detail', 'b_kind', 'b_name', 'b_node', 'b_detail', 'community_id'])];
   for (const f of a?.flows ?? []) {
     const identity = (f as { identity?: { a?: IdentityLike | null; b?: IdentityLike | null } }).identity;
     rows.push(csvRow([f.id, Array.isArray(f.capture) ? f.capture.join(';') : f.capture ?? '', f.depth, f.transport, f.a.ip, f.a.port ?? '', f.b.ip, f.b.port ?? '',
       f.packets, f.bytes, f.packetsAtoB, f.packetsBtoA, f.bytesAtoB, f.bytesBtoA, f.firstTime, f.lastTime,
       f.tunnel?.type ?? '', f.tunnel?.vni ?? '', f.tunnel?.outerFlow ?? '', (f as { service?: unknown }).service ?? '',
-      ...identityCells(identity?.a), ...identityCells(identity?.b)]));
+      ...identityCells(identity?.a), ...identityCells(identity?.b), f.communityId ?? '']));
   }
   return rows.join('');
 }
