@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 import { gotoApp, rowsInView } from './table-helpers.js';
+import { keyColumnsShown } from './layout-checks.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
 const labPresent = (() => { try { return readdirSync(SCENARIO).some((f) => f.endsWith('.pcap')); } catch { return false; } })();
@@ -59,6 +60,11 @@ describe.skipIf(!chromiumPresent || !labPresent)('Flows: one row per connection 
       await page.evaluate(() => localStorage.clear());
       await openFlows(page);
       expect(await page.isChecked('[data-testid=by-connection]')).toBe(true);
+      // With the default widths, endpoints, where it was seen, packets and bytes are in view without scrolling sideways
+      // (at 1280 the Service and the tunnel may scroll); a one-point "Seen at" reads whole.
+      expect(await keyColumnsShown(page, 'flows-table', ['#', 'Start', 'Seen at', 'Endpoint A', 'A is', 'Endpoint B', 'B is', 'Packets', 'Bytes'])).toEqual([]);
+      const cutPoints = await page.$$eval('[data-testid=flows-table] [role=row][aria-rowindex] .c-captures', (els) => els.filter((e) => !e.querySelector('b') && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      expect(cutPoints).toEqual([]);
 
       // TCP only: one row per connection, as many as truth.json counts end to end.
       await page.selectOption('select[aria-label=Transport]', 'tcp');

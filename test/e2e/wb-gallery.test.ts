@@ -156,7 +156,7 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
 
     await tab(page, 'flows', '[data-testid=view-flows]');
     await rowsLoaded(page, 'flows-table');
-    await gallery(page, 'flows', { tables: { 'flows-table': ['#', 'Start', 'Seen at', 'Endpoint A', 'A is', 'Endpoint B', 'B is'] } }, problems);
+    await gallery(page, 'flows', { tables: { 'flows-table': ['#', 'Start', 'Seen at', 'Endpoint A', 'A is', 'Endpoint B', 'B is', 'Packets', 'Bytes'] } }, problems);
 
     await tab(page, 'packets', '[data-testid=view-packets]');
     await rowsLoaded(page, 'packets-table');

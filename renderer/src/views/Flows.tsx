@@ -67,7 +67,7 @@ function SeenAt({ r }: { r: FlowRow }) {
   const pts = r.connection?.points ?? r.captures;
   const n = pts.length;
   const shown = pts.map((p) => p.replace(/\.(pcapng|pcap|cap)$/i, '')).join(', ');
-  return <span className="points" title={`seen at ${n} capture point${n === 1 ? '' : 's'}: ${shown}`}>{r.connection ? <b>{n}</b> : null}{shown}</span>;
+  return <span className="points" title={`seen at ${n} capture point${n === 1 ? '' : 's'}: ${shown}`}>{r.connection ? <><b>{n}</b>{' '}</> : null}{shown}</span>;
 }
 
 /** Columns of the connection rows (`connections`: "Seen at" lists the connection's points) or of per-point rows (`flows`: the row's own capture point). */
@@ -80,7 +80,7 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
     // Where it was seen, early in the row: in view at 1280 pixels too.
     ...(mode === 'connections' ? [
       { id: 'points', header: 'Points', size: 64, meta: { numeric: true }, accessorFn: (r) => r.connection?.points.length ?? 1 },
-      { id: 'captures', header: 'Seen at', size: 150, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
+      { id: 'captures', header: 'Seen at', size: 172, accessorFn: seenAtText, cell: (c) => <SeenAt r={c.row.original} /> },
     ] satisfies Col<FlowRow>[] : [
       { id: 'capture', header: 'Capture point', size: 174, accessorFn: (r) => r.captures.join(', '), cell: (c) => (c.getValue() as string).replace(/\.(pcapng|pcap|cap)$/i, '') },
     ] satisfies Col<FlowRow>[]),
@@ -88,11 +88,12 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
     { id: 'identityA', header: 'A is', size: 150, accessorFn: (r) => identityText(r.identityA), cell: (c) => <Ident i={c.row.original.identityA} /> },
     { id: 'b', header: 'Endpoint B', size: 166, accessorFn: (r) => fmtEndpoint(r.b) },
     { id: 'identityB', header: 'B is', size: 150, accessorFn: (r) => identityText(r.identityB), cell: (c) => <Ident i={c.row.original.identityB} /> },
-    { id: 'service', header: 'Service', size: 160, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
+    // Packets and bytes before the Service and the tunnel: in view at 1280 pixels with the endpoints and where it was seen.
     { id: 'packets', header: 'Packets', size: 74, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packets) },
+    { id: 'bytes', header: 'Bytes', size: 74, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
+    { id: 'service', header: 'Service', size: 160, accessorFn: serviceText, cell: (c) => <ServiceCell r={c.row.original} /> },
     { id: 'packetsAtoB', header: 'A→B', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsAtoB) },
     { id: 'packetsBtoA', header: 'B→A', size: 58, meta: { numeric: true }, accessorFn: (r) => fmtInt(r.packetsBtoA) },
-    { id: 'bytes', header: 'Bytes', size: 74, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytes) },
     { id: 'bytesAtoB', header: 'Bytes A→B', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesAtoB) },
     { id: 'bytesBtoA', header: 'Bytes B→A', size: 96, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.bytesBtoA) },
     { id: 'tunnel', header: 'Tunnel', size: 180, accessorFn: tunnelCellText,
