@@ -297,6 +297,8 @@ export interface FlowRow {
    * (src/overlay/stitch.ts); null for flows no connection holds (tunnel flows, ICMP, ...).
    */
   connection?: FlowConnection | null;
+  /** Community ID v1 of the flow, as the JSON's `flows[].communityId` (null for ICMP, ICMPv6, SCTP). */
+  communityId?: string | null;
 }
 
 /** One connection's views: a flow per capture point, depth and address tuple. */

@@ -5,7 +5,7 @@
  */
 import type { FlowQuery, FlowRow } from '../api.js';
 import type { AnalysisSession } from '../engine/session.js';
-import { endpoints } from '../flows/flow-output.js';
+import { endpoints, flowCommunityId } from '../flows/flow-output.js';
 import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator, type FlowView } from '../flows/queries.js';
 import { connectionIndex } from './flow-connections.js';
 import { inferredIdentities, podOnNode } from '../overlay/inferred-identities.js';
@@ -42,7 +42,7 @@ export function identityDecorator(session: AnalysisSession): FlowDecorator | und
   };
 }
 
-/** Identities and the connection each flow is a view of (flow-connections.ts). */
+/** Identities, the connection each flow is a view of (flow-connections.ts) and its Community ID. */
 function rowDecorator(session: AnalysisSession): FlowDecorator {
   const ident = identityDecorator(session);
   const conns = connectionIndex(session);
@@ -50,6 +50,7 @@ function rowDecorator(session: AnalysisSession): FlowDecorator {
     ident?.(row);
     const c = conns.connOf[row.id]!;
     row.connection = c >= 0 ? conns.connections[c]! : null;
+    row.communityId = flowCommunityId(session, row.id);
   };
 }
 
