@@ -102,13 +102,15 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
     { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' },
     { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs) },
     { id: 'retransmissions', header: 'Retr.', size: 56, meta: { numeric: true }, accessorFn: (r) => r.retransmissions || '' },
+    // Community ID v1 (issue 17): the key Zeek, Suricata and Wireshark give the same flow; hidden until chosen under Columns.
+    { id: 'communityId', header: 'Community ID', size: 236, accessorFn: (r) => r.communityId ?? '', cell: (c) => <span className="mono" data-testid="community-id">{c.getValue() as string}</span> },
   ];
 }
 /** The engine sorts every flow per request whatever the page size (~30 ms for 80,000 flows): fewer, larger pages. */
 const FLOW_PAGE = 500;
 const choosable = (mode: 'connections' | 'flows') => makeColumns(() => null, mode).map((c) => ({ id: c.id!, label: String(c.header) }));
 // The rest fit a 1440-pixel window, the capture points among them; these are one click away in Columns (and in the flow's details).
-const DEFAULT_HIDDEN: VisibilityState = { depth: false, packetsAtoB: false, packetsBtoA: false, bytesAtoB: false, bytesBtoA: false, durationSec: false, tcpState: false, rttMs: false, retransmissions: false, points: false };
+const DEFAULT_HIDDEN: VisibilityState = { depth: false, packetsAtoB: false, packetsBtoA: false, bytesAtoB: false, bytesBtoA: false, durationSec: false, tcpState: false, rttMs: false, retransmissions: false, points: false, communityId: false };
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 
 export function Flows() {
