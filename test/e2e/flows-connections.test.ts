@@ -14,6 +14,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 import { gotoApp, rowsInView } from './table-helpers.js';
+import { runAnalyze } from '../../src/cli/commands.js';
+import { testContext } from '../report/cli-context.js';
 import { keyColumnsShown } from './layout-checks.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
@@ -179,4 +181,42 @@ describe.skipIf(!chromiumPresent || !labPresent)('Flows: one row per connection 
       await page.context().close();
     }, 300_000);
   }
+
+  it('the Community ID column (under Columns) shows the JSON\'s flows[].communityId for a client connection (1440×900)', async () => {
+    const ctx = testContext();
+    expect(await runAnalyze([...labFiles, '--cluster', path.join(LAB, 'cluster.json'), '--format', 'json'], ctx)).toBe(0);
+    const json = JSON.parse(ctx.out) as { flows: Array<{ id: number; a: { ip: string; port: number | null }; b: { ip: string; port: number | null }; communityId: string | null }> };
+    const sc = truth!.scenarios.find((s) => s.name === 'nginx-proxy')!;
+    const page = await h.newPage();
+    const errorsBefore = pageErrors(page).length;
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await gotoApp(page, h.url);
+    await page.evaluate(() => localStorage.clear());
+    await openFlows(page);
+    expect(await page.locator('[data-testid=flows-table] [role=columnheader].c-communityId').count(), 'hidden by default').toBe(0);
+    await page.click('.chooser > button');
+    await page.locator('.chooser-menu label', { hasText: 'Community ID' }).locator('input[type=checkbox]').check();
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=flows-table] [role=columnheader].c-communityId');
+    await page.selectOption('select[aria-label=Transport]', 'tcp');
+    await waitRows(page, 'flows-table', sc.connections.endToEnd);
+    const rows = await rowsInView(page, 'flows-table');
+    const clientPorts = sc.requests.map((r) => r.clientPort);
+    const row = rows.find((r) => clientPorts.includes(Number(r.cells['a']!.split(':').pop())))!;
+    expect(row, 'a client connection row').toBeDefined();
+    const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : `${e.ip}:${e.port}`);
+    const flow = json.flows.find((f) => f.id === Number(row.cells['id']!.replace(/\D/g, '')))!;
+    // The same flow in both: its endpoints as the row shows them.
+    expect([ep(flow.a), ep(flow.b)]).toEqual([row.cells['a'], row.cells['b']]);
+    expect(flow.communityId).toMatch(/^1:[A-Za-z0-9+/]{27}=$/);
+    await page.locator(`[data-testid=flows-table] [role=row][aria-rowindex="${row.index}"] .c-communityId`).scrollIntoViewIfNeeded();
+    expect(await page.locator(`[data-testid=flows-table] [role=row][aria-rowindex="${row.index}"] .c-communityId [data-testid=community-id]`).innerText()).toBe(flow.communityId);
+    expect(row.cells['communityId']).toBe(flow.communityId);
+    // The ID reads whole in its default width (30 characters, not "1:ezq5…").
+    const cut = await page.$$eval('[data-testid=flows-table] [role=row][aria-rowindex] .c-communityId', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    expect(cut).toEqual([]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'flows-community-id-1440x900.png') });
+    expect(pageErrors(page).slice(errorsBefore)).toEqual([]);
+    await page.context().close();
+  }, 300_000);
 });

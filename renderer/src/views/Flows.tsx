@@ -103,7 +103,7 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
     { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs) },
     { id: 'retransmissions', header: 'Retr.', size: 56, meta: { numeric: true }, accessorFn: (r) => r.retransmissions || '' },
     // Community ID v1 (issue 17): the key Zeek, Suricata and Wireshark give the same flow; hidden until chosen under Columns.
-    { id: 'communityId', header: 'Community ID', size: 236, accessorFn: (r) => r.communityId ?? '', cell: (c) => <span className="mono" data-testid="community-id">{c.getValue() as string}</span> },
+    { id: 'communityId', header: 'Community ID', size: 284, accessorFn: (r) => r.communityId ?? '', cell: (c) => <span className="mono" data-testid="community-id">{c.getValue() as string}</span> },
   ];
 }
 /** The engine sorts every flow per request whatever the page size (~30 ms for 80,000 flows): fewer, larger pages. */
