@@ -112,7 +112,11 @@ export function App() {
     <div className="app" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }} onDrop={onDrop}>
       <header className="topbar">
         <div className="brand"><span className="logo" aria-hidden="true">◈</span> OverlayScope</div>
-        <div className="session-label" data-testid="session-label" title={s.summary?.label}>{s.summary ? `${shortLabel(s.summary.label) ? `${s.summary.label} · ` : ''}${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : 'no capture open'}</div>
+        {/* The name gives way (whole on hover), never the count of capture points; the metadata chip gives way before either. */}
+        <div className="session-label" data-testid="session-label" title={s.summary ? `${s.summary.label} · ${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : undefined}>{s.summary ? <>
+          {shortLabel(s.summary.label) ? <span className="session-name" data-testid="session-name">{s.summary.label}</span> : null}
+          <span className="session-points">{shortLabel(s.summary.label) ? ' · ' : ''}{s.summary.captures.length} capture point{s.summary.captures.length === 1 ? '' : 's'}</span>
+        </> : 'no capture open'}</div>
         <ClusterChip />
         <div className="actions">
           <label className="btn primary" title="Open captures (pcap, pcapng, .gz, tar/zip archives, capture tools' bundles); kubectl JSON/YAML is loaded as cluster metadata">

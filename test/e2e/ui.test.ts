@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT, corpusPath, corpusPresent } from '../helpers/corpus.js';
@@ -227,4 +228,54 @@ describe.skipIf(!chromiumPresent || !corpusPresent)('browser build, a broken cap
     await page.waitForSelector('[data-testid=packets-table] [role=row][aria-rowindex="1"]');
     expect(await page.textContent('.toolbar .muted')).toContain('2,696');
   });
+});
+
+describe.skipIf(!chromiumPresent || !labPresent)('browser build, the header at 1280 px', () => {
+  let h: Harness;
+  let dir = '';
+  /** A folder with a long name (the session is named after it) and metadata in a file with a long name. */
+  const NAME = 'nginx-proxy-captures-from-the-staging-cluster-run-2026-12-03';
+  const META = 'kubectl-get-nodes-pods-services-endpointslices-staging.json';
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-header-'));
+    mkdirSync(path.join(dir, NAME));
+    for (const f of labFiles) copyFileSync(f, path.join(dir, NAME, path.basename(f)));
+    copyFileSync(path.join(LAB, 'cluster.json'), path.join(dir, META));
+    h = await startHarness();
+  });
+  afterAll(async () => { await h?.close(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('keeps the session\'s name readable beside the metadata chip (whole on hover), its count of points whole', async () => {
+    const page = await h.newPage();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${h.url}?autoload=0`);
+    await page.setInputFiles('[data-testid=folder-input]', path.join(dir, NAME));
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    await page.click('[data-testid=cluster-chip]');
+    await page.setInputFiles('[data-testid=cluster-replace-input]', path.join(dir, META));
+    await page.waitForFunction(() => (document.querySelector('[data-testid=cluster-chip]')?.textContent ?? '').includes('3 nodes'), undefined, { timeout: 60_000 });
+    const m = await page.evaluate(() => {
+      const q = (s: string) => document.querySelector(s) as HTMLElement;
+      const box = (e: Element) => { const r = e.getBoundingClientRect(); return { l: r.left, r: r.right }; };
+      return {
+        name: q('[data-testid=session-name]').textContent, nameWidth: q('[data-testid=session-name]').getBoundingClientRect().width,
+        points: q('.session-points').textContent, pointsCut: q('.session-points').scrollWidth > q('.session-points').clientWidth + 1,
+        title: q('[data-testid=session-label]').title, label: box(q('[data-testid=session-label]')), chip: box(q('[data-testid=cluster-chip]')),
+        actions: box(q('.topbar .actions')), width: document.documentElement.clientWidth,
+      };
+    });
+    await shot(page, 'header-long-names-1280x720');
+    expect(m.name).toBe(NAME);
+    // At least a dozen characters of the name ("nginx-proxy-c…"), not "1…"; the whole of it on hover.
+    expect(m.nameWidth).toBeGreaterThanOrEqual(90);
+    expect(m.title).toBe(`${NAME} · 14 capture points`);
+    expect(m.points).toBe(' · 14 capture points');
+    expect(m.pointsCut).toBe(false);
+    // Label, chip and buttons side by side, inside the window.
+    expect(m.label.r).toBeLessThanOrEqual(m.chip.l);
+    expect(m.chip.r).toBeLessThanOrEqual(m.actions.l);
+    expect(m.chip.r - m.chip.l).toBeGreaterThan(60);
+    expect(m.actions.r).toBeLessThanOrEqual(m.width);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
 });
