@@ -38,7 +38,11 @@ export interface OpenOptions {
 
 export interface Progress {
   session: number;
-  phase: 'reading' | 'correlating' | 'done' | 'cancelled' | 'failed';
+  /**
+   * 'filtering': a display filter reading the session's packets back (Packets, Flows): `bytesRead` is the
+   * packets scanned of `bytesTotal` packets, `packets` the matches so far.
+   */
+  phase: 'reading' | 'correlating' | 'done' | 'cancelled' | 'failed' | 'filtering';
   bytesRead: number;
   bytesTotal: number;
   /** Capture being read (index into the session's captures). */

@@ -150,7 +150,8 @@ class ServiceImpl implements AnalyzerApi {
   private install(session: AnalysisSession): SessionSummary {
     this.session = session;
     this.summaryCache = null;
-    this.browser = new PacketBrowser(session);
+    this.browser = new PacketBrowser(session, (scanned, total, matched) =>
+      this.emit({ session: this.sessionId, phase: 'filtering', bytesRead: scanned, bytesTotal: total, capture: 0, packets: matched }));
     return this.summary();
   }
 

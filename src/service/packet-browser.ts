@@ -40,7 +40,8 @@ export class PacketBrowser {
   /** The last sorted selection (a permutation of a selection's positions) and what it was made for. */
   private sorted: { key: string; order: Int32Array } | null = null;
 
-  constructor(private readonly session: AnalysisSession) {
+  /** `onFilterProgress`: packets scanned of total and matches so far while a display filter runs (at most every 100 ms, and at its end). */
+  constructor(private readonly session: AnalysisSession, private readonly onFilterProgress?: (scanned: number, total: number, matched: number) => void) {
     let fs = Infinity, fn = 0;
     for (const c of session.captures) {
       if (c.timed && (c.firstSec < fs || (c.firstSec === fs && c.firstNsec < fn))) { fs = c.firstSec; fn = c.firstNsec; }
@@ -108,7 +109,10 @@ export class PacketBrowser {
     const cap = new Uint16Array(base.count);
     const idx = new Int32Array(base.count);
     let m = 0;
+    const report = filter ? this.onFilterProgress : undefined;
+    let lastReport = Date.now();
     for (let k = 0; k < base.count; k++) {
+      if (report && (k & 1023) === 0 && Date.now() - lastReport >= 100) { lastReport = Date.now(); report(k, base.count, m); }
       const c = base.cap[k]!;
       const n = base.idx[k]!;
       if (q.capture !== undefined && c !== q.capture) continue;
@@ -125,6 +129,7 @@ export class PacketBrowser {
       idx[m] = n;
       m++;
     }
+    report?.(base.count, base.count, m);
     this.filtered = { key, cap, idx, count: m };
     return this.filtered;
   }

@@ -8,9 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { ROOT } from '../helpers/corpus.js';
 import { ARTIFACTS, LAB, chromiumPresent, pageErrors, startHarness, type Harness, loadFiles } from './browser.js';
 
 const SCENARIO = path.join(LAB, 'captures', 'nginx-proxy');
@@ -147,4 +149,44 @@ describe.skipIf(!chromiumPresent || files.length === 0)('Packets view: display f
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('layer-tree');
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
+});
+
+describe.skipIf(!chromiumPresent)('Packets view: a progress bar while a display filter scans a big capture', () => {
+  let h: Harness;
+  let page: Page;
+  // 20,000 generated overlay packets (bench/gen-overlay.mjs, deterministic). The browser build reads each
+  // packet back from the File to filter it (a few hundred packets a second here): bigger takes minutes.
+  const PACKETS = 20_000;
+  const BIG = (() => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'overlayscope-filter-big-')), `overlay-${PACKETS}.pcap`);
+    execFileSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', out, '--packets', String(PACKETS), '--quiet'], { timeout: 120_000 });
+    return out;
+  })();
+  beforeAll(async () => {
+    h = await startHarness();
+    page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await loadFiles(page, [BIG], 180_000);
+    await page.click('[data-testid=tab-packets]');
+    await page.waitForSelector('[data-testid=view-packets]');
+  }, 240_000);
+  afterAll(async () => { await h?.close(); });
+
+  it('the bar counts packets scanned of 20,000 and advances', async () => {
+    const filter = 'tcp.flags.syn == 1 && ip.addr == 10.244.0.0/16';
+    const input = page.locator('[data-testid=filter-input]');
+    await input.fill(filter);
+    await page.waitForSelector('[data-testid=filter-bar][data-state=ok]', { timeout: 10_000 });
+    await input.press('Enter');
+    const bar = page.locator('[data-testid=filter-progress]');
+    await bar.waitFor({ timeout: 30_000 });
+    expect(await bar.getAttribute('aria-valuemax')).toBe(String(PACKETS));
+    const first = Number(await bar.getAttribute('aria-valuenow'));
+    expect(first).toBeLessThan(PACKETS);
+    expect(await bar.innerText()).toMatch(new RegExp(`filtering [\\d,]+ of ${PACKETS.toLocaleString('en-US')} packets · [\\d,]+ match`));
+    // It moves: more packets scanned a moment later (the engine reports every 100 ms).
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow') ?? first), { timeout: 60_000 }).toBeGreaterThan(first);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-progress.png') });
+    expect(pageErrors(page)).toEqual([]);
+  }, 300_000);
 });

@@ -9,7 +9,7 @@
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FilterCheck } from '../../../src/api.js';
-import { useSession } from '../session.js';
+import { useProgress, useSession } from '../session.js';
 import { usePersisted } from './SplitPane.js';
 
 const MAX_RECENT = 12;
@@ -72,6 +72,9 @@ export function FilterBar({ value, onApply, prepared, testId = 'filter-bar' }: {
     onApply(text);
   };
 
+  // A filter scanning the session's packets: packets scanned of total (the engine reports every 100 ms).
+  const progress = useProgress();
+  const scanning = progress?.phase === 'filtering' && progress.bytesRead < progress.bytesTotal ? progress : null;
   const cls = state.kind === 'ok' ? 'filter-ok' : state.kind === 'bad' ? 'filter-bad' : '';
   const colour = state.kind === 'ok' ? OK_STYLE : state.kind === 'bad' ? BAD_STYLE : undefined;
   const dirty = draft.trim() !== value;
@@ -98,6 +101,13 @@ export function FilterBar({ value, onApply, prepared, testId = 'filter-bar' }: {
         ) : null}
       </div>
       {state.kind === 'bad' ? <div className="filter-error bad small" role="alert" data-testid="filter-error" style={{ whiteSpace: 'pre-wrap' }}>{state.check.message}</div> : null}
+      {scanning ? (
+        <div className="small muted" data-testid="filter-progress" role="progressbar" aria-label="Filtering packets" aria-valuemin={0} aria-valuemax={scanning.bytesTotal} aria-valuenow={scanning.bytesRead}
+          style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+          <progress max={scanning.bytesTotal} value={scanning.bytesRead} style={{ flex: '1 1 auto', maxWidth: 420 }} />
+          <span>filtering {scanning.bytesRead.toLocaleString('en-US')} of {scanning.bytesTotal.toLocaleString('en-US')} packets · {scanning.packets.toLocaleString('en-US')} match</span>
+        </div>
+      ) : null}
     </div>
   );
 }
