@@ -113,7 +113,7 @@ export function App() {
       <header className="topbar">
         <div className="brand"><span className="logo" aria-hidden="true">◈</span> OverlayScope</div>
         {/* The name gives way (whole on hover), never the count of capture points; the metadata chip gives way before either. */}
-        <div className="session-label" data-testid="session-label" title={s.summary ? `${s.summary.label} · ${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : undefined}>{s.summary ? <>
+        <div className="session-label" data-testid="session-label" style={s.summary ? { minWidth: `${(shortLabel(s.summary.label) ? Math.min(s.summary.label.length, 13) + 3 : 0) + `${s.summary.captures.length} capture points`.length}ch` } : undefined} title={s.summary ? `${s.summary.label} · ${s.summary.captures.length} capture point${s.summary.captures.length === 1 ? '' : 's'}` : undefined}>{s.summary ? <>
           {shortLabel(s.summary.label) ? <span className="session-name" data-testid="session-name">{s.summary.label}</span> : null}
           <span className="session-points">{shortLabel(s.summary.label) ? ' · ' : ''}{s.summary.captures.length} capture point{s.summary.captures.length === 1 ? '' : 's'}</span>
         </> : 'no capture open'}</div>
