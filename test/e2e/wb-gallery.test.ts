@@ -149,6 +149,32 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
     await gallery(page, 'overview', { headings: ['Captures', 'Hosts and clocks', 'Protocols', 'Packets over time', 'Issues'] }, problems);
     // Below the fold: the charts.
     await page.waitForSelector('[data-testid=chart-protocols] .recharts-bar-rectangle');
+    // The timeline's legend: one entry per capture point (the Captures table's names and colours), each area's colour,
+    // its text readable (contrast 4.5:1 at least against the card) in light and dark.
+    const legend = await page.$$eval('[data-testid=timeline-legend] li', (ls) => ls.map((l) => [l.textContent, getComputedStyle(l.querySelector('.swatch')!).backgroundColor]));
+    const table = await page.$$eval('[data-testid=captures-table] tbody tr td:first-child', (ts) => ts.map((t) => [t.textContent, getComputedStyle(t.querySelector('.swatch')!).backgroundColor]));
+    expect(legend.length).toBe(labFiles.length);
+    expect(legend).toEqual(table);
+    const areas = await page.$$eval('[data-testid=chart-timeline] .recharts-area-area', (as) => as.map((a) => a.getAttribute('fill')));
+    expect(areas.length).toBe(labFiles.length);
+    const hex = (rgb: string) => `#${(rgb.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v).toString(16).padStart(2, '0')).join('')}`;
+    expect(areas).toEqual(legend.map(([, c]) => hex(c!)));
+    for (const theme of ['light', 'dark'] as const) {
+      if ((await page.getAttribute('html', 'data-theme')) !== theme) await page.click('button[aria-label="Toggle dark theme"]');
+      const ratio = await page.$eval('[data-testid=timeline-legend] li', (li) => {
+        const lum = (c: string) => { const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => { const x = Number(v) / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!; };
+        let bg = li as Element | null;
+        while (bg && /rgba\(0, 0, 0, 0\)|transparent/.test(getComputedStyle(bg).backgroundColor)) bg = bg.parentElement;
+        const [a, b] = [lum(getComputedStyle(li).color), lum(getComputedStyle(bg ?? document.body).backgroundColor)];
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      });
+      expect(ratio, `legend text contrast in ${theme}`).toBeGreaterThanOrEqual(4.5);
+    }
+    // Hovering an entry brings its series forward.
+    await page.hover('[data-testid=timeline-legend] li[data-series="2"]');
+    const opacities = await page.$$eval('[data-testid=chart-timeline] .recharts-area-area', (as) => as.map((a) => Number(a.getAttribute('fill-opacity'))));
+    expect(opacities[2]).toBeGreaterThan(Math.max(...opacities.filter((_o, i) => i !== 2)));
+    await page.mouse.move(0, 0);
     await gallery(page, 'overview-charts', {
       headings: ['Protocols', 'Packets over time'],
       arrange: (p) => p.locator('[data-testid=chart-protocols]').evaluate((e) => e.scrollIntoView({ block: 'center' })),

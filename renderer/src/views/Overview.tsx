@@ -9,6 +9,8 @@ import { durationText } from '../../../src/report/chart-spec.js';
 import { linkTypeText } from '../../../src/report/link-types.js';
 
 export const SERIES_COLORS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#eab308', '#a855f7', '#0ea5e9'];
+/** A capture point's colour: the same in the Captures table, the timeline and its legend. */
+export const seriesColor = (id: number): string => SERIES_COLORS[id % SERIES_COLORS.length]!;
 
 function Stat({ label, value, title, testId }: { label: string; value: string; title?: string; testId?: string }) {
   return (
@@ -80,7 +82,7 @@ export function Overview({ summary }: { summary: SessionSummary }) {
           <tbody>
             {summary.captures.map((c) => (
               <tr key={c.id}>
-                <td><span className="swatch" style={{ background: SERIES_COLORS[c.id % SERIES_COLORS.length] }} />{c.point}</td>
+                <td><span className="swatch" style={{ background: seriesColor(c.id) }} />{c.point}</td>
                 <td className="mono small" title={c.file}>{c.file.split(/[\\/]/).pop()}
                   {c.source && c.source !== 'file' ? <div className="muted small" data-testid="capture-source">{c.source}</div> : null}</td>
                 <td>{c.format}</td>
@@ -129,6 +131,8 @@ const OverviewCharts = memo(function OverviewCharts({ summary, stage }: { summar
     return row;
   }), [summary]);
   const protocols = summary.protocols;
+  /** The series whose legend entry is hovered. */
+  const [hot, setHot] = useState<number | null>(null);
   return (
       <div className="two">
         <section className="card">
@@ -162,10 +166,19 @@ const OverviewCharts = memo(function OverviewCharts({ summary, stage }: { summar
                 <Tooltip labelFormatter={(v) => `t = ${Number(v).toFixed(3)} s`} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
                 {summary.captures.map((c, i) => (
                   <Area key={c.id} type="stepAfter" dataKey={`c${i}`} name={c.point} stackId="1" isAnimationActive={false}
-                    stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} />
+                    stroke={seriesColor(c.id)} fill={seriesColor(c.id)} fillOpacity={hot == null ? 0.35 : hot === i ? 0.75 : 0.06}
+                    strokeOpacity={hot == null || hot === i ? 1 : 0.25} />
                 ))}
               </AreaChart>
             </ResponsiveContainer>
+            {/* One entry per series (the Captures table's colours); hovering one brings its area forward. */}
+            <ul className="series-legend" data-testid="timeline-legend" aria-label="Capture points of the timeline">
+              {summary.captures.map((c, i) => (
+                <li key={c.id} data-series={i} title={`${c.point}: ${fmtInt(c.packets)} packets`} onMouseEnter={() => setHot(i)} onMouseLeave={() => setHot(null)}>
+                  <span className="swatch" style={{ background: seriesColor(c.id) }} />{c.point}
+                </li>
+              ))}
+            </ul>
           </div>}
         </section>
       </div>
