@@ -182,6 +182,21 @@ describe.skipIf(!chromiumPresent || !labPresent)('the views, as a set (gallery)'
 
     await tab(page, 'flows', '[data-testid=view-flows]');
     await rowsLoaded(page, 'flows-table');
+    // A valid display filter typed (not applied): Wireshark's green in light, a dark green in dark, its text readable in both.
+    await page.fill('[data-testid=flows-filter-bar] [data-testid=filter-input]', 'tcp.port == 8080');
+    await page.waitForSelector('[data-testid=flows-filter-bar][data-state=ok]', { timeout: 30_000 });
+    for (const theme of ['light', 'dark'] as const) {
+      if ((await page.getAttribute('html', 'data-theme')) !== theme) await page.click('button[aria-label="Toggle dark theme"]');
+      const [bg, fg] = await page.$eval('[data-testid=flows-filter-bar] [data-testid=filter-input]', (e) => {
+        const lum = (c: string) => { const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => { const x = Number(v) / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!; };
+        const st = getComputedStyle(e);
+        return [lum(st.backgroundColor), lum(st.color)];
+      });
+      const contrast = (Math.max(bg, fg) + 0.05) / (Math.min(bg, fg) + 0.05);
+      expect(contrast, `filter text contrast in ${theme}`).toBeGreaterThanOrEqual(7);
+      // In dark, no light field glaring among the dark panels (#afffaf is 0.87).
+      if (theme === 'dark') expect(bg).toBeLessThan(0.05); else expect(bg).toBeGreaterThan(0.7);
+    }
     await gallery(page, 'flows', { tables: { 'flows-table': ['#', 'Start', 'Seen at', 'Endpoint A', 'A is', 'Endpoint B', 'B is', 'Packets', 'Bytes'] } }, problems);
 
     await tab(page, 'packets', '[data-testid=view-packets]');
