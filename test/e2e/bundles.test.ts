@@ -5,11 +5,18 @@
  * source (Kubeshark, its node) in the Overview, Services named from the name
  * history without kubectl; an Inspektor Gadget pcapng says its zero timestamps.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath } from '../helpers/corpus.js';
-import { ARTIFACTS, chromiumPresent, dropFiles, pageErrors, startHarness, type Harness } from './browser.js';
+import { fixturePath, ROOT } from '../helpers/corpus.js';
+import { ARTIFACTS, chromiumPresent, dropFiles, LAB, loadFiles, pageErrors, startHarness, type Harness } from './browser.js';
+
+/** The CLI's capture points for FILES (dist/cli.js analyze --format json), the reference the app must equal. */
+function cliPoints(args: string[]): Array<{ name: string; file: string; packets: number; source: { tool: string; node?: string | null; pod?: string; timestamps?: string } }> {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'analyze', ...args, '--format', 'json'], { cwd: ROOT, timeout: 120_000, maxBuffer: 256 << 20, encoding: 'utf8' });
+  return JSON.parse(out).capturePoints;
+}
 
 describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build', () => {
   let h: Harness;
@@ -61,6 +68,61 @@ describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build'
     await dropFiles(page, [{ name: 'node1-eth0.pcap', bytes: readFileSync(fixturePath('lab/captures/nginx-proxy/node1-eth0.pcap')) }]);
     await page.waitForFunction(() => document.querySelector('[data-testid=total-packets]')?.textContent === '337', undefined, { timeout: 60_000 });
     expect(await page.locator('[data-testid=capture-source]').count()).toBe(0);
+    expect(pageErrors(page)).toEqual([]);
+  }, 180_000);
+
+  it('a dropped Antrea PacketCapture pcapng: the CLI\'s packets, its source Antrea with coarse timestamps', async () => {
+    const dir = fixturePath('antrea');
+    const file = readdirSync(dir).find((f) => f.endsWith('.pcapng'))!;
+    const cli = cliPoints([path.join(dir, file)]);
+    expect(cli).toHaveLength(1);
+    expect(cli[0]!.source.tool).toBe('antrea');
+    expect(cli[0]!.source.timestamps).toBe('coarse');
+    const page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await page.waitForSelector('text=Open a capture');
+    await dropFiles(page, [{ name: file, bytes: readFileSync(path.join(dir, file)) }]);
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid=total-packets]').innerText()).toBe(String(cli[0]!.packets));
+    expect(await page.locator('[data-testid=capture-packets]').allInnerTexts()).toEqual([String(cli[0]!.packets)]);
+    const source = await page.locator('[data-testid=capture-source]').allInnerTexts();
+    expect(source).toHaveLength(1);
+    expect(source[0]).toContain('Antrea PacketCapture');
+    expect(source[0]).toMatch(/coarse/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-antrea-overview.png') });
+    expect(pageErrors(page)).toEqual([]);
+  }, 180_000);
+
+  it('ksniff\'s three pod files opened with cluster.json: each its pod\'s point on its node, the CLI\'s packets with --cluster', async () => {
+    const dir = fixturePath('ksniff/nginx-proxy');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(dir, f));
+    const cluster = path.join(LAB, 'cluster.json');
+    const cli = cliPoints([...files, '--cluster', cluster]);
+    expect(cli).toHaveLength(3);
+    const page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await page.waitForSelector('text=Open a capture');
+    await loadFiles(page, [...files, cluster]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=capture-source]').length === 3, undefined, { timeout: 60_000 });
+    expect(await page.locator('[data-testid=cluster-state]').innerText()).toMatch(/loaded/);
+    const total = cli.reduce((a, c) => a + c.packets, 0);
+    expect(await page.locator('[data-testid=total-packets]').innerText()).toBe(total.toLocaleString('en-US'));
+    const rows = page.locator('[data-testid=captures-table] tbody tr');
+    expect(await rows.count()).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const row = rows.nth(i);
+      const fileName = (await row.locator('td').nth(1).getAttribute('title'))!.split(/[\\/]/).pop()!;
+      const ref = cli.find((c) => path.basename(c.file) === fileName)!;
+      expect(ref, fileName).toBeTruthy();
+      expect(ref.source.tool).toBe('ksniff');
+      expect(await row.locator('[data-testid=capture-packets]').innerText()).toBe(String(ref.packets));
+      const src = await row.locator('[data-testid=capture-source]').innerText();
+      expect(src).toContain('ksniff / kubectl debug');
+      expect(src).toContain(`node ${ref.source.node}`);
+      expect(src).toContain(`pod ${ref.source.pod}`);
+      expect(await row.locator('td').first().innerText()).toContain(ref.name);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-ksniff-overview.png') });
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 
