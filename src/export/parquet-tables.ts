@@ -9,11 +9,6 @@
  * INT64. Platform-neutral: the writer (hyparquet-writer) is the host's.
  */
 import type { AnalysisJson } from '../engine/contract.js';
-import type { AnalysisSession } from '../engine/session.js';
-import { ipToString } from '../dissect/addr.js';
-import { TUNNEL_IPIP, TUNNEL_NAMES } from '../dissect/layers.js';
-import { flowCommunityId, transportName } from '../flows/flow-output.js';
-import { untimedFiles } from '../overlay/bundles/untimed.js';
 
 export type ParquetColumnType = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP_NANOS' | 'TIMESTAMP_MILLIS';
 
@@ -131,80 +126,16 @@ export interface ParquetSessionLike {
   readonly flows: { readonly table: { firstSec(f: number): number; firstNsec(f: number): number; lastSec(f: number): number; lastNsec(f: number): number } };
 }
 
-/**
- * A session's parts as a source: one flow at a time, times from the flow
- * table. Without cluster metadata (no identities or Services to add) and
- * without captures of zero timestamps, a flow's row is one reused object
- * filled straight from the flow table's typed arrays (`typedFlowRow`): the
- * fields the flows table reads, with the JSON's values, but no FlowJson, no
- * ISO times, no TCP or link objects a flow. On the 2 M-packet bench file the
- * garbage of those objects was most of the export's extra time over JSON
- * (decision 0014). `typed: false` keeps the object path (tests compare both).
- */
-export function sessionSource(session: ParquetSessionLike, options: { typed?: boolean } = {}): ParquetSource {
+/** A session's parts as a source: one flow object at a time, times from the flow table. */
+export function sessionSource(session: ParquetSessionLike): ParquetSource {
   const p = session.toJSONParts();
   const t = session.flows.table;
   // A time past 2262 (a broken capture's seconds field) does not fit a TIMESTAMP(NANOS): null, not a failed export.
   const ns = (sec: number, nsec: number): bigint | null => (sec < 0 || !Number.isFinite(sec) || sec >= 9_223_372_036 ? null : BigInt(sec) * 1_000_000_000n + BigInt(nsec));
-  const typed = options.typed === false ? null : typedFlowRow(session as unknown as Partial<AnalysisSession>);
   return {
-    doc: p.doc, flowCount: p.flowCount, flow: typed ?? ((i) => p.flow(i) as unknown as Row),
+    doc: p.doc, flowCount: p.flowCount, flow: (i) => p.flow(i) as unknown as Row,
     flowTimes: (i) => [ns(t.firstSec(i), t.firstNsec(i)), ns(t.lastSec(i), t.lastNsec(i))],
     httpCount: p.httpCount, http: (i) => p.http(i) as unknown as Row, dnsCount: p.dnsCount, dns: (i) => p.dns(i) as unknown as Row,
-  };
-}
-
-/**
- * Flow f as one reused row object holding what the flows table reads of the
- * contract's FlowJson (src/flows/flow-output.ts flowJson, same values): id,
- * capture, interface, transport, a, b, depth, per-direction counters, tunnel,
- * communityId, nat (only whether there is one), tcp (state, rttMs,
- * retransmissions). Null when the session is not a full AnalysisSession, has
- * cluster metadata (flows get identities) or captures without timestamps.
- */
-function typedFlowRow(s: Partial<AnalysisSession>): ((f: number) => Row) | null {
-  if (!s.overlay || !s.captures || !s.flows) return null;
-  if (s.overlay().resolver) return null;
-  if (untimedFiles(s.inputs?.origins, s.captures.map((c) => c.file)).size) return null;
-  const session = s as AnalysisSession;
-  const t = session.flows.table, tcp = session.flows.tcp, captures = session.captures;
-  const files = captures.map((c, i) => c?.file ?? `capture ${i}`);
-  const multi = captures.map((c) => (c?.interfaces.length ?? 0) > 1);
-  const transports = new Map<number, string>();
-  const a = { ip: '', port: null as number | null }, b = { ip: '', port: null as number | null };
-  const tunnel = { type: '', vni: 0, outerFlow: 0 };
-  const tcpRow = { state: '', rttMs: null as number | null, retransmissions: 0 };
-  const row: Row = {};
-  return (f) => {
-    const cap = t.capture[f]!, proto = t.proto[f]!, v = t.version[f]!;
-    const ports = proto === 6 || proto === 17;
-    let name = transports.get(proto);
-    if (name === undefined) transports.set(proto, name = transportName(proto));
-    a.ip = ipToString(v, t.addr, 8 * f); a.port = ports ? t.portA[f]! : null;
-    b.ip = ipToString(v, t.addr, 8 * f + 4); b.port = ports ? t.portB[f]! : null;
-    row['id'] = f;
-    row['capture'] = files[cap] ?? `capture ${cap}`;
-    row['interface'] = multi[cap] ? t.iface[f]! : undefined;
-    row['transport'] = name;
-    row['a'] = a; row['b'] = b;
-    row['depth'] = t.depth[f]!;
-    row['packetsAtoB'] = t.packetsAtoB(f); row['bytesAtoB'] = t.bytesAtoB(f);
-    row['packetsBtoA'] = t.packetsBtoA(f); row['bytesBtoA'] = t.bytesBtoA(f);
-    const o = t.tunnelOuter[f]!;
-    if (o < 0) row['tunnel'] = null;
-    else {
-      const ty = t.tunnelType[f]!;
-      tunnel.type = TUNNEL_NAMES[ty]!; tunnel.vni = ty === TUNNEL_IPIP ? -1 : t.tunnelVni[f]!; tunnel.outerFlow = o;
-      row['tunnel'] = tunnel;
-    }
-    row['communityId'] = flowCommunityId(session, f);
-    row['nat'] = t.natAlias[f]! >= 0 ? true : null;
-    if (proto === 6) {
-      const rtt = tcp.rttNs[f]!;
-      tcpRow.state = tcp.describe(f); tcpRow.rttMs = rtt >= 0 ? Math.round(rtt / 1e3) / 1e3 : null; tcpRow.retransmissions = tcp.retransmissions[f]!;
-      row['tcp'] = tcpRow;
-    } else row['tcp'] = null;
-    return row;
   };
 }
 
@@ -465,7 +396,8 @@ export function packetsTable(captures: readonly PacketTableCapture[], doc: Analy
       if (name === undefined) { name = points.get(`${c.file}|${ifc}`) ?? null; names.set(ifc, name); }
       file[k] = c.file; point[k] = name;
       frame[k] = n + 1;
-      time[k] = BigInt(ix.tsSec(n)) * 1_000_000_000n + BigInt(ix.tsNsec(n));
+      const sec = ix.tsSec(n);
+      time[k] = sec >= 0 && sec < 9_223_372_036 ? BigInt(sec) * 1_000_000_000n + BigInt(ix.tsNsec(n)) : null;
       caplen[k] = ix.capLen(n); len[k] = ix.origLen(n);
       const f = ix.flowId[n] ?? -1, o = ix.outerFlowId[n] ?? -1;
       flow[k] = f >= 0 ? f : null; outer[k] = o >= 0 && o !== f ? o : null;
