@@ -154,8 +154,9 @@ describe.skipIf(!chromiumPresent || files.length === 0)('Packets view: display f
 describe.skipIf(!chromiumPresent)('Packets view: a progress bar while a display filter scans a big capture', () => {
   let h: Harness;
   let page: Page;
-  // 20,000 generated overlay packets (bench/gen-overlay.mjs, deterministic). The browser build reads each
-  // packet back from the File to filter it (a few hundred packets a second here): bigger takes minutes.
+  // 20,000 generated overlay packets (bench/gen-overlay.mjs, deterministic). The browser build reads the
+  // packets back from the File in 512 KiB windows (src/host/browser/file-source.ts): ~3 s here, 41 s when
+  // it read each packet with its own Blob.slice().
   const PACKETS = 20_000;
   const BIG = (() => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'overlayscope-filter-big-')), `overlay-${PACKETS}.pcap`);
@@ -172,21 +173,49 @@ describe.skipIf(!chromiumPresent)('Packets view: a progress bar while a display 
   }, 240_000);
   afterAll(async () => { await h?.close(); });
 
-  it('the bar counts packets scanned of 20,000 and advances', async () => {
+  it('the bar counts packets scanned of 20,000, advances, and the scan finishes with tshark\'s count', async () => {
     const filter = 'tcp.flags.syn == 1 && ip.addr == 10.244.0.0/16';
+    const want = execFileSync('tshark', ['-n', '-r', BIG, '-d', 'udp.port==8472,vxlan', '-Y', filter, '-T', 'fields', '-e', 'frame.number'],
+      { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).length;
+    expect(want).toBeGreaterThan(0);
+    expect(want).toBeLessThan(PACKETS);
     const input = page.locator('[data-testid=filter-input]');
     await input.fill(filter);
     await page.waitForSelector('[data-testid=filter-bar][data-state=ok]', { timeout: 10_000 });
+    // Every state of the bar, recorded in the page (the scan is quick now: polling from here could miss it).
+    await page.evaluate(() => {
+      const seen: Array<{ now: number; max: number; text: string }> = [];
+      (window as unknown as { __bar: typeof seen }).__bar = seen;
+      const note = () => {
+        const el = document.querySelector('[data-testid=filter-progress]');
+        if (!el) return;
+        const now = Number(el.getAttribute('aria-valuenow')), max = Number(el.getAttribute('aria-valuemax'));
+        if (seen.at(-1)?.now !== now) seen.push({ now, max, text: (el as HTMLElement).innerText });
+      };
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    const t0 = Date.now();
     await input.press('Enter');
     const bar = page.locator('[data-testid=filter-progress]');
-    await bar.waitFor({ timeout: 30_000 });
-    expect(await bar.getAttribute('aria-valuemax')).toBe(String(PACKETS));
-    const first = Number(await bar.getAttribute('aria-valuenow'));
-    expect(first).toBeLessThan(PACKETS);
-    expect(await bar.innerText()).toMatch(new RegExp(`filtering [\\d,]+ of ${PACKETS.toLocaleString('en-US')} packets · [\\d,]+ match`));
-    // It moves: more packets scanned a moment later (the engine reports every 100 ms).
-    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow') ?? first), { timeout: 60_000 }).toBeGreaterThan(first);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'filter-progress.png') });
+    await bar.waitFor({ timeout: 30_000 }).then(() => page.screenshot({ path: path.join(ARTIFACTS, 'filter-progress.png') }), () => {});
+    // It finishes (Node scans these 20,000 packets in ~2 s; the browser build within a small factor of that):
+    // the toolbar shows tshark's count and the bar goes away.
+    await page.waitForFunction((n) => new RegExp(`(^|[^\\d,])${n.toLocaleString('en-US')} packets`).test(document.querySelector('[data-testid=view-packets] .toolbar')?.textContent ?? ''), want, { timeout: 60_000 });
+    const seconds = (Date.now() - t0) / 1000;
+    const shown = await shownTotal(page);
+    console.log(`filter scan of ${PACKETS} packets in Chromium: ${seconds.toFixed(1)} s, ${shown} match (tshark: ${want})`);
+    expect(shown).toBe(want);
+    await expect.poll(() => bar.count(), { timeout: 10_000 }).toBe(0);
+    // The bar showed packets scanned of 20,000 and advanced (the engine reports every 100 ms).
+    const states = await page.evaluate(() => (window as unknown as { __bar: Array<{ now: number; max: number; text: string }> }).__bar);
+    expect(states.length).toBeGreaterThan(0);
+    expect(states[0]!.now).toBeLessThan(PACKETS);
+    for (const st of states) {
+      expect(st.max).toBe(PACKETS);
+      expect(st.text).toMatch(new RegExp(`filtering [\\d,]+ of ${PACKETS.toLocaleString('en-US')} packets · [\\d,]+ match`));
+    }
+    for (let i = 1; i < states.length; i++) expect(states[i]!.now).toBeGreaterThan(states[i - 1]!.now);
+    if (seconds > 1) expect(states.length).toBeGreaterThan(1);
     expect(pageErrors(page)).toEqual([]);
   }, 300_000);
 });
