@@ -292,6 +292,8 @@ export interface FlowRow {
   /** TCP: handshake/close state in words, e.g. "SYN→SYN/ACK→ACK, FIN". */
   tcpState: string | null;
   rttMs: number | null;
+  /** Set when the flow was seen in a capture whose timestamps are all zero (Inspektor Gadget): why `rttMs` is null. */
+  untimed?: string;
   retransmissions: number;
   resets: number;
   /** With a `service` (cluster metadata): how the flow reached it (see CODE.md's glossary). */
@@ -373,6 +375,8 @@ export interface HttpRow {
   /** Time to first response byte, ms. */
   ttfbMs: number | null;
   totalMs: number | null;
+  /** Set when the transaction was seen in a capture whose timestamps are all zero (Inspektor Gadget): why `ttfbMs`/`totalMs` are null. */
+  untimed?: string;
   requestBytes: number;
   responseBytes: number;
   capture: string;

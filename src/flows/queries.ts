@@ -236,17 +236,19 @@ const DNS_SORT: Record<string, (r: DnsRow) => SortValue> = {
   rcode: (r) => r.rcode, answers: (r) => r.answers.join(', '), latency: (r) => r.latencyMs, capture: (r) => r.capture, flow: (r) => r.flow,
 };
 
-export function queryHttp(session: AnalysisSession, q: TxQuery): Page<HttpRow> {
+/** `decorate`: applied to each row as it is made (before filtering and sorting), e.g. nulling durations from untimed captures. */
+export function queryHttp(session: AnalysisSession, q: TxQuery, decorate?: (r: HttpRow) => void): Page<HttpRow> {
+  const mk = (h: (typeof session.flows.http.transactions)[number]): HttpRow => { const r = httpRow(session, h); decorate?.(r); return r; };
   let rows: HttpRow[] | null = null;
   const all = session.flows.http.transactions;
   if (q.text?.trim()) {
-    rows = textFilter(all.map((h) => httpRow(session, h)), q.text,
+    rows = textFilter(all.map(mk), q.text,
       (r) => `${r.method ?? ''} ${r.host ?? ''} ${r.uri ?? ''} ${r.status ?? ''} ${r.reason ?? ''} ${epText(r.client)} ${epText(r.server)} ${r.capture}`);
   }
-  if (q.sort) rows = sortRows(rows ?? all.map((h) => httpRow(session, h)), q.sort, HTTP_SORT, 'time');
+  if (q.sort) rows = sortRows(rows ?? all.map(mk), q.sort, HTTP_SORT, 'time');
   const total = rows ? rows.length : all.length;
   const [from, to] = clampPage(q, total);
-  const out = rows ? rows.slice(from, to) : all.slice(from, to).map((h) => httpRow(session, h));
+  const out = rows ? rows.slice(from, to) : all.slice(from, to).map(mk);
   return page(total, { offset: from, limit: q.limit }, out);
 }
 

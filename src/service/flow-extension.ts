@@ -42,12 +42,25 @@ export function identityDecorator(session: AnalysisSession): FlowDecorator | und
   };
 }
 
-/** Identities, the connection each flow is a view of (flow-connections.ts) and its Community ID. */
+/** The ids of captures whose timestamps are all zero (Inspektor Gadget: `source.timestamps` "zero"), none for most sessions. */
+function untimedCaptures(session: AnalysisSession): ReadonlySet<number> {
+  const out = new Set<number>();
+  session.inputs?.origins.forEach((o, i) => { if (o?.timestamps === 'zero') out.add(i); });
+  return out;
+}
+
+/** Why a row from an untimed capture has no RTT or HTTP durations (the title of its "—"). */
+export const UNTIMED_NOTE = 'not measured: this capture\'s timestamps are all zero (Inspektor Gadget), so no RTT or duration can be taken from it';
+
+/** Identities, the connection each flow is a view of (flow-connections.ts) and its Community ID; no RTT from an untimed capture. */
 function rowDecorator(session: AnalysisSession): FlowDecorator {
   const ident = identityDecorator(session);
   const conns = connectionIndex(session);
+  const untimed = untimedCaptures(session);
+  const t = session.flows.table;
   return (row: FlowRow) => {
     ident?.(row);
+    if (untimed.size && untimed.has(t.capture[row.id]!)) { row.rttMs = null; row.untimed = UNTIMED_NOTE; }
     const c = conns.connOf[row.id]!;
     row.connection = c >= 0 ? conns.connections[c]! : null;
     row.communityId = flowCommunityId(session, row.id);
@@ -57,7 +70,11 @@ function rowDecorator(session: AnalysisSession): FlowDecorator {
 /** `connections`: one row per connection (its first view; filters match any of its views) and the flows of none; `connection`: that connection's views. */
 function connectionView(session: AnalysisSession, q: FlowQuery): FlowView {
   const conns = connectionIndex(session);
-  const numeric = { points: (f: number) => { const c = conns.connOf[f]!; return c >= 0 ? conns.connections[c]!.points.length : 1; } };
+  const untimed = untimedCaptures(session);
+  const t = session.flows.table;
+  const numeric: Record<string, (f: number) => number> = { points: (f: number) => { const c = conns.connOf[f]!; return c >= 0 ? conns.connections[c]!.points.length : 1; } };
+  // RTTs from untimed captures are shown as none: they sort as none (-1), not as the 0 the zero timestamps give.
+  if (untimed.size) numeric['rttMs'] = (f) => (t.proto[f] === 6 && !untimed.has(t.capture[f]!) ? session.flows.tcp.rttNs[f]! : -1);
   if (q.connection !== undefined) return { include: (f) => conns.connOf[f] === q.connection, numeric };
   if (q.connections) return { group: (f) => { const c = conns.connOf[f]!; return c < 0 ? f : conns.rep[c]!; }, numeric };
   return { numeric };
@@ -74,7 +91,11 @@ export const flowExtension: ServiceExtensions = {
   queryFlows: (s, q, only) => queryFlows(s, q, rowDecorator(s), onlyFlows(connectionView(s, q), only ?? null)),
   flowDetail: (s, id) => flowDetail(s, id, rowDecorator(s)),
   flowStream: (s, id) => flowStream(s, id),
-  queryHttp: (s, q) => queryHttp(s, q),
+  queryHttp: (s, q) => {
+    const untimed = untimedCaptures(s);
+    const t = s.flows.table;
+    return queryHttp(s, q, untimed.size ? (r) => { if (untimed.has(t.capture[r.flow]!)) { r.ttfbMs = null; r.totalMs = null; r.untimed = UNTIMED_NOTE; } } : undefined);
+  },
   queryDns: (s, q) => queryDns(s, q),
   counts: (s) => ({ flows: s.flows.table.count, http: s.flows.http.transactions.length, dns: s.flows.dns.transactions.length }),
 };

@@ -139,6 +139,28 @@ describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build'
     expect(source[0]).toContain('timestamps all 0');
     expect(source[0]).toContain('4 containers on node1, node2, node3');
     await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-gadget-overview.png') });
+    // No durations from zero timestamps: the JSON's nulls are the tables' "—", each saying why.
+    const untimedTitle = /timestamps are all zero/;
+    await page.click('[data-testid=tab-http]');
+    await page.waitForSelector('[data-testid=http-ttfb]', { timeout: 30_000 });
+    for (const id of ['http-ttfb', 'http-total']) {
+      const cells = page.locator(`[data-testid=${id}]`);
+      expect(await cells.count()).toBeGreaterThan(0);
+      expect(new Set(await cells.allInnerTexts())).toEqual(new Set(['—']));
+      for (const c of await cells.all()) expect(await c.getAttribute('title')).toMatch(untimedTitle);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-gadget-http.png') });
+    await page.click('[data-testid=tab-flows]');
+    await page.waitForSelector('[data-testid=flows-table]', { timeout: 30_000 });
+    await page.click('button:has-text("Columns")');
+    await page.locator('.chooser-item', { hasText: 'RTT' }).locator('input').check();
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=flow-rtt]', { timeout: 30_000 });
+    const rtts = page.locator('[data-testid=flow-rtt]');
+    expect(await rtts.count()).toBeGreaterThan(0);
+    expect(new Set(await rtts.allInnerTexts())).toEqual(new Set(['—']));
+    for (const c of await rtts.all()) expect(await c.getAttribute('title')).toMatch(untimedTitle);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'bundles-gadget-flows.png') });
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 });

@@ -100,7 +100,8 @@ function makeColumns(expander: (r: FlowRow) => ReactNode, mode: 'connections' | 
       cell: (c) => <span title={c.row.original.tunnel ? `${tunnelText(c.row.original.tunnel)}, carried in flow #${c.row.original.tunnel.outerFlow}` : c.row.original.innerFlows ? `carries ${c.row.original.innerFlows} inner flows` : undefined}>{c.getValue() as string}</span> },
     { id: 'durationSec', header: 'Duration', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtDuration(r.durationSec) },
     { id: 'tcpState', header: 'TCP', size: 170, accessorFn: (r) => r.tcpState ?? '' },
-    { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs) },
+    { id: 'rttMs', header: 'RTT', size: 76, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.rttMs),
+      cell: (c) => <span title={c.row.original.untimed} data-testid="flow-rtt">{c.getValue() as string}</span> },
     { id: 'retransmissions', header: 'Retr.', size: 56, meta: { numeric: true }, accessorFn: (r) => r.retransmissions || '' },
     // Community ID v1 (issue 17): the key Zeek, Suricata and Wireshark give the same flow; hidden until chosen under Columns.
     { id: 'communityId', header: 'Community ID', size: 284, accessorFn: (r) => r.communityId ?? '', cell: (c) => <span className="mono" data-testid="community-id">{c.getValue() as string}</span> },

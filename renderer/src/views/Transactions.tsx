@@ -28,8 +28,10 @@ const httpColumns: Col<HttpRow>[] = [
     const s = c.row.original.status;
     return <span className={s == null ? 'muted' : s >= 500 ? 'bad' : s >= 400 ? 'warn' : 'ok'}>{c.getValue() as string}</span>;
   } },
-  { id: 'ttfb', header: 'TTFB', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.ttfbMs) },
-  { id: 'total', header: 'Total', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.totalMs) },
+  { id: 'ttfb', header: 'TTFB', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.ttfbMs),
+    cell: (c) => <span title={c.row.original.untimed} data-testid="http-ttfb">{c.getValue() as string}</span> },
+  { id: 'total', header: 'Total', size: 72, meta: { numeric: true }, accessorFn: (r) => fmtMs(r.totalMs),
+    cell: (c) => <span title={c.row.original.untimed} data-testid="http-total">{c.getValue() as string}</span> },
   { id: 'req', header: 'Req bytes', size: 84, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.requestBytes) },
   { id: 'resp', header: 'Resp bytes', size: 100, meta: { numeric: true }, accessorFn: (r) => fmtBytes(r.responseBytes) },
   { id: 'client', header: 'Client', size: 174, accessorFn: (r) => fmtEndpoint(r.client) },
