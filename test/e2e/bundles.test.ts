@@ -3,7 +3,10 @@
  * a Kubeshark export (fixtures/kubeshark) dropped on the window opens as its
  * three node captures, the CLI's packets per capture, each capture saying its
  * source (Kubeshark, its node) in the Overview, Services named from the name
- * history without kubectl; an Inspektor Gadget pcapng says its zero timestamps.
+ * history without kubectl; an Inspektor Gadget pcapng says its zero timestamps
+ * (and its flows' RTT and HTTP durations are "—", titled why); an Antrea
+ * pcapng and ksniff's pod files (with cluster.json) give the CLI's packets
+ * and capture points, computed here from dist/cli.js.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -68,6 +71,13 @@ describe.skipIf(!chromiumPresent)('capture tools\' layouts in the browser build'
     await dropFiles(page, [{ name: 'node1-eth0.pcap', bytes: readFileSync(fixturePath('lab/captures/nginx-proxy/node1-eth0.pcap')) }]);
     await page.waitForFunction(() => document.querySelector('[data-testid=total-packets]')?.textContent === '337', undefined, { timeout: 60_000 });
     expect(await page.locator('[data-testid=capture-source]').count()).toBe(0);
+    // ... and its times are real: HTTP durations measured, no untimed note (the IG test's opposite).
+    await page.click('[data-testid=tab-http]');
+    await page.waitForSelector('[data-testid=http-ttfb]', { timeout: 30_000 });
+    const ttfb = page.locator('[data-testid=http-ttfb]');
+    expect(await ttfb.count()).toBeGreaterThan(0);
+    for (const t of await ttfb.allInnerTexts()) expect(t).toMatch(/^\d+\.\d+ ms$/);
+    expect(await ttfb.first().getAttribute('title')).toBeNull();
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 
