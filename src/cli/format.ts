@@ -2,12 +2,13 @@
 import type { AnalysisJson } from '../engine/contract.js';
 import { csvRow } from '../report/csv.js';
 import { visibleText } from '../report/escape.js';
+import { linkTypeText } from '../report/link-types.js';
 
 export function renderAnalysisTable(a: AnalysisJson): string {
   const out: string[] = [];
   out.push('Captures');
   for (const c of a.captures) {
-    out.push(`  ${c.file}  ${c.format}  link types ${c.linkTypes.join(',') || '-'}  ${c.packets} packets  ${c.bytes} bytes  ${c.firstTime ?? '-'} .. ${c.lastTime ?? '-'}${c.complete ? '' : '  [incomplete]'}`);
+    out.push(`  ${c.file}  ${c.format}  ${c.linkTypes.map(linkTypeText).join(', ') || 'no link type'}  ${c.packets} packets  ${c.bytes} bytes  ${c.firstTime ?? '-'} .. ${c.lastTime ?? '-'}${c.complete ? '' : '  [incomplete]'}`);
     for (const i of c.issues) out.push(`    ${i.severity}: offset ${i.offset}: ${i.layer}: ${i.reason}`);
     if (c.offload) out.push(`    offloads were on: ${c.offload.frames} of ${c.packets} frames exceed ${c.offload.limit} bytes, up to ${c.offload.largest} (counted as captured, not as wire segments)`);
   }

@@ -167,6 +167,16 @@ describe('link types by the names capinfos prints', () => {
     expect(md).toMatch(/\| client-eth0\.pcap \| pcap \| Ethernet \|/);
     expect(md).not.toMatch(/\| pcap \| (1|276) \|/);
   });
+
+  it.skipIf(!labPresent)('so does the CLI\'s analyze table', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'analyze', path.join(LAB, 'captures', 'nginx-proxy-any-sll2'), path.join(LAB, 'captures', 'nginx-proxy', 'client-eth0.pcap')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const captures = r.stdout.split('\n').filter((l) => /^  \S+\.pcap  pcap  /.test(l));
+    expect(captures.length).toBeGreaterThan(1);
+    for (const l of captures) expect(l).toMatch(/\.pcap  pcap  (Linux cooked-mode capture v2|Ethernet)  \d+ packets/);
+    expect(captures.some((l) => /client-eth0\.pcap  pcap  Ethernet  /.test(l))).toBe(true);
+    expect(r.stdout).not.toMatch(/link types \d/);
+  });
 });
 
 describe('Markdown: addresses plain, capture text inert (rendered by markdown-it)', () => {
