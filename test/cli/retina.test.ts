@@ -13,38 +13,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runAnalyze, type CliContext } from '../../src/cli/commands.js';
-import { openSession } from '../../src/cli/open-session.js';
-import { openPaths } from '../../src/host/node/open-paths.js';
+import { analyze, journeys, translations, type Json } from '../overlay/bundles-helpers.js';
 import { fixturePath } from '../helpers/corpus.js';
 
 const BUNDLES = fixturePath('retina/nginx-proxy');
 const PLAIN = fixturePath('lab/captures/nginx-proxy-any-sll2');
 const dir = mkdtempSync(path.join(tmpdir(), 'retina-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type Json = Record<string, any>;
-
-async function analyze(args: string[]): Promise<{ json: Json; code: number; stderr: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (s) => { out += s; },
-    stderr: (s) => { err += s; },
-    stderrIsTTY: false,
-    open: async (paths, opts) => openSession(await openPaths(paths), opts, (s) => { err += s; }),
-    write: async () => { throw new Error('no writes'); },
-  };
-  const code = await runAnalyze([...args, '--format', 'json'], ctx);
-  return { json: JSON.parse(out) as Json, code, stderr: err };
-}
-
-function translations(j: Json): string[] {
-  return (j['translations'] as Json[]).map((t) => `${t['kind']} ${t['service']} ${JSON.stringify(t['original'])} ${JSON.stringify(t['translated'])}`).sort();
-}
-function journeys(j: Json): string[] {
-  return (j['journeys'] as Json[]).map((x) => JSON.stringify({ label: x['label'], http: x['http'], hops: (x['hops'] as Json[]).map((h) => [h['src'], h['dst'], h['translation'], h['tunnel'], h['packets'], h['note']]) }));
-}
 
 const truth = JSON.parse(readFileSync(fixturePath('lab/truth.json'), 'utf8'));
 const sll2 = truth.scenarios.find((s: Json) => s.name === 'nginx-proxy').anyInterface.find((a: Json) => a.variant === 'sll2');
