@@ -5,6 +5,7 @@
  * the call and the bad value. Pure functions: tested without Electron.
  */
 import type { ClockSettings, FlowQuery, OpenOptions, PacketQuery, PageQuery, ReportFormat, SourceRef, TxQuery } from '../src/api.js';
+import { ANALYSIS_THREADS } from '../src/api.js';
 import { EXPORT_FORMATS, type EngineArgs, type EngineMethod, type ExportFormat, type ShellArgs, type ShellInvoke } from './ipc-contract.js';
 
 export class IpcArgumentError extends Error {
@@ -80,7 +81,7 @@ function ports(v: unknown, call: string, name: string): number[] | undefined {
 function openOptions(v: unknown, call: string): OpenOptions | undefined {
   if (v === undefined) return undefined;
   if (!isObj(v)) throw new IpcArgumentError(call, `options must be an object, got ${describe(v)}`);
-  noExtraKeys(v, ['vxlanPorts', 'genevePorts', 'cluster', 'label'], call, 'options');
+  noExtraKeys(v, ['vxlanPorts', 'genevePorts', 'cluster', 'label', 'threads'], call, 'options');
   const o: OpenOptions = {};
   const vx = ports(v['vxlanPorts'], call, 'options.vxlanPorts');
   const gn = ports(v['genevePorts'], call, 'options.genevePorts');
@@ -89,6 +90,9 @@ function openOptions(v: unknown, call: string): OpenOptions | undefined {
   if (v['cluster'] !== undefined) o.cluster = sourceList(v['cluster'], call, 'options.cluster');
   const label = optional(str(200))(v['label'], call, 'options.label');
   if (label !== undefined) o.label = label;
+  // The app's "Analysis threads" setting (src/api.ts ANALYSIS_THREADS).
+  const threads = optional(int(1, ANALYSIS_THREADS.max))(v['threads'], call, 'options.threads');
+  if (threads !== undefined) o.threads = threads;
   return o;
 }
 

@@ -32,6 +32,28 @@ export interface OpenOptions {
   hosts?: Record<string, string>;
   /** false: report hosts' clock offsets but keep times as captured. */
   clockCorrection?: boolean;
+  /**
+   * Threads analysing the session (the CLI's --threads; docs/decisions/0015):
+   * 1 or absent is the single-threaded path; 2 or more lets the host's
+   * parallel runner build the flows in a worker (same result, byte for byte).
+   */
+  threads?: number;
+}
+
+/**
+ * The app's "Analysis threads" setting: Auto is the cores available capped at
+ * `autoMax`, but 1 while `splitFaster` is false (the parallel split built so
+ * far is exact but not faster: decision 0015). Flip `splitFaster` when a split
+ * that is faster lands.
+ */
+export const ANALYSIS_THREADS = { autoMax: 4, max: 64, splitFaster: false } as const;
+
+/** How a session was analysed: the threads asked for and used, and why fewer were used. */
+export interface AnalysisThreads {
+  requested: number;
+  used: number;
+  /** Why the session ran on fewer threads than asked ("the flow worker failed: ...; analysed on one thread"). */
+  note?: string;
 }
 
 // ---------------------------------------------------------------- progress
@@ -95,7 +117,7 @@ export interface CaptureInfo {
   /** File-level issues and the error that stopped the file, if any. */
   errors: IssueRow[];
   warnings: number;
-  /** Frames longer than a 1500-byte MTU allows (offloaded GSO/TSO/GRO super-packets), null when none (src/engine/offloads.ts). */
+  /** Frames longer than a 1500-byte MTU allows (offloaded GSO/TSO/GRO super-packets), null when none (src/pipeline/offloads.ts). */
   offload: { frames: number; largest: number; limit: number } | null;
   /** Where the capture came from: the capture tool whose layout it came in (Retina, Kubeshark, Inspektor Gadget, ...) or a plain file, its node, archive member and timestamp caveats (src/overlay/bundles/point-source.ts). */
   source?: string;
@@ -131,6 +153,8 @@ export interface SessionSummary {
   clocks: HostClockRow[];
   /** Sentences about the clocks ("node2's clock is 37 ± 0.005 ms ahead of node1's; times corrected"). */
   clockNotes: string[];
+  /** Threads the analysis asked for and used (OpenOptions.threads). */
+  threads?: AnalysisThreads;
 }
 
 /** The session's cluster metadata at a glance. */

@@ -7,12 +7,15 @@ import type {
   AnalyzerApi, CaptureInfo, ComparisonView, DataExportFormat, DnsRow, ExportedReport, FilterCheck, FlowDetail, FlowQuery, FlowRow, HttpRow,
   IssueRow, OpenOptions, OverlayView, Page, PacketDetail, PacketQuery, PacketRow, PageQuery, Progress,
   ClockSettings, LoadClusterOptions, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
+  AnalysisThreads,
 } from '../api.js';
+import { ANALYSIS_THREADS } from '../api.js';
+import { parallelInputs, requestedThreads, threadsSummary, type ServiceHost } from './parallel-runner.js';
 import type { ByteSource } from '../capture/types.js';
 import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
-import { AnalysisSession } from '../engine/session.js';
-import { offloadSummary } from '../engine/offloads.js';
-import { formatTime, toSeconds } from '../engine/time.js';
+import { AnalysisSession } from '../session/analysis-session.js';
+import { offloadSummary } from '../pipeline/offloads.js';
+import { formatTime, toSeconds } from '../pipeline/time.js';
 import { filterCheck, PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
 import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
@@ -86,8 +89,10 @@ class ServiceImpl implements AnalyzerApi {
   private readonly listeners = new Set<(p: Progress) => void>();
   private summaryCache: SessionSummary | null = null;
   private browser: PacketBrowser | null = null;
+  /** How each session was analysed (OpenOptions.threads; src/service/parallel-runner.ts). */
+  private readonly threadsOf = new WeakMap<AnalysisSession, AnalysisThreads>();
 
-  constructor(private readonly resolver: SourceResolver) {}
+  constructor(private readonly resolver: SourceResolver, private readonly host: ServiceHost = {}) {}
 
   private emit(p: Progress): void {
     for (const l of this.listeners) {
@@ -113,7 +118,8 @@ class ServiceImpl implements AnalyzerApi {
     const sources = bundle.sources;
     const total = sources.reduce((a, s) => a + s.size, 0);
     let lastEmit = 0;
-    const session = new AnalysisSession(sources, {
+    // `let`: a parallel runner that falls back to one thread returns a new session (progress reports its count).
+    let session = new AnalysisSession(sources, {
       ...(options.vxlanPorts ? { vxlanPorts: options.vxlanPorts } : {}),
       ...(options.genevePorts ? { genevePorts: options.genevePorts } : {}),
       ...bundle.options,
@@ -131,8 +137,19 @@ class ServiceImpl implements AnalyzerApi {
     const origins = bundle.origins;
     if (origins.some((o) => o.path.length || o.tool) || inputs.notes.length) session.inputs = { origins, notes: [...inputs.notes, ...bundle.inputNotes] };
     this.emit({ session: id, phase: 'reading', bytesRead: 0, bytesTotal: total, capture: 0, packets: 0 });
+    const requested = requestedThreads(options.threads, ANALYSIS_THREADS.max);
+    let threads: AnalysisThreads = { requested, used: 1 };
     try {
-      await session.run();
+      const plan = requested < 2 ? null : this.host.parallel ? parallelInputs(session, refs.map((ref, i) => ({ ref, source: opened[i]! }))) : 'this build analyses on one thread';
+      if (plan === null || typeof plan === 'string') {
+        if (plan) threads = { ...threads, note: plan };
+        await session.run();
+      } else {
+        const out = await this.host.parallel!({ session, inputs: plan, threads: requested, signal: abort.signal });
+        session = out.session;
+        threads = threadsSummary(requested, out);
+      }
+      this.threadsOf.set(session, threads);
     } catch (e) {
       this.emit({ session: id, phase: 'failed', bytesRead: 0, bytesTotal: total, capture: 0, packets: session.packets });
       throw e;
@@ -305,6 +322,7 @@ class ServiceImpl implements AnalyzerApi {
         services: s.options.clusterMetadata.services.length,
       } : null,
       clocks: overlay.clocks(),
+      threads: this.threadsOf.get(s) ?? { requested: 1, used: 1 },
       clockNotes: overlay.clockState.notes,
     };
     return this.summaryCache;
@@ -414,8 +432,8 @@ export function niceBucket(span: number): number {
   return Number((10 * p).toPrecision(6));
 }
 
-export function createAnalyzerService(resolver: SourceResolver): AnalyzerApi {
-  return new ServiceImpl(resolver);
+export function createAnalyzerService(resolver: SourceResolver, host: ServiceHost = {}): AnalyzerApi {
+  return new ServiceImpl(resolver, host);
 }
 
 // Flows, transactions and streams (src/flows/), decorated by the overlay.
