@@ -22,6 +22,12 @@ export interface CompiledFilter {
   readonly fields: readonly string[];
   /** Whether it reads the session's facts (k8s.*, capture.*, overlay.tunnel, journey, nat.translated). */
   readonly usesFacts: boolean;
+  /**
+   * Whether it reads the TCP sequence analysis (tcp.seq, tcp.ack, tcp.nxtseq, tcp.analysis.*): the
+   * runner must then feed every packet of a capture, in order from its first, to a TcpAnalyzer and
+   * set FilterInput.tcp (frame-filter.ts does). Filters without these fields cost nothing more.
+   */
+  readonly tcpAnalysis: boolean;
   /** Regular-expression inputs given up on (over the step budget; counted as no match). */
   exhausted(): number;
 }
@@ -45,7 +51,7 @@ export function compileFilter(source: string): CompiledFilter {
   const ast = parseFilter(source);
   const c = new Compiler(source);
   const test = c.expr(ast);
-  return { source, test, fields: [...c.fields], usesFacts: c.usesFacts, exhausted: () => c.regexes.reduce((a, r) => a + r.exhausted, 0) };
+  return { source, test, fields: [...c.fields], usesFacts: c.usesFacts, tcpAnalysis: c.tcpAnalysis, exhausted: () => c.regexes.reduce((a, r) => a + r.exhausted, 0) };
 }
 
 /** Whether `source` is a usable filter: null, or the error (message with line:column). */
@@ -65,6 +71,7 @@ const TEXTUAL: ReadonlySet<FieldType> = new Set(['string', 'bytes', 'proto']);
 class Compiler {
   readonly fields = new Set<string>();
   usesFacts = false;
+  tcpAnalysis = false;
   readonly regexes: ByteRegex[] = [];
 
   constructor(private readonly src: string) {}
@@ -100,6 +107,7 @@ class Compiler {
 
   private fieldVal(f: FieldDef, layer: number | undefined): Val {
     this.fields.add(f.name);
+    if (f.tcpAnalysis) this.tcpAnalysis = true;
     if (f.ours && f.name !== 'capture.index' && f.name !== 'overlay.depth' && f.name !== 'overlay.type' && f.name !== 'overlay.vni') this.usesFacts = true;
     if (layer === undefined) return { type: f.type, get: f.get, ...(f.present ? { present: f.present } : {}), ...(f.max !== undefined ? { max: f.max } : {}), name: f.name };
     const all = new Occ();
@@ -134,6 +142,11 @@ class Compiler {
       default:
         throw this.err(`unknown function '${shown(en.fn)}'`, en.pos);
     }
+  }
+
+  /** tshark: "tcp.analysis.flags (type=Label) cannot participate in == comparison". */
+  private label(f: Val, op: string, pos: number): FilterError {
+    return this.err(`${f.name} is a label: it cannot take part in a '${op}' comparison`, pos, 'test it alone (tcp.analysis.flags) or with not');
   }
 
   private unknownField(en: { text: string; pos: number }): FilterError {
@@ -212,6 +225,8 @@ class Compiler {
       }
       case 'string':
         return t;
+      case 'none':
+        throw this.label(field, 'value', lit.pos);
       case 'bytes': case 'proto': {
         if (lit.kind === 'string') return t;
         const bytes = parseBytes(t);
@@ -234,6 +249,7 @@ class Compiler {
   private cmp(op0: CmpOp, left: Entity, right: Entity, pos: number): Predicate {
     const { l, r, swapped } = this.sides(left, right);
     const op = swapped ? MIRROR[op0] : op0;
+    if (l.type === 'none') throw this.label(l, op0, pos);
     if (l.type === 'proto' && op !== '==' && op !== '!=' && op !== '===' && op !== '~=') {
       throw this.err(`${l.name} is a protocol: it can be tested, compared for equality, searched (contains, matches), not ordered`, pos);
     }
@@ -281,6 +297,7 @@ class Compiler {
     const a = this.operand(e.left);
     if (!('field' in a)) throw e.left.kind === 'word' ? this.unknownField(e.left) : this.err("'in' needs a field on its left", e.left.pos);
     const l = a.field;
+    if (l.type === 'none') throw this.label(l, 'in', e.pos);
     const tests: Array<(o: Occ, k: number) => boolean> = [];
     for (const it of e.items) {
       const lit = (en: Entity): Extract<Entity, { kind: 'word' | 'string' | 'char' }> => {
@@ -356,7 +373,7 @@ class Compiler {
 
 const TYPE_WORDS: Record<FieldType, string> = {
   uint: 'an unsigned integer', int: 'an integer', float: 'a number', bool: 'a boolean', ipv4: 'an IPv4 address', ipv6: 'an IPv6 address',
-  mac: 'a MAC address', string: 'text', bytes: 'bytes', proto: 'a protocol',
+  mac: 'a MAC address', string: 'text', bytes: 'bytes', proto: 'a protocol', none: 'a label',
 };
 
 const MIRROR: Record<CmpOp, CmpOp> = { '==': '==', '!=': '!=', '===': '===', '~=': '~=', '>': '<', '<': '>', '>=': '<=', '<=': '>=' };

@@ -17,9 +17,15 @@ import {
   L_TCP, L_UDP, L_VLAN, L_VXLAN, L_WG, TUNNEL_GENEVE, TUNNEL_NAMES, TUNNEL_VXLAN,
 } from '../dissect/layers.js';
 import type { EndpointFacts, FilterInput } from './input.js';
+import {
+  TcpOrderError, TCP_A_ACK_LOST_PACKET, TCP_A_DUPLICATE_ACK, TCP_A_FAST_RETRANSMISSION, TCP_A_KEEP_ALIVE, TCP_A_KEEP_ALIVE_ACK,
+  TCP_A_LOST_PACKET, TCP_A_OUT_OF_ORDER, TCP_A_RETRANSMISSION, TCP_A_REUSED_PORTS, TCP_A_SPURIOUS_RETRANSMISSION, TCP_A_WINDOW_FULL,
+  TCP_A_WINDOW_UPDATE, TCP_A_ZERO_WINDOW, TCP_A_ZERO_WINDOW_PROBE, TCP_A_ZERO_WINDOW_PROBE_ACK, type TcpOccurrences,
+} from './tcp-analysis.js';
 import { utf8Latin1 } from './lexer.js';
 
-export type FieldType = 'uint' | 'int' | 'float' | 'bool' | 'ipv4' | 'ipv6' | 'mac' | 'string' | 'bytes' | 'proto';
+/** 'none': a label (Wireshark's FT_NONE, such as tcp.analysis.flags): tested for presence, never compared. */
+export type FieldType = 'uint' | 'int' | 'float' | 'bool' | 'ipv4' | 'ipv6' | 'mac' | 'string' | 'bytes' | 'proto' | 'none';
 
 export class Occ {
   n = 0;
@@ -55,6 +61,8 @@ export interface FieldDef {
   doc: string;
   /** OverlayScope's own field (not in Wireshark). */
   ours?: boolean;
+  /** Reads the TCP sequence analysis (FilterInput.tcp): the capture's packets must be fed in order from its first. */
+  tcpAnalysis?: boolean;
 }
 
 const FIELDS = new Map<string, FieldDef>();
@@ -68,13 +76,8 @@ export function allFields(): FieldDef[] { return [...FIELDS.values()]; }
 
 /** Wireshark fields we know but cannot give Wireshark's value for; naming one is an error that says so. */
 export const UNSUPPORTED_FIELDS: Record<string, string> = {
-  'tcp.seq': 'Wireshark shows relative sequence numbers here; use tcp.seq_raw',
-  'tcp.ack': 'Wireshark shows relative acknowledgement numbers here; use tcp.ack_raw',
-  'tcp.nxtseq': 'relative sequence numbers are not computed',
   'tcp.stream': 'tshark numbers TCP conversations in its own order',
   'udp.stream': 'tshark numbers UDP conversations in its own order',
-  'tcp.analysis.retransmission': 'TCP analysis flags are not computed per packet yet',
-  'tcp.analysis.flags': 'TCP analysis flags are not computed per packet yet',
   'frame.time': 'absolute times are not comparable yet; use frame.time_relative',
   'frame.time_epoch': 'absolute times are not comparable yet; use frame.time_relative',
 };
@@ -298,6 +301,43 @@ const FLAG_BITS: Array<[string, number, string]> = [
 for (const [n, bit, label] of FLAG_BITS) {
   def(`tcp.flags.${n}`, 'bool', `${label} flag`, l4f(6, (x, i, o) => o.num((x.p.tcpFlags[i]! & bit) !== 0 ? 1 : 0)));
 }
+// Relative numbers and analysis flags (tcp-analysis.ts): state over the capture's packets before this one.
+function tcpState(x: FilterInput): TcpOccurrences {
+  if (!x.tcp) throw new TcpOrderError('the relative TCP numbers and TCP analysis are not available in this scan (it does not read the capture in order from its first packet)');
+  return x.tcp;
+}
+const stateful = { tcpAnalysis: true };
+def('tcp.seq', 'uint', 'sequence number relative to the first of its direction (Wireshark\'s default; raw in an ICMP quote)', (x, o) => {
+  const a = tcpState(x); for (let k = 0; k < a.count; k++) o.num(a.seq[k]!);
+}, { ...stateful, max: 0xffffffff });
+def('tcp.ack', 'uint', 'acknowledgement number relative to the other direction\'s first (raw without the ACK flag)', (x, o) => {
+  const a = tcpState(x); for (let k = 0; k < a.count; k++) o.num(a.ack[k]!);
+}, { ...stateful, max: 0xffffffff });
+def('tcp.nxtseq', 'uint', 'relative sequence number after this segment (seq + len, +1 for SYN or FIN)', (x, o) => {
+  const a = tcpState(x); for (let k = 0; k < a.count; k++) if (!Number.isNaN(a.nxtseq[k]!)) o.num(a.nxtseq[k]!);
+}, { ...stateful, max: 0xffffffff });
+/** `twice`: tshark adds the item and an expert item of the same name (count() sees both). */
+const analysis = (name: string, mask: number, doc: string, twice = false): void => def(name, 'none', doc, (x, o) => {
+  const a = tcpState(x);
+  for (let k = 0; k < a.count; k++) if (a.flags[k]! & mask) { o.num(1); if (twice) o.num(1); }
+}, stateful);
+analysis('tcp.analysis.flags', 0xffff, 'any TCP analysis flag (retransmission, window update, duplicate ACK, ...)');
+analysis('tcp.analysis.retransmission', TCP_A_RETRANSMISSION | TCP_A_FAST_RETRANSMISSION | TCP_A_SPURIOUS_RETRANSMISSION,
+  'a retransmission (fast and spurious ones included, as tshark flags them)');
+analysis('tcp.analysis.fast_retransmission', TCP_A_FAST_RETRANSMISSION, 'a fast retransmission (after 2+ duplicate ACKs, within 20 ms)');
+analysis('tcp.analysis.spurious_retransmission', TCP_A_SPURIOUS_RETRANSMISSION, 'data the other side had already acknowledged');
+analysis('tcp.analysis.out_of_order', TCP_A_OUT_OF_ORDER, 'below the next expected sequence number, within the handshake RTT (3 ms without one)');
+analysis('tcp.analysis.lost_segment', TCP_A_LOST_PACKET, 'previous segment not captured');
+analysis('tcp.analysis.ack_lost_segment', TCP_A_ACK_LOST_PACKET, 'acknowledges a segment not captured');
+analysis('tcp.analysis.window_update', TCP_A_WINDOW_UPDATE, 'window update');
+analysis('tcp.analysis.window_full', TCP_A_WINDOW_FULL, 'fills the receive window');
+analysis('tcp.analysis.keep_alive', TCP_A_KEEP_ALIVE, 'keep-alive');
+analysis('tcp.analysis.keep_alive_ack', TCP_A_KEEP_ALIVE_ACK, 'keep-alive ACK');
+analysis('tcp.analysis.duplicate_ack', TCP_A_DUPLICATE_ACK, 'duplicate ACK', true);
+analysis('tcp.analysis.zero_window', TCP_A_ZERO_WINDOW, 'zero window');
+analysis('tcp.analysis.zero_window_probe', TCP_A_ZERO_WINDOW_PROBE, 'zero window probe');
+analysis('tcp.analysis.zero_window_probe_ack', TCP_A_ZERO_WINDOW_PROBE_ACK, 'zero window probe ACK');
+analysis('tcp.analysis.reused_ports', TCP_A_REUSED_PORTS, 'a SYN on a 4-tuple already seen');
 def('tcp.options.mss_val', 'uint', 'MSS option value', l4f(6, (x, i, o) => { if (x.p.tcpMss[i]! >= 0) o.num(x.p.tcpMss[i]!); }), { max: 0xffff });
 def('tcp.options.wscale.shift', 'uint', 'window scale option shift', l4f(6, (x, i, o) => { if (x.p.tcpWscale[i]! >= 0) o.num(x.p.tcpWscale[i]!); }), { max: 255 });
 

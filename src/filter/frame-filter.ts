@@ -11,17 +11,22 @@ import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import type { CompiledFilter } from './compile.js';
 import { FilterInput, type FilterFacts } from './input.js';
+import { TcpAnalyzer, TcpOccurrences } from './tcp-analysis.js';
 
 export class FrameFilter {
   readonly input = new FilterInput();
   private readonly fcs: number[] = [];
   private firstSec = NaN;
   private firstNsec = 0;
+  /** The TCP sequence analysis, when the filter reads it: fed every record in file order (matches() is called for each). */
+  private readonly tcp: TcpAnalyzer | null;
 
   /** `pcapng`: the file is pcapng (tshark gives frame.interface_id only then). */
   constructor(readonly filter: CompiledFilter, private readonly cfg: DissectConfig, private readonly pcapng: boolean, facts: FilterFacts = {}, capture = 0) {
     this.input.facts = facts;
     this.input.capture = capture;
+    this.tcp = filter.tcpAnalysis ? new TcpAnalyzer() : null;
+    if (this.tcp) this.input.tcp = new TcpOccurrences();
   }
 
   onInterface(i: CaptureInterface): void {
@@ -38,7 +43,11 @@ export class FrameFilter {
     return this.matches(rec, bytes, start, caplen, decodable ? p : null);
   }
 
-  /** Tests a record already decoded into `p` (null: a link type without a dissector, no layers). */
+  /**
+   * Tests a record already decoded into `p` (null: a link type without a dissector, no layers).
+   * Every record of the capture must come here, in file order (a filter on tcp.seq or tcp.analysis.*
+   * keeps state across them; records out of order throw TcpOrderError, a restart at record 0 resets it).
+   */
   matches(rec: PacketRecord, bytes: Uint8Array, start: number, caplen: number, p: DecodedPacket | null): boolean {
     const x = this.input.next(p ?? EMPTY, bytes, start, caplen);
     x.frameNumber = rec.index + 1;
@@ -54,6 +63,7 @@ export class FrameFilter {
       x.timeRelative = (rec.tsSec - this.firstSec) + (rec.tsNsec - this.firstNsec) / 1e9;
       x.timeMs = rec.tsSec * 1000 + rec.tsNsec / 1e6;
     }
+    if (this.tcp) this.tcp.next(rec.index, p, bytes, start, rec.timeless ? 0 : rec.tsSec, rec.timeless ? 0 : rec.tsNsec, x.tcp!);
     return this.filter.test(x);
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { parseDnsMessage, type DnsMessage } from '../dissect/dns-message.js';
+import type { TcpOccurrences } from './tcp-analysis.js';
 
 /** Who an address is (cluster metadata or inference), for the k8s.* fields. */
 export interface EndpointFacts {
@@ -71,6 +72,8 @@ export class FilterInput {
   /** 0-based packet index in its capture (for the session's per-packet facts). */
   index = 0;
   facts: FilterFacts = {};
+  /** The TCP sequence analysis of this packet's headers (set by the runner when the filter reads it; null: not available). */
+  tcp: TcpOccurrences | null = null;
 
   private gen = 0;
   private httpGen = -1;
