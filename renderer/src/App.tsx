@@ -11,6 +11,7 @@ import { Overlay } from './views/Overlay.js';
 import { Dns, Http } from './views/Transactions.js';
 import { Compare } from './views/Compare.js';
 import { ClusterChip } from './components/ClusterChip.js';
+import { ThreadsSetting } from './components/ThreadsSetting.js';
 import { fmtBytes, fmtInt } from './format.js';
 
 const TABS = ['Overview', 'Flows', 'Packets', 'Overlay', 'HTTP', 'DNS', 'Compare'] as const;
@@ -145,6 +146,7 @@ export function App() {
             <option value="md">Markdown</option><option value="csv">CSV (flows)</option><option value="zip">CSV tables (zip: flows, HTTP, DNS)</option><option value="json">JSON</option>
             <option value="parquet">Parquet (all tables, zip)</option><option value="pcapng">pcapng for Wireshark</option>
           </select>
+          <ThreadsSetting />
           <button type="button" className="btn icon" aria-label="Toggle dark theme" title="Light / dark" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
         </div>
       </header>

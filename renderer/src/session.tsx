@@ -7,6 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ClockSettings, OpenOptions, Progress, SessionSummary, SourceRef } from '../../src/api.js';
 import type { LabManifest } from '../../electron/ipc-contract.js';
 import type { Host } from './api/host.js';
+import { analysisThreads } from './components/ThreadsSetting.js';
 
 export interface SessionState {
   host: Host;
@@ -82,7 +83,8 @@ export function SessionProvider({ host, children }: { host: Host; children: Reac
     }
   }, [host]);
 
-  const open = useCallback((sources: SourceRef[], options?: OpenOptions) => run(() => host.api.openSession(sources, options)), [host, run]);
+  // The "Analysis threads" setting applies to each open (and stays with the session's re-analyses).
+  const open = useCallback((sources: SourceRef[], options?: OpenOptions) => run(() => host.api.openSession(sources, { threads: analysisThreads(), ...options })), [host, run]);
   const add = useCallback((sources: SourceRef[]) => run(() => host.api.addCaptures(sources)), [host, run]);
   const loadCluster = useCallback((sources: SourceRef[], options?: { replace?: boolean }) => run(() => host.api.loadCluster(sources, options)), [host, run]);
   const setClocks = useCallback((settings: ClockSettings) => run(() => host.api.setClocks(settings)), [host, run]);

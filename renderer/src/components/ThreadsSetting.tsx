@@ -1,0 +1,91 @@
+/**
+ * The header's settings button: "Analysis threads" (issue #18, decision 0015),
+ * remembered in localStorage and applied to the next open. Auto is the cores
+ * this machine has (navigator.hardwareConcurrency) capped at
+ * ANALYSIS_THREADS.autoMax, but 1 while the engine says its parallel split is
+ * not faster (ANALYSIS_THREADS.splitFaster). The popover also says how the
+ * open session was analysed (SessionSummary.threads), with the reason when it
+ * ran on fewer threads than asked.
+ */
+import { useRef, useState } from 'react';
+import { ANALYSIS_THREADS } from '../../../src/api.js';
+import { useSession } from '../session.js';
+import { usePopoverClose } from './DataTable.js';
+
+/** Where the setting is remembered (as column widths and panes are). */
+export const THREADS_KEY = 'overlayscope.analysisThreads';
+export type ThreadsChoice = 'auto' | 1 | 2 | 4;
+const CHOICES: readonly ThreadsChoice[] = ['auto', 1, 2, 4];
+
+export function readThreadsChoice(): ThreadsChoice {
+  try {
+    const v = JSON.parse(localStorage.getItem(THREADS_KEY) ?? '"auto"') as unknown;
+    return CHOICES.includes(v as ThreadsChoice) ? (v as ThreadsChoice) : 'auto';
+  } catch {
+    return 'auto';
+  }
+}
+
+function writeThreadsChoice(c: ThreadsChoice): void {
+  try { localStorage.setItem(THREADS_KEY, JSON.stringify(c)); } catch { /* not remembered: storage full or denied */ }
+}
+
+/** The cores this machine offers the page, capped (Auto's value once the split is faster). */
+export function coresCapped(): number {
+  const n = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 1;
+  return Math.max(1, Math.min(ANALYSIS_THREADS.autoMax, Number.isInteger(n) && n > 0 ? n : 1));
+}
+
+/** What Auto stands for on this build and machine. */
+export function autoThreads(): number {
+  return ANALYSIS_THREADS.splitFaster ? coresCapped() : 1;
+}
+
+/** The threads the next open asks for (OpenOptions.threads). */
+export function analysisThreads(): number {
+  const c = readThreadsChoice();
+  return c === 'auto' ? autoThreads() : c;
+}
+
+export function ThreadsSetting() {
+  const s = useSession();
+  const [open, setOpen] = useState(false);
+  const [choice, setChoice] = useState<ThreadsChoice>(readThreadsChoice);
+  const ref = useRef<HTMLDivElement>(null);
+  usePopoverClose(open, ref, () => setOpen(false));
+  const used = s.summary?.threads;
+  const cores = coresCapped();
+  const pick = (v: string) => {
+    const c: ThreadsChoice = v === 'auto' ? 'auto' : (Number(v) as ThreadsChoice);
+    setChoice(c);
+    writeThreadsChoice(c);
+  };
+  return (
+    <div className="settings-wrap" style={{ position: 'relative' }} ref={ref}>
+      <button type="button" className="btn icon" aria-label="Settings" title="Settings: analysis threads" data-testid="settings-button"
+        aria-expanded={open} aria-haspopup="dialog" onClick={() => setOpen((o) => !o)}>⚙</button>
+      {open ? (
+        <div className="cluster-popover" role="dialog" aria-label="Settings" data-testid="settings-popover" style={{ left: 'auto', right: 0, width: 360 }}>
+          <div className="small"><strong>Settings</strong></div>
+          <label className="row small" style={{ gap: 8, margin: '8px 0 6px', alignItems: 'center' }}>
+            Analysis threads
+            <select className="input" data-testid="threads-select" value={String(choice)} onChange={(e) => pick(e.target.value)}>
+              {CHOICES.map((c) => <option key={c} value={String(c)}>{c === 'auto' ? `Auto (${autoThreads()})` : c}</option>)}
+            </select>
+          </label>
+          <p className="small muted" data-testid="threads-hint">
+            Applied to the next open. 2 or more: a second thread builds the flows while this one reads the rest; the results are the same as with 1.
+            {ANALYSIS_THREADS.splitFaster
+              ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here).`
+              : ` Auto uses 1 until the parallel split is faster on this build (measured: about as fast as 1, with more CPU); this machine offers ${cores}.`}
+          </p>
+          {used ? (
+            <p className="small" data-testid="threads-used">
+              This session: {used.used} thread{used.used === 1 ? '' : 's'}{used.requested !== used.used ? ` (${used.requested} asked for)` : ''}{used.note ? ` · ${used.note}` : ''}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
