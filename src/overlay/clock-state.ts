@@ -11,7 +11,7 @@ import type { IdentityResolver } from './cluster-metadata.js';
 import type { OverlayNode } from '../api.js';
 import { groupHosts, splitPointName, type HostGrouping } from './hosts.js';
 import { clockEvidence, CLOCK_WINDOW_NS, correctRowTimes, fmtMs, keepCausalOrder, solveClocks, type ClockOptions, type HostClock } from './clocks.js';
-import { stitch } from './stitch.js';
+import { stitch, type StitchResult } from './stitch.js';
 
 export type { ClockOptions } from './clocks.js';
 
@@ -22,6 +22,12 @@ export interface ClockState {
   notes: string[];
   /** Whether row times were corrected. */
   corrected: boolean;
+  /**
+   * The session's stitch (SAME_PACKET_WINDOW_NS) when the clocks' wide one is
+   * it: no row time changed and no copy matched further apart than the
+   * same-packet window (StitchResult.wideCopies). Null: stitch again.
+   */
+  stitched?: StitchResult | null;
   /** Per point: ns to subtract from a packet's time at `tNs` (ns since the observer's baseSec). */
   correctionNs(point: number, tNs: number): number;
   /**
@@ -124,12 +130,15 @@ export function measureClocks(a: ClockSubject, options: ClockOptions): ClockStat
     const h = hostIndex.get(options.hosts?.[name] ?? splitPointName(name)?.host ?? '');
     return h === undefined ? 0 : offsetAt(h, t);
   } : NO_CORRECTION;
+  let changed = 0;
   if (correct) {
-    correctRowTimes(o, pointHost, offsetAt);
+    changed += correctRowTimes(o, pointHost, offsetAt);
     // Corrected times are exact to the uncertainty (µs): sightings of one packet at two hosts keep the order it travelled in.
-    if (clocks.some((c) => c.corrected)) keepCausalOrder(o, wide, pointHost, H, evidence.upstream);
+    if (clocks.some((c) => c.corrected)) changed += keepCausalOrder(o, wide, pointHost, H, evidence.upstream);
   }
-  return { grouping, clocks, notes, corrected: correct && clocks.some((c) => c.corrected), correctionNs, correctionByName };
+  // Stitching the same row times again with the narrower window would give `wide` itself (see findCopies in stitch.ts).
+  const stitched = changed === 0 && wide.wideCopies === 0 ? wide : null;
+  return { grouping, clocks, notes, corrected: correct && clocks.some((c) => c.corrected), correctionNs, correctionByName, stitched };
 }
 
 function round6(x: number): number {

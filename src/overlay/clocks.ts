@@ -346,13 +346,16 @@ export function fmtMs(ns: number): string {
 /**
  * Corrects the observer's row times in place: a row of host h loses h's
  * offset (at its time, with drift). `offsetAt(h, t)` gives the offset.
+ * Returns how many rows had a non-zero offset (0: no time changed).
  */
-export function correctRowTimes(o: OverlayObserver, hostOf: Int32Array, offsetAt: (host: number, t: number) => number): void {
+export function correctRowTimes(o: OverlayObserver, hostOf: Int32Array, offsetAt: (host: number, t: number) => number): number {
   const time = o.time;
+  let changed = 0;
   for (let r = 0; r < o.count; r++) {
     const h = hostOf[o.tPoint[o.tuple[r]!]!]!;
     if (h < 0) continue;
     const off = offsetAt(h, time[r]!);
-    if (off !== 0) time[r] = time[r]! - off;
+    if (off !== 0) { time[r] = time[r]! - off; changed++; }
   }
+  return changed;
 }

@@ -34,6 +34,11 @@ const SEQ_SPACE = 1 << 24;
 const SYN = 0x02;
 const ACK = 0x10;
 
+/** Stream bits while rows are read: a SYN, a SYN/ACK, an ACK seen. */
+const SYN_SEEN = 1;
+const SYN_ACK_SEEN = 2;
+const ACK_SEEN = 4;
+
 export interface Stream {
   id: number;
   /** The observer's tuple id (location + 5-tuple). */
@@ -92,6 +97,12 @@ export interface StitchResult {
   connections: Connection[];
   /** Row -> the earlier row holding the same packet at another location, -1 when none (not a copy). */
   copyOf: Int32Array;
+  /**
+   * Rows matched to an earlier row of the same packet key further apart than
+   * SAME_PACKET_WINDOW_NS (only a wider `windowNs` matches them). 0: this
+   * result is the one SAME_PACKET_WINDOW_NS gives on the same row times.
+   */
+  wideCopies?: number;
 }
 
 export function emptyStitch(): StitchResult {
@@ -187,6 +198,110 @@ export function packetKeyB(o: OverlayObserver, r: number): number {
   return mix(kb, o.payLen[r]! * 31 + o.flags[r]!);
 }
 
+/** A stream's state while rows are read, one typed column a field (indexed by stream id), grown by doubling. */
+class StreamColumns {
+  capacity: number;
+  tuple: Int32Array; row: Int32Array; packets: Int32Array; httpRequests: Int32Array; epochNext: Int32Array;
+  isn: Float64Array; firstSeq: Float64Array; firstAck: Float64Array; firstT: Float64Array; lastT: Float64Array;
+  bits: Uint8Array;
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.tuple = new Int32Array(capacity); this.row = new Int32Array(capacity); this.packets = new Int32Array(capacity);
+    this.httpRequests = new Int32Array(capacity); this.epochNext = new Int32Array(capacity);
+    this.isn = new Float64Array(capacity); this.firstSeq = new Float64Array(capacity); this.firstAck = new Float64Array(capacity);
+    this.firstT = new Float64Array(capacity); this.lastT = new Float64Array(capacity);
+    this.bits = new Uint8Array(capacity);
+  }
+  grow(): void {
+    const c = this.capacity * 2;
+    const i32 = (a: Int32Array): Int32Array => { const g = new Int32Array(c); g.set(a); return g; };
+    const f64 = (a: Float64Array): Float64Array => { const g = new Float64Array(c); g.set(a); return g; };
+    this.tuple = i32(this.tuple); this.row = i32(this.row); this.packets = i32(this.packets);
+    this.httpRequests = i32(this.httpRequests); this.epochNext = i32(this.epochNext);
+    this.isn = f64(this.isn); this.firstSeq = f64(this.firstSeq); this.firstAck = f64(this.firstAck);
+    this.firstT = f64(this.firstT); this.lastT = f64(this.lastT);
+    const b = new Uint8Array(c); b.set(this.bits); this.bits = b;
+    this.capacity = c;
+  }
+}
+
+/** Rows a partition of the copy search holds at most on average: its key table (1.5-3 slots a row, 8 bytes a slot) stays in a core's cache. */
+const COPY_PARTITION_ROWS = 1 << 14;
+
+/**
+ * The copies of one packet: calls `copy(prev, r)` for each row r (of a stream:
+ * `streamOf[r] >= 0`; TCP, or UDP with an IP id) whose packet key (packetKeyA,
+ * packetKeyB) was seen at row prev < r, the row that last started a window,
+ * with |time[r] - time[prev]| < windowNs; a row further away starts a new
+ * window. Per key, rows are visited in row order, as one pass over all rows
+ * with one table would; keys are independent of each other, so the rows are
+ * first partitioned by the high bits of their first key word (a counting
+ * sort, stable) and each partition runs on a small table that stays in
+ * cache, instead of one table of every row (32 MB for 2 M rows, a cache miss
+ * a row). Returns how many rows matched further apart than
+ * SAME_PACKET_WINDOW_NS (see StitchResult.wideCopies).
+ */
+function findCopies(o: OverlayObserver, streamOf: Int32Array, windowNs: number, copy: (prev: number, r: number) => void): number {
+  const n = o.count;
+  const time = o.time;
+  let bits = 0;
+  while (bits < 24 && (n >>> bits) > COPY_PARTITION_ROWS) bits++;
+  const shift = 32 - bits;
+  const parts = 1 << bits;
+  // Each taking part row's first key word, and the partition sizes.
+  const keyA = new Uint32Array(n);
+  const takes = new Uint8Array(n);
+  const start = new Int32Array(parts + 1);
+  for (let r = 0; r < n; r++) {
+    if (streamOf[r]! < 0 || (o.tProto[o.tuple[r]!] !== IPPROTO_TCP && o.ipId[r] === 0)) continue;
+    const ka = packetKeyA(o, r);
+    keyA[r] = ka;
+    takes[r] = 1;
+    start[(bits ? ka >>> shift : 0) + 1]++;
+  }
+  let biggest = 0;
+  for (let p = 0; p < parts; p++) { if (start[p + 1]! > biggest) biggest = start[p + 1]!; start[p + 1] += start[p]!; }
+  // Rows by partition, in row order within each.
+  const order = new Int32Array(start[parts]!);
+  const fill = start.slice(0, parts);
+  for (let r = 0; r < n; r++) if (takes[r]) order[fill[bits ? keyA[r]! >>> shift : 0]!++] = r;
+  // Open addressing: [first key word, row + 1] a slot, 0 rows empty; the second word is recomputed from the stored row when the first matches.
+  let cap = 16;
+  while (cap < biggest * 1.5) cap *= 2;
+  const table = new Uint32Array(cap * 2);
+  let wide = 0;
+  for (let p = 0; p < parts; p++) {
+    const from = start[p]!, to = start[p + 1]!;
+    if (from === to) continue;
+    let size = 16;
+    while (size < (to - from) * 1.5) size *= 2;
+    const mask = size - 1;
+    table.fill(0, 0, size * 2);
+    for (let i = from; i < to; i++) {
+      const r = order[i]!;
+      const ka = keyA[r]!;
+      let kb = -1;
+      let prev = -1;
+      let k = ka & mask;
+      for (; table[k * 2 + 1] !== 0; k = (k + 1) & mask) {
+        if (table[k * 2] !== ka) continue;
+        const q = table[k * 2 + 1]! - 1;
+        if (kb === -1) kb = packetKeyB(o, r);
+        if (packetKeyB(o, q) === kb) { prev = q; break; }
+      }
+      const dt = prev >= 0 ? Math.abs(time[r]! - time[prev]!) : NaN;
+      if (dt < windowNs) {
+        if (dt >= SAME_PACKET_WINDOW_NS) wide++;
+        copy(prev, r);
+      } else {
+        table[k * 2] = ka;
+        table[k * 2 + 1] = r + 1;
+      }
+    }
+  }
+  return wide;
+}
+
 /**
  * `keepTuple` (by tuple id, optional): rows of the other tuples are left out
  * (their `streamOf` is -1), e.g. connections one capture point cannot say
@@ -198,71 +313,64 @@ export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null, 
   const n = o.count;
   const time = o.time;
 
-  // 1. Streams.
-  const streams: Stream[] = [];
+  // 1. Streams, their per-row state in typed columns (one Stream object each at the end).
   const streamOf = new Int32Array(n);
   const T = o.tupleCount;
   const current = new Int32Array(T).fill(-1);
   // Streams of each tuple (epochs), as a linked list: head per tuple, next per stream.
   const epochHead = new Int32Array(T).fill(-1);
-  let epochNext = new Int32Array(Math.max(16, T));
+  const cols = new StreamColumns(Math.max(16, T));
+  let S = 0;
   for (let r = 0; r < n; r++) {
     const tu = o.tuple[r]!;
     if (keepTuple && keepTuple[tu] === 0) { streamOf[r] = -1; continue; }
     const f = o.flags[r]!;
-    const proto = o.tProto[tu]!;
-    const tcp = proto === IPPROTO_TCP;
-    const cur = current[tu]!;
-    let s = cur >= 0 ? streams[cur] : undefined;
-    if (tcp && (f & SYN) && s && (s.isn === -1 ? s.packets > 0 : s.isn !== o.seq[r])) s = undefined;
+    const tcp = o.tProto[tu] === IPPROTO_TCP;
+    let s = current[tu]!;
+    if (s >= 0 && tcp && (f & SYN) && (cols.isn[s] === -1 ? cols.packets[s]! > 0 : cols.isn[s] !== o.seq[r])) s = -1;
     const tr = time[r]!;
-    if (!s) {
-      s = {
-        id: streams.length, tuple: tu, point: o.tPoint[tu]!, depth: o.tDepth[tu]!, outerSrc: o.tOuterSrc[tu]!, outerDst: o.tOuterDst[tu]!,
-        proto, row: r, isn: -1, syn: false, synAck: false,
-        firstSeq: o.seq[r]!, firstAck: 0, hasAck: false, firstT: tr, lastT: tr, packets: 0, httpRequests: 0,
-      };
-      if (s.id === epochNext.length) {
-        const g = new Int32Array(epochNext.length * 2);
-        g.set(epochNext);
-        epochNext = g;
-      }
-      epochNext[s.id] = epochHead[tu]!;
-      epochHead[tu] = s.id;
-      streams.push(s);
-      current[tu] = s.id;
+    if (s < 0) {
+      s = S++;
+      if (s === cols.capacity) cols.grow();
+      cols.tuple[s] = tu; cols.row[s] = r; cols.isn[s] = -1; cols.bits[s] = 0;
+      cols.firstSeq[s] = o.seq[r]!; cols.firstAck[s] = 0; cols.firstT[s] = tr; cols.lastT[s] = tr; cols.packets[s] = 0; cols.httpRequests[s] = 0;
+      cols.epochNext[s] = epochHead[tu]!;
+      epochHead[tu] = s;
+      current[tu] = s;
     }
     if (tcp && (f & SYN)) {
-      s.isn = o.seq[r]!;
-      if (f & ACK) s.synAck = true; else s.syn = true;
+      cols.isn[s] = o.seq[r]!;
+      cols.bits[s] |= f & ACK ? SYN_ACK_SEEN : SYN_SEEN;
     }
-    if (tcp && (f & ACK) && !s.hasAck) { s.hasAck = true; s.firstAck = o.ack[r]!; }
-    if (tr < s.firstT) s.firstT = tr;
-    if (tr > s.lastT) s.lastT = tr;
-    s.packets++;
-    if (o.http[r] === 1) s.httpRequests++;
-    streamOf[r] = s.id;
+    if (tcp && (f & ACK) && !(cols.bits[s]! & ACK_SEEN)) { cols.bits[s] |= ACK_SEEN; cols.firstAck[s] = o.ack[r]!; }
+    if (tr < cols.firstT[s]!) cols.firstT[s] = tr;
+    if (tr > cols.lastT[s]!) cols.lastT[s] = tr;
+    cols.packets[s]++;
+    if (o.http[r] === 1) cols.httpRequests[s]++;
+    streamOf[r] = s;
   }
+  const streams: Stream[] = new Array<Stream>(S);
+  for (let id = 0; id < S; id++) {
+    const tu = cols.tuple[id]!, b = cols.bits[id]!;
+    streams[id] = {
+      id, tuple: tu, point: o.tPoint[tu]!, depth: o.tDepth[tu]!, outerSrc: o.tOuterSrc[tu]!, outerDst: o.tOuterDst[tu]!,
+      proto: o.tProto[tu]!, row: cols.row[id]!, isn: cols.isn[id]!, syn: (b & SYN_SEEN) !== 0, synAck: (b & SYN_ACK_SEEN) !== 0,
+      firstSeq: cols.firstSeq[id]!, firstAck: cols.firstAck[id]!, hasAck: (b & ACK_SEEN) !== 0, firstT: cols.firstT[id]!, lastT: cols.lastT[id]!,
+      packets: cols.packets[id]!, httpRequests: cols.httpRequests[id]!,
+    };
+  }
+  const epochNext = cols.epochNext;
 
   const uf = new ParityUnionFind(streams.length);
   // 2a. The same packet at another location: same direction.
   const copyOf = new Int32Array(n).fill(-1);
-  let kept = n;
-  if (keepTuple) { kept = 0; for (let r = 0; r < n; r++) if (streamOf[r]! >= 0) kept++; }
-  const seen = new PacketKeyTable(kept);
-  for (let r = 0; r < n; r++) {
-    const tu = o.tuple[r]!;
-    if (streamOf[r]! < 0 || (o.tProto[tu] !== IPPROTO_TCP && o.ipId[r] === 0)) continue;
-    const ka = packetKeyA(o, r), kb = packetKeyB(o, r);
-    const prev = seen.find(o, ka, kb);
-    if (prev >= 0 && Math.abs(time[r]! - time[prev]!) < windowNs) {
-      const sa = streamOf[prev]!, sb = streamOf[r]!;
-      if (sa !== sb && o.tLoc[o.tuple[prev]!] !== o.tLoc[tu]) {
-        uf.union(sa, sb, 0);
-        copyOf[r] = prev;
-      }
-    } else seen.put(ka, r);
-  }
+  const wideCopies = findCopies(o, streamOf, windowNs, (prev, r) => {
+    const sa = streamOf[prev]!, sb = streamOf[r]!;
+    if (sa !== sb && o.tLoc[o.tuple[prev]!] !== o.tLoc[o.tuple[r]!]) {
+      uf.union(sa, sb, 0);
+      copyOf[r] = prev;
+    }
+  });
   // 2b. Reverse directions at one location.
   const reverse = new Int32Array(T).fill(-2);
   for (const s of streams) {
@@ -363,7 +471,7 @@ export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null, 
           : x.tunnelOnly !== y.tunnelOnly ? (x.tunnelOnly ? 1 : -1)
             : x.firstT - y.firstT);
   }
-  return { baseSec: Number.isFinite(o.baseSec) ? o.baseSec : 0, streams, streamOf, connOf, clientSide, connections, copyOf };
+  return { baseSec: Number.isFinite(o.baseSec) ? o.baseSec : 0, streams, streamOf, connOf, clientSide, connections, copyOf, wideCopies };
 }
 
 /** Whether tuples x and y, each oriented client-to-server (`xc`/`yc` false: reversed), carry the same addresses and ports. */
