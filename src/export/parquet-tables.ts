@@ -6,30 +6,43 @@
  * destinationIP, sourceTransportPort, protocolIdentifier, packetTotalCount,
  * octetTotalCount, reverse*, sourcePodName, ...). Types are exact: times
  * TIMESTAMP(NANOS, UTC) as BigInt ns since the epoch, ports INT32, counters
- * INT64. Platform-neutral: the writer (hyparquet-writer) is the host's.
+ * INT64 (numbers, safe integers). Rows go straight into the writer's column
+ * buffers (`fill`), a row group at a time: no array of values a column, no
+ * object a row held (parquet-file.ts).
  */
-import type { AnalysisJson } from '../engine/contract.js';
+import type { AnalysisJson } from '../session/contract.js';
 
 export type ParquetColumnType = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP_NANOS' | 'TIMESTAMP_MILLIS';
+
+/** One cell: null where unset. INT64 and TIMESTAMP_* values are bigint or a safe-integer number. */
+export type ParquetValue = string | number | bigint | boolean | null;
 
 export interface ParquetColumn {
   name: string;
   type: ParquetColumnType;
-  /** One value a row; null where unset. INT64 and TIMESTAMP_* values are bigint. */
-  data: Array<string | number | bigint | boolean | null>;
+  /** One value a row. */
+  data: ParquetValue[];
+}
+
+/** Where a table's rows go: one sink a column, `set(row in the row group, value)`. */
+export interface ParquetSink {
+  set(k: number, v: ParquetValue): void;
 }
 
 export type ParquetTableName = 'flows' | 'http' | 'dns' | 'translations' | 'journeys' | 'captures' | 'packets';
 /**
- * A table: its columns' names and types, and its rows as chunks of columns
- * (each a Parquet row group), made one chunk at a time so that a big
- * session's flows never exist as one set of column arrays.
+ * A table: its columns' names and types, and its rows, given a row group at a
+ * time: `fill(start, n, sinks)` sets rows start..start+n-1 (as 0..n-1) into one
+ * sink a column, so that a big session's flows never exist as row objects or
+ * column arrays.
  */
 export interface ParquetTable {
   name: ParquetTableName;
   rows: number;
   schema: ReadonlyArray<{ name: string; type: ParquetColumnType }>;
-  chunks(): Iterable<ParquetColumn[]>;
+  /** Rows a row group. */
+  chunkRows: number;
+  fill(start: number, n: number, sinks: readonly ParquetSink[]): void;
 }
 
 /** Rows a chunk (a row group). */
@@ -37,8 +50,8 @@ export const PARQUET_CHUNK_ROWS = 8_192;
 
 /** Every row of a table as one set of columns (tests, small tables). */
 export function tableColumns(t: ParquetTable): ParquetColumn[] {
-  const cols = t.schema.map((c) => ({ name: c.name, type: c.type, data: [] as ParquetColumn['data'] }));
-  for (const chunk of t.chunks()) chunk.forEach((c, i) => { for (const v of c.data) cols[i]!.data.push(v); });
+  const cols = t.schema.map((c) => ({ name: c.name, type: c.type, data: new Array<ParquetValue>(t.rows).fill(null) }));
+  t.fill(0, t.rows, cols.map((c) => ({ set: (k: number, v: ParquetValue) => { c.data[k] = v; } })));
   return cols;
 }
 
@@ -63,7 +76,8 @@ export function isoToNs(iso: string | null | undefined): bigint | null {
   return ns > 9_223_372_036_854_775_807n ? null : ns;
 }
 
-const big = (x: unknown): bigint | null => (typeof x === 'number' && Number.isFinite(x) ? BigInt(Math.trunc(x)) : null);
+// INT64 cells as numbers (counters are safe integers): no BigInt a cell.
+const big = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? Math.trunc(x) : null);
 const int = (x: unknown): number | null => (typeof x === 'number' && Number.isInteger(x) ? x : null);
 const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -77,23 +91,17 @@ function get(o: unknown, k1: string, k2?: string, k3?: string): unknown {
   return v !== null && typeof v === 'object' ? (v as Row)[k3] : undefined;
 }
 
-type Getter = (r: Row) => string | number | bigint | boolean | null;
+type Getter = (r: Row) => ParquetValue;
 
-/** A table filled row by row, a chunk at a time: `rowAt(i)` may make each row on demand (a session's flows), so no list of row objects is held. */
+/** A table filled row by row into the sinks: `rowAt(i)` may make each row on demand (a session's flows), so no list of row objects is held. */
 function table(name: ParquetTableName, count: number, rowAt: (i: number) => Row, spec: Array<[string, ParquetColumnType, Getter]>, chunkRows = PARQUET_CHUNK_ROWS): ParquetTable {
   const fns = spec.map((c) => c[2]);
   return {
-    name, rows: count, schema: spec.map(([n, type]) => ({ name: n, type })),
-    *chunks() {
-      for (let start = 0; start < count || (start === 0 && count === 0); start += chunkRows) {
-        const n = Math.min(chunkRows, count - start);
-        const data = spec.map(() => new Array<string | number | bigint | boolean | null>(n));
-        for (let k = 0; k < n; k++) {
-          const r = rowAt(start + k);
-          for (let c = 0; c < fns.length; c++) data[c]![k] = fns[c]!(r);
-        }
-        yield spec.map(([cn, type], c) => ({ name: cn, type, data: data[c]! }));
-        if (count === 0) break;
+    name, rows: count, schema: spec.map(([n, type]) => ({ name: n, type })), chunkRows,
+    fill(start, n, sinks) {
+      for (let k = 0; k < n; k++) {
+        const r = rowAt(start + k);
+        for (let c = 0; c < fns.length; c++) sinks[c]!.set(k, fns[c]!(r));
       }
     },
   };
@@ -110,6 +118,8 @@ export interface ParquetSource {
   flowCount: number; flow(i: number): Row;
   /** Flow i's first and last packet, ns since the epoch; absent: parsed from firstTime/lastTime. */
   flowTimes?(i: number): [bigint | null, bigint | null];
+  /** HTTP transaction i's request and response times, ns since the epoch; absent: parsed from requestTime/responseTime. */
+  httpTimes?(i: number): [bigint | null, bigint | null];
   httpCount: number; http(i: number): Row;
   dnsCount: number; dns(i: number): Row;
 }
@@ -123,7 +133,26 @@ export function docSource(doc: AnalysisJson): ParquetSource {
 /** What sessionSource reads of an AnalysisSession (its parts and flow table). */
 export interface ParquetSessionLike {
   toJSONParts(): { doc: AnalysisJson; flowCount: number; flow(i: number): unknown; httpCount: number; http(i: number): unknown; dnsCount: number; dns(i: number): unknown };
-  readonly flows: { readonly table: { firstSec(f: number): number; firstNsec(f: number): number; lastSec(f: number): number; lastNsec(f: number): number } };
+  readonly flows: {
+    readonly table: { firstSec(f: number): number; firstNsec(f: number): number; lastSec(f: number): number; lastNsec(f: number): number };
+    /** The HTTP transactions, in toJSONParts().http's order: their times without ISO text. */
+    readonly http?: { readonly transactions: ReadonlyArray<{ capture: number; reqSec: number; reqNsec: number; respSec: number; respNsec: number }> };
+  };
+  /** Each capture's time precision (decimal digits of a second), as the JSON's ISO times are cut. */
+  readonly captures?: ReadonlyArray<{ precision?: number }>;
+}
+
+/**
+ * A time as the JSON gives it (formatTime at the capture's precision) then
+ * read back (isoToNs), without the text: null before 1970 (sec < 0) or past
+ * INT64's nanoseconds (2262).
+ */
+function nsAtPrecision(sec: number, nsec: number, precision: number): bigint | null {
+  if (!(sec >= 0) || sec > 9_223_372_036) return null;
+  const digits = precision >= 9 ? 9 : precision <= 0 ? 0 : precision;
+  const cut = nsec - (nsec % 10 ** (9 - digits));
+  if (sec === 9_223_372_036 && cut > 854_775_807) return null;
+  return BigInt(sec) * 1_000_000_000n + BigInt(cut);
 }
 
 /** A session's parts as a source: one flow object at a time, times from the flow table. */
@@ -132,9 +161,12 @@ export function sessionSource(session: ParquetSessionLike): ParquetSource {
   const t = session.flows.table;
   // A time past 2262 (a broken capture's seconds field) does not fit a TIMESTAMP(NANOS): null, not a failed export.
   const ns = (sec: number, nsec: number): bigint | null => (sec < 0 || !Number.isFinite(sec) || sec >= 9_223_372_036 ? null : BigInt(sec) * 1_000_000_000n + BigInt(nsec));
+  const tx = session.flows.http?.transactions;
+  const precision = (capture: number): number => session.captures?.[capture]?.precision ?? 9;
   return {
     doc: p.doc, flowCount: p.flowCount, flow: (i) => p.flow(i) as unknown as Row,
     flowTimes: (i) => [ns(t.firstSec(i), t.firstNsec(i)), ns(t.lastSec(i), t.lastNsec(i))],
+    ...(tx && tx.length === p.httpCount ? { httpTimes: (i: number): [bigint | null, bigint | null] => { const h = tx[i]!, d = precision(h.capture); return [nsAtPrecision(h.reqSec, h.reqNsec, d), nsAtPrecision(h.respSec, h.respNsec, d)]; } } : {}),
     httpCount: p.httpCount, http: (i) => p.http(i) as unknown as Row, dnsCount: p.dnsCount, dns: (i) => p.dns(i) as unknown as Row,
   };
 }
@@ -250,7 +282,13 @@ export function parquetTables(input: AnalysisJson | ParquetSource, options: Parq
     ['tcpRttMs', 'DOUBLE', (r) => num(get(r, 'tcp', 'rttMs'))],
     ['tcpRetransmissions', 'INT64', (r) => big(get(r, 'tcp', 'retransmissions'))],
   ], options.chunkRows);
-  const http = table('http', src.httpCount, (i) => src.http(i), [
+  let httpTimes: [bigint | null, bigint | null] = [null, null];
+  const httpAt = (i: number): Row => {
+    const r = src.http(i);
+    httpTimes = src.httpTimes ? src.httpTimes(i) : [isoToNs(str(r['requestTime'])), isoToNs(str(r['responseTime']))];
+    return r;
+  };
+  const http = table('http', src.httpCount, httpAt, [
     ['sessionId', 'STRING', sessionId],
     ['transactionId', 'INT32', (r) => int(r['id'])],
     ['flowId', 'INT32', (r) => int(r['flow'])],
@@ -258,8 +296,8 @@ export function parquetTables(input: AnalysisJson | ParquetSource, options: Parq
     ['host', 'STRING', (r) => str(r['host'])],
     ['uri', 'STRING', (r) => str(r['uri'])],
     ['status', 'INT32', (r) => int(r['status'])],
-    ['requestTime', 'TIMESTAMP_NANOS', (r) => isoToNs(str(r['requestTime']))],
-    ['responseTime', 'TIMESTAMP_NANOS', (r) => isoToNs(str(r['responseTime']))],
+    ['requestTime', 'TIMESTAMP_NANOS', () => httpTimes[0]],
+    ['responseTime', 'TIMESTAMP_NANOS', () => httpTimes[1]],
     ['ttfbMs', 'DOUBLE', (r) => num(r['ttfbMs'])],
     ['totalMs', 'DOUBLE', (r) => num(r['totalMs'])],
     ['requestBytes', 'INT64', (r) => big(r['requestBytes'])],
@@ -369,46 +407,54 @@ export interface PacketTableCapture {
   };
 }
 
+/** Rows a row group of the `packets` table (nine narrow columns). */
+export const PACKET_CHUNK_ROWS = 65_536;
+
 /**
  * The optional `packets` table: one row a packet a capture point (the same
  * transmission seen at three points is three rows), with its time at the
- * capture's resolution, lengths and the flows it counts in. Typed columns
- * (BigInt64Array, Int32Array), no object a row: 2 M packets stay small.
+ * capture's resolution, lengths and the flows it counts in. Rows are read
+ * straight from the captures' typed packet indexes, a row group at a time:
+ * no object or array a row, 2 M packets stay small.
  */
 export function packetsTable(captures: readonly PacketTableCapture[], doc: AnalysisJson, options: ParquetTableOptions = {}): ParquetTable {
   let total = 0;
-  for (const c of captures) total += c.index.count;
+  const starts: number[] = [];
+  for (const c of captures) { starts.push(total); total += c.index.count; }
   const points = new Map<string, string>();
   for (const p of (doc as { capturePoints?: Row[] }).capturePoints ?? []) points.set(`${String(p['file'])}|${String(p['interface'] ?? 0)}`, String(p['name']));
-  const session: Array<string | null> = new Array<string | null>(total).fill(options.session ?? null);
-  const file: Array<string | null> = new Array<string | null>(total);
-  const point: Array<string | null> = new Array<string | null>(total);
-  const frame = new Int32Array(total), caplen = new Int32Array(total), len = new Int32Array(total);
-  const time: Array<bigint | null> = new Array<bigint | null>(total);
-  const flow: Array<number | null> = new Array<number | null>(total), outer: Array<number | null> = new Array<number | null>(total);
-  let k = 0;
-  for (const c of captures) {
-    const ix = c.index;
-    const names = new Map<number, string | null>();
-    for (let n = 0; n < ix.count; n++, k++) {
-      const ifc = ix.iface(n);
-      let name = names.get(ifc);
-      if (name === undefined) { name = points.get(`${c.file}|${ifc}`) ?? null; names.set(ifc, name); }
-      file[k] = c.file; point[k] = name;
-      frame[k] = n + 1;
-      const sec = ix.tsSec(n);
-      time[k] = sec >= 0 && sec < 9_223_372_036 ? BigInt(sec) * 1_000_000_000n + BigInt(ix.tsNsec(n)) : null;
-      caplen[k] = ix.capLen(n); len[k] = ix.origLen(n);
-      const f = ix.flowId[n] ?? -1, o = ix.outerFlowId[n] ?? -1;
-      flow[k] = f >= 0 ? f : null; outer[k] = o >= 0 && o !== f ? o : null;
-    }
-  }
-  const col = (name: string, type: ParquetColumnType, data: ParquetColumn['data'] | Int32Array): ParquetColumn => ({ name, type, data: data as ParquetColumn['data'] });
-  const columns = [
-    col('sessionId', 'STRING', session), col('captureFile', 'STRING', file), col('capturePoint', 'STRING', point),
-    col('frameNumber', 'INT32', frame), col('timestamp', 'TIMESTAMP_NANOS', time),
-    col('capturedLength', 'INT32', caplen), col('frameLength', 'INT32', len),
-    col('flowId', 'INT32', flow), col('outerFlowId', 'INT32', outer),
+  // Capture point names a capture, by interface id.
+  const names = captures.map(() => new Map<number, string | null>());
+  const pointOf = (ci: number, ifc: number): string | null => {
+    let name = names[ci]!.get(ifc);
+    if (name === undefined) { name = points.get(`${captures[ci]!.file}|${ifc}`) ?? null; names[ci]!.set(ifc, name); }
+    return name;
+  };
+  const session = options.session ?? null;
+  const schema: Array<[string, ParquetColumnType]> = [
+    ['sessionId', 'STRING'], ['captureFile', 'STRING'], ['capturePoint', 'STRING'],
+    ['frameNumber', 'INT32'], ['timestamp', 'TIMESTAMP_NANOS'],
+    ['capturedLength', 'INT32'], ['frameLength', 'INT32'],
+    ['flowId', 'INT32'], ['outerFlowId', 'INT32'],
   ];
-  return { name: 'packets', rows: total, schema: columns.map((c) => ({ name: c.name, type: c.type })), chunks: () => [columns] };
+  return {
+    name: 'packets', rows: total, schema: schema.map(([name, type]) => ({ name, type })), chunkRows: options.chunkRows ?? PACKET_CHUNK_ROWS,
+    fill(start, count, sinks) {
+      const [sSession, sFile, sPoint, sFrame, sTime, sCaplen, sLen, sFlow, sOuter] = sinks as [ParquetSink, ParquetSink, ParquetSink, ParquetSink, ParquetSink, ParquetSink, ParquetSink, ParquetSink, ParquetSink];
+      let ci = 0;
+      while (ci + 1 < captures.length && starts[ci + 1]! <= start) ci++;
+      let n = start - (starts[ci] ?? 0);
+      for (let k = 0; k < count; k++, n++) {
+        while (n >= captures[ci]!.index.count) { ci++; n = 0; }
+        const c = captures[ci]!, ix = c.index;
+        sSession.set(k, session); sFile.set(k, c.file); sPoint.set(k, pointOf(ci, ix.iface(n)));
+        sFrame.set(k, n + 1);
+        const sec = ix.tsSec(n);
+        sTime.set(k, sec >= 0 && sec < 9_223_372_036 ? BigInt(sec) * 1_000_000_000n + BigInt(ix.tsNsec(n)) : null);
+        sCaplen.set(k, ix.capLen(n)); sLen.set(k, ix.origLen(n));
+        const f = ix.flowId[n] ?? -1, o = ix.outerFlowId[n] ?? -1;
+        sFlow.set(k, f >= 0 ? f : null); sOuter.set(k, o >= 0 && o !== f ? o : null);
+      }
+    },
+  };
 }
