@@ -51,11 +51,11 @@ export interface CaptureInterface {
    */
   readonly parentId?: number;
   readonly ifindex?: number;
-  /** What the interface's traffic says it is (`underlay`, `tunnel`, `bridge`, `pod 10.244.1.3 veth`, `lo`), or null; see src/engine/cooked-points.ts. */
+  /** What the interface's traffic says it is (`underlay`, `tunnel`, `bridge`, `pod 10.244.1.3 veth`, `lo`), or null; see src/pipeline/cooked-points.ts. */
   readonly role?: string | null;
   /**
    * An any-interface capture in Linux cooked v1 (no ifindex): the k-th
-   * sighting (1-based) of each transmission in the file (src/engine/cooked-copies.ts).
+   * sighting (1-based) of each transmission in the file (src/pipeline/cooked-copies.ts).
    */
   readonly hop?: number;
 }

@@ -1,15 +1,15 @@
 /** The CLI's commands. Output goes through the context so tests can run them in-process. */
 import { CLOCK_HELP, CLOCK_SPEC, clockOptions } from './clock-args.js';
 import { INTERFACE_NAMES_HELP, INTERFACE_NAMES_SPEC, interfaceNameOptions } from './interface-names.js';
-import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { ParallelOptions } from '../session/parallel/flow-handoff.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { readCapture } from '../capture/read-capture.js';
 import { DissectConfig } from '../dissect/config.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
-import { summarizePacket } from '../engine/packet-summary.js';
-import { formatTime } from '../engine/time.js';
+import { summarizePacket } from '../pipeline/packet-summary.js';
+import { formatTime } from '../pipeline/time.js';
 import { choice, one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { singleCapture } from './open-session.js';

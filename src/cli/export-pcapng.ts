@@ -12,7 +12,7 @@ import type { CliContext } from './commands.js';
 import { one, parseArgs, portList } from './args.js';
 import { InputError, UsageError } from './errors.js';
 import { CLOCK_HELP, CLOCK_SPEC, clockOptions } from './clock-args.js';
-import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import { readFile } from 'node:fs/promises';
 import { ClusterMetadataError, parseClusterMetadata } from '../overlay/cluster-metadata.js';
 import { DissectConfig } from '../dissect/config.js';

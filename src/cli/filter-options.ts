@@ -3,8 +3,8 @@
  * `packets`, `analyze`, `report` and `compare`. A bad filter is bad usage (exit 2) and the message
  * points at the problem: the filter, a caret under the column, the reason.
  */
-import type { AnalyzeOptions } from '../engine/analyze.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { DissectConfig } from '../dissect/config.js';
 import { IdentityResolver } from '../overlay/cluster-metadata.js';
 import { resolverFacts, sessionFacts } from '../service/filter-facts.js';

@@ -1,5 +1,5 @@
 /** Text renderings of the analysis for the CLI: a readable table and CSV. */
-import type { AnalysisJson } from '../engine/contract.js';
+import type { AnalysisJson } from '../session/contract.js';
 import { csvRow } from '../report/csv.js';
 import { visibleText } from '../report/escape.js';
 import { linkTypeText } from '../report/link-types.js';

@@ -2,10 +2,10 @@
  * `--interface-names CAPTURE=FILE`: the names of an any-interface (SLL2)
  * capture's interface indexes, from `ip -j link` (or `ip -j addr`) run on the
  * node that took it. Without it, indexes are named by the role their traffic
- * shows (src/engine/cooked-points.ts). Shared by analyze, compare and report.
+ * shows (src/pipeline/cooked-points.ts). Shared by analyze, compare and report.
  */
 import { readFile } from 'node:fs/promises';
-import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { InputError, UsageError } from './errors.js';
 

@@ -10,7 +10,7 @@
  * and a line per flow is what grep and line-oriented tools want). The text
  * is handed out in pieces of about `pieceSize` bytes.
  */
-import { JsonBytes, JsonLit, SLACK } from '../engine/json-bytes.js';
+import { JsonBytes, JsonLit, SLACK } from '../pipeline/json-bytes.js';
 
 /** An array whose elements are made when serialised (see jsonPieces). */
 export class LazyArray<T> {

@@ -6,8 +6,8 @@
 import type { OpenedInputs } from '../capture/open-inputs.js';
 import type { ByteSource } from '../capture/types.js';
 import { openPaths, PathError } from '../host/node/open-paths.js';
-import type { AnalyzeOptions } from '../engine/analyze.js';
-import { AnalysisSession } from '../engine/session.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
+import { AnalysisSession } from '../session/analysis-session.js';
 import { prepareInputs } from '../overlay/bundles/prepare.js';
 import { visibleText } from '../report/escape.js';
 import { InputError } from './errors.js';

@@ -9,7 +9,7 @@
 import type { ComparisonMetric, ComparisonPointRow, ComparisonView } from '../api.js';
 import { TUNNEL_NAMES } from '../dissect/layers.js';
 import { NO_DNAT_SEEN } from '../overlay/overlay.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { legName, profileSession, type LegSummary, type TrafficProfile, type TunnelTypeProfile } from './traffic-profile.js';
 import { pairPoints } from './sides.js';
 

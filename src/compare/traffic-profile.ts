@@ -36,8 +36,8 @@ import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';
 import { cookedExtraBytes, cookedSourceMacAt } from '../dissect/link.js';
 import { IPPROTO_TCP, TUNNEL_NAMES } from '../dissect/layers.js';
-import type { AnalysisSession } from '../engine/session.js';
-import { formatTime } from '../engine/time.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
+import { formatTime } from '../pipeline/time.js';
 import { Hash2, PairMap } from './pair-map.js';
 
 /** Copies of one frame at several capture points arrive within this many seconds of each other. */
@@ -495,7 +495,7 @@ export async function profileSession(session: AnalysisSession, label: string, si
     // A single-interface name comes from the file; several interfaces are named as the file declares them.
     const multi = capture.interfaces.length > 1;
     // Points of the session's interfaces, including those the engine made (an SLL capture's
-    // hops, src/engine/cooked-copies.ts): a packet's point is its interface in the session's index.
+    // hops, src/pipeline/cooked-copies.ts): a packet's point is its interface in the session's index.
     if (multi) for (const iface of capture.interfaces) ifacePoint[iface.id] = pointOf(names[iface.id] ?? `${names[0]}#${iface.id}`, `${ci}/${iface.id}`);
     const index = capture.index;
     const indexed = index.count;

@@ -12,7 +12,7 @@
  * (src/cli/export-pcapng.ts), Electron's engine worker and the browser's Web
  * Worker (Export → "pcapng for Wireshark") all call `pcapngPieces`.
  */
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import type { DissectConfig } from '../dissect/config.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket, linkTypeDecoded } from '../dissect/decoder.js';

@@ -6,7 +6,7 @@
  * engine runs (Electron's engine worker, the browser's Web Worker).
  */
 import type { DataExportFormat, ExportedReport } from '../api.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { reportStem } from '../report/report.js';
 import { parquetZip } from './parquet-file.js';
 import { sessionSource } from './parquet-tables.js';

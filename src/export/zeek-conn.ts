@@ -24,9 +24,9 @@
  * tunnel) has no per-packet facts: its row is made from the flow's counters
  * (orig = A, history and ip bytes unset).
  */
-import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
+import type { CaptureResult, PacketObserver } from '../pipeline/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
-import type { PacketIndex } from '../engine/packet-index.js';
+import type { PacketIndex } from '../pipeline/packet-index.js';
 import { ipToString } from '../dissect/addr.js';
 import { TUNNEL_NAMES } from '../dissect/layers.js';
 import { flowCommunityId, tunnelLinks, type FlowContext } from '../flows/flow-output.js';

@@ -1,6 +1,6 @@
 /**
  * Flows, HTTP and DNS transactions as the CLI JSON contract's objects
- * (FlowJson, HttpJson in src/engine/contract.ts) and the UI's rows (FlowRow,
+ * (FlowJson, HttpJson in src/session/contract.ts) and the UI's rows (FlowRow,
  * HttpRow, DnsRow in src/api.ts). Times are ISO strings at the capture's
  * precision; addresses are formatted here, once per flow, not per packet.
  */
@@ -10,10 +10,10 @@ import { TUNNEL_IPIP, TUNNEL_NAMES, type TunnelType } from '../dissect/layers.js
 
 /** A tunnel's identifier as the contract gives it: -1 for IP-in-IP, which has none (as `tunnels[]` and journey hops say). */
 const tunnelId = (type: number, vni: number): number => (type === TUNNEL_IPIP ? -1 : vni);
-import type { CaptureResult } from '../engine/analyze.js';
-import type { FlowJson, HttpJson } from '../engine/contract.js';
-import { JsonBytes, JsonLit } from '../engine/json-bytes.js';
-import { formatTime } from '../engine/time.js';
+import type { CaptureResult } from '../pipeline/analyze.js';
+import type { FlowJson, HttpJson } from '../session/contract.js';
+import { JsonBytes, JsonLit } from '../pipeline/json-bytes.js';
+import { formatTime } from '../pipeline/time.js';
 import { CommunityId } from '../export/community-id.js';
 import type { FlowTracker } from './flow-tracker.js';
 import type { DnsTransaction } from './dns-transactions.js';

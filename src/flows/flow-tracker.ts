@@ -17,7 +17,7 @@
  * typed arrays. HTTP and DNS parsing allocate per message, not per packet.
  */
 import { LIMITS } from '../capture/types.js';
-import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
+import type { CaptureResult, PacketObserver } from '../pipeline/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { MAX_NET } from '../dissect/decoded.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../dissect/layers.js';

@@ -4,8 +4,8 @@
  * sorting run on the typed arrays; row objects are built only for the page.
  */
 import { tunnelText, type DnsRow, type FlowDetail, type FlowQuery, type FlowRow, type HttpRow, type Page, type PageQuery, type StreamView, type TxQuery } from '../api.js';
-import type { AnalysisSession } from '../engine/session.js';
-import { formatTime } from '../engine/time.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
+import { formatTime } from '../pipeline/time.js';
 import { dnsRow, endpoints, flowRow, httpRow, natJson, transportName, type FlowContext } from './flow-output.js';
 import { TCP_SYN } from './tcp-conversation.js';
 

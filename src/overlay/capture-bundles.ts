@@ -15,7 +15,7 @@
  * gives Services too. kubectl metadata, when given, is used as given.
  */
 import type { CaptureOrigin, Sidecar } from '../capture/open-inputs.js';
-import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import { emptyMetadata, type ClusterMetadata, type NodeInfo } from './cluster-metadata.js';
 import { looksLikeIptablesSave, servicesFromIptables } from './iptables-services.js';
 
@@ -148,7 +148,7 @@ function network(ip: string, bits: number): string | null {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${bits}`;
 }
 
-/** The interface point names cookedPointName makes (src/engine/cooked-points.ts). */
+/** The interface point names cookedPointName makes (src/pipeline/cooked-points.ts). */
 function stemOf(file: string): string {
   return baseName(file).replace(/\.(pcapng|pcap|cap|ntar)(\.gz)?$/i, '');
 }

@@ -9,7 +9,7 @@ import type { Endpoint, Journey, JourneyHop } from '../api.js';
 import { ipToString } from '../dissect/addr.js';
 import { TUNNEL_IPIP } from '../dissect/layers.js';
 import { tunnelTypeOf } from './overlay-observer.js';
-import { formatTime } from '../engine/time.js';
+import { formatTime } from '../pipeline/time.js';
 import type { HttpRequestLine, OverlayObserver } from './overlay-observer.js';
 import { translationKind, type StitchResult } from './stitch.js';
 

@@ -33,7 +33,7 @@
  * packet.
  */
 import type { ClockState } from './clock-state.js';
-import type { CaptureResult, PacketObserver } from '../engine/analyze.js';
+import type { CaptureResult, PacketObserver } from '../pipeline/analyze.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { ipv4ToString, ipv6ToString } from '../dissect/addr.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TUNNEL_IPIP, TUNNEL_NAMES, TUNNEL_WIREGUARD, type TunnelType } from '../dissect/layers.js';
@@ -318,7 +318,7 @@ export class OverlayObserver implements PacketObserver {
     if (!this.currentSeen) {
       this.currentSeen = true;
       // Interfaces described before a pcapng's first packet are capture points known up front.
-      // So are the interfaces of an any-interface file (Linux cooked SLL2 indexes, SLL hops: src/engine/cooked-*.ts).
+      // So are the interfaces of an any-interface file (Linux cooked SLL2 indexes, SLL hops: src/pipeline/cooked-*.ts).
       if (!this.recording && this.current && (this.current.interfaces.length >= 2 || this.current.interfaces.some((x) => x.linkType === LINKTYPE_LINUX_SLL2 || x.linkType === LINKTYPE_LINUX_SLL))) this.startRecording();
     }
     const pointsBefore = this.points.length;

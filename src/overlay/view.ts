@@ -7,7 +7,7 @@
  * each Service's endpoints.
  */
 import type { Endpoint, Identity, OverlayView } from '../api.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { inferredIdentities, podOnNode } from './inferred-identities.js';
 
 export function overlayView(session: AnalysisSession): OverlayView {

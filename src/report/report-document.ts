@@ -64,7 +64,7 @@ export function buildReportDocument(input: ReportInput): ReportDocument {
       { kind: 'p', text: `${a.captures.length} capture${a.captures.length === 1 ? '' : 's'}, ${fmtValue(a.packets)} packets, ${fmtValue(totalBytes)} bytes, from ${first ?? '—'} to ${last ?? '—'}. ${fmtValue(a.flows.length)} flows, ${fmtValue(a.http.length)} HTTP transactions, ${fmtValue(a.dns.length)} DNS transactions.` },
       table(['capture', 'format', 'link types', 'packets', 'bytes', 'first', 'last', 'complete'],
         a.captures.map((c) => [c.file.split(/[\\/]/).pop() ?? c.file, c.format, c.linkTypes.map(linkTypeText).join(', '), c.packets, c.bytes, c.firstTime, c.lastTime, c.complete ? 'yes' : 'no (stopped at an error)'])),
-      // Offloaded super-packets (src/engine/offloads.ts): the packet counts are as captured, not as sent.
+      // Offloaded super-packets (src/pipeline/offloads.ts): the packet counts are as captured, not as sent.
       ...a.captures.filter((c) => c.offload).map((c) => ({ kind: 'p' as const, note: true,
         text: `${c.file.split(/[\\/]/).pop() ?? c.file}: offloads were on: ${fmtValue(c.offload!.frames)} of ${fmtValue(c.packets)} frames exceed ${c.offload!.limit} bytes, up to ${fmtValue(c.offload!.largest)} (GSO/TSO/GRO super-packets): packets are counted as captured, not as the segments on the wire.` })),
       ...(a.capturePoints?.length ? [table(['capture point', 'file', 'TCP/UDP packets', 'copies of packets seen elsewhere'],

@@ -7,7 +7,7 @@
  */
 import type { Journey, OverlayNode, TranslationRow, TunnelEdge } from '../api.js';
 import type { ComparisonJson } from '../compare/compare.js';
-import type { AnalysisJson } from '../engine/contract.js';
+import type { AnalysisJson } from '../session/contract.js';
 import { comparisonCharts, type ChartSpec } from './chart-spec.js';
 
 export interface ReportAnalysis extends AnalysisJson {

@@ -8,7 +8,7 @@
  */
 import type { ComparisonView, ExportedReport, ReportFormat } from '../api.js';
 import { compareSessions, comparisonJson, comparisonView, type ComparisonJson } from '../compare/compare.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import type { ChartRenderer } from './chart-spec.js';
 import { exportReport } from './report.js';
 import type { ReportAnalysis } from './report-model.js';

@@ -6,7 +6,7 @@
  */
 import type { Journey } from '../api.js';
 import { ipToString } from '../dissect/addr.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import type { EndpointFacts, FilterFacts, FilterInput, FlowFacts } from '../filter/input.js';
 import type { IdentityResolver } from '../overlay/cluster-metadata.js';
 import { splitPointName } from '../overlay/hosts.js';

@@ -8,7 +8,7 @@
  * seen at; its views are its per-point rows. Built once per session.
  */
 import type { FlowConnection } from '../api.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { FlowKey, flowHash, flowHash4 } from '../flows/flow-table.js';
 import { capturePointName } from '../overlay/overlay.js';
 

@@ -4,7 +4,7 @@
  * Services from cluster metadata; time-aware).
  */
 import type { FlowQuery, FlowRow } from '../api.js';
-import type { AnalysisSession } from '../engine/session.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
 import { endpoints, flowCommunityId } from '../flows/flow-output.js';
 import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator, type FlowView } from '../flows/queries.js';
 import { connectionIndex } from './flow-connections.js';

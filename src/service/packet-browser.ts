@@ -10,10 +10,10 @@ import { sessionFacts } from './filter-facts.js';
 import { describeDecoded } from '../dissect/describe.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import { LAYER_NAMES } from '../dissect/layers.js';
-import type { PacketIndex } from '../engine/packet-index.js';
-import type { AnalysisSession } from '../engine/session.js';
-import { summarizePacket } from '../engine/packet-summary.js';
-import { formatTime } from '../engine/time.js';
+import type { PacketIndex } from '../pipeline/packet-index.js';
+import type { AnalysisSession } from '../session/analysis-session.js';
+import { summarizePacket } from '../pipeline/packet-summary.js';
+import { formatTime } from '../pipeline/time.js';
 import { capturePointName } from './capture-point.js';
 
 /** Addresses and info compared as people read them ("10.0.0.9" before "10.0.0.10"). */

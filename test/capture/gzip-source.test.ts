@@ -18,7 +18,7 @@ import { inflatedSource, type InflateCounters } from '../../src/capture/inflate-
 import { openInputs } from '../../src/capture/open-inputs.js';
 import { readCapture } from '../../src/capture/read-capture.js';
 import type { ByteSource } from '../../src/capture/types.js';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { fixturePath } from '../helpers/corpus.js';
 import { recordRow } from '../helpers/records.js';

@@ -1,7 +1,7 @@
 /** The table format never sends control characters from a capture to the terminal. */
 import { describe, expect, it } from 'vitest';
 import { renderAnalysisTable } from '../../src/cli/format.js';
-import type { AnalysisJson } from '../../src/engine/contract.js';
+import type { AnalysisJson } from '../../src/session/contract.js';
 
 describe('renderAnalysisTable', () => {
   it('shows HTTP method, host and URI with control characters escaped', () => {

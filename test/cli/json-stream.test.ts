@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonBytePieces, jsonPieces, LazyArray } from '../../src/cli/json-stream.js';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 
 const LOOPBACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../flows/fixtures/loopback-http.pcap');

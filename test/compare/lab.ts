@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturePath } from '../helpers/corpus.js';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 
 export const LAB = fixturePath('lab');
 export const labPresent = existsSync(path.join(LAB, 'truth.json')) && existsSync(path.join(LAB, 'captures'));

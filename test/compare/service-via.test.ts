@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tcpdumpCopies, type FilteredCopies } from '../helpers/tcpdump-filter.js';
 import { compareSessions, type Comparison } from '../../src/compare/compare.js';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { parseClusterMetadata } from '../../src/overlay/cluster-metadata.js';
 import { LAB, labPresent, labTruth, scenarioFiles } from './lab.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DissectConfig } from '../../src/dissect/config.js';
 import { L_SLL, L_SLL2, LAYER_NAMES } from '../../src/dissect/layers.js';
-import { analyzeCapture, newCaptureResult, type CaptureResult } from '../../src/engine/analyze.js';
+import { analyzeCapture, newCaptureResult, type CaptureResult } from '../../src/pipeline/analyze.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { corpusFiles, corpusPath, corpusPresent, corpusSkipReason, groundTruth, ROOT } from '../helpers/corpus.js';
 import { COMPARED, parseGroundTruth, tsharkCounts } from './ground-truth.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DissectConfig } from '../../src/dissect/config.js';
 import { L_SLL, L_SLL2, LAYER_NAMES } from '../../src/dissect/layers.js';
-import { analyzeCapture, newCaptureResult } from '../../src/engine/analyze.js';
+import { analyzeCapture, newCaptureResult } from '../../src/pipeline/analyze.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { fixturePath } from '../helpers/corpus.js';
 import { tsharkPresent } from '../dissect/tshark.js';

@@ -6,8 +6,8 @@
  * while a row is written.
  */
 import { describe, expect, it } from 'vitest';
-import { JsonBytes, JsonLit, SLACK } from '../../src/engine/json-bytes.js';
-import { formatTime } from '../../src/engine/time.js';
+import { JsonBytes, JsonLit, SLACK } from '../../src/pipeline/json-bytes.js';
+import { formatTime } from '../../src/pipeline/time.js';
 import { ipv4ToString } from '../../src/dissect/addr.js';
 
 function written(write: (out: JsonBytes) => void, capacity = 1 << 12): string {

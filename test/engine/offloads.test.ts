@@ -1,5 +1,5 @@
 /**
- * Offloaded frames (src/engine/offloads.ts): frames longer than a 1500-byte
+ * Offloaded frames (src/pipeline/offloads.ts): frames longer than a 1500-byte
  * MTU allows are counted per capture and noted, never reported as issues.
  * tshark is the reference for which frames are long (`frame.len`), on the
  * offloads fixture (fixtures/offloads: the same traffic with offloads on and
@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { renderAnalysisTable } from '../../src/cli/format.js';
 import { renderReport } from '../../src/report/report.js';

@@ -4,7 +4,7 @@
  * across block boundaries, the growing first block, and each fallback.
  */
 import { describe, expect, it } from 'vitest';
-import { INDEX_BLOCK, PacketIndex } from '../../src/engine/packet-index.js';
+import { INDEX_BLOCK, PacketIndex } from '../../src/pipeline/packet-index.js';
 
 interface Rec { off: number; sec: number; nsec: number; cap: number; len: number; ifc: number; mask: number }
 

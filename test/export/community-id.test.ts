@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { communityIdOf, CommunityId } from '../../src/export/community-id.js';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { flowCommunityId, flowJson, FlowJsonText, setCommunityIdSeed, tunnelLinks } from '../../src/flows/flow-output.js';
 import { ipToString } from '../../src/dissect/addr.js';

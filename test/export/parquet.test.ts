@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { unzipSync } from 'fflate';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { parseClusterMetadata } from '../../src/overlay/cluster-metadata.js';
 import { isoToNs, PARQUET_TABLES, sessionSource } from '../../src/export/parquet-tables.js';
 import { parquetFiles, parquetZip } from '../../src/export/parquet-file.js';
-import type { AnalysisJson } from '../../src/engine/contract.js';
+import type { AnalysisJson } from '../../src/session/contract.js';
 import { fixturePath, ROOT } from '../helpers/corpus.js';
 
 type Row = Record<string, unknown>;

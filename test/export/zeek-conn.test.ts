@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { ZeekConnObserver, zeekConnJson, zeekConnRows, zeekConnTsv, ZEEK_CONN_FIELDS, type ZeekConnRow } from '../../src/export/zeek-conn.js';
 import { flowCommunityId, tunnelLinks } from '../../src/flows/flow-output.js';

@@ -9,10 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeDnsJson, writeHttpJson } from '../../src/flows/flow-output.js';
-import { JsonBytes } from '../../src/engine/json-bytes.js';
+import { JsonBytes } from '../../src/pipeline/json-bytes.js';
 import { corpusFiles, corpusPath, corpusSkipReason, fixturePath } from '../helpers/corpus.js';
 
 async function checkAll(files: string[]): Promise<{ flows: number; outerFlows: number; innerFlows: number; tcp: number; http: number; dns: number }> {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { ByteSource } from '../../src/capture/types.js';
 import { fileURLToPath } from 'node:url';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { endpoints } from '../../src/flows/flow-output.js';
 import { corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AnalysisJson, FlowJson } from '../../src/engine/contract.js';
+import type { AnalysisJson, FlowJson } from '../../src/session/contract.js';
 import { LAB, labPresent, openFiles, scenarioFiles, truth, type Truth } from '../overlay/lab.js';
 import { createAnalyzerService } from '../../src/service/analyzer-service.js';
 import { fileSource } from '../../src/host/node/file-source.js';

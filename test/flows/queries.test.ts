@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { flowDetail, flowStream, queryDns, queryFlows, queryHttp } from '../../src/flows/queries.js';
 import { corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { endpoints, transportName } from '../../src/flows/flow-output.js';
 
 export const tsharkPresent = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;

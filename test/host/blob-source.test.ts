@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { blobSource, READ_WINDOW } from '../../src/host/browser/file-source.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { corpusPath, corpusPresent } from '../helpers/corpus.js';

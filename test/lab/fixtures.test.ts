@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { readCapture } from '../../src/capture/read-capture.js';
 import { DissectConfig } from '../../src/dissect/config.js';
 import { DecodedPacket } from '../../src/dissect/decoded.js';

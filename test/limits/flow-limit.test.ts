@@ -4,7 +4,7 @@
  * the packet's offset and the layer, that the table is full.
  */
 import { describe, expect, it } from 'vitest';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { LIMITS } from '../../src/capture/types.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { corpusPath, corpusPresent } from '../helpers/corpus.js';

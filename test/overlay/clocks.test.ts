@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { profileSession } from '../../src/compare/traffic-profile.js';
 import { compareProfiles } from '../../src/compare/compare.js';

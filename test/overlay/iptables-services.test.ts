@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { parseClusterMetadata, type ClusterMetadata } from '../../src/overlay/cluster-metadata.js';
 import { looksLikeIptablesSave, ruleArgs, servicesFromIptables } from '../../src/overlay/iptables-services.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { parseClusterMetadata, type ClusterMetadata } from '../../src/overlay/cluster-metadata.js';
 import type { OverlayJson } from '../../src/overlay/overlay.js';

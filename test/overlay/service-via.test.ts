@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpdumpCopies, type FilteredCopies } from '../helpers/tcpdump-filter.js';
-import type { FlowJson } from '../../src/engine/contract.js';
+import type { FlowJson } from '../../src/session/contract.js';
 import { NO_DNAT_SEEN } from '../../src/overlay/overlay.js';
 import { clusterMetadata, labPresent, openFiles, overlayOf, scenarioFiles, truth } from './lab.js';
 

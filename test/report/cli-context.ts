@@ -1,5 +1,5 @@
 /** Runs CLI commands in-process with the real file adapters, collecting stdout and stderr. */
-import { AnalysisSession } from '../../src/engine/session.js';
+import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { writeFileAtomic } from '../../src/host/node/atomic-write.js';
 import type { CliContext } from '../../src/cli/commands.js';

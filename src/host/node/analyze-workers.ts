@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AnalysisSession } from '../../engine/session.js';
+import { AnalysisSession } from '../../session/analysis-session.js';
 import { adoptFlows, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 
 /** The worker's bundle, beside the CLI's. */

@@ -9,7 +9,7 @@
 import type { CaptureOrigin, InputNote, OpenedInputs } from '../../capture/open-inputs.js';
 import { timeOrderedPcap } from '../../capture/bundles/time-ordered-pcap.js';
 import type { ByteSource } from '../../capture/types.js';
-import type { AnalyzeOptions } from '../../engine/analyze.js';
+import type { AnalyzeOptions } from '../../pipeline/analyze.js';
 import { bundleOptions, type BundleOptions } from '../capture-bundles.js';
 import { emptyMetadata, type ClusterMetadata } from '../cluster-metadata.js';
 import { gadgetPods, looksLikeGadget, MAX_GADGET_SCAN_BYTES, scanGadgetCapture } from './inspektor-gadget.js';

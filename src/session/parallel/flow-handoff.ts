@@ -11,7 +11,7 @@
 import type { ByteSource } from '../../capture/types.js';
 import { DissectConfig, type DissectOptions } from '../../dissect/config.js';
 import type { DecodedPacket } from '../../dissect/decoded.js';
-import { analyzeCapture, newCaptureResult, type AnalyzeOptions, type CaptureResult, type PacketObserver } from '../../engine/analyze.js';
+import { analyzeCapture, newCaptureResult, type AnalyzeOptions, type CaptureResult, type PacketObserver } from '../../pipeline/analyze.js';
 import { FlowTracker } from '../../flows/flow-tracker.js';
 import type { OverlayObserver } from '../../overlay/overlay-observer.js';
 

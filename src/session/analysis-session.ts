@@ -9,16 +9,16 @@ import { DissectConfig } from '../dissect/config.js';
 import { DecodedPacket } from '../dissect/decoded.js';
 import { decodePacket } from '../dissect/decoder.js';
 import { COUNTED_LAYERS } from '../dissect/layers.js';
-import { analyzeCapture, MAX_PACKET_ISSUES, newCaptureResult, protocolCounts, type AnalyzeOptions, type CaptureResult, type PacketObserver } from './analyze.js';
-import { summarizePacket, type PacketSummary } from './packet-summary.js';
-import { formatTime } from './time.js';
+import { analyzeCapture, MAX_PACKET_ISSUES, newCaptureResult, protocolCounts, type AnalyzeOptions, type CaptureResult, type PacketObserver } from '../pipeline/analyze.js';
+import { summarizePacket, type PacketSummary } from '../pipeline/packet-summary.js';
+import { formatTime } from '../pipeline/time.js';
 import type { AnalysisJson, CaptureJson } from './contract.js';
 import { OverlayObserver } from '../overlay/overlay-observer.js';
 import { OverlayAnalysis } from '../overlay/overlay.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
 import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeDnsJson, writeHttpJson } from '../flows/flow-output.js';
-import type { JsonBytes } from './json-bytes.js';
-import { offloadNote, offloadSummary } from './offloads.js';
+import type { JsonBytes } from '../pipeline/json-bytes.js';
+import { offloadNote, offloadSummary } from '../pipeline/offloads.js';
 import { pointSource } from '../overlay/bundles/point-source.js';
 import { flowWithoutDurations, httpWithoutDurations, untimedFiles } from '../overlay/bundles/untimed.js';
 
@@ -161,7 +161,7 @@ export class AnalysisSession {
     };
   }
 
-  /** One note per capture holding frames longer than its MTU allows (src/engine/offloads.ts). */
+  /** One note per capture holding frames longer than its MTU allows (src/pipeline/offloads.ts). */
   offloadNotes(): string[] {
     const out: string[] = [];
     for (const c of this.captures) {

@@ -87,7 +87,7 @@ export interface AnalyzeOptions extends DissectOptions, ClockOptions {
    * Names of the interfaces of any-interface (SLL2) captures by file and ifindex
    * (e.g. `eth0` from the node's `ip -j link`: CLI `--interface-names`); the
    * point is then `<stem>/if<index> <name>`. null: named by the role its
-   * traffic shows (src/engine/cooked-points.ts); the role is kept either way.
+   * traffic shows (src/pipeline/cooked-points.ts); the role is kept either way.
    */
   interfaceName?: (file: string, ifindex: number) => string | null;
   /**

@@ -28,7 +28,7 @@ export interface CaptureJson {
   /** File-level issues and errors (per-packet warnings are in the top-level `issues`). */
   issues: CaptureIssue[];
   droppedIssues: number;
-  /** Frames longer than a 1500-byte MTU allows (offloaded super-packets), null when none: src/engine/offloads.ts. */
+  /** Frames longer than a 1500-byte MTU allows (offloaded super-packets), null when none: src/pipeline/offloads.ts. */
   offload?: { frames: number; largest: number; limit: number } | null;
   /** Where the capture came from when it was not a plain file: gzip, archive members, a capture tool's bundle (src/capture/open-inputs.ts). */
   source?: CaptureOrigin;
