@@ -27,6 +27,14 @@ export const FILTERS: readonly string[] = [
   'tcp.flags.fin == true', 'tcp.flags.reset == 1', 'tcp.flags.push == 1', 'tcp.flags.ack == 0', 'tcp.flags == 0x012', 'tcp.flags & 0x02', 'tcp.seq_raw == 0', 'tcp.ack_raw > 1000000',
   'tcp.len > 0', 'tcp.len == 0 and tcp.flags.ack == 1', 'tcp.window_size_value < 1000', 'tcp.hdr_len > 20', 'tcp.options.mss_val == 1460', 'tcp.options.wscale.shift >= 7',
   'tcp.port != 8080', 'tcp.port ~= 8080', 'tcp.port === 8080', '!(tcp.port == 8080)', 'tcp.srcport == tcp.dstport', 'tcp.dstport > tcp.srcport',
+  // relative sequence numbers and TCP analysis (state over the capture's packets, in file order)
+  'tcp.seq == 1', 'tcp.ack == 1', 'tcp.seq > 1000', 'tcp.nxtseq == 1', 'tcp.seq == 0 && tcp.flags.syn == 1', 'tcp.flags.syn == 0 and tcp.ack == 1 and tcp.seq == 1',
+  'tcp.ack > tcp.seq', 'tcp.nxtseq > tcp.seq and tcp.len == 0', 'count(tcp.seq) == 2', 'tcp.seq#1 == 1', 'vxlan && tcp.seq == 0',
+  'ip.addr == 10.244.0.0/16 && tcp.seq == 1 && tcp.len > 0', 'tcp.ack in {0, 1}',
+  'tcp.analysis.retransmission', '!tcp.analysis.retransmission && tcp', 'tcp.port == 8080 or tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission',
+  'tcp.analysis.spurious_retransmission', 'tcp.analysis.out_of_order', 'tcp.analysis.flags', 'tcp.analysis.flags && !tcp.analysis.window_update',
+  'tcp.analysis.duplicate_ack', 'count(tcp.analysis.duplicate_ack) == 2', 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment',
+  'tcp.analysis.reused_ports', 'tcp.analysis.keep_alive || tcp.analysis.zero_window || tcp.analysis.window_full', 'vxlan and tcp.analysis.flags',
   // tunnels
   'vxlan', 'vxlan.vni == 1', 'vxlan.vni != 1', 'geneve', 'geneve.vni > 0', 'gre', 'gre.proto == 0x0800', 'erspan', 'wg', 'wg.type == 4', 'vxlan && ip.dst == 10.244.2.0/24',
   'vxlan and tcp.flags.syn == 1', 'udp.port == 8472 and not vxlan',
@@ -43,5 +51,5 @@ export const FILTERS: readonly string[] = [
   '(ip.src == 10.244.1.0/24 || ip.dst == 10.244.1.0/24) && !(tcp.port == 22)', 'not (arp or icmp or dns)', 'tcp and not tcp.port in {80, 8080}',
   'tcp.port == 8080 and tcp.len > 0 or udp.port == 53', 'ip.addr == 10.244.1.2 and ip.addr == 10.244.2.3', '!ip', 'not ipv6.addr == ::1',
   // filters tshark refuses (we must refuse them too)
-  'ip.adr == 1.2.3.4', 'ip.ttl in {63 64}', 'tcp.port == 70000', 'ip.src == 300.1.1.1', '(tcp', 'tcp)', 'http.host matches "(a"', 'tcp.port == "x"',
+  'tcp.analysis.flags == 1', 'tcp.analysis.retransmission contains "a"', 'ip.adr == 1.2.3.4', 'ip.ttl in {63 64}', 'tcp.port == 70000', 'ip.src == 300.1.1.1', '(tcp', 'tcp)', 'http.host matches "(a"', 'tcp.port == "x"',
 ];
