@@ -1,6 +1,6 @@
 // The desktop shell: main process + engine worker thread (ESM), and the
 // preload (CommonJS: sandboxed preloads cannot load ES modules) → dist-electron/.
-//   vite build -c vite.electron.config.ts                 (main, engine-worker)
+//   vite build -c vite.electron.config.ts                 (main, engine-worker, analyze-worker: the flow worker of OpenOptions.threads)
 //   vite build -c vite.electron.config.ts --mode preload  (preload.cjs)
 // The engine and every dependency are bundled in; only electron and Node's
 // built-ins stay external.
@@ -24,7 +24,7 @@ export default defineConfig(({ mode }) => {
       sourcemap: true,
       minify: false,
       rollupOptions: {
-        input: preload ? { preload: r('./electron/preload.ts') } : { main: r('./electron/main.ts'), 'engine-worker': r('./electron/engine-worker.ts') },
+        input: preload ? { preload: r('./electron/preload.ts') } : { main: r('./electron/main.ts'), 'engine-worker': r('./electron/engine-worker.ts'), 'analyze-worker': r('./src/host/node/analyze-worker.ts') },
         external,
         output: preload
           ? { format: 'cjs', entryFileNames: '[name].cjs' }

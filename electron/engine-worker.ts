@@ -5,6 +5,8 @@
  * browser build's Web Worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { AnalyzerApi, SourceRef } from '../src/api.js';
 import type { ByteSource } from '../src/capture/types.js';
@@ -12,6 +14,9 @@ import { createAnalyzerService } from '../src/service/analyzer-service.js';
 import { fileSource } from '../src/host/node/file-source.js';
 import { renderChartSvg } from '../src/host/node/report-charts.js';
 import { setReportChartRenderer } from '../src/report/service-extension.js';
+import { FLOW_WORKER_BUNDLE, runWithFlowWorker } from '../src/host/node/analyze-workers.js';
+import { flowWorkOptions, sequentialReason } from '../src/session/parallel/flow-handoff.js';
+import type { ParallelRunner } from '../src/service/parallel-runner.js';
 import { CALLABLE_METHODS, type WorkerMessage, type WorkerRequest } from '../renderer/worker/protocol.js';
 
 const port = parentPort;
@@ -23,21 +28,55 @@ export async function resolveDesktopSource(ref: SourceRef, lab: string | null): 
   switch (ref.kind) {
     case 'path':
       return fileSource(ref.path, ref.path);
-    case 'url': {
-      if (!lab) throw new Error(`${ref.name}: no lab captures are bundled with this build`);
-      const rel = decodeURIComponent(ref.url.replace(/^lab\//, ''));
-      const abs = path.resolve(lab, rel);
-      if (!abs.startsWith(path.resolve(lab) + path.sep)) throw new Error(`${ref.url}: outside the bundled lab captures`);
-      return fileSource(abs, ref.name);
-    }
+    case 'url':
+      return fileSource(labPath(ref, lab), ref.name);
     case 'blob':
       throw new Error(`${ref.name}: the desktop app opens files by path`);
   }
 }
 
+/** A bundled lab capture's path inside labDir (never outside). */
+function labPath(ref: { url: string; name: string }, lab: string | null): string {
+  if (!lab) throw new Error(`${ref.name}: no lab captures are bundled with this build`);
+  const rel = decodeURIComponent(ref.url.replace(/^lab\//, ''));
+  const abs = path.resolve(lab, rel);
+  if (!abs.startsWith(path.resolve(lab) + path.sep)) throw new Error(`${ref.url}: outside the bundled lab captures`);
+  return abs;
+}
+
+/** The flow worker's bundle, built beside this one (vite.electron.config.ts: dist-electron/analyze-worker.js). */
+const flowWorker = fileURLToPath(new URL(`./${FLOW_WORKER_BUNDLE}`, import.meta.url));
+
+/**
+ * OpenOptions.threads >= 2: the flows built by a second worker thread reading
+ * the same files (src/host/node/analyze-workers.ts, docs/decisions/0015); the
+ * output is the single-threaded one. Regular files only (a pipe cannot be read twice).
+ */
+const parallel: ParallelRunner = async ({ session, inputs, threads, signal }) => {
+  const one = async (note: string) => ({ session: await session.run(), used: 1, note: `${note}: analysed on one thread` });
+  const files: string[] = [];
+  for (const { ref } of inputs) {
+    const file = ref.kind === 'path' ? ref.path : ref.kind === 'url' ? labPath(ref, labDir) : null;
+    if (!file || !statSync(file, { throwIfNoEntry: false })?.isFile()) return one(`${ref.kind === 'blob' ? ref.name : file ?? ''} is not a regular file`);
+    files.push(file);
+  }
+  // Cancelling: the worker reads on to its end, its counts then differ from this thread's and the session is
+  // read again on one thread, stopped at once by the signal: nothing read is kept (the browser host keeps the packets).
+  const reason = sequentialReason({ ...session.options, signal: undefined });
+  if (reason) return one(reason);
+  if (!existsSync(flowWorker)) return one(`${FLOW_WORKER_BUNDLE} is missing beside the engine`);
+  let failure: string | null = null;
+  const read = await runWithFlowWorker(session, files, flowWorkOptions(session.options), flowWorker, (line) => {
+    if (/one thread/.test(line)) failure = line.replace(/^overlayscope: /, '').trim();
+  });
+  if (signal.aborted) return { session: read, used: 1, note: 'the open was cancelled: with 2 threads, nothing read is kept' };
+  if (failure) return { session: read, used: 1, note: failure };
+  return { session: read, used: 2, ...(threads > 2 ? { note: `the stage split uses 2 threads (${threads} asked for)` } : {}) };
+};
+
 // The HTML report (and its PDF) draws its charts with the app's chart components.
 setReportChartRenderer(renderChartSvg);
-const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveDesktopSource(ref, labDir) });
+const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveDesktopSource(ref, labDir) }, { parallel });
 const post = (m: WorkerMessage) => port.postMessage(m);
 service.onProgress((progress) => post({ event: 'progress', progress }));
 

@@ -9,7 +9,8 @@ import { setReportChartRenderer } from '../../src/report/service-extension.js';
 import { Chart } from '../charts/charts.js';
 import type { AnalyzerApi } from '../../src/api.js';
 import { CALLABLE_METHODS, type WorkerMessage, type WorkerRequest } from './protocol.js';
-import { resolveBrowserSource } from './url-source.js';
+import { resolveBrowserSource, sameOriginUrl } from './url-source.js';
+import { browserParallelRunner } from '../../src/host/browser/analyze-workers.js';
 
 interface WorkerScope {
   postMessage(message: WorkerMessage, transfer?: Transferable[]): void;
@@ -20,7 +21,19 @@ const scope = self as unknown as WorkerScope;
 
 // The HTML report draws its charts with the app's chart components, as static SVG.
 setReportChartRenderer((spec) => renderToStaticMarkup(createElement(Chart, { spec })));
-const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveBrowserSource(ref, scope.location.href) });
+// OpenOptions.threads >= 2: the flows built by a nested Web Worker reading the same Blobs (docs/decisions/0015).
+const parallel = browserParallelRunner({
+  startWorker: () => new Worker(new URL('./flow-worker.ts', import.meta.url), { type: 'module', name: 'overlayscope-flows' }),
+  async blobOf({ ref }) {
+    if (ref.kind === 'blob') return ref.blob;
+    if (ref.kind !== 'url') return null;
+    // The served capture again (the browser's cache has it): same origin only, as the engine's own read.
+    const res = await fetch(sameOriginUrl(ref.url, scope.location.href));
+    return res.ok ? res.blob() : null;
+  },
+  trace: (line) => console.debug(`overlayscope: ${line}`),
+});
+const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveBrowserSource(ref, scope.location.href) }, { parallel });
 service.onProgress((progress) => scope.postMessage({ event: 'progress', progress }));
 
 scope.addEventListener('message', (e) => {

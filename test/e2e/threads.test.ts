@@ -1,0 +1,245 @@
+/**
+ * The "Analysis threads" setting (issue #18, decision 0015) in the browser
+ * build, in Debian's Chromium: the header's Settings popover offers Auto / 1 /
+ * 2 / 4, remembers the choice (localStorage) and applies it to the next open.
+ * With 2 threads the engine's Web Worker starts a nested flow worker
+ * (renderer/worker/flow-worker.ts) and adopts its flows
+ * (src/host/browser/analyze-workers.ts); the lab's nginx-proxy set then shows
+ * the same numbers as with 1 (packets, flows, HTTP, DNS, issues, each capture,
+ * translations and journeys) and the CLI's (dist/cli.js), and the session says
+ * it ran on 2 threads. A flow worker that fails (its script throws) leaves the
+ * session analysed on one thread with the reason, the same numbers.
+ * Screenshots of the popover, light and dark: test-artifacts/settings-threads-*.png.
+ * The desktop app's engine worker (electron/engine-worker.ts, built by
+ * vite.electron.config.ts with the flow worker beside it) runs in Node here
+ * (no Electron binary): threads 1, 2 and 4 give the same summary, flows,
+ * HTTP rows and overlay, and 2 and 4 used the worker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { existsSync, linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../helpers/corpus.js';
+import { ARTIFACTS, LAB, chromiumPresent, loadFiles, pageErrors, startHarness, type Harness } from './browser.js';
+
+const SET = path.join(LAB, 'captures', 'nginx-proxy');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const files = existsSync(SET) ? readdirSync(SET).filter((f) => f.endsWith('.pcap')).sort().map((f) => path.join(SET, f)) : [];
+const num = (s: string | null) => Number((s ?? '').replace(/[^0-9]/g, ''));
+
+/** Chooses `value` in the Settings popover (as a user does) and closes it. */
+async function chooseThreads(page: Page, value: string): Promise<void> {
+  await page.click('[data-testid=settings-button]');
+  await page.selectOption('[data-testid=threads-select]', value);
+  await page.keyboard.press('Escape');
+}
+
+/** What the session's popover says about the threads used ("This session: 2 threads"). */
+async function threadsUsed(page: Page): Promise<string> {
+  await page.click('[data-testid=settings-button]');
+  const t = (await page.textContent('[data-testid=threads-used]')) ?? '';
+  await page.keyboard.press('Escape');
+  return t;
+}
+
+/** Everything the app shows of the session that the flows feed: overview figures, captures, overlay (translations, journeys, the first journey's diagram). */
+async function shown(page: Page): Promise<{ stats: string; captures: string; overlay: string; journeys: string[] }> {
+  await page.click('[data-testid=tab-overview]');
+  const stats = await page.innerText('[data-testid=view-overview] .stats');
+  const captures = await page.innerText('[data-testid=captures-table]');
+  await page.click('[data-testid=tab-overlay]');
+  await page.waitForSelector('[data-testid=journey-diagram]', { timeout: 60_000 });
+  const overlay = await page.innerText('[data-testid=view-overlay]');
+  const journeys = await page.$$eval('select[aria-label=Journey] option', (os) => os.map((o) => o.textContent ?? ''));
+  await page.click('[data-testid=tab-overview]');
+  return { stats, captures, overlay, journeys };
+}
+
+describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the browser build', () => {
+  let h: Harness;
+  let cli: { packets: number; flows: number; http: number };
+  beforeAll(async () => {
+    h = await startHarness();
+    const j = JSON.parse(execFileSync(process.execPath, [CLI, 'analyze', ...files, '--format', 'json'], { maxBuffer: 1 << 28, encoding: 'utf8' })) as { packets: number; flows: unknown[]; http: unknown[] };
+    cli = { packets: j.packets, flows: j.flows.length, http: j.http.length };
+  }, 120_000);
+  afterAll(async () => { await h?.close(); });
+
+  it('the setting is remembered; 2 threads give the same session as 1 (and as the CLI), and the flow worker really ran', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await page.waitForSelector('text=Open a capture');
+    // Auto by default, and 1 while the split is not faster (the hint says so).
+    await page.click('[data-testid=settings-button]');
+    expect(await page.inputValue('[data-testid=threads-select]')).toBe('auto');
+    expect(await page.textContent('[data-testid=threads-select] option[value=auto]')).toBe('Auto (1)');
+    expect(await page.textContent('[data-testid=threads-hint]')).toContain('Auto uses 1 until the parallel split is faster');
+    await page.keyboard.press('Escape');
+
+    await chooseThreads(page, '1');
+    await loadFiles(page, files);
+    expect(await threadsUsed(page)).toBe('This session: 1 thread');
+    const one = await shown(page);
+
+    await chooseThreads(page, '2');
+    // Remembered across a reload, applied to the next open.
+    await page.reload();
+    await page.waitForSelector('text=Open a capture');
+    expect(await page.evaluate(() => localStorage.getItem('overlayscope.analysisThreads'))).toBe('2');
+    const worker = page.waitForEvent('worker', { predicate: (w) => w.url().includes('flow-worker'), timeout: 30_000 });
+    await loadFiles(page, files);
+    expect((await worker).url()).toContain('flow-worker');
+    expect(await threadsUsed(page)).toBe('This session: 2 threads');
+    const two = await shown(page);
+
+    expect(two).toEqual(one);
+    expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(cli.packets);
+    expect(num(await page.textContent('[data-testid=total-flows]'))).toBe(cli.flows);
+    expect(one.stats).toContain(`${cli.http}\nHTTP transactions`);
+    expect(one.journeys.length).toBeGreaterThanOrEqual(5);
+    expect(pageErrors(page)).toEqual([]);
+
+    for (const dark of [false, true]) {
+      const p = dark ? await h.newPage({ dark: true }) : page;
+      if (dark) { await p.goto(`${h.url}?autoload=0`); await loadFiles(p, files); }
+      await p.click('[data-testid=settings-button]');
+      await p.waitForSelector('[data-testid=threads-used]');
+      await p.screenshot({ path: path.join(ARTIFACTS, `settings-threads-${dark ? 'dark' : 'light'}.png`) });
+      // The popover lies inside the window.
+      const box = (await p.locator('[data-testid=settings-popover]').boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(1440);
+    }
+  }, 240_000);
+
+  it('the lab captures served with the app (URLs) run on 2 threads too', async () => {
+    const page = await h.newPage();
+    await page.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
+    await page.goto(h.url);
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    expect(await threadsUsed(page)).toBe('This session: 2 threads');
+    expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(cli.packets);
+  }, 120_000);
+
+  it('a flow worker that fails: the session is analysed on one thread, says why, the same numbers', async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.url}?autoload=0`);
+    await page.evaluate(() => localStorage.setItem('overlayscope.analysisThreads', '1'));
+    await page.reload();
+    await page.waitForSelector('text=Open a capture');
+    await loadFiles(page, files);
+    const one = await shown(page);
+
+    // A second server whose flow worker script throws as it loads: a real failure of the real worker start.
+    const asset = readdirSync(path.join(ROOT, 'dist-web', 'assets')).find((f) => /^flow-worker-.*\.js$/.test(f));
+    expect(asset, 'the build has a flow worker bundle').toBeTruthy();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-threads-'));
+    writeFileSync(path.join(dir, asset!.slice('flow-worker-'.length)), 'throw new Error("broken on purpose");\n');
+    const broken = await startHarness({ '/assets/flow-worker-': dir });
+    try {
+      const p = await broken.newPage();
+      await p.goto(`${broken.url}?autoload=0`);
+      await p.waitForSelector('text=Open a capture');
+      await chooseThreads(p, '2');
+      await loadFiles(p, files);
+      const used = await threadsUsed(p);
+      expect(used).toMatch(/^This session: 1 thread \(2 asked for\) · the flow worker failed: .*broken on purpose.*; analysed on one thread$/);
+      expect(await shown(p)).toEqual(one);
+    } finally {
+      await broken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe.skipIf(!chromiumPresent)('cancelling an open on 2 threads', () => {
+  let h: Harness;
+  let dir: string;
+  const points: string[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-threads-cancel-'));
+    const file = path.join(dir, 'overlay-100000.pcap');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`gen-overlay failed: ${r.stderr}`);
+    // Four capture points (hard links, ~330 MB to read): time to cancel.
+    for (let i = 0; i < 4; i++) { const f = path.join(dir, `point-${i}.pcap`); linkSync(file, f); points.push(f); }
+    h = await startHarness();
+  }, 180_000);
+  afterAll(async () => {
+    await h?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Cancel ends both threads promptly; the session says it was cancelled', async () => {
+    const page = await h.newPage();
+    await page.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
+    await page.goto(`${h.url}?autoload=0`);
+    await page.waitForSelector('text=Open a capture');
+    await page.setInputFiles('[data-testid=file-input]', points);
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid=live-packets]')?.textContent ?? '').replace(/\D/g, '')) > 0, null, { timeout: 30_000 });
+    const t0 = Date.now();
+    await page.click('[data-testid=cancel]');
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 30_000 });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(await threadsUsed(page)).toBe('This session: 2 threads · the open was cancelled: the packets read are kept, their flows (built by the second thread) are not');
+    expect(await page.textContent('[data-testid=captures-table]')).toContain('cancelled');
+    // What was read stays: packets, as with one thread.
+    expect(num(await page.textContent('[data-testid=total-packets]'))).toBeGreaterThan(0);
+    expect(num(await page.textContent('[data-testid=total-packets]'))).toBeLessThan(400_000);
+    expect(pageErrors(page)).toEqual([]);
+  }, 180_000);
+});
+
+/** The desktop engine worker's request/response protocol (renderer/worker/protocol.ts), driven from Node. */
+function engineClient(bundle: string) {
+  const w = new Worker(bundle, { workerData: { labDir: LAB } });
+  let id = 0;
+  const pending = new Map<number, (m: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
+  w.on('message', (m: { id?: number; ok: boolean }) => { if (typeof m.id === 'number') pending.get(m.id)?.(m); });
+  const call = <T>(method: string, args: unknown[]) => new Promise<T>((resolve, reject) => {
+    const i = ++id;
+    pending.set(i, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error?.message))));
+    w.postMessage({ id: i, method, args });
+  });
+  return { call, close: () => w.terminate() };
+}
+
+describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker (Node, no Electron binary)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-electron-'));
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'vite.electron.config.ts', '--logLevel', 'error', '--outDir', dir],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`vite build (electron) failed:\n${r.stderr}`);
+  }, 300_000);
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('threads 1, 2 and 4: the same session; 2 and 4 ran the flow worker bundled beside the engine', async () => {
+    expect(existsSync(path.join(dir, 'analyze-worker.js'))).toBe(true);
+    const engine = engineClient(path.join(dir, 'engine-worker.js'));
+    try {
+      const refs = files.map((f) => ({ kind: 'path', path: f }));
+      const seen = [];
+      for (const threads of [1, 2, 4]) {
+        const { session: _id, threads: used, ...summary } = await engine.call<Record<string, unknown>>('openSession', [refs, { threads }]);
+        const flows = await engine.call('getFlows', [{ offset: 0, limit: 10_000 }]);
+        const http = await engine.call('getHttp', [{ offset: 0, limit: 10_000 }]);
+        const overlay = await engine.call('getOverlay', []);
+        seen.push({ used, same: { summary, flows, http, overlay } });
+      }
+      expect(seen.map((x) => x.used)).toEqual([
+        { requested: 1, used: 1 },
+        { requested: 2, used: 2 },
+        { requested: 4, used: 2, note: 'the stage split uses 2 threads (4 asked for)' },
+      ]);
+      expect(seen[1]!.same).toEqual(seen[0]!.same);
+      expect(seen[2]!.same).toEqual(seen[0]!.same);
+      expect((seen[0]!.same.summary as { packets: number }).packets).toBeGreaterThan(1000);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+});
