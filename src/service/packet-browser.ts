@@ -6,6 +6,7 @@
  */
 import type { FilterCheck, Page, PacketDetail, PacketQuery, PacketRow } from '../api.js';
 import { compileFilter, FilterError, FilterInput, type CompiledFilter } from '../filter/index.js';
+import { TcpAnalysisTable, TcpAnalyzer, TcpOccurrences } from '../filter/tcp-analysis.js';
 import { sessionFacts } from './filter-facts.js';
 import { describeDecoded } from '../dissect/describe.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
@@ -106,6 +107,8 @@ export class PacketBrowser {
     if ((text || filter) && base.count > MAX_TEXT_FILTER_PACKETS) {
       throw new Error(`a ${filter ? 'display' : 'text'} filter reads every packet back; this session has ${base.count} packets (limit ${MAX_TEXT_FILTER_PACKETS}): filter by flow or protocol instead`);
     }
+    // tcp.seq, tcp.analysis.*: state over each capture's packets in file order, built once before the scan (which skips and merges).
+    if (filter?.tcpAnalysis) await this.tcpTables();
     const cap = new Uint16Array(base.count);
     const idx = new Int32Array(base.count);
     let m = 0;
@@ -151,8 +154,40 @@ export class PacketBrowser {
     x.hasInterface = cap.format === 'pcapng';
     x.timeRelative = (ix.tsSec(n) - ix.tsSec(0)) + (ix.tsNsec(n) - ix.tsNsec(0)) / 1e9;
     x.timeMs = ix.tsSec(n) * 1000 + ix.tsNsec(n) / 1e6;
+    x.tcp = filter.tcpAnalysis && this.tcp ? this.tcp[c]!.load(n, this.tcpOcc) : null;
     return filter.test(x);
   }
+
+  /**
+   * The TCP sequence analysis of every capture, each read once in file order
+   * (a packet's index is its record number), kept per packet: the scan visits
+   * packets in session time order and skips some, the analysis may not.
+   */
+  private async tcpTables(): Promise<void> {
+    if (this.tcp) return;
+    const caps = this.session.captures;
+    const total = caps.reduce((a, c) => a + c.index.count, 0);
+    let done = 0;
+    let lastReport = Date.now();
+    const tables: TcpAnalysisTable[] = [];
+    const occ = new TcpOccurrences();
+    for (let c = 0; c < caps.length; c++) {
+      const ix = caps[c]!.index;
+      const an = new TcpAnalyzer();
+      const table = new TcpAnalysisTable();
+      for (let n = 0; n < ix.count; n++, done++) {
+        if (this.onFilterProgress && (done & 1023) === 0 && Date.now() - lastReport >= 100) { lastReport = Date.now(); this.onFilterProgress(done, total, 0); }
+        const { bytes, decoded } = await this.session.readPacket(c, n);
+        an.next(n, decoded, bytes, 0, ix.tsSec(n), ix.tsNsec(n), occ);
+        table.add(occ);
+      }
+      tables.push(table);
+    }
+    this.tcp = tables;
+  }
+
+  private tcp: TcpAnalysisTable[] | null = null;
+  private readonly tcpOcc = new TcpOccurrences();
 
   /** The flows with a packet matching a display filter (its flow and, for a tunnelled packet, the outer flow). */
   async flowsMatching(filter: string): Promise<Set<number>> {

@@ -36,6 +36,25 @@ describe.skipIf(!FILES.every((f) => existsSync(f)))('display filters in the Anal
     expect(await api.checkFilter(FILTER)).toEqual({ ok: true, message: null, line: 0, column: 0, offset: 0, fields: ['ip.addr', 'tcp.port'] });
   }, 120_000);
 
+  const ANY = ['node2-any', 'node3-any'].map((p) => fixturePath('lab', 'captures', 'nginx-proxy-any-sll2', `${p}.pcap`));
+  it.skipIf(!ANY.every((f) => existsSync(f)))('relative numbers and TCP analysis: tshark\'s frames per capture, also when the scan keeps one capture or a protocol only', async () => {
+    const api = createAnalyzerService(resolver);
+    const files = [...ANY, FILES[0]!];
+    await api.openSession(files.map((f) => ({ kind: 'path', path: f })));
+    for (const filter of ['tcp.analysis.retransmission', 'tcp.port == 8080 or tcp.analysis.fast_retransmission', 'tcp.seq == 1 && tcp.ack == 1 && tcp.len > 0']) {
+      const page = await api.getPackets({ offset: 0, limit: 1000, filter });
+      for (const [c, f] of files.entries()) {
+        const ours = page.rows.filter((r) => r.capture === c).map((r) => r.index + 1).sort((a, b) => a - b);
+        expect(ours, `${filter} on ${f}`).toEqual(await tsharkFrames(f, filter));
+      }
+    }
+    // The scan of one capture only (packets of the others skipped): the analysis still saw them all, in file order.
+    const one = await api.getPackets({ offset: 0, limit: 1000, capture: 1, protocol: 'tcp', filter: 'tcp.analysis.retransmission' });
+    const want = await tsharkFrames(ANY[1]!, 'tcp.analysis.retransmission');
+    expect(want.length).toBeGreaterThan(0);
+    expect(one.rows.map((r) => r.index + 1).sort((a, b) => a - b)).toEqual(want);
+  }, 180_000);
+
   it('getFlows({ filter }): a flow matches when any of its packets does', async () => {
     const api = createAnalyzerService(resolver);
     await api.openSession(FILES.map((f) => ({ kind: 'path', path: f })));
