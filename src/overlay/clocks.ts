@@ -45,6 +45,11 @@ export interface ClockOptions {
   clockOffsets?: Readonly<Record<string, number>>;
 }
 
+// The pipeline's AnalyzeOptions carry these (the pipeline below never imports the overlay).
+declare module '../pipeline/analyze.js' {
+  interface AnalyzeOptions extends ClockOptions {}
+}
+
 /** One host's clock, as `clocks[]` of `overlayscope.analysis/v1` gives it (see docs/cli.md; the fields are documented on HostClockRow). */
 export type HostClock = HostClockRow;
 

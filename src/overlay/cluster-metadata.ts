@@ -101,6 +101,14 @@ export interface ClusterMetadata {
   ingresses: IngressRule[];
 }
 
+// The pipeline's AnalyzeOptions carry it (the pipeline below never imports the overlay).
+declare module '../pipeline/analyze.js' {
+  interface AnalyzeOptions {
+    /** kubectl metadata naming nodes, pods and Services. */
+    clusterMetadata?: ClusterMetadata | null;
+  }
+}
+
 export function emptyMetadata(): ClusterMetadata {
   return { files: [], nodes: [], pods: [], services: [], endpoints: [], ingresses: [] };
 }

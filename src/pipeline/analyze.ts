@@ -4,7 +4,6 @@
  * decoded packet to the observers (flow table, transactions) that build the
  * higher-level results. What was read before a fatal error is kept.
  */
-import type { ClockOptions } from '../overlay/clocks.js';
 import { readCapture, type ReadSummary } from '../capture/read-capture.js';
 import { sniffFormat } from '../capture/sniff.js';
 import { FramingError } from '../capture/framer.js';
@@ -17,7 +16,6 @@ import { PacketIndex } from './packet-index.js';
 import { CookedPointEvidence, cookedPointName } from './cooked-points.js';
 import { CookedCopies } from './cooked-copies.js';
 import { LINKTYPE_LINUX_SLL } from '../capture/cooked-interfaces.js';
-import type { ClusterMetadata } from '../overlay/cluster-metadata.js';
 
 /** Most per-packet issues kept per capture; the rest are counted (issue #8: bounded memory). */
 export const MAX_PACKET_ISSUES = 10_000;
@@ -70,7 +68,13 @@ export interface CaptureResult {
   fileFrames?: number[];
 }
 
-export interface AnalyzeOptions extends DissectOptions, ClockOptions {
+/**
+ * Options of an analysis. The overlay adds its own to this interface by
+ * declaration merging, so the pipeline needs no import from above it:
+ * hosts and clock correction (ClockOptions, src/overlay/clocks.ts) and
+ * `clusterMetadata` (src/overlay/cluster-metadata.ts).
+ */
+export interface AnalyzeOptions extends DissectOptions {
   signal?: AbortSignal;
   chunkSize?: number;
   /** Progress over all captures together: bytes read of total bytes. */
@@ -81,8 +85,6 @@ export interface AnalyzeOptions extends DissectOptions, ClockOptions {
   maxPackets?: number;
   /** Most flows tracked (default LIMITS.maxFlows); past it an issue says so and new flows are not tracked. */
   maxFlows?: number;
-  /** kubectl metadata naming nodes, pods and Services (src/overlay/cluster-metadata.ts). */
-  clusterMetadata?: ClusterMetadata | null;
   /**
    * Names of the interfaces of any-interface (SLL2) captures by file and ifindex
    * (e.g. `eth0` from the node's `ip -j link`: CLI `--interface-names`); the

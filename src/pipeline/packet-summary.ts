@@ -3,7 +3,7 @@
  * text in the spirit of Wireshark's Info column. Allocates; used for pages of
  * packets and the CLI's `packets` command, not in the analysis hot loop.
  */
-import { tunnelText } from '../api.js';
+import { tunnelText } from '../dissect/tunnel-text.js';
 import type { DecodedPacket } from '../dissect/decoded.js';
 import {
   L_ARP, L_DNS, L_HTTP, LAYER_NAMES, TUNNEL_GRE, TUNNEL_NAMES,
