@@ -19,7 +19,7 @@ import { formatTime, toSeconds } from '../pipeline/time.js';
 import { filterCheck, PacketBrowser } from './packet-browser.js';
 import { capturePointName } from './capture-point.js';
 import { parseClusterMetadata, type ClusterMetadata, type MetadataFile } from '../overlay/cluster-metadata.js';
-import { overlayView } from '../overlay/view.js';
+import { overlayView } from './overlay-view.js';
 import { openInputs } from '../capture/open-inputs.js';
 import { prepareInputs } from '../overlay/bundles/prepare.js';
 import { captureSourceText } from '../overlay/bundles/point-source.js';
@@ -51,20 +51,8 @@ export function refName(ref: SourceRef): string {
   }
 }
 
-/** Hooks the later engine parts (flows, overlay, compare, report) register. */
-export interface ServiceExtensions {
-  /** `only`: the flows a display filter left (q.filter), null for all. */
-  queryFlows?(session: AnalysisSession, q: FlowQuery, only?: ReadonlySet<number> | null): Page<FlowRow>;
-  flowDetail?(session: AnalysisSession, id: number): FlowDetail;
-  flowStream?(session: AnalysisSession, id: number): Promise<StreamView>;
-  queryHttp?(session: AnalysisSession, q: TxQuery): Page<HttpRow>;
-  queryDns?(session: AnalysisSession, q: TxQuery): Page<DnsRow>;
-  compare?(a: AnalysisSession, b: AnalysisSession, labels: { a: string; b: string }, options?: { pairs?: Array<[string, string]> }): ComparisonView | Promise<ComparisonView>;
-  exportReport?(session: AnalysisSession, format: ReportFormat, label: string): ExportedReport;
-  exportData?(session: AnalysisSession, format: DataExportFormat, label: string): Promise<ExportedReport>;
-  /** Counts for the summary. */
-  counts?(session: AnalysisSession): { flows: number; http: number; dns: number };
-}
+import type { ServiceExtensions } from './extensions.js';
+export type { ServiceExtensions } from './extensions.js';
 
 const extensions: ServiceExtensions = {};
 

@@ -6,10 +6,10 @@
 import type { FlowQuery, FlowRow } from '../api.js';
 import type { AnalysisSession } from '../session/analysis-session.js';
 import { endpoints, flowCommunityId } from '../flows/flow-output.js';
-import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator, type FlowView } from '../flows/queries.js';
+import { flowDetail, flowStream, queryDns, queryFlows, queryHttp, type FlowDecorator, type FlowView } from './flow-queries.js';
 import { connectionIndex } from './flow-connections.js';
 import { inferredIdentities, podOnNode } from '../overlay/inferred-identities.js';
-import type { ServiceExtensions } from './analyzer-service.js';
+import type { ServiceExtensions } from './extensions.js';
 
 /**
  * Fills identityA/identityB/service from the overlay's cluster metadata;

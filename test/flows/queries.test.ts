@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
-import { flowDetail, flowStream, queryDns, queryFlows, queryHttp } from '../../src/flows/queries.js';
+import { flowDetail, flowStream, queryDns, queryFlows, queryHttp } from '../../src/service/flow-queries.js';
 import { corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';
 
 const LOOPBACK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'loopback-http.pcap');

@@ -8,9 +8,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../src/api.js';
-import { queryFlows } from '../../src/flows/queries.js';
+import { queryFlows } from '../../src/service/flow-queries.js';
 import { inferredIdentities } from '../../src/overlay/inferred-identities.js';
-import { overlayView } from '../../src/overlay/view.js';
+import { overlayView } from '../../src/service/overlay-view.js';
 import { identityDecorator } from '../../src/service/flow-extension.js';
 import { LAB, clusterMetadata, labPresent, openFiles, scenarioFiles, truth } from './lab.js';
 

@@ -8,7 +8,7 @@
  */
 import type { Endpoint, Identity, OverlayView } from '../api.js';
 import type { AnalysisSession } from '../session/analysis-session.js';
-import { inferredIdentities, podOnNode } from './inferred-identities.js';
+import { inferredIdentities, podOnNode } from '../overlay/inferred-identities.js';
 
 export function overlayView(session: AnalysisSession): OverlayView {
   const overlay = session.overlay();

@@ -6,8 +6,8 @@
 import { tunnelText, type DnsRow, type FlowDetail, type FlowQuery, type FlowRow, type HttpRow, type Page, type PageQuery, type StreamView, type TxQuery } from '../api.js';
 import type { AnalysisSession } from '../session/analysis-session.js';
 import { formatTime } from '../pipeline/time.js';
-import { dnsRow, endpoints, flowRow, httpRow, natJson, transportName, type FlowContext } from './flow-output.js';
-import { TCP_SYN } from './tcp-conversation.js';
+import { dnsRow, endpoints, flowRow, httpRow, natJson, transportName, type FlowContext } from '../flows/flow-output.js';
+import { TCP_SYN } from '../flows/tcp-conversation.js';
 
 /** Most payload bytes a stream view returns, and most packets it reads back. */
 export const STREAM_MAX_BYTES = 1024 * 1024;
