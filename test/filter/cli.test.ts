@@ -25,6 +25,21 @@ describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'cli.js')) || !existsSync(FI
     expect(ours.length).toBeGreaterThan(0);
   }, 60_000);
 
+  const ANY = fixturePath('lab', 'captures', 'nginx-proxy-any-sll2', 'node2-any.pcap');
+  it.skipIf(!existsSync(ANY))('relative numbers and TCP analysis: packets -Y and analyze --filter keep tshark\'s frames', async () => {
+    for (const filter of ['tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission && tcp.seq > 1', 'tcp.ack == 1 && !tcp.analysis.flags']) {
+      const r = run('packets', ANY, '-Y', filter);
+      expect(r.status).toBe(0);
+      const ours = r.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { n: number }).n);
+      const t = await tsharkFrames(ANY, filter) as number[];
+      expect(t.length).toBeGreaterThan(0);
+      expect(ours, filter).toEqual(t);
+      const a = run('analyze', ANY, '--filter', filter, '--format', 'json');
+      expect(a.status).toBe(0);
+      expect((JSON.parse(a.stdout) as { packets: number }).packets, filter).toBe(t.length);
+    }
+  }, 120_000);
+
   it('--limit counts matching packets', () => {
     const r = run('packets', FILE, '--filter', 'tcp.port == 8080', '--limit', '3');
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
