@@ -21,7 +21,6 @@ import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
-import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { zipSync } from 'fflate';
 import type { AnalysisJson } from '../session/contract.js';
 import { packetsTable, parquetTables, type PacketTableCapture, type ParquetColumnType, type ParquetSink, type ParquetSource, type ParquetTable, type ParquetTableOptions, type ParquetValue } from './parquet-tables.js';
@@ -60,33 +59,20 @@ const enum Kind { I32, I64, F64, BOOL, STR }
 
 const kindOf = (t: ParquetColumnType): Kind => (t === 'STRING' ? Kind.STR : t === 'INT32' ? Kind.I32 : t === 'DOUBLE' ? Kind.F64 : t === 'BOOLEAN' ? Kind.BOOL : Kind.I64);
 
-/** Strings in UTF-8 byte order (= code point order; a lone surrogate as U+FFFD, as TextEncoder writes it): Parquet's order for BYTE_ARRAY statistics. */
-function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x < 0xd800 && y < 0xd800) return x - y;
-    return codePoints(a, i) - codePoints(b, i) || compareCodePointsFrom(a, b, i);
-  }
-  return a.length - b.length;
+/** Bytes a..a+al-1 against b..b+bl-1 of `u8`, unsigned, shorter first on a tie: Parquet's order of BYTE_ARRAY statistics. */
+function compareBytes(u8: Uint8Array, a: number, al: number, b: number, bl: number): number {
+  const n = Math.min(al, bl);
+  for (let i = 0; i < n; i++) { const d = u8[a + i]! - u8[b + i]!; if (d) return d; }
+  return al - bl;
 }
-function codePoints(s: string, i: number): number {
-  // Back up to a pair's high half when i is its low half.
-  if (i > 0) { const p = s.charCodeAt(i - 1); if (p >= 0xd800 && p <= 0xdbff) i--; }
-  const c = s.codePointAt(i) ?? 0xfffd;
-  return c >= 0xd800 && c <= 0xdfff ? 0xfffd : c;
+
+function sameBytes(u8: Uint8Array, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (u8[a + i] !== u8[b + i]) return false;
+  return true;
 }
-function compareCodePointsFrom(a: string, b: string, i: number): number {
-  if (i > 0) { const p = a.charCodeAt(i - 1); if (p >= 0xd800 && p <= 0xdbff) i--; }
-  while (i < a.length && i < b.length) {
-    const x = codePoints(a, i), y = codePoints(b, i);
-    if (x !== y) return x - y;
-    i += x > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
-}
+
+const encoder = new TextEncoder();
+let utf8Scratch = new Uint8Array(1024);
 
 /** hyparquet-writer's growing buffer with a byte view kept at hand (no view made a value). */
 class Bytes extends ByteWriter {
@@ -105,18 +91,23 @@ class Bytes extends ByteWriter {
     else dst.set(src.subarray(from, to), at);
     this.index += n; this.offset += n;
   }
-  /** Whether a string given to utf8() since reset had a UTF-16 unit >= 0xD800 (then JavaScript's string order is not UTF-8's). */
-  high = false;
   /** UTF-8 of `s` (TextEncoder's bytes: a lone surrogate as U+FFFD), without a Uint8Array a string; returns its length. */
   utf8(s: string): number {
     this.ensure(s.length * 3);
     const buf = this.u8;
     let at = this.index;
+    if (s.length > 24) {
+      // Longer text through the engine's encoder (the same bytes).
+      if (utf8Scratch.length < s.length * 3) utf8Scratch = new Uint8Array(s.length * 3);
+      const written = (encoder as unknown as { encodeInto(t: string, into: Uint8Array): { written: number } }).encodeInto(s, utf8Scratch).written;
+      for (let i = 0; i < written; i++) buf[at++] = utf8Scratch[i]!;
+      this.index = at; this.offset += written;
+      return written;
+    }
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
       if (c < 0x80) { buf[at++] = c; continue; }
       if (c < 0x800) { buf[at++] = 0xc0 | (c >> 6); buf[at++] = 0x80 | (c & 63); continue; }
-      if (c >= 0xd800) this.high = true;
       if (c >= 0xd800 && c <= 0xdfff) {
         const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
@@ -135,7 +126,7 @@ class Bytes extends ByteWriter {
 }
 
 /** Empty again (a scratch buffer: offsets from 0). */
-function reset(w: ByteWriter): void { w.index = 0; w.offset = 0; if (w instanceof Bytes) w.high = false; }
+function reset(w: ByteWriter): void { w.index = 0; w.offset = 0; }
 
 /**
  * One column of a row group: the values a table sets (`set(k, v)`), kept
@@ -152,9 +143,24 @@ class ColumnBuffer implements ParquetSink {
   readonly hi: Int32Array;
   readonly lo: Uint32Array;
   readonly f64: Float64Array;
-  /** Distinct strings of the row group, in first-seen order, and their ids. */
-  readonly strings: string[] = [];
-  readonly stringIds = new Map<string, number>();
+  /**
+   * Strings: the row group's distinct values as UTF-8 in `pool`, in
+   * first-seen order (start, byte length, UTF-16 length, hash a value), found
+   * again through `table` (open addressing, id + 1). No string is kept: a
+   * fresh string a row (addresses, Community IDs) held until its row group is
+   * written made every young-generation collection copy them (decision 0014).
+   */
+  readonly pool = new Bytes(1 << 12);
+  readonly dStart: Int32Array;
+  readonly dLen: Int32Array;
+  readonly dChars: Int32Array;
+  readonly dHash: Int32Array;
+  distinct = 0;
+  readonly table: Int32Array;
+  readonly mask: number;
+  /** The last string set and its id (a column often repeats one: session, capture file). */
+  lastStr: string | null = null;
+  lastId = -1;
   /** UTF-16 length of the non-null strings set (hyparquet-writer's size estimate). */
   stringChars = 0;
 
@@ -166,9 +172,49 @@ class ColumnBuffer implements ParquetSink {
     this.hi = new Int32Array(k === Kind.I64 ? capacity : 0);
     this.lo = new Uint32Array(k === Kind.I64 ? capacity : 0);
     this.f64 = new Float64Array(k === Kind.F64 ? capacity : 0);
+    const d = k === Kind.STR ? capacity : 0;
+    this.dStart = new Int32Array(d); this.dLen = new Int32Array(d); this.dChars = new Int32Array(d); this.dHash = new Int32Array(d);
+    let size = 1;
+    while (size < 2 * d) size *= 2;
+    this.table = new Int32Array(k === Kind.STR ? size : 0);
+    this.mask = size - 1;
   }
 
-  clear(): void { this.strings.length = 0; this.stringIds.clear(); this.stringChars = 0; }
+  clear(): void {
+    if (this.kind !== Kind.STR) return;
+    reset(this.pool);
+    if (this.distinct) this.table.fill(0);
+    this.distinct = 0; this.lastStr = null; this.lastId = -1; this.stringChars = 0;
+  }
+
+  /** The id of string `v` in this row group (added when new). */
+  private intern(v: string): number {
+    if (v === this.lastStr) return this.lastId;
+    const pool = this.pool, start = pool.index;
+    const len = pool.utf8(v);
+    const u8 = pool.u8;
+    let h = 0x811c9dc5;
+    for (let i = start; i < start + len; i++) h = Math.imul(h ^ u8[i]!, 0x01000193);
+    const { table, mask, dStart, dLen, dHash } = this;
+    let id = -1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = table[slot]!;
+      if (e === 0) {
+        id = this.distinct++;
+        dStart[id] = start; dLen[id] = len; this.dChars[id] = v.length; dHash[id] = h;
+        table[slot] = id + 1;
+        break;
+      }
+      const c = e - 1;
+      if (dHash[c] === h && dLen[c] === len && sameBytes(u8, dStart[c]!, start, len)) {
+        id = c;
+        pool.index = start; pool.offset -= len; // seen: its bytes once are enough
+        break;
+      }
+    }
+    this.lastStr = v; this.lastId = id;
+    return id;
+  }
 
   set(k: number, v: ParquetValue): void {
     if (v === null || v === undefined) { this.def[k] = 0; return; }
@@ -176,9 +222,7 @@ class ColumnBuffer implements ParquetSink {
     switch (this.kind) {
       case Kind.STR: {
         if (typeof v !== 'string') throw new Error(`parquet column ${this.name}: expected a string, got ${typeof v}`);
-        let id = this.stringIds.get(v);
-        if (id === undefined) { id = this.strings.length; this.strings.push(v); this.stringIds.set(v, id); }
-        this.i32[k] = id; this.stringChars += v.length;
+        this.i32[k] = this.intern(v); this.stringChars += v.length;
         return;
       }
       case Kind.I32:
@@ -208,19 +252,21 @@ class ColumnBuffer implements ParquetSink {
   private int64(k: number): bigint { return BigInt(this.hi[k]!) * 4_294_967_296n + BigInt(this.lo[k]!); }
 
   /** Min, max (as hyparquet-writer gives them: signed zeros normalised), null and NaN counts of rows 0..n-1. */
-  private statistics(n: number, nonNull: number, utf16Order: boolean): ColumnMetaData['statistics'] {
+  private statistics(n: number, nonNull: number): ColumnMetaData['statistics'] {
     const nullCount = BigInt(n - nonNull);
     const { kind, def } = this;
-    let min: string | number | bigint | boolean | undefined, max: typeof min;
+    let min: Uint8Array | number | bigint | boolean | undefined, max: typeof min;
     let nan = 0;
     if (kind === Kind.STR) {
-      const s = this.strings;
-      if (s.length) {
-        let a = s[0]!, b = s[0]!;
-        // Below U+D800 JavaScript's order (UTF-16 units) is UTF-8's: the engine's compare, not ours.
-        if (utf16Order) for (let i = 1; i < s.length; i++) { const x = s[i]!; if (x < a) a = x; else if (x > b) b = x; }
-        else for (let i = 1; i < s.length; i++) { const x = s[i]!; if (compareUtf8(x, a) < 0) a = x; if (compareUtf8(x, b) > 0) b = x; }
-        min = a; max = b;
+      if (this.distinct) {
+        // UTF-8 byte order (= code point order, Parquet's for BYTE_ARRAY).
+        const { dStart, dLen } = this, u8 = this.pool.u8;
+        let a = 0, b = 0;
+        for (let i = 1; i < this.distinct; i++) {
+          if (compareBytes(u8, dStart[i]!, dLen[i]!, dStart[a]!, dLen[a]!) < 0) a = i;
+          else if (compareBytes(u8, dStart[i]!, dLen[i]!, dStart[b]!, dLen[b]!) > 0) b = i;
+        }
+        min = u8.slice(dStart[a]!, dStart[a]! + dLen[a]!); max = u8.slice(dStart[b]!, dStart[b]! + dLen[b]!);
       }
     } else if (kind === Kind.I64) {
       let at = -1, bt = -1;
@@ -264,9 +310,9 @@ class ColumnBuffer implements ParquetSink {
     let size: number, dictBytes: number, plainBytes: number;
     const values: number[] = [];
     if (kind === Kind.STR) {
-      size = this.strings.length;
+      size = this.distinct;
       let chars = 0;
-      for (const s of this.strings) chars += s.length;
+      for (let i = 0; i < size; i++) chars += this.dChars[i]!;
       dictBytes = chars + 4 * size; plainBytes = this.stringChars + 4 * nonNull;
       for (let k = 0; k < n; k++) ids[k] = this.i32[k]!;
     } else {
@@ -321,7 +367,7 @@ class ColumnBuffer implements ParquetSink {
         continue;
       }
       const key = kind === Kind.STR ? this.i32[k]! : kind === Kind.I64 ? `${this.hi[k]!},${this.lo[k]!}` : kind === Kind.F64 ? this.f64[k]! : this.i32[k]!;
-      const size = kind === Kind.STR ? this.strings[this.i32[k]!]!.length + 4 : width;
+      const size = kind === Kind.STR ? this.dChars[this.i32[k]!]! + 4 : width;
       if (!seen.has(key)) { seen.add(key); distinct += size; }
       total += size;
     }
@@ -329,15 +375,15 @@ class ColumnBuffer implements ParquetSink {
   }
 
   /** Plain bytes of row k's value (BOOLEAN excepted). */
-  private plainValue(w: Bytes, k: number, utf8: Bytes, utf8At: Int32Array): void {
+  private plainValue(w: Bytes, k: number): void {
     switch (this.kind) {
       case Kind.I32: w.view.setInt32(w.index, this.i32[k]!, true); w.index += 4; w.offset += 4; return;
       case Kind.I64: w.view.setUint32(w.index, this.lo[k]!, true); w.view.setInt32(w.index + 4, this.hi[k]!, true); w.index += 8; w.offset += 8; return;
       case Kind.F64: w.view.setFloat64(w.index, this.f64[k]!, true); w.index += 8; w.offset += 8; return;
       case Kind.STR: {
-        const id = this.i32[k]!, from = utf8At[id]!, to = utf8At[id + 1]!;
-        w.appendUint32(to - from);
-        w.copy(utf8.u8, from, to);
+        const id = this.i32[k]!, from = this.dStart[id]!, len = this.dLen[id]!;
+        w.appendUint32(len);
+        w.copy(this.pool.u8, from, from + len);
         return;
       }
       default: throw new Error('parquet: no plain value for BOOLEAN here');
@@ -345,20 +391,12 @@ class ColumnBuffer implements ParquetSink {
   }
 
   /** Writes rows 0..n-1 as a column chunk at `out` (file offset `out.offset`). */
-  write(out: ByteWriter, n: number, s: Scratch): ColumnChunk {
+  write(out: Bytes, n: number, s: Scratch): ColumnChunk {
     const { kind, def, el } = this;
     const offsetStart = out.offset;
     let nonNull = 0;
     for (let k = 0; k < n; k++) nonNull += def[k]!;
-    // Strings as UTF-8 once each (the distinct values), for the dictionary or plain pages.
-    let utf8At = s.utf8At;
-    reset(s.utf8);
-    if (kind === Kind.STR) {
-      if (utf8At.length < this.strings.length + 1) utf8At = s.utf8At = new Int32Array(Math.max(this.strings.length + 1, utf8At.length * 2));
-      utf8At[0] = 0;
-      for (let i = 0; i < this.strings.length; i++) utf8At[i + 1] = utf8At[i]! + s.utf8.utf8(this.strings[i]!);
-    }
-    const statistics = this.statistics(n, nonNull, !s.utf8.high);
+    const statistics = this.statistics(n, nonNull);
     const ids = s.ids(n);
     const dict = this.dictionary(n, nonNull, ids);
     let uncompressed = 0;
@@ -367,14 +405,14 @@ class ColumnBuffer implements ParquetSink {
     if (dict) {
       dictionaryPageOffset = BigInt(out.offset);
       const page = s.page; reset(page);
-      if (kind === Kind.STR) for (let i = 0; i < dict.size; i++) { const from = utf8At[i]!, to = utf8At[i + 1]!; page.appendUint32(to - from); page.copy(s.utf8.u8, from, to); }
-      else { page.ensure(dict.size * 8); for (const k of dict.values) this.plainValue(page, k, s.utf8, utf8At); }
+      if (kind === Kind.STR) for (let i = 0; i < dict.size; i++) { const from = this.dStart[i]!, len = this.dLen[i]!; page.appendUint32(len); page.copy(this.pool.u8, from, from + len); }
+      else { page.ensure(dict.size * 8); for (const k of dict.values) this.plainValue(page, k); }
       const bytes = page.getBytes();
-      const compressed = snappyCompress(bytes);
+      const compressed = s.snappy.compress(bytes);
       const headerStart = out.offset;
       writePageHeader(out, { type: 'DICTIONARY_PAGE', uncompressed_page_size: bytes.length, compressed_page_size: compressed.length, dictionary_page_header: { num_values: dict.size, encoding: 'PLAIN' } } as PageHeader);
       uncompressed += out.offset - headerStart + bytes.length;
-      out.appendBytes(compressed);
+      out.copy(compressed, 0, compressed.length);
       encodings.push('PLAIN');
     }
     const encoding = dict ? 'RLE_DICTIONARY' : kind === Kind.BOOL && n > 16 ? 'RLE' : 'PLAIN';
@@ -382,9 +420,12 @@ class ColumnBuffer implements ParquetSink {
     // Pages of about PAGE_SIZE estimated value bytes, as hyparquet-writer cuts them.
     const dataPageOffset = BigInt(out.offset);
     let pages = 0;
-    const sizeOf = (k: number): number => (!def[k] ? 0 : dict ? 4 : kind === Kind.STR ? this.strings[this.i32[k]!]!.length : kind === Kind.I32 ? 4 : kind === Kind.BOOL ? 0.125 : 8);
+    const sizeOf = (k: number): number => (!def[k] ? 0 : dict ? 4 : kind === Kind.STR ? this.dChars[this.i32[k]!]! : kind === Kind.I32 ? 4 : kind === Kind.BOOL ? 0.125 : 8);
+    // Below PAGE_SIZE in all (the usual case) one page, without the walk.
+    const estimate = dict ? 4 * nonNull : kind === Kind.STR ? this.stringChars : kind === Kind.BOOL ? nonNull / 8 : (kind === Kind.I32 ? 4 : 8) * nonNull;
     let start = 0, acc = 0;
-    for (let k = 0; k <= n; k++) {
+    if (estimate < PAGE_SIZE) { uncompressed += this.page(out, 0, n, dict ? ids : null, encoding, s); pages = 1; start = n; }
+    for (let k = start; k <= n && start < n; k++) {
       if (k < n) {
         const size = sizeOf(k);
         acc += size;
@@ -392,7 +433,7 @@ class ColumnBuffer implements ParquetSink {
         acc = size;
       }
       if (k === start) break;
-      uncompressed += this.page(out, start, k, dict ? ids : null, encoding, s, utf8At);
+      uncompressed += this.page(out, start, k, dict ? ids : null, encoding, s);
       pages++;
       start = k;
     }
@@ -406,7 +447,7 @@ class ColumnBuffer implements ParquetSink {
   }
 
   /** One data page v2 of rows from..to-1; returns its uncompressed size with the header. */
-  private page(out: ByteWriter, from: number, to: number, ids: Int32Array | null, encoding: 'RLE_DICTIONARY' | 'RLE' | 'PLAIN', s: Scratch, utf8At: Int32Array): number {
+  private page(out: Bytes, from: number, to: number, ids: Int32Array | null, encoding: 'RLE_DICTIONARY' | 'RLE' | 'PLAIN', s: Scratch): number {
     const { def } = this;
     const levels = s.levels; reset(levels);
     const defLen = writeRleBitPackedHybrid(levels, def.subarray(from, to), 1);
@@ -440,19 +481,121 @@ class ColumnBuffer implements ParquetSink {
       }
     } else {
       page.ensure(nonNull * 8);
-      for (let k = from; k < to; k++) if (def[k]) this.plainValue(page, k, s.utf8, utf8At);
+      for (let k = from; k < to; k++) if (def[k]) this.plainValue(page, k);
     }
     const bytes = page.getBytes();
-    const compressed = snappyCompress(bytes);
+    const compressed = s.snappy.compress(bytes);
     const headerStart = out.offset;
     writePageHeader(out, {
       type: 'DATA_PAGE_V2', uncompressed_page_size: defLen + bytes.length, compressed_page_size: defLen + compressed.length,
       data_page_header_v2: { num_values: to - from, num_nulls: to - from - nonNull, num_rows: to - from, encoding, definition_levels_byte_length: defLen, repetition_levels_byte_length: 0, is_compressed: true },
     } as PageHeader);
     const headerSize = out.offset - headerStart;
-    out.appendBytes(levels.getBytes());
-    out.appendBytes(compressed);
+    out.copy(levels.u8, 0, defLen);
+    out.copy(compressed, 0, compressed.length);
     return headerSize + defLen + bytes.length;
+  }
+}
+
+/**
+ * Snappy, the raw format (github.com/google/snappy format_description.txt):
+ * hyparquet-writer's compressor (a port of snappyjs) step for step, so the
+ * same bytes, but into one reused output buffer with no growth, no view made
+ * a literal and no bounds check a byte (its ByteWriter spent more time there
+ * than in the matching).
+ */
+class SnappyCompressor {
+  private out = new Uint8Array(1 << 16);
+  private readonly tables: Uint32Array[] = [];
+
+  /** `input` compressed; a view of the reused buffer, valid until the next call. */
+  compress(input: Uint8Array): Uint8Array {
+    const n = input.length;
+    const max = 32 + n + Math.ceil(n / 6) + 10;
+    if (this.out.length < max) this.out = new Uint8Array(Math.max(max, this.out.length * 2));
+    const out = this.out;
+    let op = 0;
+    // Uncompressed length, a varint.
+    for (let v = n; ; v >>>= 7) {
+      if (v < 0x80) { out[op++] = v; break; }
+      out[op++] = (v & 0x7f) | 0x80;
+    }
+    let bits = 1;
+    while (1 << bits <= n && bits <= 14) bits++;
+    bits--;
+    const shift = 32 - bits;
+    const table = (this.tables[bits] ??= new Uint32Array(1 << bits));
+    table.fill(0);
+    const load32 = (p: number): number => input[p]! + (input[p + 1]! << 8) + (input[p + 2]! << 16) + (input[p + 3]! << 24);
+    const hashAt = (p: number): number => Math.imul(load32(p), 0x1e35a7bd) >>> shift;
+    const equals32 = (a: number, b: number): boolean => input[a] === input[b] && input[a + 1] === input[b + 1] && input[a + 2] === input[b + 2] && input[a + 3] === input[b + 3];
+    const literal = (from: number, len: number): void => {
+      if (len <= 60) out[op++] = (len - 1) << 2;
+      else {
+        const v = len - 1;
+        const bytes = v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x1000000 ? 3 : 4;
+        out[op++] = (59 + bytes) << 2;
+        for (let i = 0; i < bytes; i++) out[op++] = (v >>> (i * 8)) & 0xff;
+      }
+      if (len < 64) for (let i = 0; i < len; i++) out[op++] = input[from + i]!;
+      else { out.set(input.subarray(from, from + len), op); op += len; }
+    };
+    const copy64 = (offset: number, len: number): void => {
+      if (len < 12 && offset < 2048) {
+        out[op++] = (1 + ((len - 4) << 2) + ((offset >>> 8) << 5)) & 0xff;
+        out[op++] = offset & 0xff;
+      } else {
+        out[op++] = (2 + ((len - 1) << 2)) & 0xff;
+        out[op++] = offset & 0xff;
+        out[op++] = (offset >>> 8) & 0xff;
+      }
+    };
+    const copy = (offset: number, len: number): void => {
+      while (len >= 68) { copy64(offset, 64); len -= 64; }
+      if (len > 64) { copy64(offset, 60); len -= 60; }
+      copy64(offset, len);
+    };
+    let ip = 0, nextEmit = 0;
+    if (n >= 15) {
+      const ipLimit = n - 15;
+      ip++;
+      let nextHash = hashAt(ip);
+      let more = true;
+      while (more) {
+        let skip = 32, nextIp = ip, candidate = 0;
+        do {
+          ip = nextIp;
+          const hash = nextHash;
+          const step = skip >>> 5;
+          skip++;
+          nextIp = ip + step;
+          if (ip > ipLimit) { more = false; break; }
+          nextHash = hashAt(nextIp);
+          candidate = table[hash]!;
+          table[hash] = ip;
+        } while (ip - candidate > 0xffff || !equals32(ip, candidate));
+        if (!more) break;
+        literal(nextEmit, ip - nextEmit);
+        do {
+          const base = ip;
+          let matched = 4;
+          while (ip + matched < n && input[ip + matched] === input[candidate + matched]) matched++;
+          ip += matched;
+          copy(base - candidate, matched);
+          nextEmit = ip;
+          if (ip >= ipLimit) { more = false; break; }
+          table[hashAt(ip - 1)] = ip - 1;
+          const cur = hashAt(ip);
+          candidate = table[cur]!;
+          table[cur] = ip;
+        } while (ip - candidate <= 0xffff && equals32(ip, candidate));
+        if (!more) break;
+        ip++;
+        nextHash = hashAt(ip);
+      }
+    }
+    if (nextEmit < n) literal(nextEmit, n - nextEmit);
+    return out.subarray(0, op);
   }
 }
 
@@ -461,8 +604,7 @@ class Scratch {
   readonly levels = new Bytes();
   readonly page = new Bytes(1 << 16);
   readonly rle = new Bytes();
-  readonly utf8 = new Bytes(1 << 16);
-  utf8At = new Int32Array(1024);
+  readonly snappy = new SnappyCompressor();
   private idBuf = new Int32Array(1024);
   private denseBuf = new Int32Array(1024);
   ids(n: number): Int32Array { if (this.idBuf.length < n) this.idBuf = new Int32Array(n); return this.idBuf; }
@@ -479,7 +621,7 @@ export function* parquetPieces(t: ParquetTable): Generator<Uint8Array> {
   const rowsPerGroup = Math.max(1, Math.min(t.chunkRows, t.rows));
   const columns = t.schema.map((c, i) => new ColumnBuffer(c.name, schema[i + 1]!, c.type, rowsPerGroup));
   const scratch = new Scratch();
-  const out = new ByteWriter(1 << 20);
+  const out = new Bytes(1 << 20);
   const rowGroups: RowGroup[] = [];
   out.appendUint32(0x31524150); // PAR1
   for (let start = 0; start < t.rows; start += rowsPerGroup) {
