@@ -1,8 +1,9 @@
 // `analyze --threads 2` against `--threads 1` (issue #18, docs/decisions/0015-parallel-analysis.md):
 // on the big bench file and on a session of 14 files of the same total packets (one a capture
 // point, as a lab session), in pairs (1 then 2 threads) per repetition. Each run's JSON must be
-// byte-identical to the 1-thread run's; OVERLAYSCOPE_TRACE_THREADS makes the CLI say that the
-// worker ran and when each thread finished reading (the stage costs of the scaling model).
+// byte-identical to the 1-thread run's; OVERLAYSCOPE_TRACE_THREADS makes the CLI say which split ran
+// (one file: the stage split, a flow worker; several: the capture split, a worker per share of the
+// files) and when each thread finished reading (the stage costs of the scaling model).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,13 +55,18 @@ export function benchThreads({ measure, bin, big, session, reps, outDir, root })
           const json = path.join(outDir, `threads-${inp.key}-${t}.json`);
           const m = measure(process.execPath, [bin, 'analyze', ...inp.files, '--threads', String(t), '--format', 'json', '--out', json]);
           const stage = /main thread read in ([\d.]+) s, the flow worker finished at ([\d.]+) s, adopted in ([\d.]+) ms/.exec(m.stderrTail);
+          const shares = /capture workers finished at ([\d., ]+) s, merged in ([\d.]+) ms/.exec(m.stderrTail);
+          const split = /cannot be merged exactly/.test(m.stderrTail) ? 'fallback' : shares ? 'captures' : stage ? 'stage' : t > 1 ? 'none' : 'one thread';
+          const done = shares ? shares[1].split(', ').map(Number) : null;
           pair[t] = {
             wallS: Number(m.wallS.toFixed(3)), rssMB: m.rssKB == null ? null : Number((m.rssKB * 1024 / 1e6).toFixed(1)), exit: m.exit,
-            worker: /built by a worker thread/.test(m.stderrTail),
+            worker: split === 'stage' || split === 'captures', split,
             ...(stage ? { mainReadS: Number(stage[1]), workerDoneS: Number(stage[2]), adoptMs: Number(stage[3]) } : {}),
+            // Capture split: each worker's end of reading (from the start of reading), the merge, and what follows (after reading + start-up).
+            ...(done ? { workersDoneS: done, mergeMs: Number(shares[2]), afterS: Number((m.wallS - Math.max(...done) - Number(shares[2]) / 1000).toFixed(3)) } : {}),
           };
           if (m.exit !== 0) pair[t].error = m.stderrTail.trim().split('\n').slice(-2).join(' | ');
-          console.log(`  threads ${inp.key.padEnd(7)} rep ${rep} --threads ${t} ${m.wallS.toFixed(3).padStart(8)} s  ${pair[t].rssMB ?? 'n/a'} MB${stage ? `  (main read ${stage[1]} s, worker done ${stage[2]} s, adopt ${stage[3]} ms)` : ''}${m.exit !== 0 ? `  exit ${m.exit}` : ''}`);
+          console.log(`  threads ${inp.key.padEnd(7)} rep ${rep} --threads ${t} ${m.wallS.toFixed(3).padStart(8)} s  ${pair[t].rssMB ?? 'n/a'} MB  ${split}${stage ? `  (main read ${stage[1]} s, worker done ${stage[2]} s, adopt ${stage[3]} ms)` : ''}${done ? `  (workers done ${done.join(', ')} s, merge ${shares[2]} ms, after ${pair[t].afterS} s)` : ''}${m.exit !== 0 ? `  exit ${m.exit}` : ''}`);
         }
         const a = path.join(outDir, `threads-${inp.key}-1.json`), b = path.join(outDir, `threads-${inp.key}-2.json`);
         pair.identical = pair[1].exit === 0 && pair[2].exit === 0 && fs.readFileSync(a).equals(fs.readFileSync(b));
@@ -112,12 +118,12 @@ export function threadsMarkdown(r) {
   const L = [];
   L.push(`## Threads: \`analyze --threads 2\` vs \`--threads 1\` (issue #18; ${r.cores} cores; load average ${r.loadAverage.start.join(' ')} before, ${r.loadAverage.end.join(' ')} after)`);
   L.push('');
-  L.push('| input | rep | 1 thread s | peak RSS MB | 2 threads s | peak RSS MB | main read s | worker done s | adopt ms | identical |');
-  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  L.push('| input | rep | 1 thread s | peak RSS MB | 2 threads s | peak RSS MB | split | main read s | worker(s) done s | adopt / merge ms | identical |');
+  L.push('|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|');
   for (const key of ['big', 'session']) {
     const x = r[key];
     if (!x) continue;
-    for (const p of x.pairs) L.push(`| ${key} | ${p.rep} | ${p[1].wallS} | ${p[1].rssMB ?? 'n/a'} | ${p[2].wallS} | ${p[2].rssMB ?? 'n/a'} | ${p[2].mainReadS ?? 'n/a'} | ${p[2].workerDoneS ?? 'n/a'} | ${p[2].adoptMs ?? 'n/a'} | ${p.identical ? 'yes' : '**no**'} |`);
+    for (const p of x.pairs) L.push(`| ${key} | ${p.rep} | ${p[1].wallS} | ${p[1].rssMB ?? 'n/a'} | ${p[2].wallS} | ${p[2].rssMB ?? 'n/a'} | ${p[2].split ?? 'n/a'} | ${p[2].mainReadS ?? 'n/a'} | ${p[2].workerDoneS ?? p[2].workersDoneS?.join(', ') ?? 'n/a'} | ${p[2].adoptMs ?? p[2].mergeMs ?? 'n/a'} | ${p.identical ? 'yes' : '**no**'} |`);
   }
   L.push('');
   for (const key of ['big', 'session']) {

@@ -13,6 +13,8 @@ import { visibleText } from '../report/escape.js';
 import { InputError } from './errors.js';
 import { flowWorkOptions, sequentialReason, type ParallelOptions } from '../session/parallel/flow-handoff.js';
 import { flowWorkerPath, runWithFlowWorker } from '../host/node/analyze-workers.js';
+import { runWithCaptureWorkers } from '../host/node/capture-workers.js';
+import { captureSplitReason } from '../session/parallel/capture-split.js';
 
 export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & ParallelOptions, stderr: (s: string) => void): Promise<AnalysisSession> {
   for (const n of inputs.notes) {
@@ -35,6 +37,10 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & P
   const files = session.sources.every((s, i) => s === inputs.captures[i] && inputs.origins[i]?.path.length === 0 && inputs.origins[i]?.file === s.name)
     ? session.sources.map((s) => s.name) : null;
   const worker = (opts.threads ?? 1) > 1 && files && !sequentialReason(session.options) ? flowWorkerPath() : null;
+  // Two or more captures: a worker per share of them (the capture split); one: its flows in a worker (the stage split).
+  if (worker && files && files.length >= 2 && !captureSplitReason(session.options)) {
+    return runWithCaptureWorkers(session, files, flowWorkOptions(session.options), worker, opts.threads ?? 1, stderr);
+  }
   if (worker && files) return runWithFlowWorker(session, files, flowWorkOptions(session.options), worker, stderr);
   return session.run();
 }

@@ -107,6 +107,11 @@ export interface LateRecording {
   packet: number;
 }
 
+/** Receives each tunnel packet the observer counted on an edge (after the cross-point dedup): see `tunnelLog`. */
+export interface TunnelCountLog {
+  add(fa: number, fb: number, point: number, edge: number, frameLen: number, overhead: number, handshake: number, innerKey: number): void;
+}
+
 export interface OverlayObserverOptions {
   /**
    * Capture points the session is known to have before its first packet (its
@@ -229,6 +234,8 @@ export class OverlayObserver implements PacketObserver {
   private fpPoint = new Uint16Array(0);
   private fpCount = 0;
   tunnelPackets = 0;
+  /** Set by a capture-split worker (src/session/parallel/capture-split.ts): every tunnel packet counted, for the merge's dedup replay. */
+  tunnelLog: TunnelCountLog | null = null;
 
   /** `ifaceOf(capture, packet)`: the interface a packet was captured on (from the packet index). */
   constructor(private readonly ifaceOf: (capture: number, packet: number) => number = () => 0, options: OverlayObserverOptions = {}) {
@@ -272,10 +279,13 @@ export class OverlayObserver implements PacketObserver {
    */
   private readonly v6Ids = new Map<number, number[]>();
   private readonly v6Words: number[] = [0, 0, 0, 0];
+  /** The last outerId's hash of the address words: the same in every thread (ids are per observer). */
+  private outerKey = 0;
 
   private outerId(a: Uint32Array, at: number): number {
     const w0 = a[at]!, w1 = a[at + 1]!, w2 = a[at + 2]!, w3 = a[at + 3]!;
     const k = mix(mix(mix(mix(0x6a09e667, w0), w1), w2), w3);
+    this.outerKey = k;
     let l = this.v6Ids.get(k);
     const ws = this.v6Words;
     if (l) for (const id of l) { const o = id * 4; if (ws[o] === w0 && ws[o + 1] === w1 && ws[o + 2] === w2 && ws[o + 3] === w3) return id; }
@@ -595,7 +605,10 @@ export class OverlayObserver implements PacketObserver {
     const on = p.tunnelNet[0]!;
     const v4outer = p.ipVersion[on] === 4;
     const os = v4outer ? p.ipSrc[on * 4]! : this.outerId(p.ipSrc, on * 4);
+    // Fingerprints take an IPv6 endpoint by its words' hash, not its id: the capture split's workers intern ids of their own.
+    const osKey = v4outer ? os : this.outerKey;
     const od = v4outer ? p.ipDst[on * 4]! : this.outerId(p.ipDst, on * 4);
+    const odKey = v4outer ? od : this.outerKey;
     const type = p.tunnelType[0]!;
     // IP-in-IP has no network identifier; a WireGuard index names a session and direction, not a network.
     const vni = type === TUNNEL_IPIP || type === TUNNEL_WIREGUARD ? -1 : p.tunnelVni[0]!;
@@ -643,9 +656,10 @@ export class OverlayObserver implements PacketObserver {
       innerKey = mix(mix(h, (p.srcPort[inner]! << 16) | p.dstPort[inner]!), p.ipProto[inner]!) || 1;
     }
     // The same transmission captured at both ends counts once (only several points can see it twice).
+    let fa = 0, fb = 0;
     if (this.recording) {
-      let fa = (os ^ Math.imul(od, 0x9e3779b1) ^ Math.imul(vni + 1, 0x85ebca6b)) >>> 0;
-      let fb = mix(mix(0x7f4a7c15, od), os ^ vni);
+      fa = (osKey ^ Math.imul(odKey, 0x9e3779b1) ^ Math.imul(vni + 1, 0x85ebca6b)) >>> 0;
+      fb = mix(mix(0x7f4a7c15, odKey), osKey ^ vni);
       if (v4) {
         const dg = this.payloadDigest(b, base + p.payloadStart[inner]!, p.payloadLength[inner]!);
         fa = mix(mix(mix(mix(mix(fa, innerKey), p.ipId[inner]!), p.tcpSeq[inner]!), p.tcpAck[inner]!), dg);
@@ -666,8 +680,12 @@ export class OverlayObserver implements PacketObserver {
     c.bytes += frameLen;
     // A carried frame with its own Ethernet header: everything before it; a bare IP packet (IP-in-IP, GRE
     // with IP, WireGuard's message header): from the outer IP header on, the link header being there anyway.
-    c.overheadBytes += innerEth >= 0 ? p.tunnelInner[0]! : p.tunnelInner[0]! - p.ipStart[on]!;
-    if (type === TUNNEL_WIREGUARD && (p.wgType === 1 || p.wgType === 2)) c.handshakes++;
+    const overhead = innerEth >= 0 ? p.tunnelInner[0]! : p.tunnelInner[0]! - p.ipStart[on]!;
+    c.overheadBytes += overhead;
+    const handshake = type === TUNNEL_WIREGUARD && (p.wgType === 1 || p.wgType === 2) ? 1 : 0;
+    c.handshakes += handshake;
+    // Capture split (src/session/parallel/capture-split.ts): what was counted, replayed across workers' dedup.
+    if (this.tunnelLog !== null) this.tunnelLog.add(fa, fb, pt, c.index, frameLen, overhead, handshake, innerKey);
     if (innerKey !== 0) {
       const fk = (innerKey ^ Math.imul(c.index, 0x9e3779b1)) & (FLOW_CACHE - 1);
       if (this.flowKey[fk] !== innerKey || this.flowEdge[fk] !== c.index) {

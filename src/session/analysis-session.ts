@@ -90,6 +90,20 @@ export class AnalysisSession {
   }
 
   /**
+   * run(), with the captures read elsewhere (the capture split: worker threads
+   * each reading a share of them, src/session/parallel/capture-split.ts):
+   * `fill()` sets `this.captures`, `this.flows` and `this.overlayObserver` as
+   * reading them here would have, and returns how many captures were read; what
+   * run() does after each capture follows in capture order.
+   */
+  async runElsewhere(fill: () => Promise<number>): Promise<this> {
+    const read = await fill();
+    for (let i = 0; i < read; i++) this.adoptTransactionIssues(i);
+    this.overlayCache = null;
+    return this;
+  }
+
+  /**
    * HTTP and DNS refusals (header block over its bound, DNS pointer loops,
    * over-long names) found while building transactions become issues of the
    * capture, at the file offset of the packet that carried them (issue #8).

@@ -2,13 +2,17 @@
  * `analyze --threads N` (docs/decisions/0015-parallel-analysis.md): the JSON
  * output is byte-identical with 1, 2 and 4 threads on the lab sessions (both
  * scenarios: per-point files, the pcapng, the any-interface SLL and SLL2 sets,
- * each with and without cluster.json), on every capture of ../shared/corpus and
- * ../shared/corpus-encap alone (one capture point: the overlay's sparse rows
- * take their flow ids from the worker) with 1 and 2 threads, as is each lab
- * capture point alone, and on each corpus
- * as one session with 1, 2 and 4. OVERLAYSCOPE_TRACE_THREADS makes the CLI say
- * when the worker ran: every multi-thread run must have used it (a silent
- * fall-back to one thread would pass the comparison without testing anything).
+ * each with and without cluster.json; clock-skewed copies), on every capture of
+ * ../shared/corpus and ../shared/corpus-encap alone (one capture point: the
+ * overlay's sparse rows take their flow ids from the worker) with 1 and 2
+ * threads, as is each lab capture point alone, and on each corpus as one
+ * session with 1, 2 and 4. One capture runs the stage split (a flow worker),
+ * two or more the capture split (a worker per share of the captures).
+ * OVERLAYSCOPE_TRACE_THREADS makes the CLI say which split ran: every
+ * multi-thread run must have used the one expected (a silent fall-back to one
+ * thread would pass the comparison without testing anything), and where the
+ * capture split falls back (the flow bound; a capture whose times span years),
+ * stderr must say why.
  * The CLI's analyze runs in this process from the sources; its worker thread
  * runs dist/analyze-worker.js (npm test builds it).
  */
@@ -31,7 +35,12 @@ const ENCAP_FILES = path.join(process.env['OVERLAYSCOPE_CORPUS_ENCAP'] ?? path.r
 const encapPresent = existsSync(ENCAP_FILES);
 if (!corpusPresent) console.warn(`SKIPPED: parallel equality over the corpus needs ${CORPUS_FILES}`);
 if (!encapPresent) console.warn(`SKIPPED: parallel equality over the encapsulation corpus needs ${ENCAP_FILES}`);
-const TRACE = /^overlayscope: flows of \d+ capture\(s\) built by a worker thread$/m;
+const STAGE = /^overlayscope: flows of \d+ capture\(s\) built by a worker thread$/m;
+const CAPTURES = /^overlayscope: captures read by (\d+) worker threads \(capture split: [\d +]+ captures\)$/m;
+const FALLBACK = /^overlayscope: the capture split cannot be merged exactly \((.*)\); analysing on one thread$/m;
+const TRACE = new RegExp(`${STAGE.source}|${CAPTURES.source}`, 'm');
+/** Which split a multi-thread run must take: the stage split (one capture), the capture split (two or more), or its fall-back to one thread (the reason). */
+type Split = 'stage' | 'captures' | { fallback: RegExp };
 
 interface Run { status: number; stdout: Buffer; stderr: string }
 
@@ -63,14 +72,25 @@ async function pool<T>(jobs: Array<() => Promise<T>>, width = 2): Promise<T[]> {
 }
 
 /** Analyses `inputs` with each thread count; the outputs must be the first's, byte for byte, and the worker must have run. */
-async function expectSameOutput(label: string, inputs: readonly string[], threads: readonly number[], extra: readonly string[] = [], width = 2): Promise<void> {
+async function expectSameOutput(label: string, inputs: readonly string[], threads: readonly number[], extra: readonly string[] = [], width = 2,
+  split: Split = inputs.length > 1 ? 'captures' : 'stage'): Promise<void> {
   const runs = await pool(threads.map((t) => () => analyze(inputs, t, extra)), width);
   const first = runs[0]!;
   expect(first.stdout.length, `${label}: some JSON with --threads ${threads[0]}`).toBeGreaterThan(100);
   expect(TRACE.test(first.stderr), `${label}: --threads 1 stays on one thread`).toBe(false);
   for (let k = 1; k < runs.length; k++) {
     const r = runs[k]!;
-    expect(TRACE.test(r.stderr), `${label}: --threads ${threads[k]} used the worker (stderr: ${r.stderr.slice(0, 300)})`).toBe(true);
+    const err = `(stderr: ${r.stderr.slice(0, 300)})`;
+    if (split === 'stage') expect(STAGE.test(r.stderr), `${label}: --threads ${threads[k]} used the flow worker ${err}`).toBe(true);
+    else if (split === 'captures') {
+      // Two workers or more, at most one a thread and one a capture (fewer when a big capture is a share alone).
+      const workers = Number(CAPTURES.exec(r.stderr)?.[1]);
+      expect(workers >= 2 && workers <= Math.min(threads[k]!, inputs.length), `${label}: --threads ${threads[k]} used 2..${threads[k]} capture workers ${err}`).toBe(true);
+      expect(FALLBACK.exec(r.stderr)?.[1] ?? null, `${label}: merged, not fallen back`).toBe(null);
+    } else {
+      expect(CAPTURES.test(r.stderr), `${label}: --threads ${threads[k]} tried the capture split ${err}`).toBe(true);
+      expect(FALLBACK.exec(r.stderr)?.[1], `${label}: --threads ${threads[k]} fell back and said why ${err}`).toMatch(split.fallback);
+    }
     expect(r.status, `${label}: exit status with --threads ${threads[k]}`).toBe(first.status);
     if (!r.stdout.equals(first.stdout)) {
       let at = 0;
@@ -92,7 +112,12 @@ const labSets = ['nginx-proxy', 'ingress'].flatMap((s) => [
   { name: `${s}.pcapng`, inputs: [path.join(LAB, `${s}.pcapng`)] },
   { name: `${s} any-sll`, inputs: filesIn(path.join(LAB, `${s}-any-sll`)) },
   { name: `${s} any-sll2`, inputs: filesIn(path.join(LAB, `${s}-any-sll2`)) },
+  // Hosts' clocks skewed: the captures' first seconds differ (rows' times rebased in the merge).
+  { name: `${s} skew-drifted`, inputs: filesIn(fixturePath('lab', 'captures-skew', 'skew-drifted', s)) },
 ]);
+/** gopacket's test202 (both byte orders) and PcapPlusPlus's pcapng example hold records dated years after their others: the capture split cannot rebase their rows exactly. */
+const SPANNING = /gopacket__[bl]e__test202\.pcapng$|pcapplusplus__pcapng-example\.pcapng$/;
+const SPAN = /: packet times more than 52 days apart in one capture$/;
 
 describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => {
   it.each(labSets)('lab $name, with and without cluster.json', async ({ name, inputs }) => {
@@ -106,22 +131,31 @@ describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => 
     await pool(files.map((f) => () => expectSameOutput(path.relative(LAB, f), [f], [1, 2], ['--cluster', CLUSTER], 1)), 3);
   }, 240_000);
 
-  it('the bounds reach the worker: 40 flows and 200 packets a capture at most (the table-full issue, cut captures), the same JSON', async () => {
+  it('the bounds reach the workers: 200 packets a capture (cut captures) merged; 40 flows a session (the table-full issue) falls back to one thread, saying so', async () => {
     const inputs = filesIn(path.join(LAB, 'nginx-proxy'));
-    const json = async (threads: number): Promise<{ text: string; stderr: string }> => {
+    const json = async (threads: number, maxFlows?: number): Promise<{ text: string; stderr: string }> => {
       let stderr = '';
-      const session = await openSession(await openPaths(inputs), { threads, maxFlows: 40, maxPackets: 200 }, (x) => { stderr += x; });
+      const session = await openSession(await openPaths(inputs), { threads, maxPackets: 200, ...(maxFlows ? { maxFlows } : {}) }, (x) => { stderr += x; });
       return { text: JSON.stringify(session.toJSON()), stderr };
     };
-    const one = await json(1);
-    const two = await json(2);
-    expect(TRACE.test(two.stderr)).toBe(true);
-    expect(one.text).toContain('the flow table is full');
+    const [one, two, oneBound, twoBound] = [await json(1), await json(2), await json(1, 40), await json(2, 40)];
     expect(one.text).toContain('more than 200 packets');
+    expect(one.text).not.toContain('the flow table is full');
+    expect(CAPTURES.test(two.stderr) && !FALLBACK.test(two.stderr)).toBe(true);
     expect(two.text === one.text).toBe(true);
+    expect(oneBound.text).toContain('the flow table is full');
+    expect(FALLBACK.exec(twoBound.stderr)?.[1]).toMatch(/^more than 40 flows/);
+    expect(twoBound.text === oneBound.text).toBe(true);
+    // One capture: the stage split's worker takes the bound itself.
+    let stderr = '';
+    const single = async (threads: number): Promise<string> => JSON.stringify((await openSession(await openPaths([inputs[2]!]), { threads, maxFlows: 10, maxPackets: 200 }, (x) => { stderr += x; })).toJSON());
+    const s1 = await single(1);
+    expect(s1).toContain('the flow table is full');
+    expect(await single(2) === s1).toBe(true);
+    expect(STAGE.test(stderr)).toBe(true);
   }, 120_000);
 
-  it('a failing worker: the session is analysed again on one thread, said on stderr, the same output', async () => {
+  it('a failing worker: the session is analysed again on one thread, said on stderr, the same output (capture split and stage split)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-worker-'));
     const broken = path.join(dir, 'broken-worker.mjs');
     // Fails after a capture's flow ids were sent: the main thread has read everything by then or soon.
@@ -129,11 +163,15 @@ describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => 
     const inputs = filesIn(path.join(LAB, 'nginx-proxy'));
     try {
       const one = await analyze(inputs, 1);
+      const oneSingle = await analyze([inputs[0]!], 1);
       process.env['OVERLAYSCOPE_FLOW_WORKER'] = broken;
       const two = await analyze(inputs, 2);
-      expect(two.stderr).toMatch(/^overlayscope: the flow worker failed: broken on purpose; analysing on one thread$/m);
+      expect(two.stderr).toMatch(/^overlayscope: a capture worker failed: broken on purpose; analysing on one thread$/m);
       expect(two.status).toBe(one.status);
       expect(two.stdout.equals(one.stdout)).toBe(true);
+      const twoSingle = await analyze([inputs[0]!], 2);
+      expect(twoSingle.stderr).toMatch(/^overlayscope: the flow worker failed: broken on purpose; analysing on one thread$/m);
+      expect(twoSingle.stdout.equals(oneSingle.stdout)).toBe(true);
     } finally {
       process.env['OVERLAYSCOPE_FLOW_WORKER'] = WORKER;
       rmSync(dir, { recursive: true, force: true });
@@ -144,7 +182,8 @@ describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => 
     const files = readdirSync(CORPUS_FILES).sort().map((f) => path.join(CORPUS_FILES, f));
     expect(files.length).toBeGreaterThan(50);
     await pool(files.map((f) => () => expectSameOutput(path.basename(f), [f], [1, 2], [], 1)), 3);
-    await expectSameOutput('corpus as one session', files, [1, 2, 4]);
+    await expectSameOutput('corpus as one session', files, [1, 2], [], 2, { fallback: SPAN });
+    await expectSameOutput('corpus but the two spanning years as one session', files.filter((f) => !SPANNING.test(f)), [1, 2, 4]);
   }, 300_000);
 
   it.skipIf(!encapPresent)('every capture of ../shared/corpus-encap alone (1, 2 threads) and all of them as one session (1, 2, 4)', async () => {
