@@ -23,7 +23,7 @@ import type { CompiledFilter } from '../filter/compile.js';
 import type { FilterFacts } from '../filter/input.js';
 import { FrameFilter } from '../filter/frame-filter.js';
 import type { PacketRecord } from '../capture/types.js';
-import { addressWords } from './community-id.js';
+import { addressWords } from '../flows/community-id.js';
 import { enhancedPacket, interfaceDescription, nameResolution, sectionHeader } from './pcapng-writer.js';
 
 export interface PcapngExportOptions {

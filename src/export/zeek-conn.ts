@@ -30,7 +30,7 @@ import type { PacketIndex } from '../pipeline/packet-index.js';
 import { ipToString } from '../dissect/addr.js';
 import { TUNNEL_NAMES } from '../dissect/layers.js';
 import { flowCommunityId, tunnelLinks, type FlowContext } from '../flows/flow-output.js';
-import { sha1 } from './sha1.js';
+import { sha1 } from '../flows/sha1.js';
 
 const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58;
 const F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_ACK = 0x10;

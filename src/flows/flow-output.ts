@@ -1,6 +1,7 @@
 /**
  * Flows, HTTP and DNS transactions as the CLI JSON contract's objects
- * (FlowJson, HttpJson in src/session/contract.ts) and the UI's rows (FlowRow,
+ * (FlowJson, HttpJson: defined here, assembled into AnalysisJson by
+ * src/session/contract.ts) and the UI's rows (FlowRow,
  * HttpRow, DnsRow in src/api.ts). Times are ISO strings at the capture's
  * precision; addresses are formatted here, once per flow, not per packet.
  */
@@ -11,13 +12,49 @@ import { TUNNEL_IPIP, TUNNEL_NAMES, type TunnelType } from '../dissect/layers.js
 /** A tunnel's identifier as the contract gives it: -1 for IP-in-IP, which has none (as `tunnels[]` and journey hops say). */
 const tunnelId = (type: number, vni: number): number => (type === TUNNEL_IPIP ? -1 : vni);
 import type { CaptureResult } from '../pipeline/analyze.js';
-import type { FlowJson, HttpJson } from '../session/contract.js';
 import { JsonBytes, JsonLit } from '../pipeline/json-bytes.js';
 import { formatTime } from '../pipeline/time.js';
-import { CommunityId } from '../export/community-id.js';
+import { CommunityId } from './community-id.js';
 import type { FlowTracker } from './flow-tracker.js';
 import type { DnsTransaction } from './dns-transactions.js';
 import type { HttpTransaction } from './http-transactions.js';
+
+/** The contract's (`overlayscope.analysis/v1`, docs/cli.md) flow and HTTP objects; src/session/contract.ts re-exports them. */
+export interface EndpointJson { ip: string; port: number | null }
+
+export interface FlowJson {
+  id: number;
+  capture?: string | string[];
+  /** The flow's interface in its capture (its capture point) when the capture holds several: a pcapng interface, an SLL2 interface index, an SLL hop (captures[].interfaces[id]). */
+  interface?: number;
+  transport: string;
+  a: EndpointJson;
+  b: EndpointJson;
+  depth: number;
+  packets: number;
+  bytes: number;
+  packetsAtoB: number;
+  packetsBtoA: number;
+  bytesAtoB: number;
+  bytesBtoA: number;
+  firstTime: string;
+  lastTime: string;
+  tunnel: null | { type: TunnelType; vni: number; outerFlow: number };
+  /** Community ID v1 (corelight/community-id-spec, seed 0 unless --community-id-seed); null for ICMP, ICMPv6 and SCTP flows. */
+  communityId?: string | null;
+  [extra: string]: unknown;
+}
+
+export interface HttpJson {
+  flow: number;
+  method: string | null;
+  host: string | null;
+  uri: string | null;
+  status: number | null;
+  requestTime: string | null;
+  responseTime: string | null;
+  [extra: string]: unknown;
+}
 
 const PROTO_NAMES: Record<number, string> = {
   1: 'icmp', 2: 'igmp', 4: 'ipip', 6: 'tcp', 17: 'udp', 41: 'ipv6', 47: 'gre', 50: 'esp', 51: 'ah', 58: 'icmpv6', 89: 'ospf', 103: 'pim', 112: 'vrrp', 132: 'sctp',
@@ -49,7 +86,7 @@ function hasherFor(seed: number): CommunityId {
 }
 
 /**
- * Community ID v1 of flow f (src/export/community-id.ts); null for ICMP and
+ * Community ID v1 of flow f (src/flows/community-id.ts); null for ICMP and
  * ICMPv6 (a flow here holds every type between two addresses, the ID needs
  * the type) and SCTP (its ports are not decoded).
  */

@@ -8,7 +8,7 @@ import type { Endpoint, Identity, Journey, OverlayNode, OverlayView, Translation
 import { ipv4ToString, ipv6ToString } from '../dissect/addr.js';
 import { TUNNEL_WIREGUARD } from '../dissect/layers.js';
 import type { CaptureResult } from '../pipeline/analyze.js';
-import type { FlowJson } from '../session/contract.js';
+import type { FlowJson } from '../flows/flow-output.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { cidr6Contains, cidrContains, IdentityResolver } from './cluster-metadata.js';
 import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';

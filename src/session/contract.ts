@@ -6,7 +6,7 @@
 import type { HostClock } from '../overlay/clocks.js';
 import type { CaptureIssue } from '../capture/types.js';
 import type { CaptureOrigin } from '../capture/open-inputs.js';
-import type { TunnelType } from '../dissect/layers.js';
+import type { FlowJson, HttpJson } from '../flows/flow-output.js';
 
 export interface CaptureJson {
   file: string;
@@ -34,41 +34,8 @@ export interface CaptureJson {
   source?: CaptureOrigin;
 }
 
-export interface EndpointJson { ip: string; port: number | null }
-
-export interface FlowJson {
-  id: number;
-  capture?: string | string[];
-  /** The flow's interface in its capture (its capture point) when the capture holds several: a pcapng interface, an SLL2 interface index, an SLL hop (captures[].interfaces[id]). */
-  interface?: number;
-  transport: string;
-  a: EndpointJson;
-  b: EndpointJson;
-  depth: number;
-  packets: number;
-  bytes: number;
-  packetsAtoB: number;
-  packetsBtoA: number;
-  bytesAtoB: number;
-  bytesBtoA: number;
-  firstTime: string;
-  lastTime: string;
-  tunnel: null | { type: TunnelType; vni: number; outerFlow: number };
-  /** Community ID v1 (corelight/community-id-spec, seed 0 unless --community-id-seed); null for ICMP, ICMPv6 and SCTP flows. */
-  communityId?: string | null;
-  [extra: string]: unknown;
-}
-
-export interface HttpJson {
-  flow: number;
-  method: string | null;
-  host: string | null;
-  uri: string | null;
-  status: number | null;
-  requestTime: string | null;
-  responseTime: string | null;
-  [extra: string]: unknown;
-}
+// The flow and HTTP objects are written by their producer (src/flows/flow-output.ts); assembled and re-exported here.
+export type { EndpointJson, FlowJson, HttpJson } from '../flows/flow-output.js';
 
 export interface AnalysisJson {
   schema: 'overlayscope.analysis/v1';

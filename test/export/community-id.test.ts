@@ -1,5 +1,5 @@
 /**
- * Community ID v1 (src/export/community-id.ts): the specification's published
+ * Community ID v1 (src/flows/community-id.ts): the specification's published
  * baseline vectors (seed 0 and 1, vendored in community-id-baseline/), the
  * examples of its baseline README, and tshark's `communityid` field for every
  * flow of the lab's nginx-proxy captures, the corpus and the encapsulation
@@ -12,7 +12,7 @@ import { isIPv4 } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { communityIdOf, CommunityId } from '../../src/export/community-id.js';
+import { communityIdOf, CommunityId } from '../../src/flows/community-id.js';
 import { AnalysisSession } from '../../src/session/analysis-session.js';
 import { fileSource } from '../../src/host/node/file-source.js';
 import { flowCommunityId, flowJson, FlowJsonText, setCommunityIdSeed, tunnelLinks } from '../../src/flows/flow-output.js';

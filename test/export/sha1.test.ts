@@ -1,7 +1,7 @@
-/** SHA-1 (src/export/sha1.ts) against node:crypto on every length 0..300 and the FIPS 180-2 examples. */
+/** SHA-1 (src/flows/sha1.ts) against node:crypto on every length 0..300 and the FIPS 180-2 examples. */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { sha1 } from '../../src/export/sha1.js';
+import { sha1 } from '../../src/flows/sha1.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
