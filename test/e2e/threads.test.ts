@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../helpers/corpus.js';
+import { ENGINE_VALIDATORS } from '../../electron/ipc-validate.js';
 import { ARTIFACTS, LAB, chromiumPresent, loadFiles, pageErrors, startHarness, type Harness } from './browser.js';
 
 const SET = path.join(LAB, 'captures', 'nginx-proxy');
@@ -242,4 +243,15 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
       await engine.close();
     }
   }, 120_000);
+});
+
+describe('OpenOptions.threads over IPC', () => {
+  const ref = { kind: 'path', path: '/tmp/x.pcap' };
+  it('passes an integer 1-64 and refuses anything else, naming the field', () => {
+    expect(ENGINE_VALIDATORS.openSession([[ref], { threads: 2 }])).toEqual([[ref], { threads: 2 }]);
+    expect(ENGINE_VALIDATORS.openSession([[ref], { threads: 64 }])).toEqual([[ref], { threads: 64 }]);
+    for (const bad of [0, 65, 1.5, '2', null, -1]) {
+      expect(() => ENGINE_VALIDATORS.openSession([[ref], { threads: bad }])).toThrow(/options\.threads must be an integer in 1\.\.64/);
+    }
+  });
 });
