@@ -146,7 +146,7 @@ class Compiler {
 
   /** tshark: "tcp.analysis.flags (type=Label) cannot participate in == comparison". */
   private label(f: Val, op: string, pos: number): FilterError {
-    return this.err(`${f.name} is a label: it cannot take part in a '${op}' comparison`, pos, 'test it alone (tcp.analysis.flags) or with not');
+    return this.err(`${f.name} is a label: test it alone or with not, it cannot be compared ('${op}')`, pos);
   }
 
   private unknownField(en: { text: string; pos: number }): FilterError {

@@ -13,6 +13,7 @@ import { compileFilter, FilterError, FilterInput, fieldNames, type CompiledFilte
 import { fixturePath } from '../helpers/corpus.js';
 import { FILTERS } from './filter-table.js';
 import { hostileFilters } from './hostile-filters.js';
+import { TcpAnalyzer, TcpOccurrences } from '../../src/filter/tcp-analysis.js';
 
 /** A few real frames (Ethernet, VXLAN-encapsulated TCP and HTTP) from the lab's node1-eth0 capture. */
 function frames(): Uint8Array[] {
@@ -48,8 +49,12 @@ describe('10,000 hostile filters: an error or a result, never a crash or a hang'
       }
       if (f) {
         compiled++;
+        // A filter on tcp.seq or tcp.analysis.* is fed the TCP analysis of the packets in order (the runners' contract).
+        const tcp = f.tcpAnalysis ? new TcpAnalyzer() : null;
+        x.tcp = tcp ? new TcpOccurrences() : null;
         for (let k = 0; k < packets.length; k++) {
           x.next(decoded[k]!, packets[k]!, 0, packets[k]!.length);
+          tcp?.next(k, decoded[k]!, packets[k]!, 0, 0, 0, x.tcp!);
           x.frameNumber = k + 1;
           x.frameLen = x.frameCapLen = packets[k]!.length;
           expect(typeof f.test(x)).toBe('boolean');
