@@ -102,7 +102,7 @@ try {
   await browser.close();
   await srv.close();
 }
-const med = (a) => pct(a, 0.5);
+const med = (a) => { const s = [...a].sort((x, y) => x - y); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
 for (const t of [1, 2]) {
   const xs = runs.filter((x) => x.threads === t);
   console.log(`threads ${t}, medians of ${xs.length}: summary ${med(xs.map((x) => x.seconds)).toFixed(2)} s, frame p50 ${med(xs.map((x) => x.p50)).toFixed(1)} ms, p95 ${med(xs.map((x) => x.p95)).toFixed(1)} ms, max ${med(xs.map((x) => x.max)).toFixed(0)} ms, long tasks ${med(xs.map((x) => x.longTasks))}`);
