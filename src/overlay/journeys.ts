@@ -70,12 +70,40 @@ export function addressKey(o: OverlayObserver, words: Uint32Array, tuple: number
   return o.tVer[tuple] === 4 ? words[tuple * 4]! : ipToString(6, words, tuple * 4);
 }
 
+/**
+ * Groups by (connection, sequence number) in one map (not a map per
+ * connection: 50 k of them on a 2 M-packet session cost more than the rest
+ * of httpExchanges). The map's key, conn * 2^32 + seq, is exact while
+ * connection ids stay below 2^21; beyond, two pairs may share a key, so each
+ * group found is checked and groups sharing a key are chained.
+ */
+class ConnSeqIndex {
+  private readonly head = new Map<number, number>();
+  private readonly next: number[] = [];
+  constructor(private readonly groups: ReadonlyArray<{ conn: number; seq: number }>) {}
+  /** The group of (conn, seq), or -1. */
+  find(conn: number, seq: number): number {
+    let g = this.head.get(conn * 4294967296 + seq) ?? -1;
+    while (g >= 0 && (this.groups[g]!.conn !== conn || this.groups[g]!.seq !== seq)) g = this.next[g]!;
+    return g;
+  }
+  /** Group g (the next index of `groups`) holds (conn, seq). */
+  add(conn: number, seq: number, g: number): void {
+    const k = conn * 4294967296 + seq;
+    this.next[g] = this.head.get(k) ?? -1;
+    this.head.set(k, g);
+  }
+}
+
 export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchange[] {
-  // Request rows grouped by (connection, seq), in order of first appearance; response rows by connection then seq.
+  // Request rows grouped by (connection, seq), in order of first appearance; response rows by (connection, seq), in
+  // order of first appearance too.
   const reqGroups: Array<RowGroup & { conn: number }> = [];
-  const reqIndex = new Map<number, Map<number, number>>();
-  const respGroups = new Map<number, RowGroup[]>();
-  const respIndex = new Map<number, Map<number, number>>();
+  const reqIndex = new ConnSeqIndex(reqGroups);
+  const respGroups: Array<RowGroup & { conn: number }> = [];
+  const respIndex = new ConnSeqIndex(respGroups);
+  const C = st.connections.length;
+  const respCount = new Int32Array(C + 1);
   for (let r = 0; r < o.count; r++) {
     const h = o.http[r]!;
     if (h === 0) continue;
@@ -85,22 +113,26 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
     const client = st.clientSide[s] === 1;
     const seq = o.seq[r]!;
     if (h === 1 && client) {
-      let m = reqIndex.get(c);
-      if (!m) reqIndex.set(c, (m = new Map()));
-      const g = m.get(seq);
-      if (g !== undefined) reqGroups[g]!.rows.push(r);
-      else { m.set(seq, reqGroups.length); reqGroups.push({ conn: c, seq, rows: [r], ack: 0 }); }
+      const g = reqIndex.find(c, seq);
+      if (g >= 0) reqGroups[g]!.rows.push(r);
+      else { reqIndex.add(c, seq, reqGroups.length); reqGroups.push({ conn: c, seq, rows: [r], ack: 0 }); }
     } else if (h === 2 && !client) {
-      let m = respIndex.get(c);
-      if (!m) { respIndex.set(c, (m = new Map())); respGroups.set(c, []); }
-      const l = respGroups.get(c)!;
-      const g = m.get(seq);
-      if (g !== undefined) l[g]!.rows.push(r);
-      else { m.set(seq, l.length); l.push({ seq, rows: [r], ack: o.ack[r]! }); }
+      const g = respIndex.find(c, seq);
+      if (g >= 0) respGroups[g]!.rows.push(r);
+      else { respIndex.add(c, seq, respGroups.length); respGroups.push({ conn: c, seq, rows: [r], ack: o.ack[r]! }); respCount[c + 1]++; }
     }
   }
-  // Responses of a connection by acknowledgment number (stable: equal acks keep their order of appearance).
-  for (const l of respGroups.values()) l.sort((a, b) => a.ack - b.ack);
+  // Responses of each connection by acknowledgment number (equal acks keep their order of appearance): a
+  // connection's responses are respByConn[respStart[c] .. respStart[c + 1]).
+  const respStart = respCount;
+  for (let c = 0; c < C; c++) respStart[c + 1] += respStart[c]!;
+  const respByConn = new Int32Array(respGroups.length);
+  const put = respStart.slice(0, C);
+  for (let g = 0; g < respGroups.length; g++) respByConn[put[respGroups[g]!.conn]!++] = g;
+  for (let c = 0; c < C; c++) {
+    const from = respStart[c]!, to = respStart[c + 1]!;
+    if (to - from > 1) respByConn.subarray(from, to).sort((x, y) => respGroups[x]!.ack - respGroups[y]!.ack || x - y);
+  }
   const out: HttpExchange[] = [];
   for (const { conn, seq, rows } of reqGroups) {
     const request = firstPerLocation(o, rows);
@@ -109,15 +141,15 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
     // The response acknowledges the request: the smallest distance in sequence space after it,
     // i.e. the first acknowledgment at or after seq + 1 (wrapping around).
     let best: RowGroup | null = null;
-    const l = respGroups.get(conn);
-    if (l) {
+    const from = respStart[conn]!, to = respStart[conn + 1]!;
+    if (to > from) {
       const target = (seq + 1) >>> 0;
-      let lo = 0, hi = l.length;
+      let lo = from, hi = to;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (l[mid]!.ack < target) lo = mid + 1; else hi = mid;
+        if (respGroups[respByConn[mid]!]!.ack < target) lo = mid + 1; else hi = mid;
       }
-      const g = l[lo < l.length ? lo : 0]!;
+      const g = respGroups[respByConn[lo < to ? lo : from]!]!;
       const d = (g.ack - seq) >>> 0;
       if (d >= 1 && d < 1 << 24) best = g;
     }
@@ -185,14 +217,27 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
     const abs = st.baseSec + Math.floor(tNs / 1e9);
     return formatTime(abs, Math.round(tNs - Math.floor(tNs / 1e9) * 1e9), precision);
   };
-  // Address text per tuple and side, made once (hops of many journeys share tuples).
-  const text = new Map<number, string>();
+  // Endpoints per tuple and side, and tunnels per tuple, made once and shared by the hops on that tuple (read-only:
+  // frozen). 60 k journeys on a 2 M-packet session: a fresh object each was most of what the garbage collector copied.
+  const eps = new Map<number, Endpoint>();
   const ep = (r: number, which: 'src' | 'dst'): Endpoint => {
     const tu = o.tuple[r]!;
     const k = which === 'src' ? tu * 2 : tu * 2 + 1;
-    let ip = text.get(k);
-    if (ip === undefined) text.set(k, (ip = ipToString(o.tVer[tu]!, which === 'src' ? o.tSrc : o.tDst, tu * 4)));
-    return { ip, port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! };
+    let e = eps.get(k);
+    if (e === undefined) {
+      e = Object.freeze({ ip: ipToString(o.tVer[tu]!, which === 'src' ? o.tSrc : o.tDst, tu * 4), port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! });
+      eps.set(k, e);
+    }
+    return e;
+  };
+  const tunnels = new Map<number, JourneyHop['tunnel']>();
+  const tunnelOf = (tu: number): JourneyHop['tunnel'] => {
+    let t = tunnels.get(tu);
+    if (t === undefined) {
+      t = Object.freeze({ type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) });
+      tunnels.set(tu, t);
+    }
+    return t;
   };
   // Packets of a connection at one location (both directions).
   const sparse = o.sparseRows;
@@ -244,7 +289,7 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
         const d = o.tDepth[tu]!;
         hops.push({
           point: pointName(o.tPoint[tu]!), time: time(oc.t), src, dst, translation,
-          tunnel: d > 0 ? { type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) } : null,
+          tunnel: d > 0 ? tunnelOf(tu) : null,
           packets: packetsAt(x.conn, o.tPoint[tu]!, d),
           latencyMs: prevT === null ? null : Math.round((oc.t - prevT) / 1e3) / 1e3,
           note,

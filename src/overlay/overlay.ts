@@ -94,8 +94,9 @@ export class OverlayAnalysis {
     this.names = this.names.map((n, i) => (count.get(n)! > 1 ? `${n} (${captures[observer.points[i]!.capture]!.file})` : n));
     // Clocks first: stitching, translations and journeys order packets across hosts.
     this.clockState = observer.clockState ??= measureClocks(this, options);
-    // One capture point: only the connections it can say more about (see one-point.ts).
-    this.stitched = stitch(observer, observer.points.length < 2 ? tuplesWorthStitching(observer) : null);
+    // One capture point: only the connections it can say more about (see one-point.ts). Two or more: the
+    // clocks' stitch when it is this one (no time corrected, no copy beyond the same-packet window).
+    this.stitched = observer.points.length < 2 ? stitch(observer, tuplesWorthStitching(observer)) : this.clockState.stitched ?? stitch(observer, null);
   }
 
   pointName(p: number): string {
