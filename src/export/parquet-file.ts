@@ -21,6 +21,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { zipSync } from 'fflate';
 import type { AnalysisJson } from '../session/contract.js';
 import { packetsTable, parquetTables, type PacketTableCapture, type ParquetColumnType, type ParquetSink, type ParquetSource, type ParquetTable, type ParquetTableOptions, type ParquetValue } from './parquet-tables.js';
@@ -31,6 +32,8 @@ type RowGroup = FileMetaData['row_groups'][number];
 type ColumnChunk = RowGroup['columns'][number];
 type ColumnMetaData = NonNullable<ColumnChunk['meta_data']>;
 type PageHeader = Parameters<typeof writePageHeader>[1];
+type PageIndexes = Parameters<typeof writeIndexes>[1][number];
+type OffsetIndex = NonNullable<PageIndexes['offsetIndex']>;
 
 const CREATED_BY = 'overlayscope 0.1.0 (hyparquet-writer)';
 /** A data page ends once its values' estimated size reaches this (hyparquet-writer's default). */
@@ -193,7 +196,7 @@ class ColumnBuffer implements ParquetSink {
     const pool = this.pool, start = pool.index;
     const len = pool.utf8(v);
     const u8 = pool.u8;
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 | 0;
     for (let i = start; i < start + len; i++) h = Math.imul(h ^ u8[i]!, 0x01000193);
     const { table, mask, dStart, dLen, dHash } = this;
     let id = -1;
@@ -390,8 +393,8 @@ class ColumnBuffer implements ParquetSink {
     }
   }
 
-  /** Writes rows 0..n-1 as a column chunk at `out` (file offset `out.offset`). */
-  write(out: Bytes, n: number, s: Scratch): ColumnChunk {
+  /** Writes rows 0..n-1 as a column chunk at `out` (file offset `out.offset`); the offset index when it took several pages (written at the end, hyparquet-writer's writeIndexes). */
+  write(out: Bytes, n: number, s: Scratch): PageIndexes {
     const { kind, def, el } = this;
     const offsetStart = out.offset;
     let nonNull = 0;
@@ -425,6 +428,7 @@ class ColumnBuffer implements ParquetSink {
     const estimate = dict ? 4 * nonNull : kind === Kind.STR ? this.stringChars : kind === Kind.BOOL ? nonNull / 8 : (kind === Kind.I32 ? 4 : 8) * nonNull;
     let start = 0, acc = 0;
     if (estimate < PAGE_SIZE) { uncompressed += this.page(out, 0, n, dict ? ids : null, encoding, s); pages = 1; start = n; }
+    const locations: OffsetIndex['page_locations'] = [];
     for (let k = start; k <= n && start < n; k++) {
       if (k < n) {
         const size = sizeOf(k);
@@ -433,7 +437,9 @@ class ColumnBuffer implements ParquetSink {
         acc = size;
       }
       if (k === start) break;
+      const pageOffset = out.offset;
       uncompressed += this.page(out, start, k, dict ? ids : null, encoding, s);
+      locations.push({ offset: BigInt(pageOffset), compressed_page_size: out.offset - pageOffset, first_row_index: BigInt(start) });
       pages++;
       start = k;
     }
@@ -443,7 +449,8 @@ class ColumnBuffer implements ParquetSink {
       data_page_offset: dataPageOffset, ...(dictionaryPageOffset !== undefined ? { dictionary_page_offset: dictionaryPageOffset } : {}), statistics,
       encoding_stats: [...(dict ? [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }] : []), { page_type: 'DATA_PAGE_V2' as const, encoding, count: pages }],
     };
-    return { meta_data: meta, file_offset: BigInt(offsetStart) };
+    const chunk: ColumnChunk = { meta_data: meta, file_offset: BigInt(offsetStart) };
+    return pages > 1 ? { chunk, offsetIndex: { page_locations: locations } } : { chunk };
   }
 
   /** One data page v2 of rows from..to-1; returns its uncompressed size with the header. */
@@ -504,7 +511,7 @@ class ColumnBuffer implements ParquetSink {
  * a literal and no bounds check a byte (its ByteWriter spent more time there
  * than in the matching).
  */
-class SnappyCompressor {
+export class SnappyCompressor {
   private out = new Uint8Array(1 << 16);
   private readonly tables: Uint32Array[] = [];
 
@@ -526,40 +533,11 @@ class SnappyCompressor {
     const shift = 32 - bits;
     const table = (this.tables[bits] ??= new Uint32Array(1 << bits));
     table.fill(0);
-    const load32 = (p: number): number => input[p]! + (input[p + 1]! << 8) + (input[p + 2]! << 16) + (input[p + 3]! << 24);
-    const hashAt = (p: number): number => Math.imul(load32(p), 0x1e35a7bd) >>> shift;
-    const equals32 = (a: number, b: number): boolean => input[a] === input[b] && input[a + 1] === input[b + 1] && input[a + 2] === input[b + 2] && input[a + 3] === input[b + 3];
-    const literal = (from: number, len: number): void => {
-      if (len <= 60) out[op++] = (len - 1) << 2;
-      else {
-        const v = len - 1;
-        const bytes = v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x1000000 ? 3 : 4;
-        out[op++] = (59 + bytes) << 2;
-        for (let i = 0; i < bytes; i++) out[op++] = (v >>> (i * 8)) & 0xff;
-      }
-      if (len < 64) for (let i = 0; i < len; i++) out[op++] = input[from + i]!;
-      else { out.set(input.subarray(from, from + len), op); op += len; }
-    };
-    const copy64 = (offset: number, len: number): void => {
-      if (len < 12 && offset < 2048) {
-        out[op++] = (1 + ((len - 4) << 2) + ((offset >>> 8) << 5)) & 0xff;
-        out[op++] = offset & 0xff;
-      } else {
-        out[op++] = (2 + ((len - 1) << 2)) & 0xff;
-        out[op++] = offset & 0xff;
-        out[op++] = (offset >>> 8) & 0xff;
-      }
-    };
-    const copy = (offset: number, len: number): void => {
-      while (len >= 68) { copy64(offset, 64); len -= 64; }
-      if (len > 64) { copy64(offset, 60); len -= 60; }
-      copy64(offset, len);
-    };
     let ip = 0, nextEmit = 0;
     if (n >= 15) {
       const ipLimit = n - 15;
       ip++;
-      let nextHash = hashAt(ip);
+      let nextHash = snappyHash(input, ip, shift);
       let more = true;
       while (more) {
         let skip = 32, nextIp = ip, candidate = 0;
@@ -570,33 +548,72 @@ class SnappyCompressor {
           skip++;
           nextIp = ip + step;
           if (ip > ipLimit) { more = false; break; }
-          nextHash = hashAt(nextIp);
+          nextHash = snappyHash(input, nextIp, shift);
           candidate = table[hash]!;
           table[hash] = ip;
-        } while (ip - candidate > 0xffff || !equals32(ip, candidate));
+        } while (ip - candidate > 0xffff || !equals32(input, ip, candidate));
         if (!more) break;
-        literal(nextEmit, ip - nextEmit);
+        op = snappyLiteral(out, op, input, nextEmit, ip - nextEmit);
         do {
           const base = ip;
           let matched = 4;
           while (ip + matched < n && input[ip + matched] === input[candidate + matched]) matched++;
           ip += matched;
-          copy(base - candidate, matched);
+          op = snappyCopy(out, op, base - candidate, matched);
           nextEmit = ip;
           if (ip >= ipLimit) { more = false; break; }
-          table[hashAt(ip - 1)] = ip - 1;
-          const cur = hashAt(ip);
+          table[snappyHash(input, ip - 1, shift)] = ip - 1;
+          const cur = snappyHash(input, ip, shift);
           candidate = table[cur]!;
           table[cur] = ip;
-        } while (ip - candidate <= 0xffff && equals32(ip, candidate));
+        } while (ip - candidate <= 0xffff && equals32(input, ip, candidate));
         if (!more) break;
         ip++;
-        nextHash = hashAt(ip);
+        nextHash = snappyHash(input, ip, shift);
       }
     }
-    if (nextEmit < n) literal(nextEmit, n - nextEmit);
+    if (nextEmit < n) op = snappyLiteral(out, op, input, nextEmit, n - nextEmit);
     return out.subarray(0, op);
   }
+}
+
+function snappyHash(input: Uint8Array, p: number, shift: number): number {
+  return Math.imul(input[p]! + (input[p + 1]! << 8) + (input[p + 2]! << 16) + (input[p + 3]! << 24), 0x1e35a7bd) >>> shift;
+}
+
+function equals32(input: Uint8Array, a: number, b: number): boolean {
+  return input[a] === input[b] && input[a + 1] === input[b + 1] && input[a + 2] === input[b + 2] && input[a + 3] === input[b + 3];
+}
+
+function snappyLiteral(out: Uint8Array, op: number, input: Uint8Array, from: number, len: number): number {
+  if (len <= 60) out[op++] = (len - 1) << 2;
+  else {
+    const v = len - 1;
+    const bytes = v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x1000000 ? 3 : 4;
+    out[op++] = (59 + bytes) << 2;
+    for (let i = 0; i < bytes; i++) out[op++] = (v >>> (i * 8)) & 0xff;
+  }
+  if (len < 64) for (let i = 0; i < len; i++) out[op++] = input[from + i]!;
+  else { out.set(input.subarray(from, from + len), op); op += len; }
+  return op;
+}
+
+function snappyCopy(out: Uint8Array, op: number, offset: number, len: number): number {
+  while (len >= 68) { op = snappyCopy64(out, op, offset, 64); len -= 64; }
+  if (len > 64) { op = snappyCopy64(out, op, offset, 60); len -= 60; }
+  return snappyCopy64(out, op, offset, len);
+}
+
+function snappyCopy64(out: Uint8Array, op: number, offset: number, len: number): number {
+  if (len < 12 && offset < 2048) {
+    out[op++] = (1 + ((len - 4) << 2) + ((offset >>> 8) << 5)) & 0xff;
+    out[op++] = offset & 0xff;
+  } else {
+    out[op++] = (2 + ((len - 1) << 2)) & 0xff;
+    out[op++] = offset & 0xff;
+    out[op++] = (offset >>> 8) & 0xff;
+  }
+  return op;
 }
 
 /** Buffers reused by every column chunk of a file. */
@@ -623,19 +640,26 @@ export function* parquetPieces(t: ParquetTable): Generator<Uint8Array> {
   const scratch = new Scratch();
   const out = new Bytes(1 << 20);
   const rowGroups: RowGroup[] = [];
+  const indexes: PageIndexes[] = [];
   out.appendUint32(0x31524150); // PAR1
   for (let start = 0; start < t.rows; start += rowsPerGroup) {
     const n = Math.min(rowsPerGroup, t.rows - start);
     for (const c of columns) c.clear();
     t.fill(start, n, columns);
     const groupStart = out.offset;
-    const chunks = columns.map((c) => c.write(out, n, scratch));
+    const chunks: ColumnChunk[] = [];
     let bytes = 0n;
-    for (const c of chunks) bytes += c.meta_data!.total_uncompressed_size;
+    for (const c of columns) {
+      const written = c.write(out, n, scratch);
+      chunks.push(written.chunk);
+      if (written.offsetIndex) indexes.push(written);
+      bytes += written.chunk.meta_data!.total_uncompressed_size;
+    }
     rowGroups.push({ columns: chunks, total_byte_size: bytes, num_rows: BigInt(n), total_compressed_size: BigInt(out.offset - groupStart) });
     yield out.getBytes();
     out.index = 0; // the offset goes on: it is the file's
   }
+  writeIndexes(out, indexes);
   writeMetadata(out, { version: 2, created_by: CREATED_BY, schema, num_rows: BigInt(t.rows), row_groups: rowGroups } as unknown as FileMetaData);
   out.appendUint32(0x31524150);
   yield out.getBytes();
