@@ -50,7 +50,7 @@ describe.skipIf(!FILES.every((f) => existsSync(f)))('display filters in the Anal
     }
     // The scan of one capture only (packets of the others skipped): the analysis still saw them all, in file order.
     const one = await api.getPackets({ offset: 0, limit: 1000, capture: 1, protocol: 'tcp', filter: 'tcp.analysis.retransmission' });
-    const want = await tsharkFrames(ANY[1]!, 'tcp.analysis.retransmission');
+    const want = await tsharkFrames(ANY[1]!, 'tcp.analysis.retransmission') as number[];
     expect(want.length).toBeGreaterThan(0);
     expect(one.rows.map((r) => r.index + 1).sort((a, b) => a - b)).toEqual(want);
   }, 180_000);
