@@ -436,6 +436,15 @@ function mergeOverlay(o: OverlayObserver, shares: readonly ShareState[]): void {
   const headRow = new Int32Array(doubled(256, heads));
   const headAt = new Uint32Array(headRow.length);
   const headChunks = f['headChunks'] as Uint8Array[];
+  // Tuple columns and their hash slots at the size the single-threaded inserts grow them to (no growing here).
+  const tuples = shares.reduce((a, s) => a + s.overlay.tupleCount, 0);
+  const tupleCap = doubled(1024, tuples);
+  const tupleRoom = (f['tPoint'] as Typed).length;
+  for (const col of [...TUPLE_COLUMNS, 'tLoc', 'tHash'] as const) {
+    const a = f[col] as Typed;
+    f[col] = new (a.constructor as new (n: number) => Typed)(a.length / tupleRoom * tupleCap);
+  }
+  f['slots'] = new Int32Array(doubled(2048, 2 * tuples));
   let rowAt = 0, pointAt = 0, tupleAt = 0, headAtN = 0;
   for (const s of shares) {
     const x = s.overlay;
@@ -515,6 +524,10 @@ function rebase(time: Float64Array, at: number, n: number, shiftSec: number): vo
 }
 
 function mergeTunnels(o: OverlayObserver, f: ObserverInternals, shares: readonly ShareState[]): void {
+  // The fingerprint table at its final size at once (growing it rehashes every entry each time).
+  const logged = shares.reduce((a, s) => a + s.log.count, 0);
+  const fpSize = doubled(4096, 2 * (logged + 1));
+  f['fpA'] = new Uint32Array(fpSize); f['fpB'] = new Uint32Array(fpSize); f['fpPoint'] = new Uint16Array(fpSize);
   let pointAt = 0;
   for (const s of shares) {
     const x = s.overlay;
