@@ -200,7 +200,8 @@ function postNat(doc: AnalysisJson): (r: Row) => Tuple | null {
     const a = r['a'] as { ip: string; port: number | null } | undefined, b = r['b'] as { ip: string; port: number | null } | undefined;
     if (!a || !b) return null;
     if (r['nat']) return { src: a, dst: b };
-    return byKey.get(tupleKey(a, b)) ?? null;
+    // No translations (most sessions without several capture points): no key a flow.
+    return byKey.size ? byKey.get(tupleKey(a, b)) ?? null : null;
   };
 }
 
@@ -215,7 +216,13 @@ export function parquetTables(input: AnalysisJson | ParquetSource, options: Parq
   // Capture point names by file and interface (the contract's capturePoints).
   const points = new Map<string, string>();
   for (const p of extra.capturePoints ?? []) points.set(`${String(p['file'])}|${String(p['interface'] ?? 0)}`, String(p['name']));
-  const pointOf = (file: string | null, iface: number): string | null => (file === null ? null : points.get(`${file}|${iface}`) ?? null);
+  // The last file and interface asked and their point: flows come grouped by capture, so no key is made a row.
+  let lastFile: string | null = null, lastIface = -1, lastPoint: string | null = null;
+  const pointOf = (file: string | null, iface: number): string | null => {
+    if (file === null) return null;
+    if (file !== lastFile || iface !== lastIface) { lastFile = file; lastIface = iface; lastPoint = points.get(`${file}|${iface}`) ?? null; }
+    return lastPoint;
+  };
   const hostOf = new Map<string, Row>();
   for (const c of extra.clocks ?? []) for (const p of (c['capturePoints'] as string[] | undefined) ?? []) hostOf.set(p, c);
   // ClusterIP of a Service by "namespace/name".
