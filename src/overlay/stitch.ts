@@ -411,6 +411,15 @@ export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null, 
   // Per connection, the representative stream of each tuple (its tuple id and orientation).
   const repTuple: number[] = [];
   const repClient: boolean[] = [];
+  // Address text, made once per IPv4 address (a session has few addresses and many connections).
+  const v4Text = new Map<number, string>();
+  const addrText = (v: number, words: Uint32Array, at: number): string => {
+    if (v !== 4) return ipToString(v, words, at);
+    const x = words[at]!;
+    let t = v4Text.get(x);
+    if (t === undefined) v4Text.set(x, (t = ipToString(4, words, at)));
+    return t;
+  };
   for (const c of connections) {
     // The client side: the parity of a SYN stream, else of an HTTP request stream, else the higher source port.
     let clientParity = -1;
@@ -433,7 +442,7 @@ export function stitch(o: OverlayObserver, keepTuple: Uint8Array | null = null, 
         repTuple.push(s.tuple);
         repClient.push(client);
         const x = s.tuple, v = o.tVer[x]!;
-        const a = ipToString(v, o.tSrc, x * 4), b = ipToString(v, o.tDst, x * 4);
+        const a = addrText(v, o.tSrc, x * 4), b = addrText(v, o.tDst, x * 4);
         tu = client
           ? { src: a, sport: o.tSport[x]!, dst: b, dport: o.tDport[x]!, requestT: Infinity, firstT: s.firstT, tunnelOnly: true, points: new Set(), score: 0 }
           : { src: b, sport: o.tDport[x]!, dst: a, dport: o.tSport[x]!, requestT: Infinity, firstT: s.firstT, tunnelOnly: true, points: new Set(), score: 0 };
