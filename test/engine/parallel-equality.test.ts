@@ -125,6 +125,12 @@ describe.skipIf(!built)('analyze --threads 1, 2, 4: byte-identical JSON', () => 
     await Promise.all([expectSameOutput(name, inputs, [1, 2, 4], [], 1), expectSameOutput(`${name} --cluster`, inputs, [1, 2, 4], ['--cluster', CLUSTER], 1)]);
   }, 240_000);
 
+  it('dual-stack pods over an IPv6 underlay (tunnel endpoints interned per thread, merged): 1, 2 and 4 threads', async () => {
+    const inputs = filesIn(fixturePath('dual-stack', 'captures'));
+    expect(inputs.length).toBe(4);
+    await expectSameOutput('dual-stack', inputs, [1, 2, 4], ['--cluster', fixturePath('dual-stack', 'cluster.json')], 1);
+  }, 120_000);
+
   it('each lab capture point alone (one point: journeys count packets by the flow ids of sparse overlay rows), 1 and 2 threads', async () => {
     const files = ['nginx-proxy', 'ingress'].flatMap((s) => filesIn(path.join(LAB, s)));
     expect(files.length).toBe(28);
