@@ -18,9 +18,10 @@
  *    seen being the original.
  *
  * Linear in rows: one pass to build streams (tuple id -> current stream in a
- * typed array), one pass over an open-addressing table of packet keys for
- * copies, per-stream work for the rest. Per-row state lives in typed arrays;
- * objects are per stream, connection and address tuple.
+ * typed array), a counting sort of the rows by packet key into partitions
+ * and one pass per partition over a small open-addressing table for copies
+ * (findCopies), per-stream work for the rest. Per-row state lives in typed
+ * arrays; objects are per stream, connection and address tuple.
  */
 import { ipToString } from '../dissect/addr.js';
 import { IPPROTO_TCP } from '../dissect/layers.js';
