@@ -55,7 +55,7 @@ export function benchThreads({ measure, bin, big, session, reps, outDir, root })
           const json = path.join(outDir, `threads-${inp.key}-${t}.json`);
           const m = measure(process.execPath, [bin, 'analyze', ...inp.files, '--threads', String(t), '--format', 'json', '--out', json]);
           const stage = /main thread read in ([\d.]+) s, the flow worker finished at ([\d.]+) s, adopted in ([\d.]+) ms/.exec(m.stderrTail);
-          const shares = /capture workers finished at ([\d., ]+) s, merged in ([\d.]+) ms/.exec(m.stderrTail);
+          const shares = /capture (?:workers|threads) finished at ([\d., ]+) s, merged in ([\d.]+) ms/.exec(m.stderrTail);
           const split = /cannot be merged exactly/.test(m.stderrTail) ? 'fallback' : shares ? 'captures' : stage ? 'stage' : t > 1 ? 'none' : 'one thread';
           const done = shares ? shares[1].split(', ').map(Number) : null;
           pair[t] = {

@@ -36,7 +36,7 @@ const encapPresent = existsSync(ENCAP_FILES);
 if (!corpusPresent) console.warn(`SKIPPED: parallel equality over the corpus needs ${CORPUS_FILES}`);
 if (!encapPresent) console.warn(`SKIPPED: parallel equality over the encapsulation corpus needs ${ENCAP_FILES}`);
 const STAGE = /^overlayscope: flows of \d+ capture\(s\) built by a worker thread$/m;
-const CAPTURES = /^overlayscope: captures read by (\d+) worker threads \(capture split: [\d +]+ captures\)$/m;
+const CAPTURES = /^overlayscope: captures read by (\d+) threads \(capture split: [\d +]+ captures; this thread reads the first share\)$/m;
 const FALLBACK = /^overlayscope: the capture split cannot be merged exactly \((.*)\); analysing on one thread$/m;
 const TRACE = new RegExp(`${STAGE.source}|${CAPTURES.source}`, 'm');
 /** Which split a multi-thread run must take: the stage split (one capture), the capture split (two or more), or its fall-back to one thread (the reason). */
@@ -83,9 +83,9 @@ async function expectSameOutput(label: string, inputs: readonly string[], thread
     const err = `(stderr: ${r.stderr.slice(0, 300)})`;
     if (split === 'stage') expect(STAGE.test(r.stderr), `${label}: --threads ${threads[k]} used the flow worker ${err}`).toBe(true);
     else if (split === 'captures') {
-      // Two workers or more, at most one a thread and one a capture (fewer when a big capture is a share alone).
+      // Two threads or more (this one and workers), at most N and one a capture (fewer when a big capture is a share alone).
       const workers = Number(CAPTURES.exec(r.stderr)?.[1]);
-      expect(workers >= 2 && workers <= Math.min(threads[k]!, inputs.length), `${label}: --threads ${threads[k]} used 2..${threads[k]} capture workers ${err}`).toBe(true);
+      expect(workers >= 2 && workers <= Math.min(threads[k]!, inputs.length), `${label}: --threads ${threads[k]} used 2..${threads[k]} threads ${err}`).toBe(true);
       expect(FALLBACK.exec(r.stderr)?.[1] ?? null, `${label}: merged, not fallen back`).toBe(null);
     } else {
       expect(CAPTURES.test(r.stderr), `${label}: --threads ${threads[k]} tried the capture split ${err}`).toBe(true);

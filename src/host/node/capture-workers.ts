@@ -11,7 +11,7 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { AnalysisSession } from '../../session/analysis-session.js';
-import { captureShares, mergeRefusal, mergeShares, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
+import { captureShares, mergeRefusal, mergeShares, readShare, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
 import type { FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 import { LIMITS } from '../../capture/types.js';
 
@@ -59,7 +59,7 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
   if (!files.every(isRegularFile)) return session.run();
   const shares = captureShares(session.sources.map((s) => s.size), threads);
   const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
-  if (trace) stderr(`overlayscope: captures read by ${shares.length} worker threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures)\n`);
+  if (trace) stderr(`overlayscope: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures; this thread reads the first share)\n`);
   let states: ShareState[][];
   const t0 = performance.now();
   const finished: number[] = [];
@@ -80,20 +80,29 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
   await session.runElsewhere(async () => mergeShares(session, all));
   if (trace) {
     const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
-    stderr(`overlayscope: threads: capture workers finished at ${finished.map(s).join(', ')} s, merged in ${(performance.now() - m0).toFixed(1)} ms\n`);
+    stderr(`overlayscope: threads: capture threads finished at ${finished.map(s).join(', ')} s, merged in ${(performance.now() - m0).toFixed(1)} ms\n`);
   }
   return session;
 }
 
-/** Starts one worker per share and collects the shares in order; every worker is ended when this returns or throws. */
+/**
+ * Reads the first share on this thread (its states need no copy, and it saves
+ * a worker: `threads` counts this one) and starts one worker for each other
+ * share; collects the shares in order. Every worker is ended, and this
+ * thread's reading cancelled, when this returns or throws.
+ */
 async function readShares(session: AnalysisSession, files: string[], shares: number[][], options: CaptureWorkOptions, workerPath: string,
   done: (k: number) => void): Promise<ShareState[][]> {
   const total = session.sources.reduce((a, s) => a + s.size, 0);
   const onProgress = session.options.onProgress;
   const progress = shares.map(() => 0);
   const workers: Worker[] = [];
+  const here = new AbortController();
   try {
-    const results = shares.map((share, k) => new Promise<ShareState[]>((resolve, reject) => {
+    const results = shares.map((share, k) => k === 0 ? readShare(session.sources, share, { ...options, signal: here.signal }, (bytes) => {
+      progress[0] = bytes;
+      onProgress?.(progress.reduce((a, b) => a + b, 0), total, share[0]!);
+    }).then((s) => { done(0); return s; }) : new Promise<ShareState[]>((resolve, reject) => {
       const data: CaptureWorkerData = { files, share, options };
       const w = new Worker(workerPath, { workerData: data });
       workers.push(w);
@@ -119,6 +128,7 @@ async function readShares(session: AnalysisSession, files: string[], shares: num
     });
     return out;
   } finally {
+    here.abort();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -151,7 +151,7 @@ const HEAD_CHUNK = 65536;
  * DissectConfig and options, observers [flows, overlay] in the session's
  * order, capture ids the session's. `onProgress(bytes)`: bytes of the share read so far.
  */
-export async function readShare(sources: ReadonlyArray<ByteSource | undefined>, ids: readonly number[], opts: CaptureWorkOptions,
+export async function readShare(sources: ReadonlyArray<ByteSource | undefined>, ids: readonly number[], opts: CaptureWorkOptions & { signal?: AbortSignal },
   onProgress?: (bytes: number) => void): Promise<ShareState[]> {
   const cfg = new DissectConfig(opts);
   const shareTotal = ids.reduce((a, i) => a + sources[i]!.size, 0);
