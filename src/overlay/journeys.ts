@@ -218,25 +218,28 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
     return formatTime(abs, Math.round(tNs - Math.floor(tNs / 1e9) * 1e9), precision);
   };
   // Endpoints per tuple and side, and tunnels per tuple, made once and shared by the hops on that tuple (read-only:
-  // frozen). 60 k journeys on a 2 M-packet session: a fresh object each was most of what the garbage collector copied.
-  const eps = new Map<number, Endpoint>();
+  // frozen). 60 k journeys on a 2 M-packet session: made per hop, they were most of a hop's long-lived objects.
+  // By index: tuple * 2 + side -> 1 + position in `eps`, tuple -> 1 + position in `tunnels` (0: not made yet).
+  const epAt = new Int32Array(o.tupleCount * 2);
+  const eps: Endpoint[] = [];
   const ep = (r: number, which: 'src' | 'dst'): Endpoint => {
     const tu = o.tuple[r]!;
     const k = which === 'src' ? tu * 2 : tu * 2 + 1;
-    let e = eps.get(k);
-    if (e === undefined) {
-      e = Object.freeze({ ip: ipToString(o.tVer[tu]!, which === 'src' ? o.tSrc : o.tDst, tu * 4), port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! });
-      eps.set(k, e);
-    }
+    const at = epAt[k]!;
+    if (at > 0) return eps[at - 1]!;
+    const e = Object.freeze({ ip: ipToString(o.tVer[tu]!, which === 'src' ? o.tSrc : o.tDst, tu * 4), port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! });
+    eps.push(e);
+    epAt[k] = eps.length;
     return e;
   };
-  const tunnels = new Map<number, JourneyHop['tunnel']>();
+  const tunnelAt = new Int32Array(o.tupleCount);
+  const tunnels: Array<NonNullable<JourneyHop['tunnel']>> = [];
   const tunnelOf = (tu: number): JourneyHop['tunnel'] => {
-    let t = tunnels.get(tu);
-    if (t === undefined) {
-      t = Object.freeze({ type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) });
-      tunnels.set(tu, t);
-    }
+    const at = tunnelAt[tu]!;
+    if (at > 0) return tunnels[at - 1]!;
+    const t = Object.freeze({ type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) });
+    tunnels.push(t);
+    tunnelAt[tu] = tunnels.length;
     return t;
   };
   // Packets of a connection at one location (both directions).
