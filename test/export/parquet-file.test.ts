@@ -10,7 +10,7 @@
  * of every size. hyparquet reads the values back exactly (ns included).
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
@@ -124,7 +124,10 @@ describe('Parquet encoder', () => {
   });
 
   it('Snappy: hyparquet-writer\'s bytes for real capture bytes of every size', () => {
-    const pcap = readFileSync(path.join(ROOT, 'bench', 'out', 'overlay-100000-s1.pcap'));
+    // The lab's nginx-proxy captures end to end (~1 MB, committed: no generated bench file needed).
+    const dir = path.join(ROOT, 'fixtures', 'lab', 'captures', 'nginx-proxy');
+    const pcap = Buffer.concat(readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => readFileSync(path.join(dir, f))));
+    expect(pcap.length).toBeGreaterThan(11 * 7919 + 300_000);
     const ours = new SnappyCompressor();
     const sizes = [0, 1, 14, 15, 16, 61, 100, 4096, 65535, 65536, 70_000, 300_000];
     for (const [i, size] of sizes.entries()) {
