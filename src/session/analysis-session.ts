@@ -38,6 +38,13 @@ export class AnalysisSession {
    */
   inputs: { origins: readonly CaptureOrigin[]; notes: readonly InputNote[] } | null = null;
 
+  /** A new, unread session over the same captures, options and inputs: what a parallel run falls back to (read again on one thread). */
+  fresh(): AnalysisSession {
+    const s = new AnalysisSession(this.sources, this.options);
+    s.inputs = this.inputs;
+    return s;
+  }
+
   constructor(readonly sources: readonly ByteSource[], readonly options: AnalyzeOptions = {}) {
     if (options.maxFlows !== undefined) this.flows.maxFlows = options.maxFlows;
     this.config = new DissectConfig(options);

@@ -8,8 +8,8 @@
  * single-threaded one, byte for byte. When the worker cannot start or fails,
  * the session is read again on one thread and the outcome says so.
  */
-import { AnalysisSession } from '../../session/analysis-session.js';
-import { adoptFlows, flowWorkOptions, sequentialReason, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
+import type { AnalysisSession } from '../../session/analysis-session.js';
+import { adoptWorkerFlows, FlowWorkerFailure, flowWorkOptions, sequentialReason, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 import type { ParallelInput, ParallelOutcome, ParallelRun, ParallelRunner } from '../../service/parallel-runner.js';
 
 /** What the flow worker is sent once: the session's captures (Blobs cross to a worker without copying their bytes) and the options. */
@@ -24,8 +24,6 @@ export type FlowWorkerMessage =
   | { kind: 'done'; state: FlowTrackerState }
   | { kind: 'error'; message: string };
 
-/** The flow worker failed or could not start (never the input: this thread reads the same bytes and reports their problems). */
-class FlowWorkerFailure extends Error {}
 /** The open was cancelled while the worker ran. */
 class Cancelled extends Error {}
 
@@ -60,9 +58,7 @@ export function browserParallelRunner(host: BrowserRunnerHost): ParallelRunner {
     } catch (e) {
       if (!(e instanceof FlowWorkerFailure)) throw e;
       // Read again from the start on this thread: the output is the single-threaded one.
-      const again = new AnalysisSession(session.sources, session.options);
-      again.inputs = session.inputs;
-      await again.run();
+      const again = await session.fresh().run();
       return { session: again, used: 1, note: `${e.message}; analysed on one thread` };
     }
   };
@@ -110,12 +106,7 @@ async function readWithWorker(session: AnalysisSession, request: FlowWorkerReque
         throw e;
       }
       const a0 = performance.now();
-      try {
-        adoptFlows(session.flows, st, ids, session.captures, read);
-      } catch (e) {
-        throw new FlowWorkerFailure(e instanceof Error ? e.message : String(e));
-      }
-      rows.fill(session.captures);
+      adoptWorkerFlows(session.flows, st, ids, session.captures, read, rows);
       adopted = true;
       const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
       host.trace?.(`threads: this thread read in ${s(mainDone)} s, the flow worker finished at ${s(workerDone)} s, adopted in ${(performance.now() - a0).toFixed(1)} ms`);

@@ -9,8 +9,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AnalysisSession } from '../../session/analysis-session.js';
-import { adoptFlows, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
+import type { AnalysisSession } from '../../session/analysis-session.js';
+import { adoptWorkerFlows, FlowWorkerFailure, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 
 /** The worker's bundle, beside the CLI's. */
 export const FLOW_WORKER_BUNDLE = 'analyze-worker.js';
@@ -40,7 +40,7 @@ export function flowWorkerPath(): string | null {
 }
 
 /** True for a regular file: one that two threads can each read from the start (not a pipe, a FIFO or a device). */
-function readableTwice(file: string): boolean {
+export function readableTwice(file: string): boolean {
   try {
     return statSync(file).isFile();
   } catch {
@@ -48,8 +48,6 @@ function readableTwice(file: string): boolean {
   }
 }
 
-/** The flow worker failed (never the input: the main thread reads the same bytes and reports their problems). */
-class FlowWorkerFailure extends Error {}
 
 /**
  * Reads `session` (not run yet) with its flows built by a worker thread over
@@ -66,9 +64,7 @@ export async function runWithFlowWorker(session: AnalysisSession, files: string[
   } catch (e) {
     if (!(e instanceof FlowWorkerFailure)) throw e;
     stderr(`overlayscope: ${e.message}; analysing on one thread\n`);
-    const again = new AnalysisSession(session.sources, session.options);
-    again.inputs = session.inputs;
-    return again.run();
+    return session.fresh().run();
   }
 }
 
@@ -100,12 +96,7 @@ async function readWithWorker(session: AnalysisSession, files: string[], options
       const mainDone = performance.now();
       const st = await state;
       const a0 = performance.now();
-      try {
-        adoptFlows(session.flows, st, ids, session.captures, read);
-      } catch (e) {
-        throw new FlowWorkerFailure(e instanceof Error ? e.message : String(e));
-      }
-      rows.fill(session.captures);
+      adoptWorkerFlows(session.flows, st, ids, session.captures, read, rows);
       if (trace) {
         const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
         stderr(`overlayscope: threads: main thread read in ${s(mainDone)} s, the flow worker finished at ${s(workerDone)} s, adopted in ${(performance.now() - a0).toFixed(1)} ms\n`);

@@ -8,9 +8,9 @@
  * fails, or the shares cannot be merged exactly, the session is analysed again
  * on one thread and stderr says why.
  */
-import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { AnalysisSession } from '../../session/analysis-session.js';
+import type { AnalysisSession } from '../../session/analysis-session.js';
+import { readableTwice } from './analyze-workers.js';
 import { captureShares, mergeRefusal, mergeShares, readShare, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
 import type { FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 import { LIMITS } from '../../capture/types.js';
@@ -33,21 +33,6 @@ export type CaptureWorkerMessage =
 
 class CaptureWorkerFailure extends Error {}
 
-function isRegularFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Analyses `session` over `files` from scratch on one thread, as the fallbacks do. */
-function again(session: AnalysisSession): Promise<AnalysisSession> {
-  const s = new AnalysisSession(session.sources, session.options);
-  s.inputs = session.inputs;
-  return s.run();
-}
-
 /**
  * Reads `session` (not run yet; two or more captures, all regular files:
  * `files`) with up to `threads` capture workers. `options`: what crosses to
@@ -56,7 +41,7 @@ function again(session: AnalysisSession): Promise<AnalysisSession> {
 export async function runWithCaptureWorkers(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string,
   threads: number, stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<AnalysisSession> {
   // A pipe or a device is read on one thread (the session holds it open already).
-  if (!files.every(isRegularFile)) return session.run();
+  if (!files.every(readableTwice)) return session.run();
   const shares = captureShares(session.sources.map((s) => s.size), threads);
   const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
   if (trace) stderr(`overlayscope: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures; this thread reads the first share)\n`);
@@ -68,14 +53,14 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
   } catch (e) {
     if (!(e instanceof CaptureWorkerFailure)) throw e;
     stderr(`overlayscope: ${e.message}; analysing on one thread\n`);
-    return again(session);
+    return session.fresh().run();
   }
   const m0 = performance.now();
   const all = states.flat();
   const refusal = mergeRefusal(all, session.options.maxFlows ?? LIMITS.maxFlows);
   if (refusal) {
     stderr(`overlayscope: the capture split cannot be merged exactly (${refusal}); analysing on one thread\n`);
-    return again(session);
+    return session.fresh().run();
   }
   await session.runElsewhere(async () => mergeShares(session, all));
   if (trace) {

@@ -144,6 +144,24 @@ export function adoptFlows(target: FlowTracker, state: FlowTrackerState, ids: Re
   }
 }
 
+/** The flow worker failed or could not start (never the input: the session's thread reads the same bytes and reports their problems); each host reads the session again on one thread. */
+export class FlowWorkerFailure extends Error {}
+
+/**
+ * What every host does once the worker's state has arrived: the session's
+ * tracker adopts it (an adoption error is the worker's failure) and the
+ * sparse rows noted meanwhile get their flow ids.
+ */
+export function adoptWorkerFlows(target: FlowTracker, state: FlowTrackerState, ids: ReadonlyArray<CaptureFlowIds | undefined>,
+  captures: readonly CaptureResult[], read: number, rows: SparseRowFlows): void {
+  try {
+    adoptFlows(target, state, ids, captures, read);
+  } catch (e) {
+    throw new FlowWorkerFailure(e instanceof Error ? e.message : String(e));
+  }
+  rows.fill(captures);
+}
+
 /**
  * Stands in for the OverlayObserver while the flows are built elsewhere: with
  * one capture point the observer keeps each sparse row's flow id (`rowFlow`),
