@@ -62,6 +62,38 @@ function addrBytes(ip: string): Uint8Array | null {
 
 const baseName = (f: string): string => f.split(/[\\/]/).pop() ?? f;
 
+/**
+ * --filter's answer for every packet of every capture (1: kept), each capture
+ * read in file order as tshark reads it: frame numbers, times since the
+ * file's first record and the TCP analysis behind tcp.seq and tcp.analysis.*
+ * (state over the records in file order, src/filter/tcp-analysis.ts) are the
+ * file's, whatever order the records' times are in. The export then walks
+ * time order and skips what was not kept.
+ */
+async function filterMatches(session: AnalysisSession, cfg: DissectConfig, filter: CompiledFilter, facts: FilterFacts): Promise<Uint8Array[]> {
+  const p = new DecodedPacket();
+  const record: PacketRecord = { index: 0, offset: 0, dataOffset: 0, tsSec: 0, tsNsec: 0, capturedLength: 0, originalLength: 0, linkType: 0, interfaceId: 0, timeless: false };
+  const out: Uint8Array[] = [];
+  for (let c = 0; c < session.captures.length; c++) {
+    const cap = session.captures[c]!, index = cap.index;
+    const ff = new FrameFilter(filter, cfg, cap.format === 'pcapng', facts, c);
+    const hit = new Uint8Array(index.count);
+    for (let n = 0; n < index.count; n++) {
+      const ifc = index.iface(n);
+      const caplen = index.capLen(n);
+      const data = await session.sources[c]!.read(index.fileOffset(n), caplen);
+      const linkType = cap.interfaces[ifc]?.linkType ?? -1;
+      const decodable = linkTypeDecoded(linkType);
+      if (decodable) decodePacket(p, data, 0, data.length, linkType, cfg);
+      record.index = n; record.tsSec = index.tsSec(n); record.tsNsec = index.tsNsec(n);
+      record.capturedLength = caplen; record.originalLength = index.origLen(n); record.linkType = linkType; record.interfaceId = ifc;
+      hit[n] = ff.matches(record, data, 0, data.length, decodable ? p : null) ? 1 : 0;
+    }
+    out.push(hit);
+  }
+  return out;
+}
+
 /** The pcapng of a session as blocks, in file order. */
 export async function pcapngPieces(session: AnalysisSession, cfg: DissectConfig, options: PcapngExportOptions = {}): Promise<Uint8Array[]> {
   const j = session.toJSON() as Record<string, unknown> & { capturePoints?: Array<{ name: string; file: string; interface: number }>; journeys?: Array<{ id: number; label: string; hops: Array<{ point: string; time: string; src: { ip: string; port: number | null }; dst: { ip: string; port: number | null }; translation: string | null; tunnel: { type: string; vni: number; outerSrc: string; outerDst: string } | null; note: string }> }>; nodes?: Array<{ ip: string; name: string | null }>; pods?: Array<{ ip: string; name: string; namespace: string }>; services?: Array<{ name: string; namespace: string; clusterIp: string | null }>; clocks?: Array<{ host: string; capturePoints: string[]; offsetMs: number; corrected: boolean; reference: boolean }> };
@@ -154,9 +186,8 @@ export async function pcapngPieces(session: AnalysisSession, cfg: DissectConfig,
   }
   const order = Array.from({ length: total }, (_, i) => i);
   order.sort((x, y) => rel[x]! - rel[y]! || capOf[x]! - capOf[y]! || numOf[x]! - numOf[y]!);
-  // --filter: one FrameFilter a capture (frame numbers and times are each file's, as tshark's).
-  const frameFilters = options.filter ? caps.map((c, i) => new FrameFilter(options.filter!, cfg, c.format === 'pcapng', options.facts ?? {}, i)) : null;
-  const record: PacketRecord = { index: 0, offset: 0, dataOffset: 0, tsSec: 0, tsNsec: 0, capturedLength: 0, originalLength: 0, linkType: 0, interfaceId: 0, timeless: false };
+  // --filter: each capture's answers, found in its file order (frame numbers, times and TCP analysis as tshark's).
+  const filterHits = options.filter ? await filterMatches(session, cfg, options.filter, options.facts ?? {}) : null;
   const t = session.flows.table;
   const flowText = new Map<number, string>();
   const flowLabel = (f: number): string => {
@@ -174,6 +205,7 @@ export async function pcapngPieces(session: AnalysisSession, cfg: DissectConfig,
   let kept = 0;
   for (const i of order) {
     const c = capOf[i]!, n = numOf[i]!;
+    if (filterHits && filterHits[c]![n] === 0) continue;
     const cap = caps[c]!, index = cap.index;
     const ifc = index.iface(n);
     const id = idb(c, ifc);
@@ -184,12 +216,7 @@ export async function pcapngPieces(session: AnalysisSession, cfg: DissectConfig,
     if (inner >= 0) parts.push(flowLabel(inner));
     const linkType = cap.interfaces[ifc]?.linkType ?? -1;
     const decodable = linkTypeDecoded(linkType);
-    if (decodable && (inner >= 0 || frameFilters)) decodePacket(p, data, 0, data.length, linkType, cfg);
-    if (frameFilters) {
-      record.index = n; record.tsSec = index.tsSec(n); record.tsNsec = index.tsNsec(n);
-      record.capturedLength = caplen; record.originalLength = index.origLen(n); record.linkType = linkType; record.interfaceId = ifc;
-      if (!frameFilters[c]!.matches(record, data, 0, data.length, decodable ? p : null)) continue;
-    }
+    if (decodable && inner >= 0) decodePacket(p, data, 0, data.length, linkType, cfg);
     let hop: Hop | null = null;
     let key: string | null = null;
     if (inner >= 0 && decodable) {

@@ -151,8 +151,10 @@ describe.skipIf(!corpusPresent)('DecodedPacket reuse: decode A then B, nothing o
   });
 
   it('decodes as a fresh decoder does when its arrays start with leftovers it has no record of', async () => {
-    // src/engine/shared-packets.ts swaps the arrays for views of shared memory: the decoder
-    // must not count on the values a constructor put there (tcpMss -1 and the like).
+    // Arrays over memory someone else filled (decision 0009's decode-ahead put them over shared
+    // memory; measured and not kept, so no such code is in the tree): the decoder must not count on
+    // the values a constructor put there (tcpMss -1 and the like). DecodedPacket.fieldsClean
+    // (src/dissect/decoded.ts) starts at "nothing known clean" for that.
     for (const [file, n] of PACKETS) {
       const b = await load(file, n);
       const fresh = new DecodedPacket();

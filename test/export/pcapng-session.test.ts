@@ -20,7 +20,7 @@ import { parseClusterMetadata } from '../../src/overlay/cluster-metadata.js';
 import { compileFilter } from '../../src/filter/index.js';
 import { pcapngPieces, UnknownJourneyError, type PcapngExportOptions } from '../../src/export/pcapng-session.js';
 import { MAX_OPTION_BYTES } from '../../src/export/pcapng-writer.js';
-import { corpusSkipReason, CORPUS, fixturePath } from '../helpers/corpus.js';
+import { corpusSkipReason, CORPUS, fixturePath, ROOT } from '../helpers/corpus.js';
 import { craftHostileCapture, EVIL_HOST } from '../report/crafted-capture.js';
 
 const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -87,6 +87,58 @@ describe('export-pcapng selections', () => {
       }
       expect(shbComment(file)).toContain("only journey 1's connections");
       await expect(pcapngPieces(s, s.config, { journey: 99 })).rejects.toBeInstanceOf(UnknownJourneyError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe('export-pcapng --filter on captures whose records are out of time order', () => {
+  /** `file`'s records from `at` on, then those before it (mergecap -a keeps file order): the times jump back at the seam. */
+  const rotated = (dir: string, file: string, at: number): string => {
+    const name = path.basename(file, '.pcap');
+    const head = path.join(dir, `${name}-head.pcap`), tail = path.join(dir, `${name}-tail.pcap`), out = path.join(dir, `${name}.pcap`);
+    run('editcap', ['-r', file, head, `1-${at - 1}`]);
+    run('editcap', ['-r', file, tail, `${at}-1000000`]);
+    run('mergecap', ['-a', '-F', 'pcap', '-w', out, tail, head]);
+    rmSync(head);
+    rmSync(tail);
+    return out;
+  };
+
+  it('TCP analysis, relative sequence numbers and frame.time_relative as tshark -Y gives them, point by point; the packets in time order', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcapng-'));
+    try {
+      const lab = fixturePath('lab', 'captures', 'nginx-proxy');
+      const files = [rotated(dir, path.join(lab, 'client-eth0.pcap'), 61), rotated(dir, path.join(lab, 'node1-eth0.pcap'), 150)];
+      const filters = ['tcp.analysis.flags || tcp.seq == 1', 'tcp.seq > 1 && tcp.len > 0', 'tcp.ack == 1', 'frame.time_relative < 0', '!tcp.analysis.flags && frame.number > 100'];
+      // tshark: every filter in one pass a file (test/filter/tshark-filters.lua prints "filter frame" a match), and each frame's time and length.
+      const filtersFile = path.join(dir, 'filters.txt');
+      writeFileSync(filtersFile, filters.join('\n') + '\n');
+      const theirs = new Map(files.map((f) => {
+        const frames = tsharkRows(f, ['frame.time_epoch', 'frame.len']).map((r) => `${r[0]} ${r[1]}`);
+        const times = frames.map((r) => Number(r.split(' ')[0]));
+        expect(times.some((t, i) => i > 0 && t < times[i - 1]!), `${f}: records out of time order`).toBe(true);
+        const out = execFileSync('tshark', ['-n', '-q', '-r', f, '-d', 'udp.port==8472,vxlan', '-X', `lua_script:${path.join(ROOT, 'test', 'filter', 'tshark-filters.lua')}`],
+          { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OVERLAYSCOPE_FILTERS: filtersFile }, stdio: ['ignore', 'pipe', 'ignore'] });
+        const kept = filters.map(() => [] as string[]);
+        for (const m of out.matchAll(/^(\d+) (\d+)$/gm)) kept[Number(m[1])]!.push(frames[Number(m[2]) - 1]!);
+        return [f, { kept: kept.map((k) => k.sort()), records: frames.length }];
+      }));
+      for (const [k, filter] of filters.entries()) {
+        const { file } = await exportTo(dir, files, cluster(), { filter: compileFilter(filter) }, `out-${k}.pcapng`);
+        const ours = tsharkRows(file, ['frame.interface_name', 'frame.time_epoch', 'frame.len']);
+        for (const f of files) {
+          const t = theirs.get(f)!;
+          const mine = ours.filter((r) => r[0] === path.basename(f, '.pcap')).map((r) => `${r[1]} ${r[2]}`).sort();
+          expect(mine, `${path.basename(f)} -Y ${filter}`).toEqual(t.kept[k]);
+          // A selection, not all or nothing (tshark's count: the file has more records than it kept).
+          expect(t.kept[k]!.length, `${path.basename(f)} -Y ${filter}`).toBeGreaterThan(0);
+          expect(t.kept[k]!.length).toBeLessThan(t.records);
+        }
+        const times = ours.map((r) => Number(r[1]));
+        for (let i = 1; i < times.length; i++) expect(times[i]! >= times[i - 1]!, `${filter}: packet ${i + 1} before ${i}`).toBe(true);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
