@@ -83,6 +83,9 @@ ${FILTER_HELP}
   --threads N          threads reading the captures (1-64, default 1); 2 or
                        more: flows, TCP, HTTP and DNS in a worker thread, the
                        same output (docs/cli.md)
+  --split stage|flow   one capture on 2+ threads: its flows in one worker
+                       (stage) or split by flow key among the threads (flow;
+                       the default from 3 threads); the same output
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help
 Exit: 0 success; 1 a capture could not be (fully) read — output still holds
@@ -110,7 +113,7 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const args = parseArgs(argv, {
     help: {}, 'vxlan-port': { value: true }, 'geneve-port': { value: true }, 'wireguard-port': { value: true }, format: { value: true }, out: { value: true },
     cluster: { value: true, multiple: true }, 'community-id-seed': { value: true }, ...CLOCK_SPEC, ...INTERFACE_NAMES_SPEC, ...FILTER_SPEC,
-    threads: { value: true },
+    threads: { value: true }, split: { value: true },
     packets: {}, session: { value: true },
   });
   if (args.flags.has('help')) { ctx.stdout(ANALYZE_HELP + '\n'); return 0; }
@@ -128,8 +131,10 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   const threadsText = one(args, 'threads');
   const threads = threadsText === undefined ? 1 : Number(threadsText);
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError(`--threads takes an integer 1-64, not '${threadsText}'`);
-  const opts: AnalyzeOptions & ParallelOptions = {
-    threads,
+  const split = one(args, 'split');
+  if (split !== undefined && split !== 'stage' && split !== 'flow') throw new UsageError(`--split takes stage or flow, not '${split}'`);
+  const opts: AnalyzeOptions & ParallelOptions & { split?: 'stage' | 'flow' } = {
+    threads, ...(split ? { split } : {}),
     ...(vxlanPorts ? { vxlanPorts } : {}),
     ...(genevePorts ? { genevePorts } : {}), ...(wireguardPorts ? { wireguardPorts } : {}),
     ...(clusterMetadata ? { clusterMetadata } : {}),
@@ -153,10 +158,12 @@ export async function runAnalyze(argv: string[], ctx: CliContext): Promise<numbe
   if (format === 'json') {
     // Written in pieces, flows made one at a time: one string (or every flow
     // object at once) of a big analysis would cost more memory than the analysis.
-    const parts = session.toJSONParts();
+    const parts = session.toJSONParts({ lazyJourneys: true });
     // UTF-8 pieces of one reused buffer, rows written as bytes (JsonBytes): each
-    // piece is written before the next is made.
-    const doc = { ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText, parts.flowWrite), http: new LazyArray(parts.httpCount, parts.http, parts.httpText, parts.httpWrite), dns: new LazyArray(parts.dnsCount, parts.dns, undefined, parts.dnsWrite) };
+    // piece is written before the next is made. Journeys too, a journey at a time.
+    const j = parts.journeys!;
+    const doc = { ...parts.doc, flows: new LazyArray(parts.flowCount, parts.flow, parts.flowText, parts.flowWrite), http: new LazyArray(parts.httpCount, parts.http, parts.httpText, parts.httpWrite), dns: new LazyArray(parts.dnsCount, parts.dns, undefined, parts.dnsWrite),
+      journeys: new LazyArray(j.length, (i) => j.journey(i), undefined, (i, out) => j.write(i, out)) };
     if (out && ctx.writePieces) await ctx.writePieces(out, jsonBytePieces(doc), args.positional);
     else if (out) await ctx.write(out, [...jsonPieces(doc)].join(''), args.positional);
     else if (ctx.stdoutPiece) {

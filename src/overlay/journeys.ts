@@ -10,6 +10,7 @@ import { ipToString } from '../dissect/addr.js';
 import { TUNNEL_IPIP } from '../dissect/layers.js';
 import { tunnelTypeOf } from './overlay-observer.js';
 import { formatTime } from '../pipeline/time.js';
+import { JsonLit, type JsonBytes } from '../pipeline/json-bytes.js';
 import type { HttpRequestLine, OverlayObserver } from './overlay-observer.js';
 import { translationKind, type StitchResult } from './stitch.js';
 
@@ -210,45 +211,105 @@ export function showsMoreThanOneHop(x: HttpExchange): boolean {
   return x.request.length >= 2 || x.child !== null;
 }
 
-export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExchange[], pointName: (p: number) => string, precision: number,
-  options: JourneyOptions = {}): Journey[] {
-  const journeys: Journey[] = [];
-  const time = (tNs: number): string => {
-    const abs = st.baseSec + Math.floor(tNs / 1e9);
-    return formatTime(abs, Math.round(tNs - Math.floor(tNs / 1e9) * 1e9), precision);
-  };
-  // Endpoints per tuple and side, and tunnels per tuple, made once and shared by the hops on that tuple (read-only:
-  // frozen). 60 k journeys on a 2 M-packet session: made per hop, they were most of a hop's long-lived objects.
-  // By index: tuple * 2 + side -> 1 + position in `eps`, tuple -> 1 + position in `tunnels` (0: not made yet).
-  const epAt = new Int32Array(o.tupleCount * 2);
-  const eps: Endpoint[] = [];
-  const ep = (r: number, which: 'src' | 'dst'): Endpoint => {
+/** A journey's ingress, when the cluster metadata has Ingresses (src/overlay/ingress.ts); null otherwise. */
+export type JourneyIngressOf = (j: Journey, root: HttpExchange) => Journey['ingress'];
+
+const J_ID = new JsonLit('{"id":');
+const J_HTTP = new JsonLit(',"http":');
+const J_LABEL = new JsonLit(',"label":');
+const J_HOPS = new JsonLit(',"hops":[');
+const J_COMPLETE = new JsonLit('],"complete":');
+const J_END = new JsonLit(',"ingress":null}');
+const H_SRC = new JsonLit(',"src":{"ip":');
+const H_DST = new JsonLit('},"dst":{"ip":');
+const H_PORT = new JsonLit(',"port":');
+const H_TRANSLATION = new JsonLit('},"translation":');
+const H_TUNNEL = new JsonLit(',"tunnel":');
+const H_NULL = new JsonLit('null');
+const H_PACKETS = new JsonLit(',"packets":');
+const H_LATENCY = new JsonLit(',"latencyMs":');
+const H_NOTE = new JsonLit(',"note":');
+const H_NEXT = new JsonLit('},');
+const H_LAST = new JsonLit('}');
+
+/**
+ * The journeys of a session, each made when asked for: as the API's objects
+ * (`journey(i)`, what the app, reports and exports read) or written straight
+ * into JSON bytes (`write(i, out)`, what the CLI writes: the same text as
+ * JSON.stringify(journey(i)) without the journey's objects and strings; 62 k
+ * journeys of 125 k hops on the 2 M-packet bench session were long-lived
+ * objects serialised at the end). Both walk the hops with one function, so
+ * they cannot disagree.
+ */
+export class JourneyTable {
+  /** Exchange ids of the journeys' roots (client requests), in journey order. */
+  readonly roots: Int32Array;
+  private readonly epAt: Int32Array;
+  private readonly eps: Endpoint[] = [];
+  private readonly tunnelAt: Int32Array;
+  private readonly tunnels: Array<NonNullable<JourneyHop['tunnel']>> = [];
+  private readonly tunnelLits: JsonLit[] = [];
+  private pointLits: JsonLit[] = [];
+  private readonly noteLits = new Map<string, JsonLit>();
+
+  constructor(private readonly o: OverlayObserver, private readonly st: StitchResult, readonly ex: readonly HttpExchange[],
+    private readonly pointName: (p: number) => string, private readonly precision: number,
+    private readonly options: JourneyOptions & { ingress?: JourneyIngressOf } = {}) {
+    const roots: number[] = [];
+    for (const root of ex) {
+      if (root.parent !== null) continue;
+      if (options.keep && !options.keep(root)) continue;
+      roots.push(root.id);
+    }
+    this.roots = Int32Array.from(roots);
+    // Endpoints per tuple and side, and tunnels per tuple, made once and shared by the hops on that tuple (read-only:
+    // frozen). By index: tuple * 2 + side -> 1 + position in `eps`, tuple -> 1 + position in `tunnels` (0: not made yet).
+    this.epAt = new Int32Array(o.tupleCount * 2);
+    this.tunnelAt = new Int32Array(o.tupleCount);
+  }
+
+  get length(): number {
+    return this.roots.length;
+  }
+
+  /** Every journey as objects. */
+  all(): Journey[] {
+    const out: Journey[] = new Array(this.roots.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.journey(i);
+    return out;
+  }
+
+  private ep(r: number, which: 0 | 1): Endpoint {
+    const o = this.o;
     const tu = o.tuple[r]!;
-    const k = which === 'src' ? tu * 2 : tu * 2 + 1;
-    const at = epAt[k]!;
-    if (at > 0) return eps[at - 1]!;
-    const e = Object.freeze({ ip: ipToString(o.tVer[tu]!, which === 'src' ? o.tSrc : o.tDst, tu * 4), port: which === 'src' ? o.tSport[tu]! : o.tDport[tu]! });
-    eps.push(e);
-    epAt[k] = eps.length;
+    const k = tu * 2 + which;
+    const at = this.epAt[k]!;
+    if (at > 0) return this.eps[at - 1]!;
+    const e = Object.freeze({ ip: ipToString(o.tVer[tu]!, which === 0 ? o.tSrc : o.tDst, tu * 4), port: which === 0 ? o.tSport[tu]! : o.tDport[tu]! });
+    this.eps.push(e);
+    this.epAt[k] = this.eps.length;
     return e;
-  };
-  const tunnelAt = new Int32Array(o.tupleCount);
-  const tunnels: Array<NonNullable<JourneyHop['tunnel']>> = [];
-  const tunnelOf = (tu: number): JourneyHop['tunnel'] => {
-    const at = tunnelAt[tu]!;
-    if (at > 0) return tunnels[at - 1]!;
+  }
+
+  private tunnelOf(tu: number): NonNullable<JourneyHop['tunnel']> {
+    const at = this.tunnelAt[tu]!;
+    if (at > 0) return this.tunnels[at - 1]!;
+    const o = this.o;
     const t = Object.freeze({ type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) });
-    tunnels.push(t);
-    tunnelAt[tu] = tunnels.length;
+    this.tunnels.push(t);
+    this.tunnelLits.push(new JsonLit(JSON.stringify(t)));
+    this.tunnelAt[tu] = this.tunnels.length;
     return t;
-  };
-  // Packets of a connection at one location (both directions).
-  const sparse = o.sparseRows;
-  const flowPackets = options.flowPackets;
-  const packetsAt = (conn: number, point: number, depth: number): number => {
+  }
+
+  /** Packets of a connection at one location (both directions). */
+  private packetsAt(conn: number, point: number, depth: number): number {
+    const o = this.o;
+    const sparse = o.sparseRows;
+    const flowPackets = this.options.flowPackets;
     let n = 0;
     const flows: number[] = [];
-    for (const s of st.connections[conn]!.streams) {
+    for (const s of this.st.connections[conn]!.streams) {
       if (s.point !== point || s.depth !== depth) continue;
       const f = s.row < sparse ? o.rowFlow[s.row]! : -1;
       if (f < 0 || !flowPackets) n += s.packets;
@@ -259,19 +320,24 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
       }
     }
     return n;
-  };
-  for (const root of ex) {
-    if (root.parent !== null) continue;
-    if (options.keep && !options.keep(root)) continue;
+  }
+
+  /**
+   * Journey i's hops in order: `hop(x, occurrence, note, translation,
+   * latency in µs or null)`; returns its legs (the root, then each upstream
+   * request it caused).
+   */
+  private walk(i: number, hop: (x: HttpExchange, oc: Occurrence, note: string, translation: string | null, latencyUs: number | null) => void): HttpExchange[] {
+    const ex = this.ex;
+    const root = ex[this.roots[i]!]!;
     const legs: HttpExchange[] = [];
     for (let x: HttpExchange | undefined = root; x && legs.length < MAX_LEGS; x = x.child === null ? undefined : ex[x.child]) legs.push(x);
-    const hops: JourneyHop[] = [];
     let prevT: number | null = null;
-    const push = (x: HttpExchange, occ: Occurrence[], note: string, reply: boolean): void => {
+    const side = (x: HttpExchange, occ: Occurrence[], note: string, reply: boolean): void => {
       let prev: { src: Endpoint; dst: Endpoint } | null = null;
       for (const oc of occ) {
         const r = oc.row;
-        const src = ep(r, 'src'), dst = ep(r, 'dst');
+        const src = this.ep(r, 0), dst = this.ep(r, 1);
         // In request terms (the reply's addresses reversed), to say what was translated.
         const rq = reply ? { src: dst, dst: src } : { src, dst };
         let translation: string | null = null;
@@ -288,31 +354,117 @@ export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExch
           }
         }
         prev = rq;
-        const tu = o.tuple[r]!;
-        const d = o.tDepth[tu]!;
-        hops.push({
-          point: pointName(o.tPoint[tu]!), time: time(oc.t), src, dst, translation,
-          tunnel: d > 0 ? tunnelOf(tu) : null,
-          packets: packetsAt(x.conn, o.tPoint[tu]!, d),
-          latencyMs: prevT === null ? null : Math.round((oc.t - prevT) / 1e3) / 1e3,
-          note,
-        });
+        hop(x, oc, note, translation, prevT === null ? null : Math.round((oc.t - prevT) / 1e3));
         prevT = oc.t;
       }
     };
-    legs.forEach((x, i) => push(x, x.request, i === 0 ? 'request' : `upstream request ${i}`, false));
-    for (let i = legs.length - 1; i >= 0; i--) push(legs[i]!, legs[i]!.response, i === 0 ? 'response' : `upstream response ${i}`, true);
+    legs.forEach((x, k) => side(x, x.request, k === 0 ? 'request' : `upstream request ${k}`, false));
+    for (let k = legs.length - 1; k >= 0; k--) side(legs[k]!, legs[k]!.response, k === 0 ? 'response' : `upstream response ${k}`, true);
+    return legs;
+  }
+
+  private complete(root: HttpExchange, legs: readonly HttpExchange[]): boolean {
+    const o = this.o;
     const first = root.request[0]!;
     const backAt = root.response.length ? root.response[root.response.length - 1]! : null;
-    const complete = legs.every((x) => x.response.length > 0) && backAt !== null && o.tPoint[o.tuple[backAt.row]!] === o.tPoint[o.tuple[first.row]!];
-    const l = root.line;
-    journeys.push({
-      id: journeys.length, http: root.id,
-      label: l ? `${l.method} ${l.host ?? ''}${l.uri}` : 'HTTP request',
-      hops, complete, ingress: null,
-    });
+    return legs.every((x) => x.response.length > 0) && backAt !== null && o.tPoint[o.tuple[backAt.row]!] === o.tPoint[o.tuple[first.row]!];
   }
-  return journeys;
+
+  private label(root: HttpExchange): string {
+    const l = root.line;
+    return l ? `${l.method} ${l.host ?? ''}${l.uri}` : 'HTTP request';
+  }
+
+  /** Journey i as the API's object. */
+  journey(i: number): Journey {
+    const o = this.o, st = this.st, precision = this.precision;
+    const root = this.ex[this.roots[i]!]!;
+    const hops: JourneyHop[] = [];
+    const legs = this.walk(i, (x, oc, note, translation, latencyUs) => {
+      const r = oc.row;
+      const tu = o.tuple[r]!;
+      const d = o.tDepth[tu]!;
+      const whole = Math.floor(oc.t / 1e9);
+      hops.push({
+        point: this.pointName(o.tPoint[tu]!), time: formatTime(st.baseSec + whole, Math.round(oc.t - whole * 1e9), precision),
+        src: this.ep(r, 0), dst: this.ep(r, 1), translation,
+        tunnel: d > 0 ? this.tunnelOf(tu) : null,
+        packets: this.packetsAt(x.conn, o.tPoint[tu]!, d),
+        latencyMs: latencyUs === null ? null : latencyUs / 1e3,
+        note,
+      });
+    });
+    const j: Journey = { id: i, http: root.id, label: this.label(root), hops, complete: this.complete(root, legs), ingress: null };
+    if (this.options.ingress) j.ingress = this.options.ingress(j, root);
+    return j;
+  }
+
+  /** Writes JSON.stringify(journey(i)) into `out` as UTF-8. */
+  write(i: number, out: JsonBytes): void {
+    if (this.options.ingress) { out.text(JSON.stringify(this.journey(i))); return; }
+    const o = this.o, st = this.st, precision = this.precision;
+    const root = this.ex[this.roots[i]!]!;
+    out.put(J_ID);
+    out.uint(i);
+    out.put(J_HTTP);
+    out.uint(root.id);
+    out.put(J_LABEL);
+    out.str(this.label(root));
+    out.put(J_HOPS);
+    let first = true;
+    const legs = this.walk(i, (x, oc, note, translation, latencyUs) => {
+      if (!first) out.put(H_NEXT);
+      first = false;
+      const r = oc.row;
+      const tu = o.tuple[r]!;
+      const d = o.tDepth[tu]!;
+      const p = o.tPoint[tu]!;
+      out.put(this.pointLit(p));
+      const whole = Math.floor(oc.t / 1e9);
+      out.time(st.baseSec + whole, Math.round(oc.t - whole * 1e9), precision);
+      const v4 = o.tVer[tu] === 4;
+      out.put(H_SRC);
+      if (v4) out.ipv4(o.tSrc[tu * 4]!); else out.str(this.ep(r, 0).ip);
+      out.put(H_PORT);
+      out.uint(o.tSport[tu]!);
+      out.put(H_DST);
+      if (v4) out.ipv4(o.tDst[tu * 4]!); else out.str(this.ep(r, 1).ip);
+      out.put(H_PORT);
+      out.uint(o.tDport[tu]!);
+      out.put(H_TRANSLATION);
+      out.str(translation);
+      out.put(H_TUNNEL);
+      if (d > 0) { this.tunnelOf(tu); out.put(this.tunnelLits[this.tunnelAt[tu]! - 1]!); } else out.put(H_NULL);
+      out.put(H_PACKETS);
+      out.num(this.packetsAt(x.conn, p, d));
+      out.put(H_LATENCY);
+      if (latencyUs === null) out.put(H_NULL); else out.thousandths(latencyUs);
+      out.put(H_NOTE);
+      out.put(this.noteLit(note));
+    });
+    if (!first) out.put(H_LAST);
+    out.put(J_COMPLETE);
+    out.bool(this.complete(root, legs));
+    out.put(J_END);
+  }
+
+  /** `{"point":"<name>","time":` of point p. */
+  private pointLit(p: number): JsonLit {
+    let l = this.pointLits[p];
+    if (!l) this.pointLits[p] = l = new JsonLit(`{"point":${JSON.stringify(this.pointName(p))},"time":`);
+    return l;
+  }
+
+  private noteLit(note: string): JsonLit {
+    let l = this.noteLits.get(note);
+    if (!l) this.noteLits.set(note, l = new JsonLit(JSON.stringify(note)));
+    return l;
+  }
+}
+
+export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExchange[], pointName: (p: number) => string, precision: number,
+  options: JourneyOptions = {}): Journey[] {
+  return new JourneyTable(o, st, ex, pointName, precision, options).all();
 }
 
 function epText(e: Endpoint): string {

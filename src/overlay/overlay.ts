@@ -11,7 +11,7 @@ import type { CaptureResult } from '../pipeline/analyze.js';
 import type { FlowJson } from '../flows/flow-output.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { cidr6Contains, cidrContains, IdentityResolver } from './cluster-metadata.js';
-import { buildJourneys, httpExchanges, showsMoreThanOneHop } from './journeys.js';
+import { httpExchanges, JourneyTable, showsMoreThanOneHop } from './journeys.js';
 import { journeyIngress } from './ingress.js';
 import { macToText, tunnelTypeOf, type OverlayObserver } from './overlay-observer.js';
 import { tuplesWorthStitching } from './one-point.js';
@@ -209,24 +209,24 @@ export class OverlayAnalysis {
    * two depths), or the upstream request a proxy there sent for it.
    */
   journeys(): Journey[] {
+    return this.journeyTable().all();
+  }
+
+  /** The journeys, each made when asked for: as objects, or written as JSON bytes (the CLI's writer). */
+  journeyTable(): JourneyTable {
     const o = this.observer;
-    if (o.count === 0) return [];
-    const ex = httpExchanges(o, this.stitched);
+    const ex = o.count === 0 ? [] : httpExchanges(o, this.stitched);
     const onePoint = o.points.length < 2;
-    const journeys = buildJourneys(o, this.stitched, ex, (p) => this.pointName(p), this.precision, {
+    const resolver = this.resolver;
+    return new JourneyTable(o, this.stitched, ex, (p) => this.pointName(p), this.precision, {
       keep: onePoint ? showsMoreThanOneHop : undefined,
       flowPackets: o.sparseRows > 0 ? this.flowPackets() : undefined,
-    });
-    const resolver = this.resolver;
-    if (resolver?.metadata.ingresses.length) {
-      for (const j of journeys) {
-        const root = j.http === null ? undefined : ex[j.http];
-        const first = root?.request[0];
+      ingress: resolver?.metadata.ingresses.length ? (j, root) => {
+        const first = root.request[0];
         const timeMs = first ? (this.stitched.baseSec + first.t / 1e9) * 1000 : null;
-        j.ingress = journeyIngress(j, root?.line ?? null, resolver, timeMs);
-      }
-    }
-    return journeys;
+        return journeyIngress(j, root.line ?? null, resolver, timeMs);
+      } : undefined,
+    });
   }
 
   /** Packets per flow id, counted from the packet index (for hops made of one-point rows). */
@@ -303,7 +303,11 @@ export class OverlayAnalysis {
     return out;
   }
 
-  toJSON(): OverlayJson {
+  /**
+   * `options.journeys` false: `journeys` is an empty placeholder (keeping the
+   * key order) for a writer that takes them from journeyTable() one at a time.
+   */
+  toJSON(options: { journeys?: boolean } = {}): OverlayJson {
     const translations = this.translations();
     return {
       capturePoints: this.capturePoints(),
@@ -315,7 +319,7 @@ export class OverlayAnalysis {
       services: this.services(),
       tunnels: this.tunnels(),
       translations,
-      journeys: this.journeys(),
+      journeys: options.journeys === false ? [] : this.journeys(),
       candidateServices: this.candidateServices(translations),
     };
   }

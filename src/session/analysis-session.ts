@@ -15,6 +15,7 @@ import { formatTime } from '../pipeline/time.js';
 import type { AnalysisJson, CaptureJson } from './contract.js';
 import { OverlayObserver } from '../overlay/overlay-observer.js';
 import { OverlayAnalysis } from '../overlay/overlay.js';
+import type { JourneyTable } from '../overlay/journeys.js';
 import { FlowTracker } from '../flows/flow-tracker.js';
 import { dnsJson, flowJson, FlowJsonText, httpJson, httpJsonText, tunnelLinks, writeDnsJson, writeHttpJson } from '../flows/flow-output.js';
 import type { JsonBytes } from '../pipeline/json-bytes.js';
@@ -106,6 +107,34 @@ export class AnalysisSession {
   async runElsewhere(fill: () => Promise<number>): Promise<this> {
     const read = await fill();
     for (let i = 0; i < read; i++) this.adoptTransactionIssues(i);
+    this.overlayCache = null;
+    return this;
+  }
+
+  /**
+   * run() split at capture `first` (the capture split, decision 0015 §7):
+   * captures [0, first) are read here exactly as run() reads them (`opts`
+   * adds a signal and progress in bytes of those captures), then
+   * `rest(read)` appends the others, read elsewhere, in capture order
+   * (CaptureMerge, src/session/parallel/capture-split.ts) and returns how many
+   * captures the session then holds; what run() does after each capture
+   * follows in capture order.
+   */
+  async runSplit(first: number, rest: (read: number) => Promise<number>, opts: Pick<AnalyzeOptions, 'signal' | 'onProgress'> = {}): Promise<this> {
+    const options = { ...this.options, ...opts };
+    const total = this.sources.slice(0, first).reduce((a, s) => a + s.size, 0);
+    let base = 0;
+    let read = 0;
+    for (let i = 0; i < first; i++) {
+      const src = this.sources[i]!;
+      const summary = await analyzeCapture(src, this.captures[i]!, this.config, this.observers, options, base, total);
+      this.adoptTransactionIssues(i);
+      read = i + 1;
+      base += src.size;
+      if (summary.cancelled) break;
+    }
+    const all = await rest(read);
+    for (let i = read; i < all; i++) this.adoptTransactionIssues(i);
     this.overlayCache = null;
     return this;
   }
@@ -214,7 +243,7 @@ export class AnalysisSession {
    * serialise a big analysis in pieces (hundreds of thousands of flows as
    * objects would cost more memory than the analysis).
    */
-  toJSONParts(): {
+  toJSONParts(options: { lazyJourneys?: boolean } = {}): {
     doc: AnalysisJson;
     flowCount: number; flow(i: number): AnalysisJson['flows'][number];
     /** `JSON.stringify(flow(i))`, made without the object when no cluster metadata annotates flows. */
@@ -229,10 +258,13 @@ export class AnalysisSession {
     dnsCount: number; dns(i: number): AnalysisJson['dns'][number];
     /** Writes `JSON.stringify(dns(i))` as UTF-8 without the object. */
     dnsWrite(i: number, out: JsonBytes): void;
+    /** With `lazyJourneys`: `doc.journeys` is an empty placeholder and this makes or writes them one at a time. */
+    journeys?: JourneyTable;
   } {
     const overlay = this.overlay();
     const links = tunnelLinks(this);
-    const doc = this.toJSON(false);
+    const doc = this.toJSON(false, !options.lazyJourneys);
+    const journeys = options.lazyJourneys ? { journeys: overlay.journeyTable() } : {};
     const http = this.flows.http.transactions;
     const dns = this.flows.dns.transactions;
     const flow = (i: number): AnalysisJson['flows'][number] => {
@@ -247,13 +279,14 @@ export class AnalysisSession {
       const flowU = (i: number): AnalysisJson['flows'][number] => flowWithoutDurations(flow(i), untimed);
       const httpU = (i: number): AnalysisJson['http'][number] => httpWithoutDurations(httpJson(this, http[i]!), flowJson(this, http[i]!.flow, links).capture, untimed);
       return {
-        doc, flowCount: this.flows.table.count, flow: flowU, flowText: (i) => JSON.stringify(flowU(i)),
+        doc, ...journeys, flowCount: this.flows.table.count, flow: flowU, flowText: (i) => JSON.stringify(flowU(i)),
         httpCount: http.length, http: httpU, httpText: (i) => JSON.stringify(httpU(i)), httpWrite: (i, out) => out.text(JSON.stringify(httpU(i))),
         dnsCount: dns.length, dns: (i) => dnsJson(this, dns[i]!), dnsWrite: (i, out) => writeDnsJson(this, dns[i]!, out),
       };
     }
     return {
       doc,
+      ...journeys,
       flowCount: this.flows.table.count,
       flow,
       flowText: text ? (i) => text.flow(i) : (i) => JSON.stringify(flow(i)),
@@ -269,8 +302,8 @@ export class AnalysisSession {
   }
 
   /** The overlay's JSON, its `notes` preceded by the offload notes. */
-  private overlayJsonWithNotes(overlay: OverlayAnalysis): ReturnType<OverlayAnalysis['toJSON']> {
-    const j = overlay.toJSON();
+  private overlayJsonWithNotes(overlay: OverlayAnalysis, journeys = true): ReturnType<OverlayAnalysis['toJSON']> {
+    const j = overlay.toJSON({ journeys });
     // Each capture point's source: the tool whose layout it came in, its file, member and node (src/overlay/bundles/point-source.ts).
     j.capturePoints = j.capturePoints.map((p, i) => {
       const at = overlay.observer.points[i];
@@ -282,7 +315,7 @@ export class AnalysisSession {
   }
 
   /** The `overlayscope.analysis/v1` document (see docs/cli.md). */
-  toJSON(whole = true): AnalysisJson {
+  toJSON(whole = true, journeys = true): AnalysisJson {
     const overlay = this.overlay();
     const untimed = untimedFiles(this.inputs?.origins, this.captures.map((c) => c.file));
     const all = whole ? this.flowsJson() : [];
@@ -297,7 +330,7 @@ export class AnalysisSession {
       http: whole ? this.flows.http.transactions.map((h) => httpWithoutDurations(httpJson(this, h), flows[h.flow]?.capture, untimed)) : [],
       dns: whole ? this.flows.dns.transactions.map((d) => dnsJson(this, d)) : [],
       issues: this.captures.flatMap((c) => c.issues.map((i) => ({ capture: i.capture, packet: i.packet, offset: i.offset, layer: i.layer, reason: i.reason, severity: i.severity }))),
-      ...this.overlayJsonWithNotes(overlay),
+      ...this.overlayJsonWithNotes(overlay, journeys),
       ...(this.inputs?.notes.length ? { inputNotes: this.inputs.notes } : {}),
     };
   }
