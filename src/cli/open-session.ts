@@ -15,8 +15,17 @@ import { flowWorkOptions, sequentialReason, type ParallelOptions } from '../sess
 import { flowWorkerPath, runWithFlowWorker } from '../host/node/analyze-workers.js';
 import { runWithCaptureWorkers } from '../host/node/capture-workers.js';
 import { captureSplitReason } from '../session/parallel/capture-split.js';
+import { runWithFlowSplit } from '../host/node/flow-split-workers.js';
 
-export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & ParallelOptions, stderr: (s: string) => void): Promise<AnalysisSession> {
+/** How one capture is read on 2+ threads (`analyze --split`): flows in one worker (stage) or split by flow key among N owners (flow). */
+export type OneCaptureSplit = 'stage' | 'flow';
+
+/** The split one capture takes when none is asked for, by thread count (docs/decisions/0015 §3: measured). */
+export function defaultSplit(threads: number): OneCaptureSplit {
+  return threads >= 3 ? 'flow' : 'stage';
+}
+
+export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & ParallelOptions & { split?: OneCaptureSplit }, stderr: (s: string) => void): Promise<AnalysisSession> {
   for (const n of inputs.notes) {
     if (n.severity === 'note') continue;
     stderr(`overlayscope: ${visibleText(n.file)}: offset ${n.offset}: ${n.layer}: ${visibleText(n.reason)}\n`);
@@ -40,6 +49,10 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & P
   // Two or more captures: a worker per share of them (the capture split); one: its flows in a worker (the stage split).
   if (worker && files && files.length >= 2 && !captureSplitReason(session.options)) {
     return runWithCaptureWorkers(session, files, flowWorkOptions(session.options), worker, opts.threads ?? 1, stderr);
+  }
+  // One capture: split by flow key among N owners, or its flows in one worker (the stage split).
+  if (worker && files && files.length === 1 && (opts.split ?? defaultSplit(opts.threads ?? 1)) === 'flow') {
+    return runWithFlowSplit(session, files[0]!, flowWorkOptions(session.options), worker, opts.threads ?? 1, stderr);
   }
   if (worker && files) return runWithFlowWorker(session, files, flowWorkOptions(session.options), worker, stderr);
   return session.run();

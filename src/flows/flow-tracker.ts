@@ -27,6 +27,11 @@ import { HttpTransactions } from './http-transactions.js';
 import { DnsTransactions } from './dns-transactions.js';
 import { NatHalfViews } from './nat-half-views.js';
 
+/** Which network levels a FlowTracker tracks (the flow split's owner); `h` is the level's flow hash. */
+export interface FlowRoute {
+  owns(p: DecodedPacket, level: number, h: number): boolean;
+}
+
 export class FlowTracker implements PacketObserver {
   readonly table = new FlowTable();
   readonly tcp = new TcpConversations();
@@ -42,6 +47,13 @@ export class FlowTracker implements PacketObserver {
   private readonly levelFlow = new Int32Array(MAX_NET);
   private baseCapture = -1;
   private baseSec = 0;
+  /**
+   * The flow split (src/session/parallel/flow-split.ts): when set, only the
+   * network levels it owns are tracked here, and the packet index gets each
+   * packet's innermost and outermost owned flow as `16 * id + level`. Null
+   * (the single-threaded path): every level, plain ids.
+   */
+  route: FlowRoute | null = null;
 
   /** Most flows tracked; see LIMITS.maxFlows. */
   maxFlows: number = LIMITS.maxFlows;
@@ -87,10 +99,12 @@ export class FlowTracker implements PacketObserver {
         if (version === 4) {
           // IPv4 (nearly every level): hashed and matched from the packet's words, no key copy.
           h = flowHash4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort, iface);
+          if (this.route !== null && !this.route.owns(p, i, h)) continue;
           fd = table.find4(capture, proto, depth, src[w]!, dst[w]!, srcPort, dstPort, h, iface);
         } else {
           this.fillKey(p, i, proto);
           h = flowHash(k);
+          if (this.route !== null && !this.route.owns(p, i, h)) continue;
           fd = table.find(k, h);
         }
         let f: number;
@@ -188,8 +202,18 @@ export class FlowTracker implements PacketObserver {
       if (idx) {
         // The index grows by replacing its arrays: take the current ones.
         if (ids !== idx.flowId) { ids = this.flowIds = idx.flowId; this.outerIds = idx.outerFlowId; }
-        ids[packet] = inner;
-        this.outerIds![packet] = outer;
+        if (this.route === null) {
+          ids[packet] = inner;
+          this.outerIds![packet] = outer;
+        } else {
+          // Which level each is: the split's merge picks, per packet, the innermost and outermost over its owners.
+          const levelFlow = this.levelFlow;
+          let lo = 0, hi = netCount - 1;
+          while (levelFlow[lo] !== outer) lo++;
+          while (levelFlow[hi] !== inner) hi--;
+          ids[packet] = 16 * inner + hi;
+          this.outerIds![packet] = 16 * outer + lo;
+        }
       }
     }
   }

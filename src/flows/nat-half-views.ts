@@ -34,7 +34,7 @@ const GENERATION = 8192;
 const MIDSTREAM_WINDOW = 1 << 20;
 
 /** A number key for an endpoint (address words and port) and a role bit; equal endpoints give equal keys. */
-function endpointKey(w: Uint32Array, at: number, version: number, port: number, role: number): number {
+export function endpointKey(w: Uint32Array, at: number, version: number, port: number, role: number): number {
   let h = w[at]!;
   if (version === 6) h = (Math.imul(h ^ w[at + 1]!, 0x9e3779b1) ^ Math.imul(w[at + 2]!, 0x85ebca6b) ^ w[at + 3]!) >>> 0;
   return ((h >>> 0) * 65536 + port) * 2 + role;

@@ -1,12 +1,15 @@
 /**
  * The analysis worker's entry (bundled to dist/analyze-worker.js by
- * scripts/build-cli.mjs), in one of two modes (docs/decisions/0015-parallel-analysis.md):
+ * scripts/build-cli.mjs), in one of three modes (docs/decisions/0015-parallel-analysis.md):
  * - the stage split: reads the session's captures for their flows, TCP,
  *   HTTP and DNS only and posts each capture's flow ids, then the tracker
  *   (src/session/parallel/flow-handoff.ts, src/host/node/analyze-workers.ts);
  * - the capture split (`share` given): reads its share of the captures with
  *   the whole per-capture pipeline and posts the share
- *   (src/session/parallel/capture-split.ts, src/host/node/capture-workers.ts).
+ *   (src/session/parallel/capture-split.ts, src/host/node/capture-workers.ts);
+ * - the flow split (`owner` given): reads the one capture tracking only the
+ *   flows it owns and posts its part
+ *   (src/session/parallel/flow-split.ts, src/host/node/flow-split-workers.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ByteSource } from '../../capture/types.js';
@@ -15,12 +18,23 @@ import { readShare, shareBuffers } from '../../session/parallel/capture-split.js
 import type { FlowWorkerData, FlowWorkerMessage } from './analyze-workers.js';
 import type { CaptureWorkerData, CaptureWorkerMessage } from './capture-workers.js';
 import { fileSource } from './file-source.js';
+import type { OwnerWorkerData, OwnerWorkerMessage } from './flow-split-workers.js';
+import { partBuffers, readFlowPart } from '../../session/parallel/flow-split.js';
 
 const port = parentPort;
 if (!port) throw new Error('analyze-worker must run in a worker thread');
-const data = workerData as FlowWorkerData | CaptureWorkerData;
+const data = workerData as FlowWorkerData | CaptureWorkerData | OwnerWorkerData;
 
-if ('share' in data) {
+if ('owner' in data) {
+  // The flow split (src/host/node/flow-split-workers.ts): the capture's flows owned by this worker.
+  const post = (m: OwnerWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  try {
+    const part = await readFlowPart(await fileSource(data.file), data.owner, data.owners, data.options);
+    post({ kind: 'part', part }, partBuffers(part));
+  } catch (e) {
+    post({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+} else if ('share' in data) {
   const post = (m: CaptureWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   try {
     const sources: Array<ByteSource | undefined> = [];
