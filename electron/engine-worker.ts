@@ -15,6 +15,8 @@ import { fileSource } from '../src/host/node/file-source.js';
 import { renderChartSvg } from '../src/host/node/report-charts.js';
 import { setReportChartRenderer } from '../src/report/service-extension.js';
 import { FLOW_WORKER_BUNDLE, runWithFlowWorker } from '../src/host/node/analyze-workers.js';
+import { runWithCaptureWorkers } from '../src/host/node/capture-workers.js';
+import { captureShares, captureSplitReason } from '../src/session/parallel/capture-split.js';
 import { flowWorkOptions, sequentialReason } from '../src/session/parallel/flow-handoff.js';
 import type { ParallelRunner } from '../src/service/parallel-runner.js';
 import { CALLABLE_METHODS, type WorkerMessage, type WorkerRequest } from '../renderer/worker/protocol.js';
@@ -48,9 +50,14 @@ function labPath(ref: { url: string; name: string }, lab: string | null): string
 const flowWorker = fileURLToPath(new URL(`./${FLOW_WORKER_BUNDLE}`, import.meta.url));
 
 /**
- * OpenOptions.threads >= 2: the flows built by a second worker thread reading
- * the same files (src/host/node/analyze-workers.ts, docs/decisions/0015); the
- * output is the single-threaded one. Regular files only (a pipe cannot be read twice).
+ * OpenOptions.threads >= 2 (docs/decisions/0015 §6–§7), regular files only (a
+ * pipe cannot be read twice), the output the single-threaded one either way:
+ * - two or more captures: the capture split (src/host/node/capture-workers.ts):
+ *   this thread reads the first share of the captures, a worker thread each
+ *   other share (the same bundle in its capture mode), merged in capture order;
+ * - one capture: its flows built by a second worker thread reading the same
+ *   file (the stage split, src/host/node/analyze-workers.ts).
+ * The Node hosts report a fallback to one thread on their stderr: it becomes the note.
  */
 const parallel: ParallelRunner = async ({ session, inputs, threads, signal }) => {
   const one = async (note: string) => ({ session: await session.run(), used: 1, note: `${note}: analysed on one thread` });
@@ -60,18 +67,30 @@ const parallel: ParallelRunner = async ({ session, inputs, threads, signal }) =>
     if (!file || !statSync(file, { throwIfNoEntry: false })?.isFile()) return one(`${ref.kind === 'blob' ? ref.name : file ?? ''} is not a regular file`);
     files.push(file);
   }
-  // Cancelling: the worker reads on to its end, its counts then differ from this thread's and the session is
-  // read again on one thread, stopped at once by the signal: nothing read is kept (the browser host keeps the packets).
   const reason = sequentialReason({ ...session.options, signal: undefined });
   if (reason) return one(reason);
   if (!existsSync(flowWorker)) return one(`${FLOW_WORKER_BUNDLE} is missing beside the engine`);
   let failure: string | null = null;
-  const read = await runWithFlowWorker(session, files, flowWorkOptions(session.options), flowWorker, (line) => {
-    if (/one thread/.test(line)) failure = line.replace(/^overlayscope: /, '').trim();
-  });
+  const stderr = (line: string): void => {
+    if (/one thread/.test(line)) failure = line.replace(/^overlayscope: /, '').trim().replace(/; analysing on one thread$/, '; analysed on one thread');
+  };
+  const shares = files.length >= 2 && !captureSplitReason(session.options) ? captureShares(session.sources.map((s) => s.size), threads) : [];
+  if (shares.length >= 2) {
+    // Cancelling: the capture workers (and this thread's share) read on to their end (runWithCaptureWorkers takes no
+    // signal); the whole session is then kept, exact, and the note says so.
+    const read = await runWithCaptureWorkers(session, files, flowWorkOptions(session.options), flowWorker, threads, stderr);
+    if (failure) return { session: read, used: 1, note: failure };
+    const fewer = shares.length < threads ? `the capture split uses ${shares.length} threads (${threads} asked for): ${files.length} captures make ${shares.length} shares` : '';
+    const cancelled = signal.aborted ? 'the open was cancelled, but the capture split reads to the end: the whole session is kept' : '';
+    const note = [cancelled, fewer].filter(Boolean).join('; ');
+    return { session: read, used: shares.length, split: 'capture' as const, ...(note ? { note } : {}) };
+  }
+  // Cancelling the stage split: the worker reads on to its end, its counts then differ from this thread's and the session is
+  // read again on one thread, stopped at once by the signal: nothing read is kept (the browser host keeps the packets).
+  const read = await runWithFlowWorker(session, files, flowWorkOptions(session.options), flowWorker, stderr);
   if (signal.aborted) return { session: read, used: 1, note: 'the open was cancelled: with 2 threads, nothing read is kept' };
   if (failure) return { session: read, used: 1, note: failure };
-  return { session: read, used: 2, ...(threads > 2 ? { note: `the stage split uses 2 threads (${threads} asked for)` } : {}) };
+  return { session: read, used: 2, split: 'stage' as const, ...(threads > 2 ? { note: `the stage split uses 2 threads (${threads} asked for)` } : {}) };
 };
 
 // The HTML report (and its PDF) draws its charts with the app's chart components.

@@ -44,14 +44,21 @@ export interface OpenOptions {
  * The app's "Analysis threads" setting: Auto is the cores available capped at
  * `autoMax`, but 1 while `splitFaster` is false (the parallel split built so
  * far is exact but not faster: decision 0015). Flip `splitFaster` when a split
- * that is faster lands.
+ * that is faster lands. `captureSplitFaster`: the same for sessions of two or
+ * more captures only (the capture split, decision 0015 §6–§7); one capture
+ * then keeps Auto at 1 unless `splitFaster`.
  */
-export const ANALYSIS_THREADS = { autoMax: 4, max: 64, splitFaster: false } as const;
+export const ANALYSIS_THREADS = { autoMax: 4, max: 64, splitFaster: false, captureSplitFaster: false } as const;
+
+/** Which parallel split read a session (decision 0015): the flows on a second thread, or shares of the captures. */
+export type AnalysisSplit = 'stage' | 'capture';
 
 /** How a session was analysed: the threads asked for and used, and why fewer were used. */
 export interface AnalysisThreads {
   requested: number;
   used: number;
+  /** The split that ran when `used` is 2 or more. */
+  split?: AnalysisSplit;
   /** Why the session ran on fewer threads than asked ("the flow worker failed: ...; analysed on one thread"). */
   note?: string;
 }

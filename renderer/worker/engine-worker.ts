@@ -21,9 +21,11 @@ const scope = self as unknown as WorkerScope;
 
 // The HTML report draws its charts with the app's chart components, as static SVG.
 setReportChartRenderer((spec) => renderToStaticMarkup(createElement(Chart, { spec })));
-// OpenOptions.threads >= 2: the flows built by a nested Web Worker reading the same Blobs (docs/decisions/0015).
+// OpenOptions.threads >= 2 (docs/decisions/0015): two or more captures read in shares by this worker and nested
+// capture workers, then merged (the capture split); one capture's flows built by a nested flow worker (the stage split).
 const parallel = browserParallelRunner({
   startWorker: () => new Worker(new URL('./flow-worker.ts', import.meta.url), { type: 'module', name: 'overlayscope-flows' }),
+  startCaptureWorker: () => new Worker(new URL('./capture-worker.ts', import.meta.url), { type: 'module', name: 'overlayscope-captures' }),
   async blobOf({ ref }) {
     if (ref.kind === 'blob') return ref.blob;
     if (ref.kind !== 'url') return null;

@@ -7,7 +7,7 @@
  * session back read. Without a runner, or with one thread, the service runs
  * `session.run()` as always. Platform-neutral: the runner moves the messages.
  */
-import type { AnalysisThreads, SourceRef } from '../api.js';
+import type { AnalysisSplit, AnalysisThreads, SourceRef } from '../api.js';
 import type { ByteSource } from '../capture/types.js';
 import type { AnalysisSession } from '../session/analysis-session.js';
 
@@ -32,6 +32,8 @@ export interface ParallelRun {
 export interface ParallelOutcome {
   session: AnalysisSession;
   used: number;
+  /** The split that ran (when `used` is 2 or more). */
+  split?: AnalysisSplit;
   note?: string;
 }
 
@@ -63,6 +65,6 @@ export function parallelInputs(session: AnalysisSession, opened: ReadonlyArray<{
 }
 
 /** The outcome as the summary states it. */
-export function threadsSummary(requested: number, outcome: { used: number; note?: string }): AnalysisThreads {
-  return { requested, used: outcome.used, ...(outcome.note ? { note: outcome.note } : {}) };
+export function threadsSummary(requested: number, outcome: { used: number; split?: AnalysisSplit; note?: string }): AnalysisThreads {
+  return { requested, used: outcome.used, ...(outcome.used > 1 && outcome.split ? { split: outcome.split } : {}), ...(outcome.note ? { note: outcome.note } : {}) };
 }

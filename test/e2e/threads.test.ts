@@ -1,19 +1,23 @@
 /**
- * The "Analysis threads" setting (issue #18, decision 0015) in the browser
- * build, in Debian's Chromium: the header's Settings popover offers Auto / 1 /
- * 2 / 4, remembers the choice (localStorage) and applies it to the next open.
- * With 2 threads the engine's Web Worker starts a nested flow worker
- * (renderer/worker/flow-worker.ts) and adopts its flows
- * (src/host/browser/analyze-workers.ts); the lab's nginx-proxy set then shows
- * the same numbers as with 1 (packets, flows, HTTP, DNS, issues, each capture,
- * translations and journeys) and the CLI's (dist/cli.js), and the session says
- * it ran on 2 threads. A flow worker that fails (its script throws) leaves the
- * session analysed on one thread with the reason, the same numbers.
+ * The "Analysis threads" setting (issue #18, decision 0015 §6–§7) in the
+ * browser build, in Debian's Chromium: the header's Settings popover offers
+ * Auto / 1 / 2 / 4, remembers the choice (localStorage) and applies it to the
+ * next open. With 2 threads and two or more captures the engine's Web Worker
+ * reads the first share of them and nested capture workers
+ * (renderer/worker/capture-worker.ts) the others, merged in capture order
+ * (src/host/browser/analyze-workers.ts, the capture split); one capture keeps
+ * the stage split (a nested flow worker, renderer/worker/flow-worker.ts). The
+ * lab's nginx-proxy set (14 per-point captures) then shows the same numbers as
+ * with 1 (packets, flows, HTTP, DNS, issues, each capture, translations and
+ * journeys) and the CLI's (dist/cli.js), and the session says how it ran
+ * ("2 threads · capture split"). A worker that fails (its script throws)
+ * leaves the session analysed on one thread with the reason, the same numbers;
+ * Cancel ends the workers and keeps what the engine thread read.
  * Screenshots of the popover, light and dark: test-artifacts/settings-threads-*.png.
  * The desktop app's engine worker (electron/engine-worker.ts, built by
- * vite.electron.config.ts with the flow worker beside it) runs in Node here
+ * vite.electron.config.ts with analyze-worker.js beside it) runs in Node here
  * (no Electron binary): threads 1, 2 and 4 give the same summary, flows,
- * HTTP rows and overlay, and 2 and 4 used the worker.
+ * HTTP rows and overlay, on 1, 2 and 4 threads of the capture split.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -62,6 +66,7 @@ async function shown(page: Page): Promise<{ stats: string; captures: string; ove
 describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the browser build', () => {
   let h: Harness;
   let cli: { packets: number; flows: number; http: number };
+  let one: Awaited<ReturnType<typeof shown>>;
   beforeAll(async () => {
     h = await startHarness();
     const j = JSON.parse(execFileSync(process.execPath, [CLI, 'analyze', ...files, '--format', 'json'], { maxBuffer: 1 << 28, encoding: 'utf8' })) as { packets: number; flows: unknown[]; http: unknown[] };
@@ -69,11 +74,11 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
   }, 120_000);
   afterAll(async () => { await h?.close(); });
 
-  it('the setting is remembered; 2 threads give the same session as 1 (and as the CLI), and the flow worker really ran', async () => {
+  it('the setting is remembered; 2 threads (the capture split) give the same session as 1 and as the CLI, and the capture workers really ran', async () => {
     const page = await h.newPage();
     await page.goto(`${h.url}?autoload=0`);
     await page.waitForSelector('text=Open a capture');
-    // Auto by default, and 1 while the split is not faster (the hint says so).
+    // Auto by default, and 1 while no split is faster (the hint says so).
     await page.click('[data-testid=settings-button]');
     expect(await page.inputValue('[data-testid=threads-select]')).toBe('auto');
     expect(await page.textContent('[data-testid=threads-select] option[value=auto]')).toBe('Auto (1)');
@@ -83,17 +88,20 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     await chooseThreads(page, '1');
     await loadFiles(page, files);
     expect(await threadsUsed(page)).toBe('This session: 1 thread');
-    const one = await shown(page);
+    one = await shown(page);
 
     await chooseThreads(page, '2');
     // Remembered across a reload, applied to the next open.
     await page.reload();
     await page.waitForSelector('text=Open a capture');
     expect(await page.evaluate(() => localStorage.getItem('overlayscope.analysisThreads'))).toBe('2');
-    const worker = page.waitForEvent('worker', { predicate: (w) => w.url().includes('flow-worker'), timeout: 30_000 });
+    const started: string[] = [];
+    page.on('worker', (w) => started.push(w.url()));
     await loadFiles(page, files);
-    expect((await worker).url()).toContain('flow-worker');
-    expect(await threadsUsed(page)).toBe('This session: 2 threads');
+    // The engine worker and one capture worker (the engine thread reads the first share itself); no flow worker.
+    expect(started.filter((u) => u.includes('capture-worker'))).toHaveLength(1);
+    expect(started.filter((u) => u.includes('flow-worker'))).toHaveLength(0);
+    expect(await threadsUsed(page)).toBe('This session: 2 threads · capture split');
     const two = await shown(page);
 
     expect(two).toEqual(one);
@@ -101,13 +109,28 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     expect(num(await page.textContent('[data-testid=total-flows]'))).toBe(cli.flows);
     expect(one.stats).toContain(`${cli.http}\nHTTP transactions`);
     expect(one.journeys.length).toBeGreaterThanOrEqual(5);
+
+    // 4 threads: three capture workers beside the engine thread, the same session.
+    await chooseThreads(page, '4');
+    await page.reload();
+    await page.waitForSelector('text=Open a capture');
+    started.length = 0;
+    await loadFiles(page, files);
+    expect(started.filter((u) => u.includes('capture-worker'))).toHaveLength(3);
+    expect(await threadsUsed(page)).toBe('This session: 4 threads · capture split');
+    expect(await shown(page)).toEqual(one);
     expect(pageErrors(page)).toEqual([]);
 
+    await chooseThreads(page, '2');
+    await page.reload();
+    await page.waitForSelector('text=Open a capture');
+    await loadFiles(page, files);
     for (const dark of [false, true]) {
       const p = dark ? await h.newPage({ dark: true }) : page;
-      if (dark) { await p.goto(`${h.url}?autoload=0`); await loadFiles(p, files); }
+      if (dark) { await p.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2')); await p.goto(`${h.url}?autoload=0`); await loadFiles(p, files); }
       await p.click('[data-testid=settings-button]');
       await p.waitForSelector('[data-testid=threads-used]');
+      expect(await p.textContent('[data-testid=threads-used]')).toBe('This session: 2 threads · capture split');
       await p.screenshot({ path: path.join(ARTIFACTS, `settings-threads-${dark ? 'dark' : 'light'}.png`) });
       // The popover lies inside the window.
       const box = (await p.locator('[data-testid=settings-popover]').boundingBox())!;
@@ -116,38 +139,42 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     }
   }, 240_000);
 
-  it('the lab captures served with the app (URLs) run on 2 threads too', async () => {
+  it('the lab captures served with the app (URLs) take the capture split too; one capture takes the stage split', async () => {
     const page = await h.newPage();
     await page.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
     await page.goto(h.url);
     await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
-    expect(await threadsUsed(page)).toBe('This session: 2 threads');
+    expect(await threadsUsed(page)).toBe('This session: 2 threads · capture split');
     expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(cli.packets);
+
+    const single = files.find((f) => f.endsWith('node1-eth0.pcap'))!;
+    const j = JSON.parse(execFileSync(process.execPath, [CLI, 'analyze', single, '--format', 'json'], { maxBuffer: 1 << 26, encoding: 'utf8' })) as { packets: number; flows: unknown[] };
+    await page.goto(`${h.url}?autoload=0`);
+    await page.waitForSelector('text=Open a capture');
+    const worker = page.waitForEvent('worker', { predicate: (w) => w.url().includes('flow-worker'), timeout: 30_000 });
+    await loadFiles(page, [single]);
+    await worker;
+    expect(await threadsUsed(page)).toBe('This session: 2 threads · stage split');
+    expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(j.packets);
+    expect(num(await page.textContent('[data-testid=total-flows]'))).toBe(j.flows.length);
+    expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
-  it('a flow worker that fails: the session is analysed on one thread, says why, the same numbers', async () => {
-    const page = await h.newPage();
-    await page.goto(`${h.url}?autoload=0`);
-    await page.evaluate(() => localStorage.setItem('overlayscope.analysisThreads', '1'));
-    await page.reload();
-    await page.waitForSelector('text=Open a capture');
-    await loadFiles(page, files);
-    const one = await shown(page);
-
-    // A second server whose flow worker script throws as it loads: a real failure of the real worker start.
-    const asset = readdirSync(path.join(ROOT, 'dist-web', 'assets')).find((f) => /^flow-worker-.*\.js$/.test(f));
-    expect(asset, 'the build has a flow worker bundle').toBeTruthy();
+  it('a capture worker that fails: the session is analysed on one thread, says why, the same numbers', async () => {
+    // A second server whose capture worker script throws as it loads: a real failure of the real worker start.
+    const asset = readdirSync(path.join(ROOT, 'dist-web', 'assets')).find((f) => /^capture-worker-.*\.js$/.test(f));
+    expect(asset, 'the build has a capture worker bundle').toBeTruthy();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-threads-'));
-    writeFileSync(path.join(dir, asset!.slice('flow-worker-'.length)), 'throw new Error("broken on purpose");\n');
-    const broken = await startHarness({ '/assets/flow-worker-': dir });
+    writeFileSync(path.join(dir, asset!.slice('capture-worker-'.length)), 'throw new Error("broken on purpose");\n');
+    const broken = await startHarness({ '/assets/capture-worker-': dir });
     try {
       const p = await broken.newPage();
+      await p.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
       await p.goto(`${broken.url}?autoload=0`);
       await p.waitForSelector('text=Open a capture');
-      await chooseThreads(p, '2');
       await loadFiles(p, files);
       const used = await threadsUsed(p);
-      expect(used).toMatch(/^This session: 1 thread \(2 asked for\) · the flow worker failed: .*broken on purpose.*; analysed on one thread$/);
+      expect(used).toMatch(/^This session: 1 thread \(2 asked for\) · a capture worker failed: .*broken on purpose.*; analysed on one thread$/);
       expect(await shown(p)).toEqual(one);
     } finally {
       await broken.close();
@@ -174,22 +201,28 @@ describe.skipIf(!chromiumPresent)('cancelling an open on 2 threads', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('Cancel ends both threads promptly; the session says it was cancelled', async () => {
+  it('Cancel ends the capture workers promptly; what the engine thread read is kept, the rest is marked cancelled', async () => {
     const page = await h.newPage();
     await page.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
     await page.goto(`${h.url}?autoload=0`);
     await page.waitForSelector('text=Open a capture');
     await page.setInputFiles('[data-testid=file-input]', points);
-    await page.waitForFunction(() => Number((document.querySelector('[data-testid=live-packets]')?.textContent ?? '').replace(/\D/g, '')) > 0, null, { timeout: 30_000 });
+    // Reading has begun (the packet count shows once the shares are merged: the bytes read move meanwhile).
+    await page.waitForFunction(() => Number(/\((\d+)%\)/.exec(document.querySelector('.progress-text')?.textContent ?? '')?.[1] ?? 0) >= 1, null, { timeout: 30_000, polling: 50 });
     const t0 = Date.now();
     await page.click('[data-testid=cancel]');
     await page.waitForSelector('[data-testid=total-packets]', { timeout: 30_000 });
     expect(Date.now() - t0).toBeLessThan(20_000);
-    expect(await threadsUsed(page)).toBe('This session: 2 threads · the open was cancelled: the packets read are kept, their flows (built by the second thread) are not');
-    expect(await page.textContent('[data-testid=captures-table]')).toContain('cancelled');
-    // What was read stays: packets, as with one thread.
-    expect(num(await page.textContent('[data-testid=total-packets]'))).toBeGreaterThan(0);
-    expect(num(await page.textContent('[data-testid=total-packets]'))).toBeLessThan(400_000);
+    // Shares [0, 1] (this thread) and [2, 3] (a capture worker): the engine thread's are kept.
+    expect(await threadsUsed(page)).toMatch(/^This session: 2 threads · capture split · the open was cancelled: what this thread read is kept \([12] of 4 captures(, the last in part)?\), not what the other threads read$/);
+    const rows = await page.$$eval('[data-testid=captures-table] tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows).toHaveLength(4);
+    // The other share's captures are not complete; a capture the engine thread finished has all its packets.
+    for (const r of rows.slice(2)) expect(r).toContain('cancelled');
+    for (const r of rows.filter((x) => x.includes('complete'))) expect(r).toMatch(/100,000|100000/);
+    const total = num(await page.textContent('[data-testid=total-packets]'));
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(200_000);
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 });
@@ -218,7 +251,7 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
   }, 300_000);
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-  it('threads 1, 2 and 4: the same session; 2 and 4 ran the flow worker bundled beside the engine', async () => {
+  it('threads 1, 2 and 4: the same session; 2 and 4 ran the capture split with the worker bundled beside the engine; one capture the stage split', async () => {
     expect(existsSync(path.join(dir, 'analyze-worker.js'))).toBe(true);
     const engine = engineClient(path.join(dir, 'engine-worker.js'));
     try {
@@ -233,12 +266,22 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
       }
       expect(seen.map((x) => x.used)).toEqual([
         { requested: 1, used: 1 },
-        { requested: 2, used: 2 },
-        { requested: 4, used: 2, note: 'the stage split uses 2 threads (4 asked for)' },
+        { requested: 2, used: 2, split: 'capture' },
+        { requested: 4, used: 4, split: 'capture' },
       ]);
       expect(seen[1]!.same).toEqual(seen[0]!.same);
       expect(seen[2]!.same).toEqual(seen[0]!.same);
       expect((seen[0]!.same.summary as { packets: number }).packets).toBeGreaterThan(1000);
+      // One capture: the stage split (a flow worker), the same as one thread.
+      const single = [{ kind: 'path', path: files.find((f) => f.endsWith('node1-eth0.pcap'))! }];
+      const alone = [];
+      for (const threads of [1, 2]) {
+        const { session: _id, threads: used, ...summary } = await engine.call<Record<string, unknown>>('openSession', [single, { threads }]);
+        alone.push({ used, summary, flows: await engine.call('getFlows', [{ offset: 0, limit: 10_000 }]) });
+      }
+      expect(alone.map((x) => x.used)).toEqual([{ requested: 1, used: 1 }, { requested: 2, used: 2, split: 'stage' }]);
+      expect(alone[1]!.summary).toEqual(alone[0]!.summary);
+      expect(alone[1]!.flows).toEqual(alone[0]!.flows);
     } finally {
       await engine.close();
     }

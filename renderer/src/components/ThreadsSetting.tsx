@@ -3,9 +3,10 @@
  * remembered in localStorage and applied to the next open. Auto is the cores
  * this machine has (navigator.hardwareConcurrency) capped at
  * ANALYSIS_THREADS.autoMax, but 1 while the engine says its parallel split is
- * not faster (ANALYSIS_THREADS.splitFaster). The popover also says how the
- * open session was analysed (SessionSummary.threads), with the reason when it
- * ran on fewer threads than asked.
+ * not faster (ANALYSIS_THREADS.splitFaster; captureSplitFaster: faster for
+ * sessions of two or more captures only). The popover also says how the open
+ * session was analysed (SessionSummary.threads: the threads, the split that
+ * ran), with the reason when it ran on fewer threads than asked.
  */
 import { useRef, useState } from 'react';
 import { ANALYSIS_THREADS } from '../../../src/api.js';
@@ -36,15 +37,28 @@ export function coresCapped(): number {
   return Math.max(1, Math.min(ANALYSIS_THREADS.autoMax, Number.isInteger(n) && n > 0 ? n : 1));
 }
 
-/** What Auto stands for on this build and machine. */
-export function autoThreads(): number {
-  return ANALYSIS_THREADS.splitFaster ? coresCapped() : 1;
+/** What Auto stands for on this build and machine, for a session of `captures` captures. */
+export function autoThreads(captures = 1): number {
+  const split: boolean = ANALYSIS_THREADS.splitFaster || (ANALYSIS_THREADS.captureSplitFaster && captures >= 2);
+  return split ? coresCapped() : 1;
 }
 
-/** The threads the next open asks for (OpenOptions.threads). */
-export function analysisThreads(): number {
+/** The threads the next open of `captures` captures asks for (OpenOptions.threads). */
+export function analysisThreads(captures = 1): number {
   const c = readThreadsChoice();
-  return c === 'auto' ? autoThreads() : c;
+  return c === 'auto' ? autoThreads(captures) : c;
+}
+
+/** Auto's label: what it uses here. */
+function autoLabel(): string {
+  const one = autoThreads(1), many = autoThreads(2);
+  return one === many ? `Auto (${one})` : `Auto (${many} for 2+ captures, else ${one})`;
+}
+
+/** "2 threads · capture split (…)": how the open session ran. */
+export function threadsUsedText(used: { requested: number; used: number; split?: 'stage' | 'capture'; note?: string }): string {
+  return `${used.used} thread${used.used === 1 ? '' : 's'}${used.requested !== used.used ? ` (${used.requested} asked for)` : ''}`
+    + `${used.split ? ` · ${used.split} split` : ''}${used.note ? ` · ${used.note}` : ''}`;
 }
 
 export function ThreadsSetting() {
@@ -70,18 +84,20 @@ export function ThreadsSetting() {
           <label className="row small" style={{ gap: 8, margin: '8px 0 6px', alignItems: 'center' }}>
             Analysis threads
             <select className="input" data-testid="threads-select" value={String(choice)} onChange={(e) => pick(e.target.value)}>
-              {CHOICES.map((c) => <option key={c} value={String(c)}>{c === 'auto' ? `Auto (${autoThreads()})` : c}</option>)}
+              {CHOICES.map((c) => <option key={c} value={String(c)}>{c === 'auto' ? autoLabel() : c}</option>)}
             </select>
           </label>
           <p className="small muted" data-testid="threads-hint">
-            Applied to the next open. 2 or more: a second thread builds the flows while this one reads the rest; the results are the same as with 1.
+            Applied to the next open. 2 or more: several captures are read in shares, one a thread (the capture split); one capture&apos;s flows are built by a second thread (the stage split). The results are the same as with 1.
             {ANALYSIS_THREADS.splitFaster
               ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here).`
-              : ` Auto uses 1 until the parallel split is faster on this build (measured: about as fast as 1, with more CPU); this machine offers ${cores}.`}
+              : ANALYSIS_THREADS.captureSplitFaster
+                ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here), for two or more captures, and 1 for one capture (the stage split is not faster).`
+                : ` Auto uses 1 until the parallel split is faster on this build (measured: slower than 1 here, with more CPU); this machine offers ${cores}.`}
           </p>
           {used ? (
             <p className="small" data-testid="threads-used">
-              This session: {used.used} thread{used.used === 1 ? '' : 's'}{used.requested !== used.used ? ` (${used.requested} asked for)` : ''}{used.note ? ` · ${used.note}` : ''}
+              This session: {threadsUsedText(used)}
             </p>
           ) : null}
         </div>
