@@ -12,8 +12,8 @@
 import { Worker } from 'node:worker_threads';
 import type { AnalysisSession } from '../../session/analysis-session.js';
 import { readableTwice } from './analyze-workers.js';
-import { SparseRowFlows, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
-import { FlowPartRecorder, FlowSplitRefusal, mergeFlowParts, type FlowPart } from '../../session/parallel/flow-split.js';
+import type { FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
+import { FlowSplitRefusal, readSplitSession, type FlowPart, type FlowSplitTimes } from '../../session/parallel/flow-split.js';
 
 /** What an owner worker is started with (workerData). */
 export interface OwnerWorkerData {
@@ -40,7 +40,7 @@ export async function runWithFlowSplit(session: AnalysisSession, file: string, o
   const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
   const owners = threads;
   if (trace) stderr(`overlayscope: flows of 1 capture split among ${owners} threads by flow key (flow split; this thread owns the first share)\n`);
-  const t0 = performance.now();
+  const t0 = Date.now();
   const workers: Worker[] = [];
   const finished: number[] = [];
   const parts: Array<Promise<FlowPart>> = [];
@@ -52,7 +52,7 @@ export async function runWithFlowSplit(session: AnalysisSession, file: string, o
       let settled = false;
       const fail = (why: string): void => { if (!settled) { settled = true; reject(new OwnerWorkerFailure(`a flow owner worker failed: ${why}`)); } };
       w.on('message', (m: OwnerWorkerMessage) => {
-        if (m.kind === 'part') { settled = true; finished[owner] = performance.now(); resolve(m.part); } else fail(m.message);
+        if (m.kind === 'part') { settled = true; finished[owner] = Date.now(); resolve(m.part); } else fail(m.message);
       });
       w.on('error', (e) => fail(e.message));
       w.on('exit', (code) => fail(`it stopped (exit code ${code}) before it finished`));
@@ -61,23 +61,14 @@ export async function runWithFlowSplit(session: AnalysisSession, file: string, o
   // Awaited after this thread's reading; a failure before then must not be an unhandled rejection.
   const all = Promise.all(parts);
   all.catch(() => undefined);
-  const own = new FlowPartRecorder(0, owners, options);
-  const rows = new SparseRowFlows(session.overlayObserver);
-  let m0 = 0, m1 = 0;
+  const times: FlowSplitTimes = { finished, mergeMs: 0 };
   try {
-    return await session.runWithFlowsFrom(async () => {
-      finished[0] = performance.now();
-      const cap = session.captures[0]!;
-      const others = await all;
-      m0 = performance.now();
-      mergeFlowParts(session.flows, [own.part(cap.index), ...others], cap, options);
-      rows.fill(session.captures);
-      m1 = performance.now();
-      if (trace) {
-        const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
-        stderr(`overlayscope: threads: flow owners finished at ${finished.map(s).join(', ')} s, merged in ${(m1 - m0).toFixed(1)} ms\n`);
-      }
-    }, (observers) => [own, ...observers.map((o) => (o === session.overlayObserver ? rows : o))]);
+    await readSplitSession(session, owners, options, all, times);
+    if (trace) {
+      const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
+      stderr(`overlayscope: threads: flow owners finished at ${finished.map(s).join(', ')} s, merged in ${times.mergeMs.toFixed(1)} ms\n`);
+    }
+    return session;
   } catch (e) {
     if (e instanceof OwnerWorkerFailure) {
       stderr(`overlayscope: ${e.message}; analysing on one thread\n`);

@@ -33,7 +33,8 @@ import { FlowTracker, type FlowRoute } from '../../flows/flow-tracker.js';
 import { endpointKey } from '../../flows/nat-half-views.js';
 import { EARLY_MAX_BYTES, HTTP_MAX_PENDING, type HttpIssue, type HttpTransaction } from '../../flows/http-transactions.js';
 import type { DnsIssue, DnsTransaction } from '../../flows/dns-transactions.js';
-import type { FlowWorkOptions } from './flow-handoff.js';
+import { SparseRowFlows, type FlowWorkOptions } from './flow-handoff.js';
+import type { AnalysisSession } from '../analysis-session.js';
 
 /** dns-transactions.ts's MAX_WAITING: queries waiting for their answer, over all flows. */
 const DNS_MAX_WAITING = 65536;
@@ -255,6 +256,34 @@ export class FlowPartRecorder implements PacketObserver {
       joined: this.joined, earlyPeak: this.earlyPeak, refusal: this.refusal,
     };
   }
+}
+
+/** When each owner finished (ms, Date.now()) and how long the merge took: for OVERLAYSCOPE_TRACE_THREADS. */
+export interface FlowSplitTimes {
+  finished: number[];
+  mergeMs: number;
+}
+
+/**
+ * Session side: reads `session` (one capture, not run yet) as owner 0 of
+ * `owners` with every other observer, as run() does; then merges its part
+ * with `others` (owners 1..N−1, from worker threads or made in process) into
+ * the session's tracker. Throws FlowSplitRefusal when that cannot be exact:
+ * the caller reads a fresh session on one thread.
+ */
+export async function readSplitSession(session: AnalysisSession, owners: number, opts: FlowWorkOptions, others: Promise<FlowPart[]>,
+  times: FlowSplitTimes = { finished: [], mergeMs: 0 }): Promise<AnalysisSession> {
+  const own = new FlowPartRecorder(0, owners, opts);
+  const rows = new SparseRowFlows(session.overlayObserver);
+  return session.runWithFlowsFrom(async () => {
+    times.finished[0] = Date.now();
+    const cap = session.captures[0]!;
+    const parts = await others;
+    const m0 = Date.now();
+    mergeFlowParts(session.flows, [own.part(cap.index), ...parts], cap, opts);
+    rows.fill(session.captures);
+    times.mergeMs = Date.now() - m0;
+  }, (observers) => [own, ...observers.map((o) => (o === session.overlayObserver ? rows : o))]);
 }
 
 /** Worker side: reads the one capture with a tracker restricted to `owner`'s levels. */
