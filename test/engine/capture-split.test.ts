@@ -14,7 +14,8 @@ import { fileSource } from '../../src/host/node/file-source.js';
 import { AnalysisSession } from '../../src/session/analysis-session.js';
 import type { AnalyzeOptions } from '../../src/pipeline/analyze.js';
 import { parseClusterMetadata } from '../../src/overlay/cluster-metadata.js';
-import { captureShares, mergeRefusal, mergeShares, readShare, type ShareState } from '../../src/session/parallel/capture-split.js';
+import { CaptureMerge, captureShares, mergeRefusal, mergeShares, readCaptures, readShare, type ShareState } from '../../src/session/parallel/capture-split.js';
+import { MERGE_COST } from '../../src/host/node/capture-workers.js';
 import { CORPUS_FILES, corpusPresent, fixturePath } from '../helpers/corpus.js';
 
 function filesIn(dir: string): string[] {
@@ -39,6 +40,32 @@ async function merged(files: readonly string[], n: number, opts: AnalyzeOptions 
   return JSON.stringify(session.toJSON());
 }
 
+/**
+ * As the CLI's host runs the split (src/host/node/capture-workers.ts), without threads: the first share read in place
+ * by AnalysisSession.runSplit, the others' captures read one state each (cloned as they cross threads) and appended
+ * in order by a CaptureMerge, the last share's fingerprints only looked up. Returns the JSON and the refusal, if any.
+ */
+async function split(files: readonly string[], n: number, opts: AnalyzeOptions = {}): Promise<{ json: string; refusal: string | null }> {
+  const sources = await Promise.all(files.map((f) => fileSource(f)));
+  const session = new AnalysisSession(sources, opts);
+  const cuts = captureShares(sources.map((s) => s.size), n, MERGE_COST);
+  const states: ShareState[] = [];
+  for (const share of cuts.slice(1)) {
+    await readCaptures(sources, share, { ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}), capturePoints: files.length }, (s) => { states.push(structuredClone(s)); });
+  }
+  let refusal: string | null = null;
+  await session.runSplit(cuts[0]!.length, async (read) => {
+    const merge = new CaptureMerge(session, read, opts.maxFlows ?? 1e9, cuts.length > 1 ? cuts[cuts.length - 1]![0]! : Infinity);
+    for (const s of states) {
+      refusal ??= merge.refusal(s);
+      if (refusal) return merge.captures;
+      merge.add(s);
+    }
+    return merge.finish();
+  });
+  return { json: JSON.stringify(session.toJSON()), refusal };
+}
+
 async function single(files: readonly string[], opts: AnalyzeOptions = {}): Promise<string> {
   const session = await AnalysisSession.open(await Promise.all(files.map((f) => fileSource(f))), opts);
   return JSON.stringify(session.toJSON());
@@ -58,6 +85,10 @@ describe('capture split merge', () => {
     expect(captureShares([100, 1, 1, 1], 2)).toEqual([[0], [1, 2, 3]]);
     expect(captureShares([5, 5], 8)).toEqual([[0], [1]]);
     expect(captureShares([0, 0, 0], 2).length).toBe(2);
+    // The first share's thread also merges the rest: its share is smaller by the merge's cost.
+    expect(captureShares([10, 10, 10, 10, 10, 10, 10, 10, 10, 10], 2, 0.25)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]]);
+    expect(captureShares([10, 10, 10, 10, 10, 10, 10, 10, 10, 10], 3, 0.25).map((s) => s.length)).toEqual([2, 4, 4]);
+    expect(captureShares([100, 1, 1, 1], 2, 0.5)).toEqual([[0], [1, 2, 3]]);
   });
 
   // The skewed copies' captures start at other seconds: rows' times are rebased in the merge.
@@ -69,8 +100,22 @@ describe('capture split merge', () => {
     for (const n of [2, 3, 5]) {
       const m = await merged(files, n, opts);
       if (m !== one) expect.fail(`${set}, ${n} shares: ${firstDifference(one, m)}`);
+      const s = await split(files, n, opts);
+      expect(s.refusal).toBeNull();
+      if (s.json !== one) expect.fail(`${set}, ${n} threads, first share in place: ${firstDifference(one, s.json)}`);
     }
   }, 120_000);
+
+  it('dual-stack pods over an IPv6 underlay, first share in place: merged = one thread', async () => {
+    const files = filesIn(fixturePath('dual-stack', 'captures'));
+    const cluster = fixturePath('dual-stack', 'cluster.json');
+    const opts: AnalyzeOptions = { clusterMetadata: parseClusterMetadata([{ name: cluster, text: readFileSync(cluster, 'utf8') }]) };
+    const one = await single(files, opts);
+    for (const n of [2, 3]) {
+      const s = await split(files, n, opts);
+      if (s.json !== one) expect.fail(`dual-stack, ${n} threads: ${firstDifference(one, s.json)}`);
+    }
+  }, 60_000);
 
   it.skipIf(!corpusPresent)('the corpus as one session: refused for a capture with times over 52 days apart; merged = one thread without it', async () => {
     let files = readdirSync(CORPUS_FILES).sort().map((f) => path.join(CORPUS_FILES, f));
@@ -88,6 +133,8 @@ describe('capture split merge', () => {
     for (const n of [2, 5]) {
       const m = await merged(files, n);
       if (m !== one) expect.fail(`corpus, ${n} shares: ${firstDifference(one, m)}`);
+      const s = await split(files, n);
+      if (s.json !== one) expect.fail(`corpus, ${n} threads, first share in place: ${firstDifference(one, s.json)}`);
     }
   }, 240_000);
 
@@ -98,6 +145,8 @@ describe('capture split merge', () => {
     for (const n of [2, 4]) {
       const m = await merged(files, n);
       if (m !== one) expect.fail(`corpus-encap, ${n} shares: ${firstDifference(one, m)}`);
+      const s = await split(files, n);
+      if (s.json !== one) expect.fail(`corpus-encap, ${n} threads, first share in place: ${firstDifference(one, s.json)}`);
     }
   }, 240_000);
 
@@ -105,5 +154,6 @@ describe('capture split merge', () => {
     const files = filesIn(path.join(LAB, 'nginx-proxy'));
     const states = await shares(files, 2, { maxFlows: 40 });
     expect(mergeRefusal(states, 40)).toMatch(/more than 40 flows/);
+    expect((await split(files, 2, { maxFlows: 40 })).refusal).toMatch(/more than 40 flows/);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  *   HTTP and DNS only and posts each capture's flow ids, then the tracker
  *   (src/session/parallel/flow-handoff.ts, src/host/node/analyze-workers.ts);
  * - the capture split (`share` given): reads its share of the captures with
- *   the whole per-capture pipeline and posts the share
+ *   the whole per-capture pipeline and posts each capture's state when it is read
  *   (src/session/parallel/capture-split.ts, src/host/node/capture-workers.ts);
  * - the flow split (`owner` given): reads the one capture tracking only the
  *   flows it owns and posts its part
@@ -14,7 +14,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ByteSource } from '../../capture/types.js';
 import { stateBuffers, trackFlows } from '../../session/parallel/flow-handoff.js';
-import { readShare, shareBuffers } from '../../session/parallel/capture-split.js';
+import { readCaptures, shareBuffers } from '../../session/parallel/capture-split.js';
 import type { FlowWorkerData, FlowWorkerMessage } from './analyze-workers.js';
 import type { CaptureWorkerData, CaptureWorkerMessage } from './capture-workers.js';
 import { fileSource } from './file-source.js';
@@ -42,12 +42,12 @@ if ('owner' in data) {
     // Progress at most every 1 % of the share (a message per chunk would cost more than it says).
     const total = data.share.reduce((a, i) => a + sources[i]!.size, 0);
     let shown = 0;
-    const states = await readShare(sources, data.share, data.options, (bytes) => {
+    // Each capture's state is posted as soon as it is read (its typed arrays moved): the session's thread merges it meanwhile.
+    await readCaptures(sources, data.share, data.options, (state) => post({ kind: 'capture', state }, shareBuffers(state)), (bytes) => {
       if (bytes - shown < total / 100 && bytes < total) return;
       shown = bytes;
       post({ kind: 'progress', bytes });
     });
-    post({ kind: 'share', states }, states.flatMap(shareBuffers));
   } catch (e) {
     post({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
   }

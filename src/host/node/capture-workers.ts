@@ -1,17 +1,20 @@
 /**
- * The capture split's host (docs/decisions/0015-parallel-analysis.md, "Capture
- * split: built"): N worker threads (dist/analyze-worker.js in its capture
- * mode) each read a contiguous share of the session's capture files with the
- * whole per-capture pipeline; this thread merges the shares in capture order
- * (src/session/parallel/capture-split.ts) and the session goes on as after
- * run(). The output is the single-threaded one, byte for byte; when a worker
- * fails, or the shares cannot be merged exactly, the session is analysed again
- * on one thread and stderr says why.
+ * The capture split's host (docs/decisions/0015-parallel-analysis.md §7):
+ * this thread reads the first share of the session's captures into the
+ * session itself (AnalysisSession.runSplit: that prefix is what one thread
+ * builds, nothing to merge), while worker threads (dist/analyze-worker.js in
+ * its capture mode) each read a later contiguous share with the whole
+ * per-capture pipeline and post each capture's state as soon as it is read;
+ * this thread then appends the states in capture order as they arrive
+ * (CaptureMerge, src/session/parallel/capture-split.ts), mostly while the
+ * workers still read. The output is the single-threaded one, byte for byte;
+ * when a worker fails, or a capture cannot be merged exactly, the session is
+ * analysed again on one thread and stderr says why.
  */
 import { Worker } from 'node:worker_threads';
 import type { AnalysisSession } from '../../session/analysis-session.js';
 import { readableTwice } from './analyze-workers.js';
-import { captureShares, mergeRefusal, mergeShares, readShare, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
+import { CaptureMerge, captureShares, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
 import type { FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 import { LIMITS } from '../../capture/types.js';
 
@@ -24,96 +27,163 @@ export interface CaptureWorkerData {
   options: CaptureWorkOptions;
 }
 
-/** What a capture worker posts: bytes of its share read so far, its share when done, or why it failed. */
+/** What a capture worker posts: bytes of its share read so far, each capture's state when it is read, or why it failed. */
 export type CaptureWorkerMessage =
   | { kind: 'progress'; bytes: number }
-  /** One state a capture, in order. */
-  | { kind: 'share'; states: ShareState[] }
+  /** One capture's state (typed arrays moved), in capture order. */
+  | { kind: 'capture'; state: ShareState }
   | { kind: 'error'; message: string };
 
+/**
+ * The merge's cost per byte of a merged capture relative to reading that byte
+ * (captureShares' `mergeCost`): the first share, read by the thread that
+ * merges, is made smaller by it. Measured on the 14-file bench session
+ * (decision 0015 §7): ~0.05 s of merge per ~0.4 s capture.
+ */
+export const MERGE_COST = 0.12;
+
 class CaptureWorkerFailure extends Error {}
+class MergeRefused extends Error {}
 
 /**
  * Reads `session` (not run yet; two or more captures, all regular files:
- * `files`) with up to `threads` capture workers. `options`: what crosses to
- * the workers (flowWorkOptions of the session's options).
+ * `files`) with up to `threads` threads: this one and capture workers.
+ * `options`: what crosses to the workers (flowWorkOptions of the session's options).
  */
 export async function runWithCaptureWorkers(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string,
   threads: number, stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<AnalysisSession> {
   // A pipe or a device is read on one thread (the session holds it open already).
   if (!files.every(readableTwice)) return session.run();
-  const shares = captureShares(session.sources.map((s) => s.size), threads);
+  const shares = captureShares(session.sources.map((s) => s.size), threads, MERGE_COST);
   const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
   if (trace) stderr(`overlayscope: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures; this thread reads the first share)\n`);
-  let states: ShareState[][];
   const t0 = performance.now();
-  const finished: number[] = [];
+  const readers = new CaptureReaders(session, files, shares, { ...options, capturePoints: session.sources.length }, workerPath);
+  let mergeMs = 0;
   try {
-    states = await readShares(session, files, shares, { ...options, capturePoints: session.sources.length }, workerPath, (k) => { finished[k] = performance.now(); });
+    await session.runSplit(shares[0]!.length, async (read) => {
+      readers.finished[0] = performance.now();
+      readers.check();
+      if (read < shares[0]!.length) throw new CaptureWorkerFailure('reading was cancelled');
+      const merge = new CaptureMerge(session, read, session.options.maxFlows ?? LIMITS.maxFlows, shares[shares.length - 1]![0]!);
+      for (let id = read; id < session.sources.length; id++) {
+        const state = await readers.take(id);
+        const m0 = performance.now();
+        const why = merge.refusal(state);
+        if (why) throw new MergeRefused(why);
+        merge.add(state);
+        mergeMs += performance.now() - m0;
+      }
+      const m0 = performance.now();
+      const all = merge.finish();
+      mergeMs += performance.now() - m0;
+      return all;
+    }, { signal: readers.signal, onProgress: (bytes) => readers.progress(0, bytes) });
   } catch (e) {
-    if (!(e instanceof CaptureWorkerFailure)) throw e;
-    stderr(`overlayscope: ${e.message}; analysing on one thread\n`);
-    return session.fresh().run();
+    if (e instanceof CaptureWorkerFailure) {
+      stderr(`overlayscope: ${e.message}; analysing on one thread\n`);
+      return session.fresh().run();
+    }
+    if (e instanceof MergeRefused) {
+      stderr(`overlayscope: the capture split cannot be merged exactly (${e.message}); analysing on one thread\n`);
+      return session.fresh().run();
+    }
+    throw e;
+  } finally {
+    await readers.end();
   }
-  const m0 = performance.now();
-  const all = states.flat();
-  const refusal = mergeRefusal(all, session.options.maxFlows ?? LIMITS.maxFlows);
-  if (refusal) {
-    stderr(`overlayscope: the capture split cannot be merged exactly (${refusal}); analysing on one thread\n`);
-    return session.fresh().run();
-  }
-  await session.runElsewhere(async () => mergeShares(session, all));
   if (trace) {
     const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
-    stderr(`overlayscope: threads: capture threads finished at ${finished.map(s).join(', ')} s, merged in ${(performance.now() - m0).toFixed(1)} ms\n`);
+    const done = performance.now();
+    stderr(`overlayscope: threads: capture threads finished at ${readers.finished.map(s).join(', ')} s, merged in ${mergeMs.toFixed(1)} ms `
+      + `(done at ${s(done)} s, ${(done - Math.max(...readers.finished)).toFixed(1)} ms after the last reader)\n`);
   }
   return session;
 }
 
 /**
- * Reads the first share on this thread (its states need no copy, and it saves
- * a worker: `threads` counts this one) and starts one worker for each other
- * share; collects the shares in order. Every worker is ended, and this
- * thread's reading cancelled, when this returns or throws.
+ * The capture workers of shares 1.. (share 0 is this thread's): the states
+ * they post, by capture id, until taken; the first failure, which also aborts
+ * `signal` (this thread's reading).
  */
-async function readShares(session: AnalysisSession, files: string[], shares: number[][], options: CaptureWorkOptions, workerPath: string,
-  done: (k: number) => void): Promise<ShareState[][]> {
-  const total = session.sources.reduce((a, s) => a + s.size, 0);
-  const onProgress = session.options.onProgress;
-  const progress = shares.map(() => 0);
-  const workers: Worker[] = [];
-  const here = new AbortController();
-  try {
-    const results = shares.map((share, k) => k === 0 ? readShare(session.sources, share, { ...options, signal: here.signal }, (bytes) => {
-      progress[0] = bytes;
-      onProgress?.(progress.reduce((a, b) => a + b, 0), total, share[0]!);
-    }).then((s) => { done(0); return s; }) : new Promise<ShareState[]>((resolve, reject) => {
+class CaptureReaders {
+  /** When each share's last capture arrived (performance.now()). */
+  readonly finished: number[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly states = new Map<number, ShareState>();
+  private waiting: { id: number; resolve: (s: ShareState) => void; reject: (e: Error) => void } | null = null;
+  private failure: CaptureWorkerFailure | null = null;
+  private readonly abort = new AbortController();
+  private readonly bytes: number[];
+  private readonly total: number;
+
+  constructor(private readonly session: AnalysisSession, files: string[], shares: number[][], options: CaptureWorkOptions, workerPath: string) {
+    this.total = session.sources.reduce((a, s) => a + s.size, 0);
+    this.bytes = shares.map(() => 0);
+    shares.forEach((share, k) => {
+      if (k === 0) return;
       const data: CaptureWorkerData = { files, share, options };
       const w = new Worker(workerPath, { workerData: data });
-      workers.push(w);
-      let settled = false;
-      const fail = (why: string): void => { if (!settled) { settled = true; reject(new CaptureWorkerFailure(`a capture worker failed: ${why}`)); } };
+      this.workers.push(w);
+      let got = 0;
       w.on('message', (m: CaptureWorkerMessage) => {
-        if (m.kind === 'progress') {
-          progress[k] = m.bytes;
-          onProgress?.(progress.reduce((a, b) => a + b, 0), total, share[0]!);
-        } else if (m.kind === 'share') {
-          settled = true;
-          done(k);
-          resolve(m.states);
-        } else fail(m.message);
+        if (m.kind === 'progress') this.progress(k, m.bytes);
+        else if (m.kind === 'capture') {
+          const id = m.state.captures[0]?.id;
+          if (id !== share[got]) { this.fail(`a capture worker sent capture ${id} where ${share[got]} was due`); return; }
+          got++;
+          if (got === share.length) this.finished[k] = performance.now();
+          this.put(id, m.state);
+        } else this.fail(m.message);
       });
-      w.on('error', (e) => fail(e.message));
-      w.on('exit', (code) => fail(`it stopped (exit code ${code}) before it finished`));
-    }));
-    // The first failure ends the wait (the others are ended below).
-    const out = await Promise.all(results);
-    out.forEach((s, k) => {
-      if (s.length !== shares[k]!.length) throw new CaptureWorkerFailure(`a capture worker read ${s.length} of its ${shares[k]!.length} captures`);
+      w.on('error', (e) => this.fail(e.message));
+      w.on('exit', (code) => { if (got < share.length) this.fail(`it stopped (exit code ${code}) before it finished`); });
     });
-    return out;
-  } finally {
-    here.abort();
-    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  progress(k: number, bytes: number): void {
+    this.bytes[k] = bytes;
+    this.session.options.onProgress?.(this.bytes.reduce((a, b) => a + b, 0), this.total, 0);
+  }
+
+  /** Throws the first failure, if any. */
+  check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Capture `id`'s state, when it has arrived. */
+  take(id: number): Promise<ShareState> {
+    this.check();
+    const s = this.states.get(id);
+    if (s) { this.states.delete(id); return Promise.resolve(s); }
+    return new Promise((resolve, reject) => { this.waiting = { id, resolve, reject }; });
+  }
+
+  private put(id: number, s: ShareState): void {
+    if (this.waiting?.id === id) {
+      const w = this.waiting;
+      this.waiting = null;
+      w.resolve(s);
+    } else this.states.set(id, s);
+  }
+
+  private fail(why: string): void {
+    if (this.failure) return;
+    this.failure = new CaptureWorkerFailure(`a capture worker failed: ${why}`);
+    this.abort.abort();
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(this.failure);
+  }
+
+  /** Ends every worker (and this thread's reading, if it is still going). */
+  async end(): Promise<void> {
+    this.abort.abort();
+    this.states.clear();
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

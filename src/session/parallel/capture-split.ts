@@ -31,6 +31,7 @@ import { FlowTracker } from '../../flows/flow-tracker.js';
 import type { TcpConversations } from '../../flows/tcp-conversation.js';
 import type { HttpIssue, HttpTransaction } from '../../flows/http-transactions.js';
 import type { DnsIssue, DnsTransaction } from '../../flows/dns-transactions.js';
+import { grown } from '../../flows/grow.js';
 import { OverlayObserver, type TunnelCountLog, type TunnelCounters, type VtepFacts } from '../../overlay/overlay-observer.js';
 import type { FlowWorkOptions } from './flow-handoff.js';
 
@@ -55,25 +56,32 @@ export function captureSplitReason(o: AnalyzeOptions): string | null {
  * Contiguous shares of captures (indexes in order) for at most `workers`
  * workers, the largest share's bytes as small as contiguous cuts allow
  * (a pcapng is one capture, so one unit). Shares are never empty.
+ *
+ * `mergeCost`: when the first share is read by the thread that also merges
+ * every other share's captures (AnalysisSession.runSplit + CaptureMerge), the
+ * merge's cost per byte merged relative to reading a byte: that thread's load
+ * is then first + mergeCost × rest, and the cuts balance that instead.
  */
-export function captureShares(sizes: readonly number[], workers: number): number[][] {
+export function captureShares(sizes: readonly number[], workers: number, mergeCost = 0): number[][] {
   const n = sizes.length;
   const w = Math.max(1, Math.min(workers, n));
   // Zero-byte files still cost a little: weigh every capture at least 1.
   const size = sizes.map((s) => Math.max(1, s));
+  const total = size.reduce((a, b) => a + b, 0);
   const cut = (limit: number): number[][] => {
     const out: number[][] = [];
     let cur: number[] = [];
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      if (cur.length && sum + size[i]! > limit) { out.push(cur); cur = []; sum = 0; }
+      const load = out.length === 0 ? (sum + size[i]!) * (1 - mergeCost) + mergeCost * total : sum + size[i]!;
+      if (cur.length && load > limit) { out.push(cur); cur = []; sum = 0; }
       cur.push(i);
       sum += size[i]!;
     }
     if (cur.length) out.push(cur);
     return out;
   };
-  let lo = Math.max(...size), hi = size.reduce((a, b) => a + b, 0);
+  let lo = Math.max(...size), hi = total;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
     if (cut(mid).length <= w) hi = mid; else lo = mid + 1;
@@ -137,9 +145,12 @@ type OverlayShare = Record<string, unknown> & {
   count: number; baseSec: number; tupleCount: number; headCount: number; headUsed: number;
   headRow: Int32Array; headAt: Uint32Array; headChunks: Uint8Array[];
   points: Array<{ capture: number; iface: number }>; pointPackets: number[];
-  vteps: VtepFacts[]; edges: Array<Pick<TunnelCounters, 'src' | 'dst' | 'type' | 'vni' | 'seenAt' | 'index'>>;
+  vteps: VtepFacts[]; edges: EdgeState[];
   tunnelPackets: number; v6Words: number[]; recording: boolean; late: boolean;
 };
+
+/** A tunnel edge of a capture's observer: its key, where it was seen, and what it counted (its inner flow keys as an array). */
+type EdgeState = Pick<TunnelCounters, 'src' | 'dst' | 'type' | 'vni' | 'seenAt' | 'index' | 'packets' | 'bytes' | 'overheadBytes' | 'handshakes'> & { innerFlows: Int32Array };
 
 const ROW_COLUMNS = ['tuple', 'time', 'seq', 'ack', 'ipId', 'payLen', 'digest', 'flags', 'http', 'status'] as const;
 const TUPLE_COLUMNS = ['tPoint', 'tDepth', 'tVer', 'tProto', 'tTunType', 'tTtl', 'tSrc', 'tDst', 'tSport', 'tDport', 'tOuterSrc', 'tOuterDst', 'tVni'] as const;
@@ -153,14 +164,28 @@ const HEAD_CHUNK = 65536;
  */
 export async function readShare(sources: ReadonlyArray<ByteSource | undefined>, ids: readonly number[], opts: CaptureWorkOptions & { signal?: AbortSignal },
   onProgress?: (bytes: number) => void): Promise<ShareState[]> {
+  const out: ShareState[] = [];
+  await readCaptures(sources, ids, opts, (s) => { out.push(s); }, onProgress);
+  return out;
+}
+
+/**
+ * readShare, each capture's state given to `onState` as soon as that capture
+ * is read (a worker posts it then, so the session's thread can merge it while
+ * the others read). Returns how many captures were read.
+ */
+export async function readCaptures(sources: ReadonlyArray<ByteSource | undefined>, ids: readonly number[], opts: CaptureWorkOptions & { signal?: AbortSignal },
+  onState: (state: ShareState) => void, onProgress?: (bytes: number) => void): Promise<number> {
   const cfg = new DissectConfig(opts);
   const shareTotal = ids.reduce((a, i) => a + sources[i]!.size, 0);
   const analyzeOpts: AnalyzeOptions = {
     ...opts,
     ...(onProgress ? { onProgress: (read: number) => onProgress(read) } : {}),
   };
-  const out: ShareState[] = [];
-  let base = 0;
+  let base = 0, read = 0;
+  // One fingerprint table through the share (see shareFingerprints): a capture's log then holds only tunnel packets
+  // no earlier capture of the share saw, so the merge replays less.
+  let fingerprints: Fingerprints | null = null;
   for (const id of ids) {
     // A tracker and an observer for each capture: what one capture builds depends on its packets only
     // (flows, transactions and rows are per capture point), and its rows' times then start at its own
@@ -171,15 +196,37 @@ export async function readShare(sources: ReadonlyArray<ByteSource | undefined>, 
     const overlay = new OverlayObserver((c, n) => captures[c]!.index.iface(n), { capturePoints: opts.capturePoints });
     const log = new TunnelLog();
     overlay.tunnelLog = log;
+    if (fingerprints) Object.assign(overlay, fingerprints);
     const src = sources[id]!;
     captures[id] = newCaptureResult(id, src);
     const summary = await analyzeCapture(src, captures[id]!, cfg, [tracker, overlay], analyzeOpts, base, shareTotal);
     base += src.size;
-    out.push({ captures: [captures[id]!], flows: flowShare(tracker), overlay: overlayShare(overlay),
+    read++;
+    fingerprints = shareFingerprints(overlay);
+    onState({ captures: [captures[id]!], flows: flowShare(tracker), overlay: overlayShare(overlay),
       log: { count: log.count, fa: log.fa, fb: log.fb, point: log.point, edge: log.edge, frameLen: log.frameLen, overhead: log.overhead, innerKey: log.innerKey } });
     if (summary.cancelled) break;
   }
-  return out;
+  return read;
+}
+
+/** An OverlayObserver's tunnel fingerprint table (private fields, by name). */
+interface Fingerprints { fpA: Uint32Array; fpB: Uint32Array; fpPoint: Uint16Array; fpCount: number }
+
+/** A point id (+ 1) no capture's own points reach (fpPoint is 16 bits: an observer's points stay below it). */
+const EARLIER_CAPTURE = 0xffff;
+
+/**
+ * The observer's fingerprint table, for the share's next capture: every entry marked as seen by an earlier capture
+ * (its point ids are the observer's own, which the next observer numbers again from 0). The next capture then counts a
+ * tunnel packet only when no earlier capture of the share saw it, as one thread counts it over those captures; the
+ * merge has only the captures before the share left to check (a share's logs together hold every fingerprint it saw).
+ */
+function shareFingerprints(o: OverlayObserver): Fingerprints {
+  const f = o as unknown as Fingerprints;
+  const p = f.fpPoint;
+  for (let k = 0; k < p.length; k++) if (p[k] !== 0) p[k] = EARLIER_CAPTURE;
+  return { fpA: f.fpA, fpB: f.fpB, fpPoint: p, fpCount: f.fpCount };
 }
 
 function flowShare(t: FlowTracker): FlowShare {
@@ -206,7 +253,10 @@ function overlayShare(o: OverlayObserver): OverlayShare {
     headRow: f['headRow'] as Int32Array, headAt: f['headAt'] as Uint32Array, headChunks: f['headChunks'] as Uint8Array[],
     points: o.points, pointPackets: o.pointPackets,
     vteps,
-    edges: o.edges().map((e) => ({ src: e.src, dst: e.dst, type: e.type, vni: e.vni, seenAt: e.seenAt, index: e.index })).sort((a, b) => a.index - b.index),
+    edges: o.edges().map((e) => ({
+      src: e.src, dst: e.dst, type: e.type, vni: e.vni, seenAt: e.seenAt, index: e.index,
+      packets: e.packets, bytes: e.bytes, overheadBytes: e.overheadBytes, handshakes: e.handshakes, innerFlows: Int32Array.from(e.innerFlows),
+    })).sort((a, b) => a.index - b.index),
     tunnelPackets: o.tunnelPackets,
     v6Words: f['v6Words'] as number[],
     recording: o.recording, late: o.lateStart !== null,
@@ -231,7 +281,7 @@ export function shareBuffers(share: ShareState): ArrayBuffer[] {
   return [...out];
 }
 
-/** The session's parts a merge fills (fresh: no packet observed yet). */
+/** The session's parts a merge fills. */
 export interface MergeTarget {
   readonly captures: CaptureResult[];
   readonly flows: FlowTracker;
@@ -246,43 +296,139 @@ export function mergeRefusal(shares: readonly ShareState[], maxFlows: number): s
   let flows = 0;
   for (const s of shares) {
     flows += (s.flows.table['count'] as number);
-    if (s.flows.flowLimitReached || flows > maxFlows) return `more than ${maxFlows} flows (the flow table's bound is first-seen over the whole session)`;
-    if (!s.overlay.recording || s.overlay.late) return 'overlay rows not recorded from the first packet';
+    if (s.flows.flowLimitReached || flows > maxFlows) return flowBoundReason(maxFlows);
+    if (!s.overlay.recording || s.overlay.late) return NOT_RECORDED;
   }
   // Rows' times are rebased by splitting each into its second and nanosecond (exact while below 2^52 ns, ~52 days from
   // its capture's first row) and computing the single-threaded value from them, rounding included.
   const first = shares.find((s) => s.overlay.count > 0);
   for (const s of shares) {
     if (s === first || s.overlay.count === 0 || s.overlay.baseSec === first!.overlay.baseSec) continue;
-    const time = s.overlay['time'] as Float64Array;
-    for (let r = 0; r < s.overlay.count; r++) if (!(Math.abs(time[r]!) < 2 ** 52)) return `${s.captures[0]?.file ?? 'a capture'}: packet times more than 52 days apart in one capture`;
+    const why = timeSpanReason(s);
+    if (why) return why;
   }
+  return null;
+}
+
+const NOT_RECORDED = 'overlay rows not recorded from the first packet';
+
+function flowBoundReason(maxFlows: number): string {
+  return `more than ${maxFlows} flows (the flow table's bound is first-seen over the whole session)`;
+}
+
+/** Why a state's rows cannot be rebased exactly (see rebase), or null. */
+function timeSpanReason(s: ShareState): string | null {
+  const time = s.overlay['time'] as Float64Array;
+  for (let r = 0; r < s.overlay.count; r++) if (!(Math.abs(time[r]!) < 2 ** 52)) return `${s.captures[0]?.file ?? 'a capture'}: packet times more than 52 days apart in one capture`;
   return null;
 }
 
 /**
  * Session side: fills `target` from `shares` (in capture order, covering its
  * captures 0 .. read-1) as AnalysisSession.run() would have. Call
- * mergeRefusal first. Returns the captures read.
+ * mergeRefusal first. Returns the captures read. (A CaptureMerge over a fresh
+ * target: to merge states as they arrive, use CaptureMerge itself.)
  */
 export function mergeShares(target: MergeTarget, shares: readonly ShareState[]): number {
-  const flowOff: number[] = [];
-  let flows = 0;
-  for (const s of shares) { flowOff.push(flows); flows += s.flows.table['count'] as number; }
-  let read = 0;
-  for (let k = 0; k < shares.length; k++) {
-    for (const cap of shares[k]!.captures) {
-      reviveIndex(cap.index);
-      offsetIds(cap.index.flowId, cap.index.count, flowOff[k]!);
-      offsetIds(cap.index.outerFlowId, cap.index.count, flowOff[k]!);
-      target.captures[cap.id] = cap;
-      target.flows.captures[cap.id] = cap;
-      read = Math.max(read, cap.id + 1);
+  const m = new CaptureMerge(target);
+  m.reserve(shares);
+  for (const s of shares) m.add(s);
+  return m.finish();
+}
+
+/**
+ * The merge a capture at a time (decision 0015 §7): appends captures' states,
+ * in capture order, to a session that holds the captures before them: none
+ * (mergeShares), or the first share read in place on this thread by
+ * AnalysisSession.runSplit — that prefix of the session is exactly what one
+ * thread builds, so it needs no merging, and its tunnel fingerprints are
+ * already in the session's table. States can be added as they arrive from the
+ * workers while the others still read.
+ *
+ * `refusal(state)` before each `add(state)` (a refusal after some adds leaves
+ * the target half-merged: analyse again on a fresh session); `finish()` once.
+ */
+export class CaptureMerge {
+  private next: number;
+  private added = 0;
+  /**
+   * `held`: captures [0, held) are in `target` already (read in place); `maxFlows`: the session's flow bound;
+   * `lastShare`: the first capture of the last share (its states come from one reader, in order, and nothing
+   * follows them): their tunnel fingerprints are only looked up in the target's table, not added to it.
+   */
+  constructor(private readonly target: MergeTarget, held = 0, private readonly maxFlows = Infinity, private readonly lastShare = Infinity) {
+    this.next = held;
+  }
+
+  /** Captures the target holds so far. */
+  get captures(): number {
+    return this.next;
+  }
+
+  /** Why `s` (the next captures' state) cannot be appended exactly, or null. Changes nothing. */
+  refusal(s: ShareState): string | null {
+    const t = this.target.flows;
+    if (t.flowLimitReached || s.flows.flowLimitReached || t.table.count + (s.flows.table['count'] as number) > this.maxFlows) return flowBoundReason(this.maxFlows);
+    const o = this.target.overlayObserver;
+    if (!s.overlay.recording || s.overlay.late || !o.recording || o.lateStart !== null) return NOT_RECORDED;
+    if (s.overlay.count > 0 && o.count > 0 && s.overlay.baseSec !== o.baseSec) return timeSpanReason(s);
+    return null;
+  }
+
+  /**
+   * Sizes the target's row columns and the fingerprint table for `states` still to come (all of them: the
+   * capacities are those the appends would grow to, made at once).
+   */
+  reserve(states: readonly ShareState[]): void {
+    const o = this.target.overlayObserver;
+    const f = o as unknown as ObserverInternals;
+    const rows = o.count + states.reduce((a, s) => a + s.overlay.count, 0);
+    roomFor(f, ROW_COLUMNS, o.tuple.length, rows);
+    const logged = (f['fpCount'] as number) + states.reduce((a, s) => a + s.log.count, 0);
+    const fp = f['fpA'] as Uint32Array;
+    if (2 * (logged + 1) > fp.length) {
+      // Not yet filled: a rehash of the entries in it (none for a fresh target) at the final size.
+      const size = doubled(Math.max(4096, fp.length), 2 * (logged + 1));
+      rehashFingerprints(f, size);
     }
   }
-  mergeFlows(target.flows, shares.map((s) => s.flows), flowOff, flows);
-  mergeOverlay(target.overlayObserver, shares);
-  return read;
+
+  /** Appends the state of the next captures (ids from `captures`, in order). */
+  add(s: ShareState): void {
+    const off = this.target.flows.table.count;
+    for (const cap of s.captures) {
+      if (cap.id !== this.next) throw new Error(`capture split: capture ${cap.id} merged where capture ${this.next} was due`);
+      reviveIndex(cap.index);
+      offsetIds(cap.index.flowId, cap.index.count, off);
+      offsetIds(cap.index.outerFlowId, cap.index.count, off);
+      this.target.captures[cap.id] = cap;
+      this.target.flows.captures[cap.id] = cap;
+      this.next = cap.id + 1;
+    }
+    appendFlows(this.target.flows, s.flows, off);
+    appendOverlay(this.target.overlayObserver, s, (s.captures[0]?.id ?? 0) < this.lastShare);
+    this.added++;
+  }
+
+  /** Ends the merge: the flow table's hash index for the merged flows. Returns the captures the target holds. */
+  finish(): number {
+    if (this.added > 0) {
+      const tracker = this.target.flows;
+      const t = tracker.table as unknown as Record<string, unknown> & { rehash(size: number): void };
+      // The hash index: the live flows in id order, then the aliases (as a rehash does), at the size the inserts grew it to.
+      const superseded = t['superseded'] as Uint8Array;
+      const total = t['count'] as number;
+      let live = t['aliasCount'] as number;
+      for (let f = 0; f < total; f++) if (superseded[f] === 0) live++;
+      let size = 4096;
+      while (live * 2 > size) size *= 2;
+      t.rehash(size);
+      t['live'] = live;
+      const http = tracker.http as unknown as { transactions: HttpTransaction[]; converted: number };
+      http.converted = http.transactions.length;
+    }
+    return this.next;
+  }
 }
 
 function offsetIds(ids: Int32Array, n: number, off: number): void {
@@ -319,79 +465,64 @@ function doubled(from: number, n: number): number {
   return c;
 }
 
-function mergeFlows(tracker: FlowTracker, shares: readonly FlowShare[], flowOff: readonly number[], total: number): void {
-  const t = tracker.table as unknown as Record<string, unknown> & { ensure(n: number): void; rehash(size: number): void; baseSec: number[]; extraLinks: Set<number> };
-  t.ensure(total);
-  let aliases = 0, links = 0;
-  for (const s of shares) { aliases += s.table['aliasCount'] as number; links += s.table['linkCount'] as number; }
-  const aliasCap = doubled(64, aliases);
-  t['aliasFlow'] = new Int32Array(aliasCap);
-  t['aliasKeys'] = new Uint32Array(16 * aliasCap);
-  t['aliasHash'] = new Int32Array(aliasCap);
-  const linkCap = doubled(1024, links);
-  t['linkInner'] = new Int32Array(linkCap); t['linkOuter'] = new Int32Array(linkCap);
-  t['linkType'] = new Uint8Array(linkCap); t['linkVni'] = new Uint32Array(linkCap);
-  let aliasAt = 0, linkAt = 0;
-  for (let k = 0; k < shares.length; k++) {
-    const s = shares[k]!.table;
-    const off = flowOff[k]!;
-    const n = s['count'] as number;
-    for (const [col, w] of TABLE_COLUMNS) (t[col] as Typed).set((s[col] as Typed).subarray(0, w * n), w * off);
-    const add = (col: string, by: number): void => {
-      const a = t[col] as Int32Array;
-      if (by !== 0) for (let f = off; f < off + n; f++) if (a[f]! >= 0) a[f]! += by;
-    };
-    add('tunnelOuter', off); add('tunnelOuter2', off); add('natAlias', aliasAt);
-    const baseSec = s['baseSec'] as Array<number | undefined>;
-    baseSec.forEach((v, c) => { if (v !== undefined) t.baseSec[c] = v; });
-    const na = s['aliasCount'] as number;
-    const aliasFlow = t['aliasFlow'] as Int32Array;
-    for (let a = 0; a < na; a++) { const f = (s['aliasFlow'] as Int32Array)[a]!; aliasFlow[aliasAt + a] = f >= 0 ? f + off : f; }
-    (t['aliasKeys'] as Uint32Array).set((s['aliasKeys'] as Uint32Array).subarray(0, 16 * na), 16 * aliasAt);
-    (t['aliasHash'] as Int32Array).set((s['aliasHash'] as Int32Array).subarray(0, na), aliasAt);
-    aliasAt += na;
-    const nl = s['linkCount'] as number;
-    for (let l = 0; l < nl; l++) {
-      (t['linkInner'] as Int32Array)[linkAt + l] = (s['linkInner'] as Int32Array)[l]! + off;
-      (t['linkOuter'] as Int32Array)[linkAt + l] = (s['linkOuter'] as Int32Array)[l]! + off;
-    }
-    (t['linkType'] as Uint8Array).set((s['linkType'] as Uint8Array).subarray(0, nl), linkAt);
-    (t['linkVni'] as Uint32Array).set((s['linkVni'] as Uint32Array).subarray(0, nl), linkAt);
-    linkAt += nl;
-    for (const key of s['extraLinks'] as Set<number>) {
-      const inner = Math.floor(key / 0x4000000), outer = key % 0x4000000;
-      t.extraLinks.add((inner + off) * 0x4000000 + outer + off);
-    }
+/**
+ * Columns `cols` of `o` (`width` elements an entry, `length` entries now) made to hold `n` entries, grown as their
+ * owner grows them (doubling), in one copy each.
+ */
+function roomFor(o: Record<string, unknown>, cols: readonly string[], length: number, n: number, width: (col: string) => number = () => 1): void {
+  if (n <= length) return;
+  const size = doubled(Math.max(1, length), n);
+  for (const col of cols) o[col] = grown(o[col] as Typed, width(col) * size);
+}
+
+/** Appends one state's flows (local ids + `off`) to the tracker: table columns, aliases, links, TCP, transactions. */
+function appendFlows(tracker: FlowTracker, s: FlowShare, off: number): void {
+  const t = tracker.table as unknown as Record<string, unknown> & { ensure(n: number): void; baseSec: number[]; extraLinks: Set<number> };
+  const x = s.table;
+  const n = x['count'] as number;
+  t.ensure(off + n);
+  for (const [col, w] of TABLE_COLUMNS) (t[col] as Typed).set((x[col] as Typed).subarray(0, w * n), w * off);
+  const aliasAt = t['aliasCount'] as number, linkAt = t['linkCount'] as number;
+  const shift = (col: string, by: number): void => {
+    const a = t[col] as Int32Array;
+    if (by !== 0) for (let f = off; f < off + n; f++) if (a[f]! >= 0) a[f]! += by;
+  };
+  shift('tunnelOuter', off); shift('tunnelOuter2', off); shift('natAlias', aliasAt);
+  (x['baseSec'] as Array<number | undefined>).forEach((v, c) => { if (v !== undefined) t.baseSec[c] = v; });
+  // NAT aliases and tunnel links, their arrays grown as the table grows them (doubling).
+  const na = x['aliasCount'] as number;
+  roomFor(t, ['aliasFlow', 'aliasKeys', 'aliasHash'], (t['aliasFlow'] as Int32Array).length, aliasAt + na, (c) => (c === 'aliasKeys' ? 16 : 1));
+  const aliasFlow = t['aliasFlow'] as Int32Array, xAliasFlow = x['aliasFlow'] as Int32Array;
+  for (let a = 0; a < na; a++) { const f = xAliasFlow[a]!; aliasFlow[aliasAt + a] = f >= 0 ? f + off : f; }
+  (t['aliasKeys'] as Uint32Array).set((x['aliasKeys'] as Uint32Array).subarray(0, 16 * na), 16 * aliasAt);
+  (t['aliasHash'] as Int32Array).set((x['aliasHash'] as Int32Array).subarray(0, na), aliasAt);
+  t['aliasCount'] = aliasAt + na;
+  const nl = x['linkCount'] as number;
+  roomFor(t, ['linkInner', 'linkOuter', 'linkType', 'linkVni'], (t['linkInner'] as Int32Array).length, linkAt + nl);
+  const linkInner = t['linkInner'] as Int32Array, linkOuter = t['linkOuter'] as Int32Array;
+  const xInner = x['linkInner'] as Int32Array, xOuter = x['linkOuter'] as Int32Array;
+  for (let l = 0; l < nl; l++) { linkInner[linkAt + l] = xInner[l]! + off; linkOuter[linkAt + l] = xOuter[l]! + off; }
+  (t['linkType'] as Uint8Array).set((x['linkType'] as Uint8Array).subarray(0, nl), linkAt);
+  (t['linkVni'] as Uint32Array).set((x['linkVni'] as Uint32Array).subarray(0, nl), linkAt);
+  t['linkCount'] = linkAt + nl;
+  for (const key of x['extraLinks'] as Set<number>) {
+    const inner = Math.floor(key / 0x4000000), outer = key % 0x4000000;
+    t.extraLinks.add((inner + off) * 0x4000000 + outer + off);
   }
-  t['count'] = total;
-  t['aliasCount'] = aliases;
-  t['linkCount'] = links;
-  // The hash index: the live flows in id order, then the aliases (as a rehash does), at the size the inserts grew it to.
-  const superseded = t['superseded'] as Uint8Array;
-  let live = aliases;
-  for (let f = 0; f < total; f++) if (superseded[f] === 0) live++;
-  let size = 4096;
-  while (live * 2 > size) size *= 2;
-  t.rehash(size);
-  t['live'] = live;
+  t['count'] = off + n;
 
-  mergeTcp(tracker.tcp, tracker.table.proto, shares, flowOff, total);
+  appendTcp(tracker.tcp, x['proto'] as Uint8Array, s.tcp, n, off);
 
-  const http = tracker.http as unknown as { transactions: HttpTransaction[]; issues: HttpIssue[]; droppedIssues: number; isHttp: Uint8Array; converted: number };
+  const http = tracker.http as unknown as { transactions: HttpTransaction[]; issues: HttpIssue[]; droppedIssues: number; isHttp: Uint8Array };
   const dns = tracker.dns as unknown as { transactions: DnsTransaction[]; issues: DnsIssue[]; droppedIssues: number };
-  http.isHttp = new Uint8Array(doubled(1024, total));
-  for (let k = 0; k < shares.length; k++) {
-    const s = shares[k]!;
-    const off = flowOff[k]!;
-    http.isHttp.set(s.http.isHttp.subarray(0, Math.min(s.http.isHttp.length, s.table['count'] as number)), off);
-    for (const x of s.http.transactions) { x.id = http.transactions.length; x.flow += off; http.transactions.push(x); }
-    for (const x of s.dns.transactions) { x.id = dns.transactions.length; x.flow += off; dns.transactions.push(x); }
-    // Each list keeps its first 1000 issues in session order; a share's are its first, in order.
-    http.droppedIssues += keepFirst(http.issues, s.http.issues, off) + s.http.droppedIssues;
-    dns.droppedIssues += keepFirst(dns.issues, s.dns.issues, off) + s.dns.droppedIssues;
-    tracker.nat.joined += s.natJoined;
-  }
-  http.converted = http.transactions.length;
+  if (http.isHttp.length < off + n) http.isHttp = grown(http.isHttp, doubled(http.isHttp.length, off + n));
+  http.isHttp.set(s.http.isHttp.subarray(0, Math.min(s.http.isHttp.length, n)), off);
+  for (const tx of s.http.transactions) { tx.id = http.transactions.length; tx.flow += off; http.transactions.push(tx); }
+  for (const tx of s.dns.transactions) { tx.id = dns.transactions.length; tx.flow += off; dns.transactions.push(tx); }
+  // Each list keeps its first 1000 issues in session order; a state's are its first, in order.
+  http.droppedIssues += keepFirst(http.issues, s.http.issues, off) + s.http.droppedIssues;
+  dns.droppedIssues += keepFirst(dns.issues, s.dns.issues, off) + s.dns.droppedIssues;
+  tracker.nat.joined += s.natJoined;
 }
 
 /** Appends `from`'s issues (flows offset) to `to` up to 1000 (the transaction lists' bound); returns how many did not fit. */
@@ -404,87 +535,72 @@ function keepFirst(to: Array<{ flow: number }>, from: ReadonlyArray<{ flow: numb
   return dropped;
 }
 
-function mergeTcp(tcp: TcpConversations, proto: Uint8Array, shares: readonly FlowShare[], flowOff: readonly number[], total: number): void {
+function appendTcp(tcp: TcpConversations, proto: Uint8Array, s: Record<string, unknown>, n: number, off: number): void {
   // The capacity the single-threaded run reaches: ensure(f + 1) for each TCP flow f.
   let last = -1;
-  for (let f = total - 1; f >= 0; f--) if (proto[f] === 6) { last = f; break; }
+  for (let f = n - 1; f >= 0; f--) if (proto[f] === 6) { last = f; break; }
   if (last < 0) return;
-  tcp.ensure(last + 1);
+  tcp.ensure(off + last + 1);
   const t = tcp as unknown as Record<string, unknown>;
-  for (let k = 0; k < shares.length; k++) {
-    const s = shares[k]!.tcp;
-    const cap = s['capacity'] as number;
-    if (cap === 0) continue;
-    const n = Math.min(cap, shares[k]!.table['count'] as number);
-    for (const [key, v] of Object.entries(s)) {
-      if (!ArrayBuffer.isView(v)) continue;
-      const w = (v as Typed).length / cap;
-      (t[key] as Typed).set((v as Typed).subarray(0, w * n), w * flowOff[k]!);
-    }
+  const cap = s['capacity'] as number;
+  const m = Math.min(cap, n);
+  for (const [key, v] of Object.entries(s)) {
+    if (!ArrayBuffer.isView(v)) continue;
+    const w = (v as Typed).length / cap;
+    (t[key] as Typed).set((v as Typed).subarray(0, w * m), w * off);
   }
 }
 
-function mergeOverlay(o: OverlayObserver, shares: readonly ShareState[]): void {
+/** Appends one state's overlay: points, tuples, rows, request heads, then its tunnels. */
+function appendOverlay(o: OverlayObserver, s: ShareState, keepFingerprints: boolean): void {
   const f = o as unknown as ObserverInternals;
-  const rows = shares.reduce((a, s) => a + s.overlay.count, 0);
-  const cap = doubled(4096, rows);
-  for (const col of ROW_COLUMNS) f[col] = new ((f[col] as Typed).constructor as new (n: number) => Typed)(cap);
-  const first = shares.find((s) => s.overlay.count > 0);
-  if (first) o.baseSec = first.overlay.baseSec;
-  let heads = 0;
-  for (const s of shares) heads += s.overlay.headCount;
-  const headRow = new Int32Array(doubled(256, heads));
-  const headAt = new Uint32Array(headRow.length);
-  const headChunks = f['headChunks'] as Uint8Array[];
-  // Tuple columns and their hash slots at the size the single-threaded inserts grow them to (no growing here).
-  const tuples = shares.reduce((a, s) => a + s.overlay.tupleCount, 0);
-  const tupleCap = doubled(1024, tuples);
-  const tupleRoom = (f['tPoint'] as Typed).length;
-  for (const col of [...TUPLE_COLUMNS, 'tLoc', 'tHash'] as const) {
-    const a = f[col] as Typed;
-    f[col] = new (a.constructor as new (n: number) => Typed)(a.length / tupleRoom * tupleCap);
+  const x = s.overlay;
+  const rowAt = o.count, pointAt = o.points.length, tupleAt = o.tupleCount;
+  const v6 = v6Ids(f, x.v6Words);
+  // Points: the state's, after those before (each point is one capture's).
+  x.points.forEach((p, i) => {
+    o.points.push(p);
+    o.pointPackets.push(x.pointPackets[i]!);
+    f.pointIds.set(p.capture * 65536 + p.iface, pointAt + i);
+  });
+  // Tuples interned again in order: ids tupleAt + local id, locations made as the single-threaded run makes them.
+  const tP = x['tPoint'] as Uint16Array, tD = x['tDepth'] as Uint8Array, tV = x['tVer'] as Uint8Array, tPr = x['tProto'] as Uint8Array;
+  const tT = x['tTunType'] as Uint8Array, tTtl = x['tTtl'] as Uint8Array, tS = x['tSrc'] as Uint32Array, tDs = x['tDst'] as Uint32Array;
+  const tSp = x['tSport'] as Uint16Array, tDp = x['tDport'] as Uint16Array, tOs = x['tOuterSrc'] as Uint32Array, tOd = x['tOuterDst'] as Uint32Array;
+  const tVni = x['tVni'] as Int32Array;
+  for (let id = 0; id < x.tupleCount; id++) {
+    const got = o.findTuple(tP[id]! + pointAt, tD[id]!, v6(tOs[id]!), v6(tOd[id]!), tVni[id]!, tT[id]!, tV[id]!, tPr[id]!, tSp[id]!, tDp[id]!, tS, id * 4, tDs, id * 4, true);
+    if (got !== tupleAt + id) throw new Error(`capture split: tuple ${id} of a capture became ${got}, not ${tupleAt + id}`);
+    o.tTtl[got] = tTtl[id]!;
   }
-  f['slots'] = new Int32Array(doubled(2048, 2 * tuples));
-  let rowAt = 0, pointAt = 0, tupleAt = 0, headAtN = 0;
-  for (const s of shares) {
-    const x = s.overlay;
-    const v6 = v6Ids(f, x.v6Words);
-    // Points: the share's, after the shares before (each point is one capture's).
-    x.points.forEach((p, i) => {
-      o.points.push(p);
-      o.pointPackets.push(x.pointPackets[i]!);
-      f.pointIds.set(p.capture * 65536 + p.iface, pointAt + i);
-    });
-    // Tuples interned again in order: ids tupleAt + local id, locations made as the single-threaded run makes them.
-    const tP = x['tPoint'] as Uint16Array, tD = x['tDepth'] as Uint8Array, tV = x['tVer'] as Uint8Array, tPr = x['tProto'] as Uint8Array;
-    const tT = x['tTunType'] as Uint8Array, tTtl = x['tTtl'] as Uint8Array, tS = x['tSrc'] as Uint32Array, tDs = x['tDst'] as Uint32Array;
-    const tSp = x['tSport'] as Uint16Array, tDp = x['tDport'] as Uint16Array, tOs = x['tOuterSrc'] as Uint32Array, tOd = x['tOuterDst'] as Uint32Array;
-    const tVni = x['tVni'] as Int32Array;
-    for (let id = 0; id < x.tupleCount; id++) {
-      const got = o.findTuple(tP[id]! + pointAt, tD[id]!, v6(tOs[id]!), v6(tOd[id]!), tVni[id]!, tT[id]!, tV[id]!, tPr[id]!, tSp[id]!, tDp[id]!, tS, id * 4, tDs, id * 4, true);
-      if (got !== tupleAt + id) throw new Error(`capture split: tuple ${id} of a share became ${got}, not ${tupleAt + id}`);
-      o.tTtl[got] = tTtl[id]!;
-    }
-    // Rows: tuples offset, times rebased to the first row's second as the single-threaded run computes them.
+  // Rows: tuples offset, times rebased to the first row's second as the single-threaded run computes them.
+  if (x.count > 0) {
+    roomFor(f, ROW_COLUMNS, o.tuple.length, rowAt + x.count);
     for (const col of ROW_COLUMNS) (f[col] as Typed).set((x[col] as Typed).subarray(0, x.count), rowAt);
-    const tuple = o.tuple, time = o.time;
-    for (let r = rowAt; r < rowAt + x.count; r++) tuple[r]! += tupleAt;
-    if (x.count > 0 && x.baseSec !== o.baseSec) rebase(time, rowAt, x.count, x.baseSec - o.baseSec);
-    const chunkAt = headChunks.length;
-    for (let h = 0; h < x.headCount; h++) {
-      headRow[headAtN + h] = x.headRow[h]! + rowAt;
-      headAt[headAtN + h] = x.headAt[h]! + chunkAt * HEAD_CHUNK;
-    }
-    headChunks.push(...x.headChunks);
-    if (x.headChunks.length) f['headUsed'] = x.headUsed;
-    headAtN += x.headCount;
-    rowAt += x.count;
-    pointAt += x.points.length;
-    tupleAt += x.tupleCount;
+    const tuple = o.tuple;
+    if (tupleAt !== 0) for (let r = rowAt; r < rowAt + x.count; r++) tuple[r]! += tupleAt;
+    if (rowAt === 0) o.baseSec = x.baseSec;
+    else if (x.baseSec !== o.baseSec) rebase(o.time, rowAt, x.count, x.baseSec - o.baseSec);
+    o.count = rowAt + x.count;
   }
-  o.count = rows;
-  f['headRow'] = headRow; f['headAt'] = headAt; f['headCount'] = heads;
-  mergeTunnels(o, f, shares);
+  // Request heads: rows and chunk positions offset (the state's chunks follow the target's).
+  if (x.headCount > 0) {
+    const heads = f['headCount'] as number;
+    roomFor(f, ['headRow', 'headAt'], (f['headRow'] as Int32Array).length, heads + x.headCount);
+    const headRow = f['headRow'] as Int32Array, headAt = f['headAt'] as Uint32Array;
+    const headChunks = f['headChunks'] as Uint8Array[];
+    const chunkAt = headChunks.length * HEAD_CHUNK;
+    for (let h = 0; h < x.headCount; h++) {
+      headRow[heads + h] = x.headRow[h]! + rowAt;
+      headAt[heads + h] = x.headAt[h]! + chunkAt;
+    }
+    f['headCount'] = heads + x.headCount;
+  }
+  if (x.headChunks.length) {
+    (f['headChunks'] as Uint8Array[]).push(...x.headChunks);
+    f['headUsed'] = x.headUsed;
+  }
+  appendTunnels(o, f, s, pointAt, v6, keepFingerprints);
 }
 
 /** What the merge uses of an OverlayObserver beyond its public face (private members, by name). */
@@ -495,10 +611,24 @@ type ObserverInternals = Record<string, unknown> & {
   outerId(a: Uint32Array, at: number): number;
 };
 
+/** The observer's fingerprint table rehashed at `size` slots (as its own growth does, once). */
+function rehashFingerprints(f: ObserverInternals, size: number): void {
+  const oa = f['fpA'] as Uint32Array, ob = f['fpB'] as Uint32Array, op = f['fpPoint'] as Uint16Array;
+  const a = new Uint32Array(size), b = new Uint32Array(size), p = new Uint16Array(size);
+  const mask = size - 1;
+  for (let j = 0; j < oa.length; j++) {
+    if (op[j] === 0) continue;
+    let k = (oa[j]! ^ Math.imul(ob[j]!, 0x27d4eb2f)) & mask;
+    while (p[k] !== 0) k = (k + 1) & mask;
+    a[k] = oa[j]!; b[k] = ob[j]!; p[k] = op[j]!;
+  }
+  f['fpA'] = a; f['fpB'] = b; f['fpPoint'] = p;
+}
+
 /**
- * A share's IPv6 tunnel endpoint ids (numbers in 0.0.0.0/8, interned per
+ * A state's IPv6 tunnel endpoint ids (numbers in 0.0.0.0/8, interned per
  * observer: `words` holds 4 words an id, id 0 unused) as the merged observer's:
- * interned again in the share's order, after the shares before, they get the
+ * interned again in the state's order, after the captures before, they get the
  * single-threaded ids (first seen in session order). Other numbers are IPv4.
  */
 function v6Ids(f: ObserverInternals, words: readonly number[]): (ip: number) => number {
@@ -523,48 +653,78 @@ function rebase(time: Float64Array, at: number, n: number, shiftSec: number): vo
   }
 }
 
-function mergeTunnels(o: OverlayObserver, f: ObserverInternals, shares: readonly ShareState[]): void {
-  // The fingerprint table at its final size at once (growing it rehashes every entry each time).
-  const logged = shares.reduce((a, s) => a + s.log.count, 0);
-  const fpSize = doubled(4096, 2 * (logged + 1));
-  f['fpA'] = new Uint32Array(fpSize); f['fpB'] = new Uint32Array(fpSize); f['fpPoint'] = new Uint16Array(fpSize);
-  let pointAt = 0;
-  for (const s of shares) {
-    const x = s.overlay;
-    const v6 = v6Ids(f, x.v6Words);
-    // Edges in the order they were first seen (creation makes the VTEPs, their VNIs and types, as on one thread).
-    const edges: TunnelCounters[] = [];
-    for (const e of x.edges) {
-      const m = f.edge(v6(e.src), v6(e.dst), e.type, e.vni);
-      edges[e.index] = m;
-      e.seenAt.forEach((n, p) => {
-        if (n === 0) return;
-        while (m.seenAt.length <= p + pointAt) m.seenAt.push(0);
-        m.seenAt[p + pointAt]! += n;
-      });
-    }
-    for (const v of x.vteps) {
-      const m = o.vteps.get(v6(v.ip));
-      if (!m) throw new Error(`capture split: VTEP ${v.ip} without an edge`);
-      for (const mac of v.macs) m.macs.add(mac);
-      for (const [ip, n] of v.innerSources) m.innerSources.set(ip, (m.innerSources.get(ip) ?? 0) + n);
-      for (const [k, n] of v.innerSources6) m.innerSources6.set(k, (m.innerSources6.get(k) ?? 0) + n);
-      m.packets += v.packets;
-    }
-    o.tunnelPackets += x.tunnelPackets;
-    // The cross-point dedup replayed: a packet counts when its fingerprint was first seen at its own point.
-    const l = s.log;
+/**
+ * Appends one state's tunnel edges and VTEP facts, and the cross-point dedup: its log holds the tunnel packets it
+ * counted (first seen in its share); one counts in the session unless a capture before the share saw its fingerprint.
+ * Those are looked up in the target's table (and added to it when `keep`: a later share needs them). An edge none of
+ * whose packets was seen before takes the capture's own counts; only edges with some are counted again from the log.
+ */
+function appendTunnels(o: OverlayObserver, f: ObserverInternals, s: ShareState, pointAt: number, v6: (ip: number) => number, keep: boolean): void {
+  const x = s.overlay;
+  // Edges in the order they were first seen (creation makes the VTEPs, their VNIs and types, as on one thread).
+  const edges: TunnelCounters[] = [];
+  for (const e of x.edges) {
+    const m = f.edge(v6(e.src), v6(e.dst), e.type, e.vni);
+    edges[e.index] = m;
+    e.seenAt.forEach((n, p) => {
+      if (n === 0) return;
+      while (m.seenAt.length <= p + pointAt) m.seenAt.push(0);
+      m.seenAt[p + pointAt]! += n;
+    });
+  }
+  for (const v of x.vteps) {
+    const m = o.vteps.get(v6(v.ip));
+    if (!m) throw new Error(`capture split: VTEP ${v.ip} without an edge`);
+    for (const mac of v.macs) m.macs.add(mac);
+    for (const [ip, n] of v.innerSources) m.innerSources.set(ip, (m.innerSources.get(ip) ?? 0) + n);
+    for (const [k, n] of v.innerSources6) m.innerSources6.set(k, (m.innerSources6.get(k) ?? 0) + n);
+    m.packets += v.packets;
+  }
+  o.tunnelPackets += x.tunnelPackets;
+  const l = s.log;
+  // seen[i] = 1: packet i's fingerprint was seen by a capture before (not counted); its edge is then counted again.
+  let seen: Uint8Array | null = null;
+  const again = new Uint8Array(edges.length);
+  if (keep) {
     for (let i = 0; i < l.count; i++) {
       const pt = l.point[i]! + pointAt;
-      if (f.fingerprint(l.fa[i]!, l.fb[i]!, pt) !== pt) continue;
-      const c = edges[l.edge[i]!]!;
-      const ov = l.overhead[i]!;
-      c.packets++;
-      c.bytes += l.frameLen[i]!;
-      c.overheadBytes += ov & 0x7fffffff;
-      c.handshakes += ov >>> 31;
-      if (l.innerKey[i] !== 0) c.innerFlows.add(l.innerKey[i]!);
+      if (f.fingerprint(l.fa[i]!, l.fb[i]!, pt) === pt) continue;
+      (seen ??= new Uint8Array(l.count))[i] = 1;
+      again[l.edge[i]!] = 1;
     }
-    pointAt += x.points.length;
+  } else if (f['fpCount'] as number > 0) {
+    const fa = f['fpA'] as Uint32Array, fb = f['fpB'] as Uint32Array, fp = f['fpPoint'] as Uint16Array;
+    const mask = fa.length - 1;
+    for (let i = 0; i < l.count; i++) {
+      const a = l.fa[i]!, b = l.fb[i]!;
+      let k = (a ^ Math.imul(b, 0x27d4eb2f)) & mask;
+      for (; fp[k] !== 0; k = (k + 1) & mask) {
+        if (fa[k] !== a || fb[k] !== b) continue;
+        (seen ??= new Uint8Array(l.count))[i] = 1;
+        again[l.edge[i]!] = 1;
+        break;
+      }
+    }
+  }
+  for (const e of x.edges) {
+    if (again[e.index]) continue;
+    const c = edges[e.index]!;
+    c.packets += e.packets;
+    c.bytes += e.bytes;
+    c.overheadBytes += e.overheadBytes;
+    c.handshakes += e.handshakes;
+    const inner = c.innerFlows;
+    for (let j = 0; j < e.innerFlows.length; j++) inner.add(e.innerFlows[j]!);
+  }
+  if (!seen) return;
+  for (let i = 0; i < l.count; i++) {
+    if (seen[i] || !again[l.edge[i]!]) continue;
+    const c = edges[l.edge[i]!]!;
+    const ov = l.overhead[i]!;
+    c.packets++;
+    c.bytes += l.frameLen[i]!;
+    c.overheadBytes += ov & 0x7fffffff;
+    c.handshakes += ov >>> 31;
+    if (l.innerKey[i] !== 0) c.innerFlows.add(l.innerKey[i]!);
   }
 }
