@@ -2,7 +2,8 @@
 // The app's responsiveness with 1 vs 2 analysis threads (issue #18: "the app
 // stays responsive while workers run"; decision 0015). The browser build
 // (dist-web/, `npm run build:web`) in Debian's Chromium opens one generated
-// capture through the file input, as a user does, with the "Analysis
+// capture (or a session of captures: --session DIR, the capture split with 2
+// threads) through the file input, as a user does, with the "Analysis
 // threads" setting at 1 and at 2 (alternating, ROUNDS pairs), and reports per
 // run: the time to the full summary, the UI thread's frame intervals
 // (requestAnimationFrame deltas: p50 / p95 / max) and long tasks (> 50 ms)
@@ -10,14 +11,17 @@
 // session says it used, and the load average. The same recorder as
 // test/e2e/measure-ui.mjs.
 //
-//   node bench/threads-ui.mjs [--packets N (300000)] [--rounds R (3)] [--file CAPTURE]
+//   node bench/threads-ui.mjs [--packets N (300000)] [--rounds R (3)] [--file CAPTURE | --session DIR [--first K]]
+//
+// --session DIR opens DIR's *.pcap files together (e.g. bench/out/session14-2000000-s1,
+// the 14-file session of the 2 M packets); --first K only the first K of them.
 //
 // Not part of `npm run bench` (a browser, minutes): run it by hand; figures in
 // docs/decisions/0015-parallel-analysis.md. The machine's load skews every
 // figure: it prints `uptime` before and after.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,13 +32,20 @@ const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0
 const packets = Number(arg('--packets', '300000'));
 const rounds = Number(arg('--rounds', '3'));
 if (!(Number.isInteger(packets) && packets > 0 && Number.isInteger(rounds) && rounds > 0 && rounds <= 20)) {
-  console.error('usage: node bench/threads-ui.mjs [--packets N] [--rounds 1-20] [--file CAPTURE]');
+  console.error('usage: node bench/threads-ui.mjs [--packets N] [--rounds 1-20] [--file CAPTURE | --session DIR [--first K]]');
   process.exit(2);
 }
 const webDir = process.env.WEB_DIR ?? path.join(root, 'dist-web');
 if (!existsSync(path.join(webDir, 'index.html'))) { console.error(`threads-ui: no browser build in ${webDir}: npm run build:web`); process.exit(1); }
 let file = arg('--file', null);
-if (!file) {
+const sessionDir = arg('--session', null);
+let files = null;
+if (sessionDir) {
+  const first = Number(arg('--first', '0'));
+  files = readdirSync(sessionDir).filter((f) => /\.pcap$/.test(f)).sort().map((f) => path.join(sessionDir, f));
+  if (first > 0) files = files.slice(0, first);
+  if (files.length < 2) { console.error(`threads-ui: ${sessionDir}: fewer than 2 captures`); process.exit(1); }
+} else if (!file) {
   const out = path.join(root, 'bench', 'out');
   mkdirSync(out, { recursive: true });
   file = path.join(out, `ui-threads-${packets}.pcap`);
@@ -54,6 +65,9 @@ async function once(threads) {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   try {
     const page = await ctx.newPage();
+    // The engine's trace: when each thread finished, the merge.
+    const trace = [];
+    page.on('console', (m) => { if (m.text().startsWith('overlayscope: threads')) trace.push(m.text().replace(/^overlayscope: threads: /, '')); });
     await page.addInitScript((t) => localStorage.setItem('overlayscope.analysisThreads', JSON.stringify(t)), threads);
     await page.goto(`${srv.url}?autoload=0`);
     await page.waitForSelector('text=Open a capture');
@@ -67,7 +81,7 @@ async function once(threads) {
     });
     const load = os.loadavg()[0];
     const t0 = await page.evaluate(() => performance.now());
-    await page.setInputFiles('[data-testid=file-input]', file);
+    await page.setInputFiles('[data-testid=file-input]', files ?? file);
     await page.waitForSelector('[data-testid=total-packets]', { timeout: 900_000 });
     const done = await page.evaluate(() => performance.now());
     await page.waitForSelector('[data-testid=chart-timeline] svg', { timeout: 120_000 }).catch(() => undefined);
@@ -80,14 +94,16 @@ async function once(threads) {
     return {
       threads, used: used.replace(/^This session: /, ''), packets: total, seconds: (done - t0) / 1000,
       p50: pct(frames, 0.5), p95: pct(frames, 0.95), max: Math.max(0, ...frames), frames: frames.length,
-      longTasks: m.longTasks.length, longest: Math.max(0, ...m.longTasks), load1: load,
+      longTasks: m.longTasks.length, longest: Math.max(0, ...m.longTasks), load1: load, trace: trace.join('; '),
     };
   } finally {
     await ctx.close();
   }
 }
 
-console.log(`threads-ui: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB), ${rounds} pair(s), ${os.cpus().length} cores; ${uptime()}`);
+const inputs = files ?? [file];
+const what = files ? `${sessionDir}: ${files.length} captures` : file;
+console.log(`threads-ui: ${what} (${(inputs.reduce((a, f) => a + statSync(f).size, 0) / 1e6).toFixed(0)} MB), ${rounds} pair(s), ${os.cpus().length} cores; ${uptime()}`);
 const runs = [];
 try {
   for (let r = 0; r < rounds; r++) {
@@ -95,7 +111,7 @@ try {
     for (const t of r % 2 ? [2, 1] : [1, 2]) {
       const x = await once(t);
       runs.push(x);
-      console.log(`  threads ${x.threads} (used: ${x.used}): ${x.packets} packets, summary in ${x.seconds.toFixed(2)} s; frames ${x.frames}: p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, max ${x.max.toFixed(0)} ms; long tasks ${x.longTasks} (longest ${x.longest.toFixed(0)} ms); load1 ${x.load1.toFixed(1)}`);
+      console.log(`  threads ${x.threads} (used: ${x.used}): ${x.packets} packets, summary in ${x.seconds.toFixed(2)} s; frames ${x.frames}: p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, max ${x.max.toFixed(0)} ms; long tasks ${x.longTasks} (longest ${x.longest.toFixed(0)} ms); load1 ${x.load1.toFixed(1)}${x.trace ? `\n    ${x.trace}` : ''}`);
     }
   }
 } finally {

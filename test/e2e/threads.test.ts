@@ -13,7 +13,7 @@
  * ("2 threads · capture split"). A worker that fails (its script throws)
  * leaves the session analysed on one thread with the reason, the same numbers;
  * Cancel ends the workers and keeps what the engine thread read.
- * Screenshots of the popover, light and dark: test-artifacts/settings-threads-*.png.
+ * Screenshots of the popover, light and dark, and after a Cancel: test-artifacts/settings-threads-*.png.
  * The desktop app's engine worker (electron/engine-worker.ts, built by
  * vite.electron.config.ts with analyze-worker.js beside it) runs in Node here
  * (no Electron binary): threads 1, 2 and 4 give the same summary, flows,
@@ -118,25 +118,24 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     await loadFiles(page, files);
     expect(started.filter((u) => u.includes('capture-worker'))).toHaveLength(3);
     expect(await threadsUsed(page)).toBe('This session: 4 threads · capture split');
-    expect(await shown(page)).toEqual(one);
+    await page.click('[data-testid=tab-overview]');
+    expect(await page.innerText('[data-testid=view-overview] .stats')).toBe(one.stats);
+    expect(await page.innerText('[data-testid=captures-table]')).toBe(one.captures);
     expect(pageErrors(page)).toEqual([]);
 
-    await chooseThreads(page, '2');
-    await page.reload();
-    await page.waitForSelector('text=Open a capture');
-    await loadFiles(page, files);
     for (const dark of [false, true]) {
-      const p = dark ? await h.newPage({ dark: true }) : page;
-      if (dark) { await p.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2')); await p.goto(`${h.url}?autoload=0`); await loadFiles(p, files); }
-      await p.click('[data-testid=settings-button]');
-      await p.waitForSelector('[data-testid=threads-used]');
-      expect(await p.textContent('[data-testid=threads-used]')).toBe('This session: 2 threads · capture split');
-      await p.screenshot({ path: path.join(ARTIFACTS, `settings-threads-${dark ? 'dark' : 'light'}.png`) });
+      // The same popover in the dark theme (the header's toggle).
+      if (dark) await page.click('button[aria-label="Toggle dark theme"]');
+      await page.click('[data-testid=settings-button]');
+      await page.waitForSelector('[data-testid=threads-used]');
+      await page.screenshot({ path: path.join(ARTIFACTS, `settings-threads-${dark ? 'dark' : 'light'}.png`) });
       // The popover lies inside the window.
-      const box = (await p.locator('[data-testid=settings-popover]').boundingBox())!;
+      const box = (await page.locator('[data-testid=settings-popover]').boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(1440);
+      await page.keyboard.press('Escape');
     }
+    await page.click('button[aria-label="Toggle dark theme"]');
   }, 240_000);
 
   it('the lab captures served with the app (URLs) take the capture split too; one capture takes the stage split', async () => {
@@ -215,6 +214,9 @@ describe.skipIf(!chromiumPresent)('cancelling an open on 2 threads', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
     // Shares [0, 1] (this thread) and [2, 3] (a capture worker): the engine thread's are kept.
     expect(await threadsUsed(page)).toMatch(/^This session: 2 threads · capture split · the open was cancelled: what this thread read is kept \([12] of 4 captures(, the last in part)?\), not what the other threads read$/);
+    await page.click('[data-testid=settings-button]');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'settings-threads-cancelled.png') });
+    await page.keyboard.press('Escape');
     const rows = await page.$$eval('[data-testid=captures-table] tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows).toHaveLength(4);
     // The other share's captures are not complete; a capture the engine thread finished has all its packets.
