@@ -12,7 +12,7 @@ import { tunnelTypeOf } from './overlay-observer.js';
 import { formatTime } from '../pipeline/time.js';
 import { JsonLit, type JsonBytes } from '../pipeline/json-bytes.js';
 import type { HttpRequestLine, OverlayObserver } from './overlay-observer.js';
-import { translationKind, type StitchResult } from './stitch.js';
+import type { StitchResult } from './stitch.js';
 
 /** Most proxies a journey follows (bounds the recursion). */
 const MAX_LEGS = 8;
@@ -249,6 +249,7 @@ export class JourneyTable {
   private readonly tunnelAt: Int32Array;
   private readonly tunnels: Array<NonNullable<JourneyHop['tunnel']>> = [];
   private readonly tunnelLits: JsonLit[] = [];
+  private readonly tunnelByKey = new Map<string, number>();
   private pointLits: JsonLit[] = [];
   private readonly noteLits = new Map<string, JsonLit>();
 
@@ -280,8 +281,12 @@ export class JourneyTable {
   }
 
   private ep(r: number, which: 0 | 1): Endpoint {
+    return this.epOf(this.o.tuple[r]!, which);
+  }
+
+  /** Side `which` (0 source, 1 destination) of tuple tu as an Endpoint, made once. */
+  private epOf(tu: number, which: 0 | 1): Endpoint {
     const o = this.o;
-    const tu = o.tuple[r]!;
     const k = tu * 2 + which;
     const at = this.epAt[k]!;
     if (at > 0) return this.eps[at - 1]!;
@@ -291,15 +296,32 @@ export class JourneyTable {
     return e;
   }
 
+  /** Whether side `which` (0 source, 1 destination) of tuples a and b is the same address and port. */
+  private sameEnd(a: number, b: number, which: 0 | 1): boolean {
+    const o = this.o;
+    const v = o.tVer[a]!;
+    if (v !== o.tVer[b]) return false;
+    const w = which === 0 ? o.tSrc : o.tDst;
+    if ((which === 0 ? o.tSport[a] !== o.tSport[b] : o.tDport[a] !== o.tDport[b]) || w[a * 4] !== w[b * 4]) return false;
+    return v === 4 || (w[a * 4 + 1] === w[b * 4 + 1] && w[a * 4 + 2] === w[b * 4 + 2] && w[a * 4 + 3] === w[b * 4 + 3]);
+  }
+
   private tunnelOf(tu: number): NonNullable<JourneyHop['tunnel']> {
     const at = this.tunnelAt[tu]!;
     if (at > 0) return this.tunnels[at - 1]!;
+    // Tuples are many (a connection at a point), tunnels few (node pairs): one object and its text per tunnel.
     const o = this.o;
-    const t = Object.freeze({ type: tunnelTypeOf(o.tTunType[tu]!), vni: o.tTunType[tu] === TUNNEL_IPIP ? -1 : o.tVni[tu]!, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) });
-    this.tunnels.push(t);
-    this.tunnelLits.push(new JsonLit(JSON.stringify(t)));
-    this.tunnelAt[tu] = this.tunnels.length;
-    return t;
+    const type = o.tTunType[tu]!, vni = type === TUNNEL_IPIP ? -1 : o.tVni[tu]!;
+    const key = `${type}|${vni}|${o.tOuterSrc[tu]!}|${o.tOuterDst[tu]!}`;
+    let k = this.tunnelByKey.get(key);
+    if (k === undefined) {
+      const t = Object.freeze({ type: tunnelTypeOf(type), vni, outerSrc: o.outerText(o.tOuterSrc[tu]!), outerDst: o.outerText(o.tOuterDst[tu]!) });
+      this.tunnels.push(t);
+      this.tunnelLits.push(new JsonLit(JSON.stringify(t)));
+      this.tunnelByKey.set(key, k = this.tunnels.length);
+    }
+    this.tunnelAt[tu] = k;
+    return this.tunnels[k - 1]!;
   }
 
   /** Packets of a connection at one location (both directions). */
@@ -334,26 +356,24 @@ export class JourneyTable {
     for (let x: HttpExchange | undefined = root; x && legs.length < MAX_LEGS; x = x.child === null ? undefined : ex[x.child]) legs.push(x);
     let prevT: number | null = null;
     const side = (x: HttpExchange, occ: Occurrence[], note: string, reply: boolean): void => {
-      let prev: { src: Endpoint; dst: Endpoint } | null = null;
+      // The previous hop's tuple: its addresses compared with this one's in request terms (a reply's reversed),
+      // as numbers (address texts are equal exactly when the addresses are); the text only for a translation.
+      let prev = -1;
+      const req = reply ? 1 : 0, dstSide = reply ? 0 : 1;
       for (const oc of occ) {
-        const r = oc.row;
-        const src = this.ep(r, 0), dst = this.ep(r, 1);
-        // In request terms (the reply's addresses reversed), to say what was translated.
-        const rq = reply ? { src: dst, dst: src } : { src, dst };
+        const tu = this.o.tuple[oc.row]!;
         let translation: string | null = null;
-        if (prev) {
-          const k = translationKind(
-            { src: prev.src.ip, sport: prev.src.port ?? 0, dst: prev.dst.ip, dport: prev.dst.port ?? 0 },
-            { src: rq.src.ip, sport: rq.src.port ?? 0, dst: rq.dst.ip, dport: rq.dst.port ?? 0 });
-          if (k) {
+        if (prev >= 0) {
+          const dnat = !this.sameEnd(prev, tu, dstSide), snat = !this.sameEnd(prev, tu, req);
+          if (dnat || snat) {
             const parts: string[] = [];
-            const [a, b] = reply ? [rq, prev] : [prev, rq];
-            if (k.includes('dnat')) parts.push(`${reply ? 'un-DNAT' : 'DNAT'} ${epText(a.dst)} → ${epText(b.dst)}`);
-            if (k.includes('snat')) parts.push(`${reply ? 'un-SNAT' : 'SNAT'} ${epText(a.src)} → ${epText(b.src)}`);
+            const [a, b] = reply ? [tu, prev] : [prev, tu];
+            if (dnat) parts.push(`${reply ? 'un-DNAT' : 'DNAT'} ${epText(this.epOf(a, dstSide))} → ${epText(this.epOf(b, dstSide))}`);
+            if (snat) parts.push(`${reply ? 'un-SNAT' : 'SNAT'} ${epText(this.epOf(a, req))} → ${epText(this.epOf(b, req))}`);
             translation = parts.join(', ');
           }
         }
-        prev = rq;
+        prev = tu;
         hop(x, oc, note, translation, prevT === null ? null : Math.round((oc.t - prevT) / 1e3));
         prevT = oc.t;
       }
