@@ -22,7 +22,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { existsSync, linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -288,6 +288,32 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
       await engine.close();
     }
   }, 120_000);
+
+  it('a capture worker that fails (its bundle throws): analysed on one thread, the note says why, the same session', async () => {
+    // The engine bundle beside a broken analyze-worker.js: a real failure of the real worker start.
+    const broken = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-electron-broken-'));
+    try {
+      cpSync(dir, broken, { recursive: true });
+      writeFileSync(path.join(broken, 'analyze-worker.js'), 'throw new Error("broken on purpose");\n');
+      const refs = files.map((f) => ({ kind: 'path', path: f }));
+      const seen = [];
+      for (const [bundle, threads] of [[dir, 1], [broken, 2]] as const) {
+        const engine = engineClient(path.join(bundle, 'engine-worker.js'));
+        try {
+          const { session: _id, threads: used, ...summary } = await engine.call<Record<string, unknown>>('openSession', [refs, { threads }]);
+          seen.push({ used, summary, flows: await engine.call('getFlows', [{ offset: 0, limit: 10_000 }]) });
+        } finally {
+          await engine.close();
+        }
+      }
+      expect(seen[1]!.used).toMatchObject({ requested: 2, used: 1 });
+      expect((seen[1]!.used as { note: string }).note).toMatch(/^a capture worker failed: .*broken on purpose.*; analysed on one thread$/);
+      expect(seen[1]!.summary).toEqual(seen[0]!.summary);
+      expect(seen[1]!.flows).toEqual(seen[0]!.flows);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('OpenOptions.threads over IPC', () => {
