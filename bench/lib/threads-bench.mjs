@@ -55,7 +55,8 @@ export function benchThreads({ measure, bin, big, session, reps, outDir, root })
           const json = path.join(outDir, `threads-${inp.key}-${t}.json`);
           const m = measure(process.execPath, [bin, 'analyze', ...inp.files, '--threads', String(t), '--format', 'json', '--out', json]);
           const stage = /main thread read in ([\d.]+) s, the flow worker finished at ([\d.]+) s, adopted in ([\d.]+) ms/.exec(m.stderrTail);
-          const shares = /capture (?:workers|threads) finished at ([\d., ]+) s, merged in ([\d.]+) ms/.exec(m.stderrTail);
+          // Since the merge overlaps the reading (decision 0015 §7): 'merged in M ms (done at D s, T ms after the last reader)'.
+          const shares = /capture (?:workers|threads) finished at ([\d., ]+) s, merged in ([\d.]+) ms(?: \(done at ([\d.]+) s, ([\d.]+) ms after the last reader\))?/.exec(m.stderrTail);
           const split = /cannot be merged exactly/.test(m.stderrTail) ? 'fallback' : shares ? 'captures' : stage ? 'stage' : t > 1 ? 'none' : 'one thread';
           const done = shares ? shares[1].split(', ').map(Number) : null;
           pair[t] = {
@@ -63,10 +64,14 @@ export function benchThreads({ measure, bin, big, session, reps, outDir, root })
             worker: split === 'stage' || split === 'captures', split,
             ...(stage ? { mainReadS: Number(stage[1]), workerDoneS: Number(stage[2]), adoptMs: Number(stage[3]) } : {}),
             // Capture split: each worker's end of reading (from the start of reading), the merge, and what follows (after reading + start-up).
-            ...(done ? { workersDoneS: done, mergeMs: Number(shares[2]), afterS: Number((m.wallS - Math.max(...done) - Number(shares[2]) / 1000).toFixed(3)) } : {}),
+            // mergeMs: all the merge's time; mergeTailMs: the part after the last reader finished (the rest overlapped reading).
+            ...(done ? {
+              workersDoneS: done, mergeMs: Number(shares[2]), ...(shares[4] ? { mergeTailMs: Number(shares[4]) } : {}),
+              afterS: Number((m.wallS - (shares[3] ? Number(shares[3]) : Math.max(...done) + Number(shares[2]) / 1000)).toFixed(3)),
+            } : {}),
           };
           if (m.exit !== 0) pair[t].error = m.stderrTail.trim().split('\n').slice(-2).join(' | ');
-          console.log(`  threads ${inp.key.padEnd(7)} rep ${rep} --threads ${t} ${m.wallS.toFixed(3).padStart(8)} s  ${pair[t].rssMB ?? 'n/a'} MB  ${split}${stage ? `  (main read ${stage[1]} s, worker done ${stage[2]} s, adopt ${stage[3]} ms)` : ''}${done ? `  (workers done ${done.join(', ')} s, merge ${shares[2]} ms, after ${pair[t].afterS} s)` : ''}${m.exit !== 0 ? `  exit ${m.exit}` : ''}`);
+          console.log(`  threads ${inp.key.padEnd(7)} rep ${rep} --threads ${t} ${m.wallS.toFixed(3).padStart(8)} s  ${pair[t].rssMB ?? 'n/a'} MB  ${split}${stage ? `  (main read ${stage[1]} s, worker done ${stage[2]} s, adopt ${stage[3]} ms)` : ''}${done ? `  (readers done ${done.join(', ')} s, merge ${shares[2]} ms${shares[4] ? `, ${shares[4]} ms after the last reader` : ''}, after ${pair[t].afterS} s)` : ''}${m.exit !== 0 ? `  exit ${m.exit}` : ''}`);
         }
         const a = path.join(outDir, `threads-${inp.key}-1.json`), b = path.join(outDir, `threads-${inp.key}-2.json`);
         pair.identical = pair[1].exit === 0 && pair[2].exit === 0 && fs.readFileSync(a).equals(fs.readFileSync(b));
