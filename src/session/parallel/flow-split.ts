@@ -434,15 +434,7 @@ export function mergeFlowParts(target: FlowTracker, parts: readonly FlowPart[], 
   // The table: columns gathered in merged order.
   const t = target.table as unknown as Record<string, unknown> & { ensure(n: number): void; rehash(size: number): void; baseSec: number[]; extraLinks: Set<number> };
   t.ensure(total);
-  for (const [col, wd] of FLOW_COLUMNS) {
-    const to = t[col] as Typed;
-    const from = tb.map((x) => x[col] as Typed);
-    for (let g = 0; g < total; g++) {
-      const a = from[order.w[g]!]!, f = order.i[g]!;
-      if (wd === 1) to[g] = a[f]!;
-      else for (let j = 0; j < wd; j++) to[wd * g + j] = a[wd * f + j]!;
-    }
-  }
+  for (const [col, wd] of FLOW_COLUMNS) gather(t[col] as Typed, tb.map((x) => x[col] as Typed), wd, order, total);
   const outer1 = t['tunnelOuter'] as Int32Array, outer2 = t['tunnelOuter2'] as Int32Array;
   for (let g = 0; g < total; g++) {
     const w = order.w[g]!, f = order.i[g]!;
@@ -496,23 +488,51 @@ export function mergeFlowParts(target: FlowTracker, parts: readonly FlowPart[], 
   mergeTransactions(target, parts, order, remap, total);
 
   // Each packet's innermost and outermost flow: the deepest and the shallowest level over the owners.
-  const ids = parts.map((p) => p.flowId), outs = parts.map((p) => p.outerFlowId);
-  const flowId = new Int32Array(cap.index.flowId.length).fill(-1), outerFlowId = new Int32Array(cap.index.outerFlowId.length).fill(-1);
   const n = cap.index.count;
-  for (let k = 0; k < n; k++) {
-    let bi = -1, bw = 0, bo = -1, bow = 0;
-    for (let w = 0; w < N; w++) {
-      const v = ids[w]![k]!;
-      if (v >= 0 && (bi < 0 || (v & 15) > (bi & 15))) { bi = v; bw = w; }
-      const o = outs[w]![k]!;
-      if (o >= 0 && (bo < 0 || (o & 15) < (bo & 15))) { bo = o; bow = w; }
+  const flowId = new Int32Array(cap.index.flowId.length).fill(-1), outerFlowId = new Int32Array(cap.index.outerFlowId.length).fill(-1);
+  const innerLevel = new Int8Array(n).fill(-1), outerLevel = new Int8Array(n).fill(16);
+  for (let w = 0; w < N; w++) {
+    const ids = parts[w]!.flowId, outs = parts[w]!.outerFlowId, rm = remap[w]!;
+    for (let k = 0; k < n; k++) {
+      const v = ids[k]!;
+      if (v >= 0 && (v & 15) > innerLevel[k]!) { innerLevel[k] = v & 15; flowId[k] = rm[v >> 4]!; }
+      const o = outs[k]!;
+      if (o >= 0 && (o & 15) < outerLevel[k]!) { outerLevel[k] = o & 15; outerFlowId[k] = rm[o >> 4]!; }
     }
-    if (bi >= 0) flowId[k] = remap[bw]![bi >> 4]!;
-    if (bo >= 0) outerFlowId[k] = remap[bow]![bo >> 4]!;
   }
   cap.index.flowId = flowId;
   cap.index.outerFlowId = outerFlowId;
   target.captures[cap.id] = cap;
+}
+
+/**
+ * to[g] = from[w][f] for each merged flow g = (w, f), `wd` elements a flow,
+ * copied as bytes (one array type here, whatever the column's: the loop stays
+ * monomorphic); flows at or past `caps[w]` are left as they are.
+ */
+function gather(to: Typed, from: readonly Typed[], wd: number, order: { w: Uint8Array; i: Int32Array }, n: number, caps?: readonly number[]): void {
+  if (to.BYTES_PER_ELEMENT >= 4) {
+    // As 32-bit words: a quarter of the steps.
+    const words = (wd * to.BYTES_PER_ELEMENT) / 4;
+    const dst = new Uint32Array(to.buffer, to.byteOffset, to.byteLength / 4);
+    const src = from.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4));
+    for (let g = 0; g < n; g++) {
+      const w = order.w[g]!, f = order.i[g]!;
+      if (caps && f >= caps[w]!) continue;
+      const s = src[w]!;
+      for (let j = 0, x = words * f, y = words * g; j < words; j++) dst[y + j] = s[x + j]!;
+    }
+    return;
+  }
+  const size = wd * to.BYTES_PER_ELEMENT;
+  const dst = new Uint8Array(to.buffer, to.byteOffset, to.byteLength);
+  const src = from.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (let g = 0; g < n; g++) {
+    const w = order.w[g]!, f = order.i[g]!;
+    if (caps && f >= caps[w]!) continue;
+    const s = src[w]!;
+    for (let j = 0, x = size * f, y = size * g; j < size; j++) dst[y + j] = s[x + j]!;
+  }
 }
 
 function mergeTcp(target: FlowTracker, parts: readonly FlowPart[], order: { w: Uint8Array; i: Int32Array }, total: number): void {
@@ -526,15 +546,7 @@ function mergeTcp(target: FlowTracker, parts: readonly FlowPart[], order: { w: U
   for (const [key, v] of Object.entries(to)) {
     if (!ArrayBuffer.isView(v)) continue;
     const a = v as Typed;
-    const wd = a.length / target.tcp.capacity;
-    const from = parts.map((p) => p.tcp[key] as Typed);
-    for (let g = 0; g <= last; g++) {
-      const w = order.w[g]!, f = order.i[g]!;
-      if (f >= caps[w]!) continue;
-      const src = from[w]!;
-      if (wd === 1) a[g] = src[f]!;
-      else for (let j = 0; j < wd; j++) a[wd * g + j] = src[wd * f + j]!;
-    }
+    gather(a, parts.map((p) => p.tcp[key] as Typed), a.length / target.tcp.capacity, order, last + 1, caps);
   }
 }
 
