@@ -19,25 +19,52 @@ const MAX_LEGS = 8;
 /** An upstream request must start this soon after its parent when the parent has no response. */
 export const NO_RESPONSE_WINDOW_NS = 5e9;
 
-interface Occurrence {
-  row: number;
-  t: number;
-  /** Location id (OverlayObserver.tLoc). */
-  loc: number;
-}
+/**
+ * HTTP exchanges (a request, the response that acknowledged it, the upstream
+ * request it caused) as columns, in time order of their first request
+ * occurrence: exchange i's request was first seen at each location at
+ * `occRow/occT[reqStart[i] .. reqStart[i + 1])`, in time order, its response
+ * at `occRow/occT[respStart[i] .. respStart[i + 1])`. Columns, not an object
+ * per exchange and occurrence: 60 k exchanges of a 2 M-packet session lived
+ * until the JSON was written, most of what the collector copied then.
+ */
+export class HttpExchanges {
+  constructor(
+    private readonly o: OverlayObserver,
+    readonly count: number,
+    readonly conn: Int32Array,
+    readonly seq: Float64Array,
+    /** The first request row holding the request line (OverlayObserver.requestLine), or -1. */
+    readonly lineRow: Int32Array,
+    /** The response's status, 0 for none (null). */
+    readonly statusCode: Int32Array,
+    /** The request that caused this one (a proxy's upstream request), or -1. */
+    readonly parent: Int32Array,
+    /** The upstream request this one caused, or -1. */
+    readonly child: Int32Array,
+    readonly reqStart: Int32Array,
+    readonly respStart: Int32Array,
+    readonly occRow: Int32Array,
+    readonly occT: Float64Array,
+  ) {}
 
-export interface HttpExchange {
-  id: number;
-  conn: number;
-  seq: number;
-  line: HttpRequestLine | null;
-  /** First occurrence per location, in time order. */
-  request: Occurrence[];
-  response: Occurrence[];
-  status: number | null;
-  /** Set when this request was caused by another (a proxy's upstream request). */
-  parent: number | null;
-  child: number | null;
+  line(i: number): HttpRequestLine | null {
+    const r = this.lineRow[i]!;
+    return r < 0 ? null : this.o.requestLine(r);
+  }
+
+  requests(i: number): number {
+    return this.reqStart[i + 1]! - this.reqStart[i]!;
+  }
+
+  responses(i: number): number {
+    return this.respStart[i + 1]! - this.respStart[i]!;
+  }
+
+  /** Time of exchange i's first request occurrence. */
+  firstT(i: number): number {
+    return this.occT[this.reqStart[i]!]!;
+  }
 }
 
 /** The location id of a row (capture point, depth, tunnel outer addresses). */
@@ -45,25 +72,45 @@ export function locationOf(o: OverlayObserver, r: number): number {
   return o.tLoc[o.tuple[r]!]!;
 }
 
-/** Rows of one request (or response) are few: a scan per row, no map. */
-function firstPerLocation(o: OverlayObserver, rows: readonly number[]): Occurrence[] {
-  const by: Occurrence[] = [];
-  for (const r of rows) {
+/** Growable occurrence columns (row, time). */
+class OccurrenceBuffer {
+  row = new Int32Array(1024);
+  t = new Float64Array(1024);
+  length = 0;
+  push(r: number, t: number): void {
+    if (this.length === this.row.length) {
+      const row = new Int32Array(this.length * 2); row.set(this.row); this.row = row;
+      const tt = new Float64Array(this.length * 2); tt.set(this.t); this.t = tt;
+    }
+    this.row[this.length] = r;
+    this.t[this.length++] = t;
+  }
+}
+
+/**
+ * Appends the first occurrence per location of the rows `head, next[head], …`
+ * (in row order) to `out`, in time order (then row order). A group's rows
+ * are few: a scan per row, no map.
+ */
+function firstPerLocation(o: OverlayObserver, head: number, next: Int32Array, out: OccurrenceBuffer, scratch: { loc: number[]; row: number[]; t: number[] }): void {
+  const { loc: locs, row: rows, t: ts } = scratch;
+  let n = 0;
+  for (let r = head; r >= 0; r = next[r]!) {
     const loc = locationOf(o, r);
     const tr = o.time[r]!;
     let k = 0;
-    while (k < by.length && by[k]!.loc !== loc) k++;
-    if (k === by.length) by.push({ row: r, t: tr, loc });
-    else if (tr < by[k]!.t) by[k] = { row: r, t: tr, loc };
+    while (k < n && locs[k] !== loc) k++;
+    if (k === n) { locs[n] = loc; rows[n] = r; ts[n] = tr; n++; }
+    else if (tr < ts[k]!) { rows[k] = r; ts[k] = tr; }
   }
-  return by.sort((a, b) => a.t - b.t || a.row - b.row);
-}
-
-interface RowGroup {
-  seq: number;
-  rows: number[];
-  /** For a response group: its acknowledgment number (of its first row). */
-  ack: number;
+  // Insertion sort by (time, row): a total order, so the same order as any sort.
+  for (let i = 1; i < n; i++) {
+    const r = rows[i]!, t = ts[i]!;
+    let j = i - 1;
+    while (j >= 0 && (ts[j]! > t || (ts[j] === t && rows[j]! > r))) { rows[j + 1] = rows[j]!; ts[j + 1] = ts[j]!; j--; }
+    rows[j + 1] = r; ts[j + 1] = t;
+  }
+  for (let i = 0; i < n; i++) out.push(rows[i]!, ts[i]!);
 }
 
 /** A host address as a map key: the IPv4 number, or the IPv6 text. */
@@ -76,33 +123,45 @@ export function addressKey(o: OverlayObserver, words: Uint32Array, tuple: number
  * connection: 50 k of them on a 2 M-packet session cost more than the rest
  * of httpExchanges). The map's key, conn * 2^32 + seq, is exact while
  * connection ids stay below 2^21; beyond, two pairs may share a key, so each
- * group found is checked and groups sharing a key are chained.
+ * group found is checked and groups sharing a key are chained. A group's
+ * rows are a list through `next` (row -> next row of its group, -1 at the end).
  */
-class ConnSeqIndex {
-  private readonly head = new Map<number, number>();
-  private readonly next: number[] = [];
-  constructor(private readonly groups: ReadonlyArray<{ conn: number; seq: number }>) {}
-  /** The group of (conn, seq), or -1. */
-  find(conn: number, seq: number): number {
-    let g = this.head.get(conn * 4294967296 + seq) ?? -1;
-    while (g >= 0 && (this.groups[g]!.conn !== conn || this.groups[g]!.seq !== seq)) g = this.next[g]!;
-    return g;
+class ConnSeqGroups {
+  private readonly index = new Map<number, number>();
+  private readonly chain: number[] = [];
+  readonly conn: number[] = [];
+  readonly seq: number[] = [];
+  readonly head: number[] = [];
+  private readonly tail: number[] = [];
+  constructor(private readonly next: Int32Array) {}
+  get length(): number {
+    return this.conn.length;
   }
-  /** Group g (the next index of `groups`) holds (conn, seq). */
-  add(conn: number, seq: number, g: number): void {
+  /** Adds row r to the group of (conn, seq); returns the group, `length - 1` when new. */
+  add(conn: number, seq: number, r: number): number {
     const k = conn * 4294967296 + seq;
-    this.next[g] = this.head.get(k) ?? -1;
-    this.head.set(k, g);
+    let g = this.index.get(k) ?? -1;
+    while (g >= 0 && (this.conn[g] !== conn || this.seq[g] !== seq)) g = this.chain[g]!;
+    if (g >= 0) {
+      this.next[this.tail[g]!] = r;
+      this.tail[g] = r;
+      return g;
+    }
+    g = this.conn.length;
+    this.chain.push(this.index.get(k) ?? -1);
+    this.index.set(k, g);
+    this.conn.push(conn); this.seq.push(seq); this.head.push(r); this.tail.push(r);
+    return g;
   }
 }
 
-export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchange[] {
+export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchanges {
   // Request rows grouped by (connection, seq), in order of first appearance; response rows by (connection, seq), in
   // order of first appearance too.
-  const reqGroups: Array<RowGroup & { conn: number }> = [];
-  const reqIndex = new ConnSeqIndex(reqGroups);
-  const respGroups: Array<RowGroup & { conn: number }> = [];
-  const respIndex = new ConnSeqIndex(respGroups);
+  const next = new Int32Array(o.count).fill(-1);
+  const req = new ConnSeqGroups(next);
+  const resp = new ConnSeqGroups(next);
+  const respAck: number[] = [];
   const C = st.connections.length;
   const respCount = new Int32Array(C + 1);
   for (let r = 0; r < o.count; r++) {
@@ -113,91 +172,122 @@ export function httpExchanges(o: OverlayObserver, st: StitchResult): HttpExchang
     const c = st.connOf[s]!;
     const client = st.clientSide[s] === 1;
     const seq = o.seq[r]!;
-    if (h === 1 && client) {
-      const g = reqIndex.find(c, seq);
-      if (g >= 0) reqGroups[g]!.rows.push(r);
-      else { reqIndex.add(c, seq, reqGroups.length); reqGroups.push({ conn: c, seq, rows: [r], ack: 0 }); }
-    } else if (h === 2 && !client) {
-      const g = respIndex.find(c, seq);
-      if (g >= 0) respGroups[g]!.rows.push(r);
-      else { respIndex.add(c, seq, respGroups.length); respGroups.push({ conn: c, seq, rows: [r], ack: o.ack[r]! }); respCount[c + 1]++; }
+    if (h === 1 && client) req.add(c, seq, r);
+    else if (h === 2 && !client) {
+      if (resp.add(c, seq, r) === respAck.length) { respAck.push(o.ack[r]!); respCount[c + 1]++; }
     }
   }
   // Responses of each connection by acknowledgment number (equal acks keep their order of appearance): a
   // connection's responses are respByConn[respStart[c] .. respStart[c + 1]).
   const respStart = respCount;
   for (let c = 0; c < C; c++) respStart[c + 1] += respStart[c]!;
-  const respByConn = new Int32Array(respGroups.length);
+  const respByConn = new Int32Array(resp.length);
   const put = respStart.slice(0, C);
-  for (let g = 0; g < respGroups.length; g++) respByConn[put[respGroups[g]!.conn]!++] = g;
+  for (let g = 0; g < resp.length; g++) respByConn[put[resp.conn[g]!]!++] = g;
   for (let c = 0; c < C; c++) {
     const from = respStart[c]!, to = respStart[c + 1]!;
-    if (to - from > 1) respByConn.subarray(from, to).sort((x, y) => respGroups[x]!.ack - respGroups[y]!.ack || x - y);
+    if (to - from > 1) respByConn.subarray(from, to).sort((x, y) => respAck[x]! - respAck[y]! || x - y);
   }
-  const out: HttpExchange[] = [];
-  for (const { conn, seq, rows } of reqGroups) {
-    const request = firstPerLocation(o, rows);
-    let line: HttpRequestLine | null = null;
-    for (const r of rows) { const x = o.requestLine(r); if (x) { line = x; break; } }
+  // Each request group, in order of first appearance: its occurrences, line row, response (occurrences, status).
+  const n = req.length;
+  const reqOcc = new OccurrenceBuffer(), respOcc = new OccurrenceBuffer();
+  const reqAt = new Int32Array(n + 1), respAt = new Int32Array(n + 1);
+  const lineRow0 = new Int32Array(n).fill(-1), status0 = new Int32Array(n);
+  const scratch = { loc: [] as number[], row: [] as number[], t: [] as number[] };
+  for (let q = 0; q < n; q++) {
+    const conn = req.conn[q]!, seq = req.seq[q]!;
+    firstPerLocation(o, req.head[q]!, next, reqOcc, scratch);
+    reqAt[q + 1] = reqOcc.length;
+    for (let r = req.head[q]!; r >= 0; r = next[r]!) if (o.requestLine(r)) { lineRow0[q] = r; break; }
     // The response acknowledges the request: the smallest distance in sequence space after it,
     // i.e. the first acknowledgment at or after seq + 1 (wrapping around).
-    let best: RowGroup | null = null;
+    let best = -1;
     const from = respStart[conn]!, to = respStart[conn + 1]!;
     if (to > from) {
       const target = (seq + 1) >>> 0;
       let lo = from, hi = to;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (respGroups[respByConn[mid]!]!.ack < target) lo = mid + 1; else hi = mid;
+        if (respAck[respByConn[mid]!]! < target) lo = mid + 1; else hi = mid;
       }
-      const g = respGroups[respByConn[lo < to ? lo : from]!]!;
-      const d = (g.ack - seq) >>> 0;
+      const g = respByConn[lo < to ? lo : from]!;
+      const d = (respAck[g]! - seq) >>> 0;
       if (d >= 1 && d < 1 << 24) best = g;
     }
-    const response = best ? firstPerLocation(o, best.rows) : [];
-    out.push({ id: 0, conn, seq, line, request, response, status: best ? o.status[best.rows[0]!]! || null : null, parent: null, child: null });
+    if (best >= 0) {
+      firstPerLocation(o, resp.head[best]!, next, respOcc, scratch);
+      status0[q] = o.status[resp.head[best]!]!;
+    }
+    respAt[q + 1] = respOcc.length;
   }
-  out.sort((a, b) => a.request[0]!.t - b.request[0]!.t);
-  out.forEach((x, i) => { x.id = i; });
+  // In time order of the first request occurrence (a stable sort: equal times keep the order of appearance).
+  const order = Array.from({ length: n }, (_, q) => q);
+  order.sort((a, b) => reqOcc.t[reqAt[a]!]! - reqOcc.t[reqAt[b]!]! || a - b);
+  const conn = new Int32Array(n), seq = new Float64Array(n), lineRow = new Int32Array(n), statusCode = new Int32Array(n);
+  const reqStart = new Int32Array(n + 1), respStart2 = new Int32Array(n + 1);
+  const occRow = new Int32Array(reqOcc.length + respOcc.length), occT = new Float64Array(occRow.length);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const q = order[i]!;
+    conn[i] = req.conn[q]!; seq[i] = req.seq[q]!; lineRow[i] = lineRow0[q]!; statusCode[i] = status0[q]!;
+    reqStart[i] = at;
+    for (let k = reqAt[q]!; k < reqAt[q + 1]!; k++) { occRow[at] = reqOcc.row[k]!; occT[at++] = reqOcc.t[k]!; }
+  }
+  reqStart[n] = at;
+  for (let i = 0; i < n; i++) {
+    const q = order[i]!;
+    respStart2[i] = at;
+    for (let k = respAt[q]!; k < respAt[q + 1]!; k++) { occRow[at] = respOcc.row[k]!; occT[at++] = respOcc.t[k]!; }
+  }
+  respStart2[n] = at;
+  const parent = new Int32Array(n).fill(-1), child = new Int32Array(n).fill(-1);
+  const ex = new HttpExchanges(o, n, conn, seq, lineRow, statusCode, parent, child, reqStart, respStart2, occRow, occT);
   // Link each request to the upstream request it caused: sent by the server
   // that received it, after it arrived and before its response left.
   const byClient = new Map<number | string, number[]>();
-  out.forEach((x, i) => {
-    const c = addressKey(o, o.tSrc, o.tuple[x.request[0]!.row]!);
+  for (let i = 0; i < n; i++) {
+    const c = addressKey(o, o.tSrc, o.tuple[occRow[reqStart[i]!]!]!);
     const l = byClient.get(c);
     if (l) l.push(i); else byClient.set(c, [i]);
-  });
-  for (const x of out) {
-    const last = x.request[x.request.length - 1]!;
-    const list = byClient.get(addressKey(o, o.tDst, o.tuple[last.row]!));
+  }
+  // Request lines while linking (their ids and URIs pick among candidates), made once each.
+  const lines: Array<HttpRequestLine | null | undefined> = new Array(n);
+  const lineOf = (i: number): HttpRequestLine | null => (lines[i] === undefined ? (lines[i] = ex.line(i)) : lines[i]!);
+  const cands: number[] = [];
+  for (let x = 0; x < n; x++) {
+    const lastAt = reqStart[x + 1]! - 1;
+    const list = byClient.get(addressKey(o, o.tDst, o.tuple[occRow[lastAt]!]!));
     if (!list) continue;
-    const from = last.t;
-    const until = x.response.length ? x.response[0]!.t : from + NO_RESPONSE_WINDOW_NS;
-    // `out` is in time order, so each client's list is too: binary search the window's start.
+    const from = occT[lastAt]!;
+    const until = respStart2[x + 1]! > respStart2[x]! ? occT[respStart2[x]!]! : from + NO_RESPONSE_WINDOW_NS;
+    // Exchanges are in time order, so each client's list is too: binary search the window's start.
     let lo = 0, hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (out[list[mid]!]!.request[0]!.t < from) lo = mid + 1; else hi = mid;
+      if (occT[reqStart[list[mid]!]!]! < from) lo = mid + 1; else hi = mid;
     }
-    const cands: HttpExchange[] = [];
+    cands.length = 0;
     for (let k = lo; k < list.length && cands.length < 64; k++) {
-      const y = out[list[k]!]!;
-      if (y.request[0]!.t > until) break;
-      if (y !== x && y.parent === null && y.conn !== x.conn) cands.push(y);
+      const y = list[k]!;
+      if (occT[reqStart[y]!]! > until) break;
+      if (y !== x && parent[y] === -1 && conn[y] !== conn[x]) cands.push(y);
     }
     if (!cands.length) continue;
-    const rid = x.line?.requestId;
-    const pick = (rid ? cands.find((y) => y.line?.requestId === rid) : undefined)
-      ?? cands.find((y) => y.line?.uri !== undefined && y.line.uri === x.line?.uri) ?? cands[0]!;
-    pick.parent = x.id;
-    x.child = pick.id;
+    const xl = lineOf(x);
+    const rid = xl?.requestId;
+    let pick = -1;
+    if (rid) for (const y of cands) if (lineOf(y)?.requestId === rid) { pick = y; break; }
+    if (pick < 0) for (const y of cands) { const yl = lineOf(y); if (yl?.uri !== undefined && yl.uri === xl?.uri) { pick = y; break; } }
+    if (pick < 0) pick = cands[0]!;
+    parent[pick] = x;
+    child[x] = pick;
   }
-  return out;
+  return ex;
 }
 
 export interface JourneyOptions {
   /** Which client requests become journeys (all when omitted). */
-  keep?: (root: HttpExchange) => boolean;
+  keep?: (ex: HttpExchanges, root: number) => boolean;
   /** Packets of a flow (the packet index's innermost flow id): counts the hop packets of one-point rows, which are too few to count them. */
   flowPackets?: (flow: number) => number;
 }
@@ -207,12 +297,12 @@ export interface JourneyOptions {
  * lists: the request seen there at two depths or tunnels (a node NIC: before
  * NAT and, inside VXLAN, after it), or an upstream request it caused (a proxy).
  */
-export function showsMoreThanOneHop(x: HttpExchange): boolean {
-  return x.request.length >= 2 || x.child !== null;
+export function showsMoreThanOneHop(ex: HttpExchanges, x: number): boolean {
+  return ex.requests(x) >= 2 || ex.child[x] !== -1;
 }
 
 /** A journey's ingress, when the cluster metadata has Ingresses (src/overlay/ingress.ts); null otherwise. */
-export type JourneyIngressOf = (j: Journey, root: HttpExchange) => Journey['ingress'];
+export type JourneyIngressOf = (j: Journey, ex: HttpExchanges, root: number) => Journey['ingress'];
 
 const J_ID = new JsonLit('{"id":');
 const J_HTTP = new JsonLit(',"http":');
@@ -253,14 +343,14 @@ export class JourneyTable {
   private pointLits: JsonLit[] = [];
   private readonly noteLits = new Map<string, JsonLit>();
 
-  constructor(private readonly o: OverlayObserver, private readonly st: StitchResult, readonly ex: readonly HttpExchange[],
+  constructor(private readonly o: OverlayObserver, private readonly st: StitchResult, readonly ex: HttpExchanges,
     private readonly pointName: (p: number) => string, private readonly precision: number,
     private readonly options: JourneyOptions & { ingress?: JourneyIngressOf } = {}) {
     const roots: number[] = [];
-    for (const root of ex) {
-      if (root.parent !== null) continue;
-      if (options.keep && !options.keep(root)) continue;
-      roots.push(root.id);
+    for (let x = 0; x < ex.count; x++) {
+      if (ex.parent[x] !== -1) continue;
+      if (options.keep && !options.keep(ex, x)) continue;
+      roots.push(x);
     }
     this.roots = Int32Array.from(roots);
     // Endpoints per tuple and side, and tunnels per tuple, made once and shared by the hops on that tuple (read-only:
@@ -345,23 +435,23 @@ export class JourneyTable {
   }
 
   /**
-   * Journey i's hops in order: `hop(x, occurrence, note, translation,
+   * Journey i's hops in order: `hop(exchange, row, time, note, translation,
    * latency in µs or null)`; returns its legs (the root, then each upstream
    * request it caused).
    */
-  private walk(i: number, hop: (x: HttpExchange, oc: Occurrence, note: string, translation: string | null, latencyUs: number | null) => void): HttpExchange[] {
+  private walk(i: number, hop: (x: number, row: number, t: number, note: string, translation: string | null, latencyUs: number | null) => void): number[] {
     const ex = this.ex;
-    const root = ex[this.roots[i]!]!;
-    const legs: HttpExchange[] = [];
-    for (let x: HttpExchange | undefined = root; x && legs.length < MAX_LEGS; x = x.child === null ? undefined : ex[x.child]) legs.push(x);
+    const legs: number[] = [];
+    for (let x = this.roots[i]!; x >= 0 && legs.length < MAX_LEGS; x = ex.child[x]!) legs.push(x);
     let prevT: number | null = null;
-    const side = (x: HttpExchange, occ: Occurrence[], note: string, reply: boolean): void => {
+    const side = (x: number, from: number, to: number, note: string, reply: boolean): void => {
       // The previous hop's tuple: its addresses compared with this one's in request terms (a reply's reversed),
       // as numbers (address texts are equal exactly when the addresses are); the text only for a translation.
       let prev = -1;
       const req = reply ? 1 : 0, dstSide = reply ? 0 : 1;
-      for (const oc of occ) {
-        const tu = this.o.tuple[oc.row]!;
+      for (let k = from; k < to; k++) {
+        const row = ex.occRow[k]!, t = ex.occT[k]!;
+        const tu = this.o.tuple[row]!;
         let translation: string | null = null;
         if (prev >= 0) {
           const dnat = !this.sameEnd(prev, tu, dstSide), snat = !this.sameEnd(prev, tu, req);
@@ -374,48 +464,50 @@ export class JourneyTable {
           }
         }
         prev = tu;
-        hop(x, oc, note, translation, prevT === null ? null : Math.round((oc.t - prevT) / 1e3));
-        prevT = oc.t;
+        hop(x, row, t, note, translation, prevT === null ? null : Math.round((t - prevT) / 1e3));
+        prevT = t;
       }
     };
-    legs.forEach((x, k) => side(x, x.request, k === 0 ? 'request' : `upstream request ${k}`, false));
-    for (let k = legs.length - 1; k >= 0; k--) side(legs[k]!, legs[k]!.response, k === 0 ? 'response' : `upstream response ${k}`, true);
+    legs.forEach((x, k) => side(x, ex.reqStart[x]!, ex.reqStart[x + 1]!, k === 0 ? 'request' : `upstream request ${k}`, false));
+    for (let k = legs.length - 1; k >= 0; k--) {
+      const x = legs[k]!;
+      side(x, ex.respStart[x]!, ex.respStart[x + 1]!, k === 0 ? 'response' : `upstream response ${k}`, true);
+    }
     return legs;
   }
 
-  private complete(root: HttpExchange, legs: readonly HttpExchange[]): boolean {
-    const o = this.o;
-    const first = root.request[0]!;
-    const backAt = root.response.length ? root.response[root.response.length - 1]! : null;
-    return legs.every((x) => x.response.length > 0) && backAt !== null && o.tPoint[o.tuple[backAt.row]!] === o.tPoint[o.tuple[first.row]!];
+  private complete(root: number, legs: readonly number[]): boolean {
+    const o = this.o, ex = this.ex;
+    const first = ex.occRow[ex.reqStart[root]!]!;
+    const backAt = ex.responses(root) ? ex.occRow[ex.respStart[root + 1]! - 1]! : -1;
+    return legs.every((x) => ex.responses(x) > 0) && backAt >= 0 && o.tPoint[o.tuple[backAt]!] === o.tPoint[o.tuple[first]!];
   }
 
-  private label(root: HttpExchange): string {
-    const l = root.line;
+  private label(root: number): string {
+    const l = this.ex.line(root);
     return l ? `${l.method} ${l.host ?? ''}${l.uri}` : 'HTTP request';
   }
 
   /** Journey i as the API's object. */
   journey(i: number): Journey {
     const o = this.o, st = this.st, precision = this.precision;
-    const root = this.ex[this.roots[i]!]!;
+    const root = this.roots[i]!;
     const hops: JourneyHop[] = [];
-    const legs = this.walk(i, (x, oc, note, translation, latencyUs) => {
-      const r = oc.row;
+    const legs = this.walk(i, (x, r, t, note, translation, latencyUs) => {
       const tu = o.tuple[r]!;
       const d = o.tDepth[tu]!;
-      const whole = Math.floor(oc.t / 1e9);
+      const whole = Math.floor(t / 1e9);
       hops.push({
-        point: this.pointName(o.tPoint[tu]!), time: formatTime(st.baseSec + whole, Math.round(oc.t - whole * 1e9), precision),
+        point: this.pointName(o.tPoint[tu]!), time: formatTime(st.baseSec + whole, Math.round(t - whole * 1e9), precision),
         src: this.ep(r, 0), dst: this.ep(r, 1), translation,
         tunnel: d > 0 ? this.tunnelOf(tu) : null,
-        packets: this.packetsAt(x.conn, o.tPoint[tu]!, d),
+        packets: this.packetsAt(this.ex.conn[x]!, o.tPoint[tu]!, d),
         latencyMs: latencyUs === null ? null : latencyUs / 1e3,
         note,
       });
     });
-    const j: Journey = { id: i, http: root.id, label: this.label(root), hops, complete: this.complete(root, legs), ingress: null };
-    if (this.options.ingress) j.ingress = this.options.ingress(j, root);
+    const j: Journey = { id: i, http: root, label: this.label(root), hops, complete: this.complete(root, legs), ingress: null };
+    if (this.options.ingress) j.ingress = this.options.ingress(j, this.ex, root);
     return j;
   }
 
@@ -423,25 +515,24 @@ export class JourneyTable {
   write(i: number, out: JsonBytes): void {
     if (this.options.ingress) { out.text(JSON.stringify(this.journey(i))); return; }
     const o = this.o, st = this.st, precision = this.precision;
-    const root = this.ex[this.roots[i]!]!;
+    const root = this.roots[i]!;
     out.put(J_ID);
     out.uint(i);
     out.put(J_HTTP);
-    out.uint(root.id);
+    out.uint(root);
     out.put(J_LABEL);
     out.str(this.label(root));
     out.put(J_HOPS);
     let first = true;
-    const legs = this.walk(i, (x, oc, note, translation, latencyUs) => {
+    const legs = this.walk(i, (x, r, t, note, translation, latencyUs) => {
       if (!first) out.put(H_NEXT);
       first = false;
-      const r = oc.row;
       const tu = o.tuple[r]!;
       const d = o.tDepth[tu]!;
       const p = o.tPoint[tu]!;
       out.put(this.pointLit(p));
-      const whole = Math.floor(oc.t / 1e9);
-      out.time(st.baseSec + whole, Math.round(oc.t - whole * 1e9), precision);
+      const whole = Math.floor(t / 1e9);
+      out.time(st.baseSec + whole, Math.round(t - whole * 1e9), precision);
       const v4 = o.tVer[tu] === 4;
       out.put(H_SRC);
       if (v4) out.ipv4(o.tSrc[tu * 4]!); else out.str(this.ep(r, 0).ip);
@@ -456,7 +547,7 @@ export class JourneyTable {
       out.put(H_TUNNEL);
       if (d > 0) { this.tunnelOf(tu); out.put(this.tunnelLits[this.tunnelAt[tu]! - 1]!); } else out.put(H_NULL);
       out.put(H_PACKETS);
-      out.num(this.packetsAt(x.conn, p, d));
+      out.num(this.packetsAt(this.ex.conn[x]!, p, d));
       out.put(H_LATENCY);
       if (latencyUs === null) out.put(H_NULL); else out.thousandths(latencyUs);
       out.put(H_NOTE);
@@ -482,7 +573,7 @@ export class JourneyTable {
   }
 }
 
-export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExchange[], pointName: (p: number) => string, precision: number,
+export function buildJourneys(o: OverlayObserver, st: StitchResult, ex: HttpExchanges, pointName: (p: number) => string, precision: number,
   options: JourneyOptions = {}): Journey[] {
   return new JourneyTable(o, st, ex, pointName, precision, options).all();
 }

@@ -215,16 +215,15 @@ export class OverlayAnalysis {
   /** The journeys, each made when asked for: as objects, or written as JSON bytes (the CLI's writer). */
   journeyTable(): JourneyTable {
     const o = this.observer;
-    const ex = o.count === 0 ? [] : httpExchanges(o, this.stitched);
+    const ex = httpExchanges(o, this.stitched);
     const onePoint = o.points.length < 2;
     const resolver = this.resolver;
     return new JourneyTable(o, this.stitched, ex, (p) => this.pointName(p), this.precision, {
       keep: onePoint ? showsMoreThanOneHop : undefined,
       flowPackets: o.sparseRows > 0 ? this.flowPackets() : undefined,
-      ingress: resolver?.metadata.ingresses.length ? (j, root) => {
-        const first = root.request[0];
-        const timeMs = first ? (this.stitched.baseSec + first.t / 1e9) * 1000 : null;
-        return journeyIngress(j, root.line ?? null, resolver, timeMs);
+      ingress: resolver?.metadata.ingresses.length ? (j, ex, root) => {
+        const timeMs = (this.stitched.baseSec + ex.firstT(root) / 1e9) * 1000;
+        return journeyIngress(j, ex.line(root), resolver, timeMs);
       } : undefined,
     });
   }
