@@ -4,10 +4,11 @@
  * requests), and its cross-point deduplication on the lab captures.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { profileSession } from '../../src/compare/traffic-profile.js';
 import { corpusFiles, corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';
+import { tsharkPresent } from '../helpers/tshark-cache.js';
+import { lastOf, tsharkPass } from '../helpers/tshark-corpus.js';
 import { LAB, labPresent, labTruth, openFiles, scenarioFiles } from './lab.js';
 
 /** Where our figure differs from tshark's on purpose. */
@@ -20,15 +21,12 @@ const KNOWN: Record<string, { retransmissions?: string; http?: string }> = {
 
 interface TsharkCounts { resets: number; retransmissions: number; synIsns: number; http: number }
 
-function tsharkCounts(file: string): TsharkCounts {
-  const r = spawnSync('tshark', ['-n', '-r', file, '-d', 'udp.port==8472,vxlan', '-T', 'fields', '-E', 'separator=|', '-E', 'occurrence=l',
-    '-e', 'tcp.flags.reset', '-e', 'tcp.analysis.retransmission', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.ack', '-e', 'tcp.seq_raw', '-e', 'http.request'],
-  { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/** From tshark's pass over the file (test/helpers/tshark-corpus.ts, -d udp.port==8472,vxlan): each field's last occurrence in a frame. */
+async function tsharkCounts(file: string): Promise<TsharkCounts> {
   const c: TsharkCounts = { resets: 0, retransmissions: 0, synIsns: 0, http: 0 };
   const isns = new Set<string>();
-  for (const line of r.stdout.split('\n')) {
-    if (!line) continue;
-    const [rst, re, syn, ack, seq, http] = line.split('|');
+  for (const f of (await tsharkPass(file)).frames) {
+    const [rst, re, syn, ack, seq, http] = (['tcp.flags.reset', 'tcp.analysis.retransmission', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.seq_raw', 'http.request'] as const).map((k) => lastOf(f[k]));
     if (rst === '1' || rst === 'True') c.resets++;
     if (re) c.retransmissions++;
     if ((syn === '1' || syn === 'True') && !(ack === '1' || ack === 'True')) isns.add(seq ?? '');
@@ -38,13 +36,11 @@ function tsharkCounts(file: string): TsharkCounts {
   return c;
 }
 
-const tsharkPresent = spawnSync('tshark', ['-v']).status === 0;
-
 describe.skipIf(!corpusPresent || !tsharkPresent)('traffic profile vs tshark on the corpus', () => {
   it.each(corpusFiles())('%s', async (name) => {
     const file = corpusPath(name);
-    const p = await profileSession(await openFiles([file]), name);
-    const t = tsharkCounts(file);
+    // tshark's child process runs while we read the file.
+    const [t, p] = await Promise.all([tsharkCounts(file), openFiles([file]).then((s) => profileSession(s, name))]);
     expect(p.resets, 'TCP resets').toBe(t.resets);
     expect(p.tcpConnectionsOpened, 'connections opened (distinct SYN ISNs)').toBe(t.synIsns);
     if (!KNOWN[name]?.retransmissions) expect(p.retransmissions, 'retransmissions').toBe(t.retransmissions);

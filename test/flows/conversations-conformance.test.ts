@@ -1,6 +1,6 @@
 /**
  * Our TCP and UDP flows against a live `tshark -r F -d udp.port==8472,vxlan
- * -q -z conv,tcp -z conv,udp` on every corpus capture: endpoints, frames and
+ * -z conv,tcp -z conv,udp` on every corpus capture: endpoints, frames and
  * bytes (total and per direction; bytes compared as tshark prints them,
  * "71 kB"). tshark's tables hold every depth at once (the outer VXLAN UDP
  * conversation and the inner TCP one are both rows), as our flows do.
@@ -10,13 +10,16 @@
  * `conformance:conversations`); a listed one that matches now fails too.
  * Then HTTP: request/response pairs against tshark's http.request.method,
  * http.request.uri, http.response.code and http.request_in.
+ * tshark's answers come from one pass a capture that
+ * test/compare/traffic-profile.test.ts reads too (test/helpers/tshark-corpus.ts).
  * Skipped, with a message, without tshark or the corpus.
  */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { corpusFiles, corpusPath, corpusPresent, corpusSkipReason } from '../helpers/corpus.js';
+import { tsharkPresent } from '../helpers/tshark-cache.js';
+import { tsharkPass } from '../helpers/tshark-corpus.js';
 import { knownDifferences } from '../conformance/known-differences.js';
-import { compareConversations, ourConversations, pairKey, tsharkConversations, tsharkPresent, type Conversation } from './tshark-conv.js';
+import { compareConversations, ourConversations, pairKey, parseConversations, type Conversation } from './tshark-conv.js';
 
 if (!corpusPresent) corpusSkipReason();
 if (!tsharkPresent) console.warn('SKIPPED: conversation conformance needs tshark on PATH; it is absent here');
@@ -32,8 +35,8 @@ describe.skipIf(!run)('TCP/UDP conversations equal tshark -z conv over ../shared
   let total = 0;
 
   it.each(files)('%s', async (file) => {
-    const theirs = tsharkConversations(corpusPath(file));
-    const { conversations: ours } = await ourConversations(corpusPath(file));
+    const [pass, { conversations: ours }] = await Promise.all([tsharkPass(corpusPath(file)), ourConversations(corpusPath(file))]);
+    const theirs = parseConversations(pass.conversations);
     const r = compareConversations(theirs, ours);
     matched += r.matched;
     total += r.matched + Math.max(r.onlyTshark.length, r.onlyOurs.length);
@@ -63,39 +66,34 @@ const HTTP_FILES = [
   'zeek__cooper-grill-dvwa.pcapng', 'zeek__geneve-many-options.pcap', 'zeek__get.pcap', 'zeek__http-vlan-0.pcap', 'zeek__methods.pcap',
 ];
 
-const SEP = '\u001f';
-
 describe.skipIf(!run)('HTTP request/response pairs equal tshark\'s', () => {
   it.each(HTTP_FILES)('%s', async (file) => {
-    const r = spawnSync('tshark', ['-n', '-r', corpusPath(file), '-d', 'udp.port==8472,vxlan', '-Y', 'http.request || http.response', '-T', 'fields',
-      '-e', 'frame.number', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.response.code', '-e', 'http.request_in',
-      '-E', 'separator=|', '-E', `aggregator=${SEP}`], { encoding: 'utf8', timeout: 120_000 });
+    const [r, { session }] = await Promise.all([tsharkPass(corpusPath(file)), ourConversations(corpusPath(file))]);
     // tshark exits 2 on a file cut short (after printing what it read).
-    expect(r.error).toBeUndefined();
     expect([0, 2]).toContain(r.status);
     const requests: string[] = [];
     const pairs: string[] = [];
     const uriAt = new Map<number, string[]>();
-    const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split('|'));
-    for (const [frame, method, uri] of rows) {
-      if (!method) continue;
-      const us = (uri ?? '').split(SEP);
-      const ms = method.split(SEP);
-      uriAt.set(Number(frame), ms.map((m, i) => `${m} ${us[i] ?? ''}`));
+    // The frames tshark -Y 'http.request || http.response' keeps.
+    const rows = r.frames.filter((f) => f['http.request'].length || f['http.response'].length);
+    for (const f of rows) {
+      const ms = f['http.request.method'];
+      if (!ms.length) continue;
+      const us = f['http.request.uri'];
+      uriAt.set(Number(f['frame.number'][0]), ms.map((m, i) => `${m} ${us[i] ?? ''}`));
       requests.push(...ms.map((m, i) => `${m} ${us[i] ?? ''}`));
     }
     const responses: string[] = [];
-    for (const [, , , code, reqIn] of rows) {
-      if (!code) continue;
-      const codes = code.split(SEP);
-      const ins = (reqIn ?? '').split(SEP);
+    for (const f of rows) {
+      const codes = f['http.response.code'];
+      if (!codes.length) continue;
+      const ins = f['http.request_in'];
       codes.forEach((c, i) => {
         responses.push(c);
         const req = ins[i] ? uriAt.get(Number(ins[i]))?.[0] : undefined;
         if (req) pairs.push(`${req} -> ${c}`);
       });
     }
-    const { session } = await ourConversations(corpusPath(file));
     const tx = session.flows.http.transactions;
     expect(tx.filter((t) => t.clientDir >= 0).map((t) => `${t.method} ${t.uri}`).sort()).toEqual(requests.sort());
     expect(tx.filter((t) => t.status !== null).map((t) => String(t.status)).sort()).toEqual(responses.sort());

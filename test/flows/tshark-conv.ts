@@ -41,9 +41,14 @@ export function tsharkConversations(file: string): Conversation[] {
   const r = spawnSync('tshark', ['-n', '-r', file, '-d', 'udp.port==8472,vxlan', '-q', '-z', 'conv,tcp', '-z', 'conv,udp'],
     { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw r.error;
+  return parseConversations(r.stdout);
+}
+
+/** tshark's `-z conv,tcp -z conv,udp` tables (lines before and after them are skipped). */
+export function parseConversations(stdout: string): Conversation[] {
   const out: Conversation[] = [];
   let transport: 'tcp' | 'udp' | null = null;
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     if (line.startsWith('TCP Conversations')) { transport = 'tcp'; continue; }
     if (line.startsWith('UDP Conversations')) { transport = 'udp'; continue; }
     if (line.startsWith('====')) { transport = null; continue; }
