@@ -114,14 +114,17 @@ export class AnalysisSession {
   /**
    * run() split at capture `first` (the capture split, decision 0015 §7):
    * captures [0, first) are read here exactly as run() reads them (`opts`
-   * adds a signal and progress in bytes of those captures), then
+   * adds a signal, progress in bytes of those captures, and a call after
+   * each of them), then
    * `rest(read)` appends the others, read elsewhere, in capture order
    * (CaptureMerge, src/session/parallel/capture-split.ts) and returns how many
    * captures the session then holds; what run() does after each capture
    * follows in capture order.
    */
-  async runSplit(first: number, rest: (read: number) => Promise<number>, opts: Pick<AnalyzeOptions, 'signal' | 'onProgress'> = {}): Promise<this> {
-    const options = { ...this.options, ...opts };
+  async runSplit(first: number, rest: (read: number) => Promise<number>,
+    opts: Pick<AnalyzeOptions, 'signal' | 'onProgress'> & { afterCapture?: (capture: number) => void } = {}): Promise<this> {
+    const { afterCapture, ...more } = opts;
+    const options = { ...this.options, ...more };
     const total = this.sources.slice(0, first).reduce((a, s) => a + s.size, 0);
     let base = 0;
     let read = 0;
@@ -132,6 +135,7 @@ export class AnalysisSession {
       read = i + 1;
       base += src.size;
       if (summary.cancelled) break;
+      afterCapture?.(i);
     }
     const all = await rest(read);
     for (let i = read; i < all; i++) this.adoptTransactionIssues(i);

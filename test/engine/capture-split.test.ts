@@ -14,7 +14,7 @@ import { fileSource } from '../../src/host/node/file-source.js';
 import { AnalysisSession } from '../../src/session/analysis-session.js';
 import type { AnalyzeOptions } from '../../src/pipeline/analyze.js';
 import { parseClusterMetadata } from '../../src/overlay/cluster-metadata.js';
-import { CaptureMerge, captureShares, mergeRefusal, mergeShares, readCaptures, readShare, type ShareState } from '../../src/session/parallel/capture-split.js';
+import { CaptureMerge, captureShares, mergeRefusal, mergeShares, readCaptures, readShare, reserveSession, type ShareState } from '../../src/session/parallel/capture-split.js';
 import { MERGE_COST } from '../../src/host/node/capture-workers.js';
 import { CORPUS_FILES, corpusPresent, fixturePath } from '../helpers/corpus.js';
 
@@ -42,13 +42,14 @@ async function merged(files: readonly string[], n: number, opts: AnalyzeOptions 
 
 /**
  * As the CLI's host runs the split (src/host/node/capture-workers.ts), without threads: the first share read in place
- * by AnalysisSession.runSplit, the others' captures read one state each (cloned as they cross threads) and appended
+ * by AnalysisSession.runSplit (the session's columns reserved after its first capture), the others' captures read one state each (cloned as they cross threads) and appended
  * in order by a CaptureMerge, the last share's fingerprints only looked up. Returns the JSON and the refusal, if any.
  */
 async function split(files: readonly string[], n: number, opts: AnalyzeOptions = {}): Promise<{ json: string; refusal: string | null }> {
   const sources = await Promise.all(files.map((f) => fileSource(f)));
   const session = new AnalysisSession(sources, opts);
   const cuts = captureShares(sources.map((s) => s.size), n, MERGE_COST);
+  const total = sources.reduce((a, s) => a + s.size, 0);
   const states: ShareState[] = [];
   for (const share of cuts.slice(1)) {
     await readCaptures(sources, share, { ...(opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {}), capturePoints: files.length }, (s) => { states.push(structuredClone(s)); });
@@ -62,7 +63,7 @@ async function split(files: readonly string[], n: number, opts: AnalyzeOptions =
       merge.add(s);
     }
     return merge.finish();
-  });
+  }, { afterCapture: (c) => { if (c === 0) reserveSession(session, total / Math.max(1, sources[0]!.size), total); } });
   return { json: JSON.stringify(session.toJSON()), refusal };
 }
 

@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import type { AnalysisSession } from '../../session/analysis-session.js';
 import { readableTwice } from './analyze-workers.js';
-import { CaptureMerge, captureShares, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
+import { CaptureMerge, captureShares, reserveSession, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
 import type { FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 import { LIMITS } from '../../capture/types.js';
 
@@ -58,6 +58,7 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
   const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
   if (trace) stderr(`overlayscope: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures; this thread reads the first share)\n`);
   const t0 = performance.now();
+  const total = session.sources.reduce((a, s) => a + s.size, 0);
   const readers = new CaptureReaders(session, files, shares, { ...options, capturePoints: session.sources.length }, workerPath);
   let mergeMs = 0;
   try {
@@ -78,7 +79,11 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
       const all = merge.finish();
       mergeMs += performance.now() - m0;
       return all;
-    }, { signal: readers.signal, onProgress: (bytes) => readers.progress(0, bytes) });
+    }, {
+      signal: readers.signal, onProgress: (bytes) => readers.progress(0, bytes),
+      // The session's columns sized for all of it once its first capture is read (by bytes): no doubling left for the merge.
+      afterCapture: (c) => { if (c === 0) reserveSession(session, total / Math.max(1, session.sources[0]!.size), total); },
+    });
   } catch (e) {
     if (e instanceof CaptureWorkerFailure) {
       stderr(`overlayscope: ${e.message}; analysing on one thread\n`);

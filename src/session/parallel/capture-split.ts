@@ -431,6 +431,25 @@ export class CaptureMerge {
   }
 }
 
+/**
+ * Sizes the session's growing columns (overlay rows, flow table, TCP arrays) for `scale` times what they hold now, as
+ * the session's thread does after the first capture it reads in place (scale: the session's `bytes` over those read).
+ * Without it they grow by doubling, and the last doubling (a copy of everything into fresh memory, the dearest part
+ * of a merge where first touching a page is slow) falls in the merge, on the session's thread, after reading. Only
+ * capacities change (no output reads them); an estimate too small means a doubling later, as before.
+ */
+export function reserveSession(target: MergeTarget, scale: number, bytes: number): void {
+  if (!(scale > 1)) return;
+  const o = target.overlayObserver;
+  // At most a row (a flow) a 64 bytes of capture (a record header and the smallest TCP packet): a dense first capture
+  // before sparse ones reserves address space, not memory (pages are touched as rows are written).
+  const most = Math.ceil(bytes / 64);
+  roomFor(o as unknown as Record<string, unknown>, ROW_COLUMNS, o.tuple.length, Math.min(most, Math.ceil(o.count * scale)));
+  const flows = Math.min(most, Math.ceil(target.flows.table.count * scale));
+  (target.flows.table as unknown as { ensure(n: number): void }).ensure(flows);
+  if (target.flows.tcp.capacity > 0) target.flows.tcp.ensure(flows);
+}
+
 function offsetIds(ids: Int32Array, n: number, off: number): void {
   if (off === 0) return;
   for (let i = 0; i < n; i++) if (ids[i]! >= 0) ids[i]! += off;
