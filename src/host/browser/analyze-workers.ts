@@ -186,7 +186,7 @@ async function captureSplit(run: ParallelRun, shares: number[][], host: BrowserR
     for (let i = refusal ? 0 : n; i < kept.captures.length; i++) kept.captures[i]!.cancelled = true;
     const part = n > 0 && mine[n - 1]!.captures[0]!.cancelled;
     const note = refusal ? `nothing read is kept (${refusal})`
-      : `what this thread read is kept (${n} of ${session.captures.length} captures${part ? ', the last in part' : ''}), not what the other threads read`;
+      : `what this thread read is kept (${n} of ${session.captures.length} captures${part ? (n === 1 ? ', in part' : ', the last in part') : ''}), not what the other threads read`;
     return { session: kept, used: shares.length, split: 'capture', note: `the open was cancelled: ${note}` };
   }
   const all = read.flat();
