@@ -9,7 +9,8 @@
  *   refused: then the capture is read again on one thread).
  * - Every capture of ../shared/corpus and ../shared/corpus-encap alone, split
  *   among 2 and 4 owners in this process (parts structured-cloned as they
- *   cross threads): the session's JSON equals the one-thread session's, or
+ *   cross threads; 2 threads: this one is owner 0 of 2, 4: three owners
+ *   besides it): the session's JSON equals the one-thread session's, or
  *   the merge refuses with a reason.
  * - The refusals: the flow bound; a NAT half-view (node2-cni0 of the lab).
  */
@@ -39,7 +40,7 @@ const BENCH_100K = path.join(ROOT, 'bench/out/overlay-100000-s1.pcap');
 if (!existsSync(BENCH_100K)) console.warn(`SKIPPED: the 100 k bench file ${BENCH_100K} is absent (made by npm run bench; CI has no bench/out)`);
 
 const SPLIT = /^overlayscope: flows of 1 capture split among (\d+) threads by flow key/m;
-const MERGED = /^overlayscope: threads: flow owners finished at [\d., ]+ s, merged in [\d.]+ ms$/m;
+const MERGED = /^overlayscope: threads: this thread read in [\d.]+ s, owner workers finished at [\d., ]+ s, merged in [\d.]+ ms$/m;
 const REFUSED = /^overlayscope: the flow split cannot be merged exactly \((.*)\); analysing on one thread$/m;
 
 interface Run { status: number; stdout: Buffer; stderr: string }
@@ -90,14 +91,19 @@ async function single(file: string, opts: AnalyzeOptions = {}): Promise<string> 
   return JSON.stringify((await AnalysisSession.open([await fileSource(file)], opts)).toJSON());
 }
 
-/** The JSON of `file` split among `owners` in this process (the other owners' parts cloned as a worker's post would), or the refusal. */
-async function split(file: string, owners: number, opts: AnalyzeOptions = {}): Promise<{ json: string } | { refused: string }> {
+/**
+ * The JSON of `file` split as `threads` threads split it, in this process (the workers' parts cloned as their
+ * posts would be): with 2 this thread is owner 0 of 2, with 3 or more the threads − 1 owners are all "workers".
+ */
+async function split(file: string, threads: number, opts: AnalyzeOptions = {}): Promise<{ json: string } | { refused: string }> {
   const session = new AnalysisSession([await fileSource(file)], opts);
   const wopts = flowWorkOptions(session.options);
+  const ownHere = threads < 3;
+  const owners = ownHere ? threads : threads - 1;
   const others: FlowPart[] = [];
-  for (let o = 1; o < owners; o++) others.push(structuredClone(await readFlowPart(await fileSource(file), o, owners, wopts)));
+  for (let o = ownHere ? 1 : 0; o < owners; o++) others.push(structuredClone(await readFlowPart(await fileSource(file), o, owners, wopts)));
   try {
-    await readSplitSession(session, owners, wopts, Promise.resolve(others));
+    await readSplitSession(session, owners, wopts, Promise.resolve(others), undefined, ownHere);
   } catch (e) {
     if (e instanceof FlowSplitRefusal) return { refused: e.message };
     throw e;
@@ -105,7 +111,7 @@ async function split(file: string, owners: number, opts: AnalyzeOptions = {}): P
   return { json: JSON.stringify(session.toJSON()) };
 }
 
-/** Each file alone: split among 2 and 4 owners = one thread, or refused; returns [merged, refused] counts over the runs. */
+/** Each file alone: split as 2 threads (this one owner 0 of 2) and 4 threads (3 owner workers) split it = one thread, or refused; returns [merged, refused] counts over the runs. */
 async function corpusEqual(files: readonly string[]): Promise<{ merged: number; refused: Map<string, number> }> {
   let merged = 0;
   const refused = new Map<string, number>();
@@ -152,7 +158,7 @@ describe('flow split of one capture', () => {
     expect(await expectSameCli(BENCH_100K)).toEqual([null, null]);
   }, 120_000);
 
-  it.skipIf(!corpusPresent)('every capture of ../shared/corpus alone, 2 and 4 owners: the one-thread JSON, or refused with a reason', async () => {
+  it.skipIf(!corpusPresent)('every capture of ../shared/corpus alone, split as 2 and 4 threads split it: the one-thread JSON, or refused with a reason', async () => {
     const files = readdirSync(CORPUS_FILES).sort().map((f) => path.join(CORPUS_FILES, f));
     expect(files.length).toBeGreaterThan(60);
     const { merged, refused } = await corpusEqual(files);
@@ -160,7 +166,7 @@ describe('flow split of one capture', () => {
     expect(merged).toBeGreaterThan(files.length);
   }, 120_000);
 
-  it.skipIf(!encapPresent)('every capture of ../shared/corpus-encap alone, 2 and 4 owners: the one-thread JSON, or refused with a reason', async () => {
+  it.skipIf(!encapPresent)('every capture of ../shared/corpus-encap alone, split as 2 and 4 threads split it: the one-thread JSON, or refused with a reason', async () => {
     const files = readdirSync(ENCAP_FILES).sort().map((f) => path.join(ENCAP_FILES, f));
     expect(files.length).toBeGreaterThan(10);
     const { merged, refused } = await corpusEqual(files);

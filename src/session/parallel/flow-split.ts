@@ -265,25 +265,25 @@ export interface FlowSplitTimes {
 }
 
 /**
- * Session side: reads `session` (one capture, not run yet) as owner 0 of
- * `owners` with every other observer, as run() does; then merges its part
- * with `others` (owners 1..N−1, from worker threads or made in process) into
- * the session's tracker. Throws FlowSplitRefusal when that cannot be exact:
- * the caller reads a fresh session on one thread.
+ * Session side: reads `session` (one capture, not run yet) with every other
+ * observer, as run() does, and — with `ownHere` — as owner 0 of `owners`;
+ * then merges the parts (its own, if any, then `others`: from worker threads
+ * or made in process) into the session's tracker. Throws FlowSplitRefusal
+ * when that cannot be exact: the caller reads a fresh session on one thread.
  */
 export async function readSplitSession(session: AnalysisSession, owners: number, opts: FlowWorkOptions, others: Promise<FlowPart[]>,
-  times: FlowSplitTimes = { finished: [], mergeMs: 0 }): Promise<AnalysisSession> {
-  const own = new FlowPartRecorder(0, owners, opts);
+  times: FlowSplitTimes = { finished: [], mergeMs: 0 }, ownHere = true): Promise<AnalysisSession> {
+  const own = ownHere ? new FlowPartRecorder(0, owners, opts) : null;
   const rows = new SparseRowFlows(session.overlayObserver);
   return session.runWithFlowsFrom(async () => {
     times.finished[0] = Date.now();
     const cap = session.captures[0]!;
     const parts = await others;
     const m0 = Date.now();
-    mergeFlowParts(session.flows, [own.part(cap.index), ...parts], cap, opts);
+    mergeFlowParts(session.flows, own ? [own.part(cap.index), ...parts] : parts, cap, opts);
     rows.fill(session.captures);
     times.mergeMs = Date.now() - m0;
-  }, (observers) => [own, ...observers.map((o) => (o === session.overlayObserver ? rows : o))]);
+  }, (observers) => [...(own ? [own] : []), ...observers.map((o) => (o === session.overlayObserver ? rows : o))]);
 }
 
 /** Worker side: reads the one capture with a tracker restricted to `owner`'s levels. */
