@@ -15,7 +15,7 @@ import { fileSource } from '../src/host/node/file-source.js';
 import { renderChartSvg } from '../src/host/node/report-charts.js';
 import { setReportChartRenderer } from '../src/report/service-extension.js';
 import { FLOW_WORKER_BUNDLE, runWithFlowWorker } from '../src/host/node/analyze-workers.js';
-import { runWithCaptureWorkers } from '../src/host/node/capture-workers.js';
+import { MERGE_COST, runWithCaptureWorkers } from '../src/host/node/capture-workers.js';
 import { captureShares, captureSplitReason } from '../src/session/parallel/capture-split.js';
 import { flowWorkOptions, sequentialReason } from '../src/session/parallel/flow-handoff.js';
 import type { ParallelRunner } from '../src/service/parallel-runner.js';
@@ -74,10 +74,10 @@ const parallel: ParallelRunner = async ({ session, inputs, threads, signal }) =>
   const stderr = (line: string): void => {
     if (/one thread/.test(line)) failure = line.replace(/^overlayscope: /, '').trim().replace(/; analysing on one thread$/, '; analysed on one thread');
   };
-  const shares = files.length >= 2 && !captureSplitReason(session.options) ? captureShares(session.sources.map((s) => s.size), threads) : [];
+  const shares = files.length >= 2 && !captureSplitReason(session.options) ? captureShares(session.sources.map((s) => s.size), threads, MERGE_COST) : [];
   if (shares.length >= 2) {
     // Cancelling: the capture workers (and this thread's share) read on to their end (runWithCaptureWorkers takes no
-    // signal); the whole session is then kept, exact, and the note says so.
+    // signal); the whole session is then kept, exact, and the note says so. `shares` as the host cuts them (MERGE_COST).
     const read = await runWithCaptureWorkers(session, files, flowWorkOptions(session.options), flowWorker, threads, stderr);
     if (failure) return { session: read, used: 1, note: failure };
     const fewer = shares.length < threads ? `the capture split uses ${shares.length} threads (${threads} asked for): ${files.length} captures make ${shares.length} shares` : '';

@@ -2,11 +2,12 @@
  * A capture worker of the browser build (docs/decisions/0015, the capture
  * split): started by the engine's Web Worker (src/host/browser/analyze-workers.ts)
  * for one share of the session's captures, it reads them from their Blobs
- * with the whole per-capture pipeline (readShare) and posts its progress, then
- * its states with their typed arrays moved. The same work as the Node capture
- * worker (src/host/node/analyze-worker.ts in its capture mode).
+ * with the whole per-capture pipeline (readCaptures) and posts its progress
+ * and each capture's state as soon as it is read, typed arrays moved (the
+ * engine thread merges it while the rest is read). The same work as the Node
+ * capture worker (src/host/node/analyze-worker.ts in its capture mode).
  */
-import { readShare, shareBuffers } from '../../src/session/parallel/capture-split.js';
+import { readCaptures, shareBuffers } from '../../src/session/parallel/capture-split.js';
 import { blobSource } from '../../src/host/browser/file-source.js';
 import type { ByteSource } from '../../src/capture/types.js';
 import type { CaptureShareMessage, CaptureShareRequest } from '../../src/host/browser/analyze-workers.js';
@@ -24,13 +25,10 @@ scope.addEventListener('message', (e) => {
   const total = share.reduce((a, i) => a + (read[i]?.size ?? 0), 0);
   let shown = 0;
   Promise.resolve()
-    .then(() => readShare(read, share, options, (bytes) => {
+    .then(() => readCaptures(read, share, options, (state) => scope.postMessage({ kind: 'capture', state }, shareBuffers(state)), (bytes) => {
       if (bytes - shown < total / 100 && bytes < total) return;
       shown = bytes;
       scope.postMessage({ kind: 'progress', bytes });
     }))
-    .then(
-      (states) => scope.postMessage({ kind: 'share', states }, states.flatMap(shareBuffers)),
-      (err: unknown) => scope.postMessage({ kind: 'error', message: err instanceof Error ? err.message : String(err) }),
-    );
+    .catch((err: unknown) => scope.postMessage({ kind: 'error', message: err instanceof Error ? err.message : String(err) }));
 }, { once: true });

@@ -5,11 +5,12 @@
  * read again on one thread and the outcome says so.
  *
  * - Two or more captures: the capture split. The captures are cut into
- *   contiguous shares (captureShares); this thread reads the first share
- *   itself while a nested module Web Worker each (renderer/worker/capture-worker.ts)
- *   reads another from its Blobs with the whole per-capture pipeline
- *   (readShare) and posts its states (typed arrays moved); the shares are then
- *   merged in capture order (mergeRefusal, mergeShares), as the Node host does
+ *   contiguous shares (captureShares); this thread reads the first share in
+ *   place (AnalysisSession.runSplit) while a nested module Web Worker each
+ *   (renderer/worker/capture-worker.ts) reads another from its Blobs with the
+ *   whole per-capture pipeline (readCaptures) and posts each capture's state
+ *   as it is read (typed arrays moved); this thread appends them in capture
+ *   order as they arrive (CaptureMerge), as the Node host does
  *   (src/host/node/capture-workers.ts).
  * - One capture: the stage split. This thread reads the captures for the
  *   packet index, layer counts, issues and overlay while a nested Web Worker
@@ -19,7 +20,7 @@
  */
 import type { AnalysisSession } from '../../session/analysis-session.js';
 import { adoptWorkerFlows, FlowWorkerFailure, flowWorkOptions, sequentialReason, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
-import { captureShares, captureSplitReason, mergeRefusal, mergeShares, readShare, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
+import { CaptureMerge, captureShares, captureSplitReason, reserveSession, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
 import { LIMITS } from '../../capture/types.js';
 import type { ParallelInput, ParallelOutcome, ParallelRun, ParallelRunner } from '../../service/parallel-runner.js';
 
@@ -43,13 +44,13 @@ export interface CaptureShareRequest {
   options: CaptureWorkOptions;
 }
 
-/** What a capture worker posts: bytes of its share read so far, its states when done (one a capture), or why it failed (the Node worker's messages). */
+/** What a capture worker posts: bytes of its share read so far, each capture's state when it is read (in order), or why it failed (the Node worker's messages). */
 export type CaptureShareMessage =
   | { kind: 'progress'; bytes: number }
-  | { kind: 'share'; states: ShareState[] }
+  | { kind: 'capture'; state: ShareState }
   | { kind: 'error'; message: string };
 
-/** A capture worker did not start, failed, or posted less than its share. */
+/** A capture worker did not start, failed, or posted its captures out of order. */
 class CaptureWorkerFailure extends Error {}
 
 /** The open was cancelled while the worker ran. */
@@ -74,7 +75,7 @@ export function browserParallelRunner(host: BrowserRunnerHost): ParallelRunner {
     const reason = sequentialReason({ ...session.options, signal: undefined });
     if (reason) return { session: await session.run(), used: 1, note: `${reason}: analysed on one thread` };
     // Two or more captures: a thread per share of them (the capture split); one: its flows on a second thread (the stage split).
-    const shares = inputs.length >= 2 && !captureSplitReason(session.options) ? captureShares(session.sources.map((s) => s.size), threads) : [];
+    const shares = inputs.length >= 2 && !captureSplitReason(session.options) ? captureShares(session.sources.map((s) => s.size), threads, MERGE_COST) : [];
     if (shares.length >= 2) return captureSplit(run, shares, host);
     const blobs: Array<{ blob: Blob; name: string }> = [];
     for (const input of inputs) {
@@ -151,8 +152,24 @@ async function readWithWorker(session: AnalysisSession, request: FlowWorkerReque
 }
 
 /**
- * The capture split: `shares` (2 or more) read by this thread (the first)
- * and a capture worker each (the others), merged in capture order.
+ * The merge's cost per byte merged relative to reading a byte, for balancing
+ * the shares (captureShares' `mergeCost`): the engine thread reads the first
+ * share and merges the others' captures as they arrive, so its share is made
+ * smaller. The Node host's measured value (src/host/node/capture-workers.ts
+ * MERGE_COST, not imported: that module is Node's).
+ */
+const MERGE_COST = 0.12;
+
+/** The open was cancelled while the capture workers read. */
+class CaptureSplitCancelled extends Error {}
+/** A capture's state cannot be appended exactly. */
+class MergeRefused extends Error {}
+
+/**
+ * The capture split: `shares` (2 or more) read by this thread (the first, in
+ * place: AnalysisSession.runSplit) and a capture worker each (the others,
+ * each capture's state posted when it is read), appended in capture order by a
+ * CaptureMerge as they arrive, as the Node host does.
  */
 async function captureSplit(run: ParallelRun, shares: number[][], host: BrowserRunnerHost): Promise<ParallelOutcome> {
   const { session, inputs, threads, signal } = run;
@@ -164,108 +181,163 @@ async function captureSplit(run: ParallelRun, shares: number[][], host: BrowserR
     sources[i] = { blob, name: input.source.name };
   }
   const options: CaptureWorkOptions = { ...flowWorkOptions(session.options), capturePoints: session.sources.length };
+  const total = session.sources.reduce((a, s) => a + s.size, 0);
+  const n = session.sources.length;
   const t0 = performance.now();
-  let read: ShareState[][] | { cancelled: ShareState[] };
+  let mergeMs = 0;
+  let held = n;
+  const readers = new CaptureReaders(session, sources, shares, options, host, signal);
   try {
-    read = await readShares(session, shares, sources, options, host, signal);
+    await session.runSplit(shares[0]!.length, async (read) => {
+      readers.check();
+      // Cancelled while this thread read its share: the session holds what one thread would have kept had it stopped there.
+      if (read < shares[0]!.length || signal.aborted) { held = read; return read; }
+      const merge = new CaptureMerge(session, read, session.options.maxFlows ?? LIMITS.maxFlows, shares[shares.length - 1]![0]!);
+      for (let id = read; id < n; id++) {
+        let state: ShareState;
+        try {
+          state = await readers.take(id);
+        } catch (e) {
+          if (!(e instanceof CaptureSplitCancelled)) throw e;
+          // Cancelled while the workers read: the captures merged so far are a prefix, exactly as one thread reads them.
+          held = id;
+          break;
+        }
+        const m0 = performance.now();
+        const why = merge.refusal(state);
+        if (why) throw new MergeRefused(why);
+        merge.add(state);
+        mergeMs += performance.now() - m0;
+      }
+      const m0 = performance.now();
+      const all = merge.finish();
+      mergeMs += performance.now() - m0;
+      return all;
+    }, {
+      signal: readers.signal, onProgress: (bytes) => readers.progress(0, bytes),
+      // The session's columns sized for all of it once its first capture is read (by bytes): no doubling left for the merge.
+      afterCapture: (c) => { if (c === 0) reserveSession(session, total / Math.max(1, session.sources[0]!.size), total); },
+    });
   } catch (e) {
-    if (!(e instanceof CaptureWorkerFailure)) throw e;
     // Read again from the start on this thread: the output is the single-threaded one.
-    return { session: await session.fresh().run(), used: 1, note: `${e.message}; analysed on one thread` };
+    if (e instanceof CaptureWorkerFailure) return { session: await session.fresh().run(), used: 1, note: `${e.message}; analysed on one thread` };
+    if (e instanceof MergeRefused) return { session: await session.fresh().run(), used: 1, note: `the capture split cannot be merged exactly (${e.message}): analysed on one thread` };
+    throw e;
+  } finally {
+    readers.end();
   }
-  const maxFlows = session.options.maxFlows ?? LIMITS.maxFlows;
-  if (!Array.isArray(read)) {
-    // Cancelled: the other shares' workers were ended; the captures this thread read (the first share, or part of it)
-    // are what one thread would have kept had it been cancelled there: merged alone, they are exact.
-    const mine = read.cancelled;
-    const n = mine.length;
-    const refusal = n ? mergeRefusal(mine, maxFlows) : null;
-    const kept = refusal ? session.fresh() : session;
-    if (!refusal) await session.runElsewhere(async () => (n ? mergeShares(session, mine) : 0));
+  if (signal.aborted || held < n) {
     // Captures not read to their end here are not complete: the table says so (as for the one a single thread stops in).
-    for (let i = refusal ? 0 : n; i < kept.captures.length; i++) kept.captures[i]!.cancelled = true;
-    const part = n > 0 && mine[n - 1]!.captures[0]!.cancelled;
-    const note = refusal ? `nothing read is kept (${refusal})`
-      : `what this thread read is kept (${n} of ${session.captures.length} captures${part ? (n === 1 ? ', in part' : ', the last in part') : ''}), not what the other threads read`;
-    return { session: kept, used: shares.length, split: 'capture', note: `the open was cancelled: ${note}` };
+    for (let i = held; i < n; i++) session.captures[i]!.cancelled = true;
+    const part = held > 0 && session.captures[held - 1]!.cancelled;
+    const kept = `${held} of ${n} captures${part ? (held === 1 ? ', in part' : ', the last in part') : ''}`;
+    return { session, used: shares.length, split: 'capture', note: `the open was cancelled: the captures read in order are kept (${kept}), not what the other threads read after them` };
   }
-  const all = read.flat();
-  const refusal = mergeRefusal(all, maxFlows);
-  if (refusal) return { session: await session.fresh().run(), used: 1, note: `the capture split cannot be merged exactly (${refusal}): analysed on one thread` };
-  const m0 = performance.now();
-  await session.runElsewhere(async () => mergeShares(session, all));
-  host.trace?.(`threads: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures) in ${((m0 - t0) / 1000).toFixed(3)} s, merged in ${(performance.now() - m0).toFixed(1)} ms`);
+  host.trace?.(`threads: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures), done in ${((performance.now() - t0) / 1000).toFixed(3)} s, merged in ${mergeMs.toFixed(1)} ms`);
   return { session, used: shares.length, split: 'capture', ...(shares.length < threads ? { note: `the capture split uses ${shares.length} threads (${threads} asked for): ${inputs.length} captures make ${shares.length} shares` } : {}) };
 }
 
 /**
- * Reads the first share on this thread and starts a capture worker for each
- * other share; collects the shares in order, or, when the open is cancelled,
- * ends the workers and returns what this thread read. Every worker is ended,
- * and this thread's reading stopped, when this returns or throws.
+ * The capture workers of shares 1.. (share 0 is the engine thread's): the
+ * states they post, by capture id, until taken; the first failure, which also
+ * aborts `signal` (this thread's reading), as does Cancel.
  */
-async function readShares(session: AnalysisSession, shares: number[][], sources: CaptureShareRequest['sources'], options: CaptureWorkOptions,
-  host: BrowserRunnerHost, signal: AbortSignal): Promise<ShareState[][] | { cancelled: ShareState[] }> {
-  const total = session.sources.reduce((a, s) => a + s.size, 0);
-  const onProgress = session.options.onProgress;
-  const progress = shares.map(() => 0);
-  const report = (k: number, bytes: number): void => {
-    progress[k] = bytes;
-    onProgress?.(progress.reduce((a, b) => a + b, 0), total, shares[k]![0]!);
-  };
-  const workers: Worker[] = [];
-  // Stops this thread's reading: on Cancel (the open's signal) or when a worker fails.
-  const here = new AbortController();
-  const stop = (): void => here.abort();
-  signal.addEventListener('abort', stop, { once: true });
-  if (signal.aborted) stop();
-  let failed: (e: CaptureWorkerFailure) => void = () => undefined;
-  const failure = new Promise<never>((_, reject) => { failed = reject; });
-  failure.catch(() => undefined);
-  try {
-    const others = shares.slice(1).map((share, j) => new Promise<ShareState[]>((resolve, reject) => {
-      const k = j + 1;
-      const fail = (why: string): void => reject(new CaptureWorkerFailure(`a capture worker failed: ${why}`));
+class CaptureReaders {
+  private readonly workers: Worker[] = [];
+  private readonly states = new Map<number, ShareState>();
+  private waiting: { id: number; resolve: (s: ShareState) => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private readonly abort = new AbortController();
+  private readonly bytes: number[];
+  private readonly total: number;
+  private readonly onCancel = (): void => this.stop(new CaptureSplitCancelled());
+
+  constructor(private readonly session: AnalysisSession, sources: CaptureShareRequest['sources'], shares: number[][], options: CaptureWorkOptions,
+    host: BrowserRunnerHost, private readonly cancel: AbortSignal) {
+    this.total = session.sources.reduce((a, s) => a + s.size, 0);
+    this.bytes = shares.map(() => 0);
+    if (cancel.aborted) this.onCancel();
+    else cancel.addEventListener('abort', this.onCancel, { once: true });
+    shares.forEach((share, k) => {
+      if (k === 0 || this.failure) return;
       let w: Worker;
       try {
         w = host.startCaptureWorker();
       } catch (e) {
-        fail(`it did not start: ${e instanceof Error ? e.message : String(e)}`);
+        this.fail(`it did not start: ${e instanceof Error ? e.message : String(e)}`);
         return;
       }
-      workers.push(w);
+      this.workers.push(w);
+      let got = 0;
       w.onmessage = (e: MessageEvent<CaptureShareMessage>) => {
         const m = e.data;
-        if (m.kind === 'progress') report(k, m.bytes);
-        else if (m.kind === 'share') resolve(m.states);
-        else fail(m.message);
+        if (m.kind === 'progress') this.progress(k, m.bytes);
+        else if (m.kind === 'capture') {
+          const id = m.state.captures[0]?.id;
+          if (id !== share[got]) { this.fail(`it sent capture ${id} where ${share[got]} was due`); return; }
+          got++;
+          this.put(id, m.state);
+        } else this.fail(m.message);
       };
       // A script that does not load or throws while loading, or a message that cannot be read.
-      w.onerror = (e: ErrorEvent) => { e.preventDefault(); fail(e.message || 'it did not load'); };
-      w.onmessageerror = () => fail('a message could not be read');
+      w.onerror = (e: ErrorEvent) => { e.preventDefault(); this.fail(e.message || 'it did not load'); };
+      w.onmessageerror = () => this.fail('a message could not be read');
       const request: CaptureShareRequest = { sources: sources.map((s, i) => (share.includes(i) ? s : null)), share, options };
       w.postMessage(request);
-    }));
-    // The first failure stops this thread's reading too.
-    for (const p of others) p.catch((e: unknown) => { if (e instanceof CaptureWorkerFailure) { failed(e); stop(); } });
-    const mine = await readShare(session.sources, shares[0]!, { ...options, signal: here.signal }, (bytes) => report(0, bytes));
-    if (signal.aborted) return { cancelled: mine };
-    // A failure while this thread read; else wait for the others (or a failure, or Cancel).
-    const cancelled = new Promise<'cancelled'>((resolve) => {
-      if (signal.aborted) resolve('cancelled');
-      else signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
     });
-    if (here.signal.aborted) await failure;
-    const rest = await Promise.race([Promise.all(others), failure, cancelled]);
-    if (rest === 'cancelled') return { cancelled: mine };
-    const out = [mine, ...rest];
-    out.forEach((s, k) => {
-      if (s.length !== shares[k]!.length) throw new CaptureWorkerFailure(`a capture worker failed: it read ${s.length} of its ${shares[k]!.length} captures`);
-    });
-    return out;
-  } finally {
-    signal.removeEventListener('abort', stop);
-    stop();
-    for (const w of workers) w.terminate();
+  }
+
+  /** Stops this thread's reading (a failure or Cancel). */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  progress(k: number, bytes: number): void {
+    this.bytes[k] = bytes;
+    this.session.options.onProgress?.(this.bytes.reduce((a, b) => a + b, 0), this.total, 0);
+  }
+
+  /** Throws the first failure, if any (not Cancel: the caller sees the signal). */
+  check(): void {
+    if (this.failure instanceof CaptureWorkerFailure) throw this.failure;
+  }
+
+  /** Capture `id`'s state, when it has arrived; rejects on a failure or Cancel. */
+  take(id: number): Promise<ShareState> {
+    if (this.failure) return Promise.reject(this.failure);
+    const s = this.states.get(id);
+    if (s) { this.states.delete(id); return Promise.resolve(s); }
+    return new Promise((resolve, reject) => { this.waiting = { id, resolve, reject }; });
+  }
+
+  private put(id: number, s: ShareState): void {
+    if (this.failure) return;
+    if (this.waiting?.id === id) {
+      const w = this.waiting;
+      this.waiting = null;
+      w.resolve(s);
+    } else this.states.set(id, s);
+  }
+
+  private fail(why: string): void {
+    this.stop(new CaptureWorkerFailure(`a capture worker failed: ${why}`));
+  }
+
+  private stop(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.abort.abort();
+    for (const w of this.workers) w.terminate();
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(e);
+  }
+
+  /** Ends every worker (and this thread's reading, if it is still going). */
+  end(): void {
+    this.cancel.removeEventListener('abort', this.onCancel);
+    this.abort.abort();
+    this.states.clear();
+    for (const w of this.workers) w.terminate();
   }
 }
