@@ -84,8 +84,9 @@ ${FILTER_HELP}
                        more: flows, TCP, HTTP and DNS in a worker thread, the
                        same output (docs/cli.md)
   --split stage|flow   one capture on 2+ threads: its flows in one worker
-                       (stage) or split by flow key among the threads (flow;
-                       the default from 3 threads); the same output
+                       (stage, the default) or split by flow key among the
+                       threads (flow: slower here, see docs/cli.md); the same
+                       output
   --out FILE           write there (whole or not at all) instead of stdout
   -h, --help           this help
 Exit: 0 success; 1 a capture could not be (fully) read — output still holds

@@ -37,7 +37,6 @@ if (!corpusPresent) console.warn(`SKIPPED: parallel equality over the corpus nee
 if (!encapPresent) console.warn(`SKIPPED: parallel equality over the encapsulation corpus needs ${ENCAP_FILES}`);
 const STAGE = /^overlayscope: flows of \d+ capture\(s\) built by a worker thread$/m;
 const CAPTURES = /^overlayscope: captures read by (\d+) threads \(capture split: [\d +]+ captures; this thread reads the first share\)$/m;
-const FLOW_SPLIT = /^overlayscope: flows of 1 capture split among \d+ threads by flow key/m;
 const FALLBACK = /^overlayscope: the capture split cannot be merged exactly \((.*)\); analysing on one thread$/m;
 const TRACE = new RegExp(`${STAGE.source}|${CAPTURES.source}`, 'm');
 /** Which split a multi-thread run must take: the stage split (one capture), the capture split (two or more), or its fall-back to one thread (the reason). */
@@ -82,8 +81,8 @@ async function expectSameOutput(label: string, inputs: readonly string[], thread
   for (let k = 1; k < runs.length; k++) {
     const r = runs[k]!;
     const err = `(stderr: ${r.stderr.slice(0, 300)})`;
-    // One capture on 3+ threads takes the flow split by default (test/engine/flow-split.test.ts checks it).
-    if (split === 'stage') expect((threads[k]! >= 3 ? FLOW_SPLIT : STAGE).test(r.stderr), `${label}: --threads ${threads[k]} used the flow worker ${err}`).toBe(true);
+    // One capture takes the stage split at every thread count unless --split flow asks (test/engine/flow-split.test.ts).
+    if (split === 'stage') expect(STAGE.test(r.stderr), `${label}: --threads ${threads[k]} used the flow worker ${err}`).toBe(true);
     else if (split === 'captures') {
       // Two threads or more (this one and workers), at most N and one a capture (fewer when a big capture is a share alone).
       const workers = Number(CAPTURES.exec(r.stderr)?.[1]);
