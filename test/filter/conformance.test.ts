@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/read-capture.js';
 import { DissectConfig } from '../../src/dissect/config.js';
 import { DecodedPacket } from '../../src/dissect/decoded.js';
+import { linkTypeDecoded } from '../../src/dissect/decoder.js';
 import { compileFilter, type CompiledFilter } from '../../src/filter/compile.js';
 import { FilterError } from '../../src/filter/errors.js';
 import { FrameFilter } from '../../src/filter/frame-filter.js';
@@ -105,16 +106,28 @@ function tshark(file: string): Promise<Answer> {
   });
 }
 
+/**
+ * Every filter over `file`: each record decoded once, by the first filter's FrameFilter.test (FCS cut as
+ * the CLI's `packets --filter` does), and the same decoded packet handed to the other filters' matches().
+ */
 async function ours(file: string, compiled: Array<CompiledFilter | FilterError>): Promise<number[][]> {
   const out = compiled.map(() => [] as number[]);
   const cfg = new DissectConfig({ vxlanPorts: [4789, 8472] });
   const pcapng = isPcapng(file);
   const ffs = compiled.map((c) => (c instanceof FilterError ? null : new FrameFilter(c, cfg, pcapng)));
+  const first = ffs.findIndex((f) => f !== null);
+  const fcs: number[] = [];
   const p = new DecodedPacket();
   await readCapture(await fileSource(file), {
-    onInterface: (i) => { for (const f of ffs) f?.onInterface(i); },
+    onInterface: (i) => { fcs[i.id] = i.fcsLength; for (const f of ffs) f?.onInterface(i); },
     onRecord: (rec, bytes, start) => {
-      ffs.forEach((f, k) => { if (f?.test(rec, bytes, start, p)) out[k]!.push(rec.index + 1); });
+      if (first < 0) return;
+      if (ffs[first]!.test(rec, bytes, start, p)) out[first]!.push(rec.index + 1);
+      let caplen = rec.capturedLength;
+      const cut = fcs[rec.interfaceId] ?? 0;
+      if (cut > 0 && rec.originalLength >= caplen && caplen >= cut) caplen -= cut;
+      const decoded = linkTypeDecoded(rec.linkType) ? p : null;
+      for (let k = first + 1; k < ffs.length; k++) if (ffs[k]?.matches(rec, bytes, start, caplen, decoded)) out[k]!.push(rec.index + 1);
     },
     onIssue: () => {},
   });
