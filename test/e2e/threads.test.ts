@@ -79,11 +79,12 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     const page = await h.newPage();
     await page.goto(`${h.url}?autoload=0`);
     await page.waitForSelector('text=Open a capture');
-    // Auto by default, and 1 while no split is faster (the hint says so).
+    // Auto by default: the cores (up to 4) for two or more captures, 1 for one (the hint says so).
+    const cores = Math.min(4, await page.evaluate(() => navigator.hardwareConcurrency));
     await page.click('[data-testid=settings-button]');
     expect(await page.inputValue('[data-testid=threads-select]')).toBe('auto');
-    expect(await page.textContent('[data-testid=threads-select] option[value=auto]')).toBe('Auto (1)');
-    expect(await page.textContent('[data-testid=threads-hint]')).toContain('Auto uses 1 until the parallel split is faster');
+    expect(await page.textContent('[data-testid=threads-select] option[value=auto]')).toBe(cores > 1 ? `Auto (${cores} for 2+ captures, else 1)` : 'Auto (1)');
+    expect(await page.textContent('[data-testid=threads-hint]')).toContain(`Auto uses this machine's cores, up to 4 (${cores} here), for two or more captures, and 1 for one capture`);
     await page.keyboard.press('Escape');
 
     await chooseThreads(page, '1');
@@ -139,12 +140,14 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     await page.click('button[aria-label="Toggle dark theme"]');
   }, 240_000);
 
-  it('the lab captures served with the app (URLs) take the capture split too; one capture takes the stage split', async () => {
+  it('the lab captures served with the app (URLs) take the capture split with Auto; one capture takes the stage split', async () => {
     const page = await h.newPage();
-    await page.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
+    // Auto (nothing chosen): the 14 lab captures on min(cores, 4) threads.
     await page.goto(h.url);
     await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
-    expect(await threadsUsed(page)).toBe('This session: 2 threads · capture split');
+    const cores = Math.min(4, await page.evaluate(() => navigator.hardwareConcurrency));
+    expect(await threadsUsed(page)).toBe(cores > 1 ? `This session: ${cores} threads · capture split` : 'This session: 1 thread');
+    await page.evaluate(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
     expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(cli.packets);
 
     const single = files.find((f) => f.endsWith('node1-eth0.pcap'))!;

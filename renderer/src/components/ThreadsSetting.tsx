@@ -92,7 +92,7 @@ export function ThreadsSetting() {
             {ANALYSIS_THREADS.splitFaster
               ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here).`
               : ANALYSIS_THREADS.captureSplitFaster
-                ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here), for two or more captures, and 1 for one capture (the stage split is not faster).`
+                ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here), for two or more captures, and 1 for one capture (the stage split is not faster than 1).`
                 : ` Auto uses 1 until the parallel split is faster on this build (measured: slower than 1 here, with more CPU); this machine offers ${cores}.`}
           </p>
           {used ? (
