@@ -60,7 +60,7 @@ import { generate, GEN_VERSION, DEFAULT_PACKETS, DEFAULT_SEED } from './gen-over
 import { bundleReader } from './lib/bundle.mjs';
 import { benchGzip, gzipMarkdown, gzipTarget } from './lib/gzip-bench.mjs';
 import { benchParquet, parquetMarkdown, parquetTargets } from './lib/parquet-bench.mjs';
-import { benchThreads, ensureSession, threadsMarkdown, threadsTargets } from './lib/threads-bench.mjs';
+import { benchThreads, ensureHalves, ensureSession, threadsMarkdown, threadsTargets } from './lib/threads-bench.mjs';
 import { benchFilter, filterMarkdown, filterTarget } from './lib/filter-bench.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -307,8 +307,9 @@ if ((opt.parquet || opt.parquetOnly) && tools.includes(analyzeTool)) {
 let threadsResult = null;
 if ((opt.threads || opt.threadsOnly) && tools.includes(analyzeTool)) {
   const session = ensureSession(OUT, opt.bigPackets, opt.seed);
-  for (const f of session.files) measure(process.execPath, ['bench/walk.mjs', '--impl', 'bare', f]);
-  threadsResult = benchThreads({ measure, bin: binPath, big: big.file, session, reps: opt.reps, outDir: OUT, root: ROOT });
+  const halves = ensureHalves(OUT, big.file, opt.bigPackets);
+  for (const f of [...session.files, ...(halves ?? [])]) measure(process.execPath, ['bench/walk.mjs', '--impl', 'bare', f]);
+  threadsResult = benchThreads({ measure, bin: binPath, big: big.file, session, halves, reps: opt.reps, outDir: OUT, root: ROOT });
   if (opt.threadsOnly) {
     const out = { date: new Date().toISOString(), gitHead: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']), targets: threadsTargets(threadsResult), threads: threadsResult };
     fs.writeFileSync(path.join(OUT, 'threads-only.json'), JSON.stringify(out, null, 2) + '\n');
@@ -553,7 +554,7 @@ for (const key of ['big', 'small', 'empty']) {
 }
 if (gzipResult) for (const l of gzipMarkdown(gzipResult)) L(l);
 if (parquetResult) for (const l of parquetMarkdown(parquetResult)) L(l);
-if (threadsResult) for (const l of threadsMarkdown(threadsResult)) L(l);
+if (threadsResult) for (const l of threadsMarkdown(threadsResult, { tsharkBigS: stats.big.tshark?.medianWallS ?? null, floorBigS: stats.big.floor?.medianWallS ?? null })) L(l);
 if (filterResult) for (const l of filterMarkdown(filterResult)) L(l);
 L('## Linearity (start-up-subtracted µs per packet)');
 L();
