@@ -76,12 +76,16 @@ const parallel: ParallelRunner = async ({ session, inputs, threads, signal }) =>
   };
   const shares = files.length >= 2 && !captureSplitReason(session.options) ? captureShares(session.sources.map((s) => s.size), threads, MERGE_COST) : [];
   if (shares.length >= 2) {
-    // Cancelling: the capture workers (and this thread's share) read on to their end (runWithCaptureWorkers takes no
-    // signal); the whole session is then kept, exact, and the note says so. `shares` as the host cuts them (MERGE_COST).
-    const read = await runWithCaptureWorkers(session, files, flowWorkOptions(session.options), flowWorker, threads, stderr);
+    // Cancelling stops every thread at once: the captures read in order are kept, as in the browser host (and as one
+    // thread stopped there would keep them); the others are marked cancelled. `shares` as the host cuts them (MERGE_COST).
+    const read = await runWithCaptureWorkers(session, files, flowWorkOptions(session.options), flowWorker, threads, stderr, signal);
     if (failure) return { session: read, used: 1, note: failure };
     const fewer = shares.length < threads ? `the capture split uses ${shares.length} threads (${threads} asked for): ${files.length} captures make ${shares.length} shares` : '';
-    const cancelled = signal.aborted ? 'the open was cancelled, but the capture split reads to the end: the whole session is kept' : '';
+    const kept = read.captures.filter((c) => !c.cancelled).length;
+    const part = kept < read.captures.length && read.captures[kept]!.packets > 0;
+    const cancelled = kept < read.captures.length
+      ? `the open was cancelled: the captures read in order are kept (${kept} of ${read.captures.length} captures${part ? ', and the next in part' : ''}), not what the other threads read after them`
+      : '';
     const note = [cancelled, fewer].filter(Boolean).join('; ');
     return { session: read, used: shares.length, split: 'capture' as const, ...(note ? { note } : {}) };
   }

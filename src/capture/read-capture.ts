@@ -64,7 +64,12 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
         break;
       }
       pending = null;
-      if (chunk === null) break;
+      if (chunk === null) {
+        // No more chunks because of the signal, not the source's end: cancelled, also before the first
+        // chunk (a cancel as the previous capture ended), which is no reason to call the file empty.
+        if (feed.cancelled()) return { format, packets: reader?.packets ?? 0, bytesRead, stopped: false, cancelled: true };
+        break;
+      }
       if (opts.signal?.aborted) return { format, packets: reader?.packets ?? 0, bytesRead, stopped: false, cancelled: true };
       pending = feed.next();
       if (!reader) {
@@ -113,6 +118,8 @@ export async function readCapture(source: ByteSource, sink: RecordSink, opts: Re
 interface ChunkFeed {
   /** The next chunk (valid until the `next()` after the next one), or null at the end. */
   next(): Promise<Uint8Array | null>;
+  /** After next() gave null: whether it stopped because the signal was aborted before the source's end. */
+  cancelled(): boolean;
   close(): Promise<void>;
 }
 
@@ -126,9 +133,11 @@ function chunkFeed(source: ByteSource, chunkSize: number, signal: AbortSignal | 
     let k = 0;
     let pos = 0;
     let ended = false;
+    let cut = false;
     return {
       async next() {
-        if (ended || pos >= size || signal?.aborted) return null;
+        if (ended || pos >= size) return null;
+        if (signal?.aborted) { cut = true; return null; }
         const buf = bufs[k]!;
         k ^= 1;
         const at = pos;
@@ -139,17 +148,23 @@ function chunkFeed(source: ByteSource, chunkSize: number, signal: AbortSignal | 
         if (got < want) ended = true;
         return got <= 0 ? null : got === len ? buf : buf.subarray(0, got);
       },
+      cancelled: () => cut,
       async close() {
         await source.closeReads?.();
       },
     };
   }
   const it = source.chunks(chunkSize, signal)[Symbol.asyncIterator]();
+  let cut = false;
   return {
     async next() {
       const r = await it.next();
+      // A source's chunks() ends early when the signal is aborted; an end with the signal aborted is
+      // taken as a cancel (the rare cancel just as a stream ended then reads as cancelled, never as broken).
+      if (r.done && signal?.aborted) cut = true;
       return r.done ? null : r.value;
     },
+    cancelled: () => cut,
     async close() {
       await it.return?.();
     },

@@ -65,10 +65,15 @@ export class AnalysisSession {
       const summary = await analyzeCapture(src, this.captures[i]!, this.config, this.observers, this.options, base, total);
       this.adoptTransactionIssues(i);
       base += src.size;
-      if (summary.cancelled) break;
+      if (summary.cancelled) { this.notReached(i + 1); break; }
     }
     this.overlayCache = null;
     return this;
+  }
+
+  /** After a cancel: captures `from`.. were never read, so they are not complete (not "complete with 0 packets"). */
+  notReached(from: number): void {
+    for (let i = from; i < this.captures.length; i++) this.captures[i]!.cancelled = true;
   }
 
   /**
@@ -89,7 +94,7 @@ export class AnalysisSession {
       const summary = await analyzeCapture(src, this.captures[i]!, this.config, observers, this.options, base, total);
       read = i + 1;
       base += src.size;
-      if (summary.cancelled) break;
+      if (summary.cancelled) { this.notReached(read); break; }
     }
     await flowsDone(read);
     for (let i = 0; i < read; i++) this.adoptTransactionIssues(i);

@@ -248,13 +248,17 @@ function engineClient(bundle: string) {
   const w = new Worker(bundle, { workerData: { labDir: LAB } });
   let id = 0;
   const pending = new Map<number, (m: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
-  w.on('message', (m: { id?: number; ok: boolean }) => { if (typeof m.id === 'number') pending.get(m.id)?.(m); });
+  const progress: { packets?: number; phase?: string }[] = [];
+  w.on('message', (m: { id?: number; ok: boolean; event?: string; progress?: { packets?: number; phase?: string } }) => {
+    if (typeof m.id === 'number') pending.get(m.id)?.(m);
+    else if (m.event === 'progress' && m.progress) progress.push(m.progress);
+  });
   const call = <T>(method: string, args: unknown[]) => new Promise<T>((resolve, reject) => {
     const i = ++id;
     pending.set(i, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error?.message))));
     w.postMessage({ id: i, method, args });
   });
-  return { call, close: () => w.terminate() };
+  return { call, progress, close: () => w.terminate() };
 }
 
 describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker (Node, no Electron binary)', () => {
@@ -302,6 +306,38 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
       await engine.close();
     }
   }, 120_000);
+
+  it('Cancel during the capture split stops every thread promptly: the captures read in order are kept, the rest marked cancelled', async () => {
+    const gen = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-electron-cancel-'));
+    const engine = engineClient(path.join(dir, 'engine-worker.js'));
+    try {
+      const file = path.join(gen, 'overlay-100000.pcap');
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`gen-overlay failed: ${r.stderr}`);
+      // Six capture points (hard links, ~500 MB to read, ~6 s on one thread here): time to cancel.
+      const refs = Array.from({ length: 6 }, (_, i) => { const f = path.join(gen, `point-${i}.pcap`); linkSync(file, f); return { kind: 'path', path: f }; });
+      const open = engine.call<{ threads: { used: number; split?: string; note?: string }; packets: number }>('openSession', [refs, { threads: 2 }]);
+      const t0 = Date.now();
+      while (!engine.progress.some((p) => (p.packets ?? 0) > 0) && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 20));
+      const c0 = Date.now();
+      await engine.call('cancel', []);
+      const opened = await open;
+      // Before this fix the capture split read on to the end of every capture (~6 s here) and kept it all.
+      expect(Date.now() - c0).toBeLessThan(3_000);
+      expect(opened.threads).toMatchObject({ used: 2, split: 'capture' });
+      const m = /^the open was cancelled: the captures read in order are kept \(([0-5]) of 6 captures(, and the next in part)?\), not what the other threads read after them$/.exec(opened.threads.note ?? '');
+      expect(m, opened.threads.note).toBeTruthy();
+      const kept = Number(m![1]);
+      const summary = await engine.call<{ captures: { complete: boolean; packets: number }[]; packets: number }>('getSummary', []);
+      expect(summary.captures.map((c) => c.complete)).toEqual(refs.map((_, i) => i < kept));
+      for (const c of summary.captures.slice(0, kept)) expect(c.packets).toBe(100_000);
+      expect(summary.captures.slice(kept + 1).every((c) => c.packets === 0)).toBe(true);
+      expect(summary.packets).toBeLessThan(6 * 100_000);
+    } finally {
+      await engine.close();
+      rmSync(gen, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('a capture worker that fails (its bundle throws): analysed on one thread, the note says why, the same session', async () => {
     // The engine bundle beside a broken analyze-worker.js: a real failure of the real worker start.

@@ -44,31 +44,48 @@ export const MERGE_COST = 0.12;
 
 class CaptureWorkerFailure extends Error {}
 class MergeRefused extends Error {}
+/** The open was cancelled while the capture workers read. */
+class CaptureSplitCancelled extends Error {}
 
 /**
  * Reads `session` (not run yet; two or more captures, all regular files:
  * `files`) with up to `threads` threads: this one and capture workers.
  * `options`: what crosses to the workers (flowWorkOptions of the session's options).
+ * `cancel` (the app's Cancel) stops every thread at once and keeps the captures
+ * read in order, as one thread stopped there would (the browser host does the
+ * same): the ones after are marked cancelled (not complete).
  */
 export async function runWithCaptureWorkers(session: AnalysisSession, files: string[], options: FlowWorkOptions, workerPath: string,
-  threads: number, stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<AnalysisSession> {
+  threads: number, stderr: (s: string) => void = (s) => process.stderr.write(s), cancel?: AbortSignal): Promise<AnalysisSession> {
   // A pipe or a device is read on one thread (the session holds it open already).
   if (!files.every(readableTwice)) return session.run();
+  const n = session.sources.length;
+  let held = n;
   const shares = captureShares(session.sources.map((s) => s.size), threads, MERGE_COST);
   const trace = Boolean(process.env['OVERLAYSCOPE_TRACE_THREADS']);
   if (trace) stderr(`overlayscope: captures read by ${shares.length} threads (capture split: ${shares.map((s) => s.length).join(' + ')} captures; this thread reads the first share)\n`);
   const t0 = performance.now();
   const total = session.sources.reduce((a, s) => a + s.size, 0);
-  const readers = new CaptureReaders(session, files, shares, { ...options, capturePoints: session.sources.length }, workerPath);
+  const readers = new CaptureReaders(session, files, shares, { ...options, capturePoints: session.sources.length }, workerPath, cancel);
   let mergeMs = 0;
   try {
     await session.runSplit(shares[0]!.length, async (read) => {
       readers.finished[0] = performance.now();
       readers.check();
+      // Cancelled while this thread read its share: the session holds what one thread would have kept had it stopped there.
+      if (cancel?.aborted) { held = read; return read; }
       if (read < shares[0]!.length) throw new CaptureWorkerFailure('reading was cancelled');
       const merge = new CaptureMerge(session, read, session.options.maxFlows ?? LIMITS.maxFlows, shares[shares.length - 1]![0]!);
-      for (let id = read; id < session.sources.length; id++) {
-        const state = await readers.take(id);
+      for (let id = read; id < n; id++) {
+        let state: ShareState;
+        try {
+          state = await readers.take(id);
+        } catch (e) {
+          if (!(e instanceof CaptureSplitCancelled)) throw e;
+          // Cancelled while the workers read: the captures merged so far are a prefix, exactly as one thread reads them.
+          held = id;
+          break;
+        }
         const m0 = performance.now();
         const why = merge.refusal(state);
         if (why) throw new MergeRefused(why);
@@ -97,6 +114,10 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
   } finally {
     await readers.end();
   }
+  if (held < n) {
+    session.notReached(held);
+    return session;
+  }
   if (trace) {
     const s = (t: number): string => ((t - t0) / 1000).toFixed(3);
     const done = performance.now();
@@ -117,16 +138,20 @@ class CaptureReaders {
   private readonly workers: Worker[] = [];
   private readonly states = new Map<number, ShareState>();
   private waiting: { id: number; resolve: (s: ShareState) => void; reject: (e: Error) => void } | null = null;
-  private failure: CaptureWorkerFailure | null = null;
+  private failure: Error | null = null;
   private readonly abort = new AbortController();
   private readonly bytes: number[];
   private readonly total: number;
+  private readonly onCancel = (): void => this.stop(new CaptureSplitCancelled('the open was cancelled'));
 
-  constructor(private readonly session: AnalysisSession, files: string[], shares: number[][], options: CaptureWorkOptions, workerPath: string) {
+  constructor(private readonly session: AnalysisSession, files: string[], shares: number[][], options: CaptureWorkOptions, workerPath: string,
+    private readonly cancel?: AbortSignal) {
     this.total = session.sources.reduce((a, s) => a + s.size, 0);
     this.bytes = shares.map(() => 0);
+    if (cancel?.aborted) this.onCancel();
+    else cancel?.addEventListener('abort', this.onCancel, { once: true });
     shares.forEach((share, k) => {
-      if (k === 0) return;
+      if (k === 0 || this.failure) return;
       const data: CaptureWorkerData = { files, share, options };
       const w = new Worker(workerPath, { workerData: data });
       this.workers.push(w);
@@ -155,20 +180,21 @@ class CaptureReaders {
     this.session.options.onProgress?.(this.bytes.reduce((a, b) => a + b, 0), this.total, 0);
   }
 
-  /** Throws the first failure, if any. */
+  /** Throws the first failure, if any (not Cancel: the caller sees the signal). */
   check(): void {
-    if (this.failure) throw this.failure;
+    if (this.failure instanceof CaptureWorkerFailure) throw this.failure;
   }
 
-  /** Capture `id`'s state, when it has arrived. */
+  /** Capture `id`'s state, when it has arrived; rejects on a failure or Cancel. */
   take(id: number): Promise<ShareState> {
-    this.check();
+    if (this.failure) return Promise.reject(this.failure);
     const s = this.states.get(id);
     if (s) { this.states.delete(id); return Promise.resolve(s); }
     return new Promise((resolve, reject) => { this.waiting = { id, resolve, reject }; });
   }
 
   private put(id: number, s: ShareState): void {
+    if (this.failure) return;
     if (this.waiting?.id === id) {
       const w = this.waiting;
       this.waiting = null;
@@ -177,16 +203,22 @@ class CaptureReaders {
   }
 
   private fail(why: string): void {
+    this.stop(new CaptureWorkerFailure(`a capture worker failed: ${why}`));
+  }
+
+  private stop(e: Error): void {
     if (this.failure) return;
-    this.failure = new CaptureWorkerFailure(`a capture worker failed: ${why}`);
+    this.failure = e;
     this.abort.abort();
+    for (const w of this.workers) void w.terminate();
     const w = this.waiting;
     this.waiting = null;
-    w?.reject(this.failure);
+    w?.reject(e);
   }
 
   /** Ends every worker (and this thread's reading, if it is still going). */
   async end(): Promise<void> {
+    this.cancel?.removeEventListener('abort', this.onCancel);
     this.abort.abort();
     this.states.clear();
     await Promise.all(this.workers.map((w) => w.terminate()));
