@@ -47,9 +47,12 @@ export interface OpenOptions {
  * that is faster lands. `captureSplitFaster`: the same for sessions of two or
  * more captures only (the capture split, decision 0015 §6–§7: measured faster
  * in Chromium on the 14-file bench session, frame times alike); one capture
- * then keeps Auto at 1 unless `splitFaster`.
+ * then keeps Auto at 1 unless `splitFaster`. `autoMinBytes`: the CLI's
+ * `--threads auto` (its default) splits only sessions of at least this many
+ * bytes, where 2 threads were measured faster on 2 cores (src/cli/open-session.ts
+ * autoThreads); the app's Auto does not look at sizes yet.
  */
-export const ANALYSIS_THREADS = { autoMax: 4, max: 64, splitFaster: false, captureSplitFaster: true } as const;
+export const ANALYSIS_THREADS = { autoMax: 4, max: 64, splitFaster: false, captureSplitFaster: true, autoMinBytes: 768 * 2 ** 20 } as const;
 
 /** Which parallel split read a session (decision 0015): the flows on a second thread, or shares of the captures. */
 export type AnalysisSplit = 'stage' | 'capture';

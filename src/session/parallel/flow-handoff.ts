@@ -15,9 +15,12 @@ import { analyzeCapture, newCaptureResult, type AnalyzeOptions, type CaptureResu
 import { FlowTracker } from '../../flows/flow-tracker.js';
 import type { OverlayObserver } from '../../overlay/overlay-observer.js';
 
-/** How many threads analyse a session (CLI `--threads N`); 1 (the default) is the single-threaded path. */
+/**
+ * How many threads analyse a session (CLI `--threads N|auto`); 1 (the default here) is the
+ * single-threaded path; 'auto' is resolved by the host once it knows the captures (src/cli/open-session.ts).
+ */
 export interface ParallelOptions {
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 /** What the flow worker needs besides its sources: plain data only (it crosses to another thread). */
