@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { AnalyzerApi, SourceRef } from '../src/api.js';
@@ -99,7 +100,7 @@ const parallel: ParallelRunner = async ({ session, inputs, threads, signal }) =>
 
 // The HTML report (and its PDF) draws its charts with the app's chart components.
 setReportChartRenderer(renderChartSvg);
-const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveDesktopSource(ref, labDir) }, { parallel });
+const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveDesktopSource(ref, labDir) }, { parallel, cores: availableParallelism() });
 const post = (m: WorkerMessage) => port.postMessage(m);
 service.onProgress((progress) => post({ event: 'progress', progress }));
 

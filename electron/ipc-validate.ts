@@ -91,7 +91,8 @@ function openOptions(v: unknown, call: string): OpenOptions | undefined {
   const label = optional(str(200))(v['label'], call, 'options.label');
   if (label !== undefined) o.label = label;
   // The app's "Analysis threads" setting (src/api.ts ANALYSIS_THREADS).
-  const threads = optional(int(1, ANALYSIS_THREADS.max))(v['threads'], call, 'options.threads');
+  // 'auto' or 1-64 (src/api.ts OpenOptions.threads; the error names the integer range, 'auto' being the other form).
+  const threads = v['threads'] === 'auto' ? 'auto' as const : optional(int(1, ANALYSIS_THREADS.max))(v['threads'], call, 'options.threads');
   if (threads !== undefined) o.threads = threads;
   return o;
 }

@@ -35,9 +35,10 @@ export interface OpenOptions {
   /**
    * Threads analysing the session (the CLI's --threads; docs/decisions/0015):
    * 1 or absent is the single-threaded path; 2 or more lets the host's
-   * parallel runner build the flows in a worker (same result, byte for byte).
+   * parallel runner build the flows in a worker (same result, byte for byte);
+   * 'auto': the engine chooses by `autoThreads` once it knows the captures' sizes.
    */
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 /**
@@ -47,12 +48,28 @@ export interface OpenOptions {
  * that is faster lands. `captureSplitFaster`: the same for sessions of two or
  * more captures only (the capture split, decision 0015 §6–§7: measured faster
  * in Chromium on the 14-file bench session, frame times alike); one capture
- * then keeps Auto at 1 unless `splitFaster`. `autoMinBytes`: the CLI's
- * `--threads auto` (its default) splits only sessions of at least this many
- * bytes, where 2 threads were measured faster on 2 cores (src/cli/open-session.ts
- * autoThreads); the app's Auto does not look at sizes yet.
+ * then keeps Auto at 1 unless `splitFaster`. `autoMinBytes`: Auto (the app's,
+ * and the CLI's `--threads auto`, its default) splits only sessions of at
+ * least this many bytes, where 2 threads were measured faster on 2 cores.
  */
 export const ANALYSIS_THREADS = { autoMax: 4, max: 64, splitFaster: false, captureSplitFaster: true, autoMinBytes: 768 * 2 ** 20 } as const;
+
+/**
+ * Auto's thread count for a session of captures of `sizes` bytes on a machine
+ * of `cores`: min(cores, autoMax) for two or more captures of autoMinBytes or
+ * more in all (the capture split), else 1 (decision 0015 §9, docs/cli.md: on
+ * this 2-core machine 2 threads were slower than 1 on one capture, the stage
+ * split at 0.83-1.05x, and on sessions up to ~0.5 GB (the 14-file lab 0.55 vs
+ * 0.47 s, 2 files / 238 MB 1.75 vs 1.57 s, 4 / 477 MB 2.79 vs 2.50 s: a worker's
+ * start and two threads sharing the cache cost more than half the reading
+ * saves), about even at 835 MB, faster from ~1 GB (14 files / 1.67 GB 1.10-1.20x).
+ */
+export function autoThreads(sizes: readonly number[], cores: number): number {
+  const bytes = sizes.reduce((a, b) => a + b, 0);
+  const split = ANALYSIS_THREADS.splitFaster ? sizes.length >= 1 : ANALYSIS_THREADS.captureSplitFaster && sizes.length >= 2;
+  if (!split || bytes < ANALYSIS_THREADS.autoMinBytes) return 1;
+  return Math.max(1, Math.min(Number.isInteger(cores) ? cores : 1, ANALYSIS_THREADS.autoMax));
+}
 
 /** Which parallel split read a session (decision 0015): the flows on a second thread, or shares of the captures. */
 export type AnalysisSplit = 'stage' | 'capture';
@@ -65,6 +82,8 @@ export interface AnalysisThreads {
   split?: AnalysisSplit;
   /** Why the session ran on fewer threads than asked ("the flow worker failed: ...; analysed on one thread"). */
   note?: string;
+  /** Asked for as Auto: `requested` is what Auto chose for these captures (autoThreads). */
+  auto?: true;
 }
 
 // ---------------------------------------------------------------- progress

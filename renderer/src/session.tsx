@@ -84,7 +84,7 @@ export function SessionProvider({ host, children }: { host: Host; children: Reac
   }, [host]);
 
   // The "Analysis threads" setting applies to each open (and stays with the session's re-analyses).
-  const open = useCallback((sources: SourceRef[], options?: OpenOptions) => run(() => host.api.openSession(sources, { threads: analysisThreads(sources.length), ...options })), [host, run]);
+  const open = useCallback((sources: SourceRef[], options?: OpenOptions) => run(() => host.api.openSession(sources, { threads: analysisThreads(), ...options })), [host, run]);
   const add = useCallback((sources: SourceRef[]) => run(() => host.api.addCaptures(sources)), [host, run]);
   const loadCluster = useCallback((sources: SourceRef[], options?: { replace?: boolean }) => run(() => host.api.loadCluster(sources, options)), [host, run]);
   const setClocks = useCallback((settings: ClockSettings) => run(() => host.api.setClocks(settings)), [host, run]);

@@ -35,7 +35,14 @@ const parallel = browserParallelRunner({
   },
   trace: (line) => console.debug(`overlayscope: ${line}`),
 });
-const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveBrowserSource(ref, scope.location.href) }, { parallel });
+const service: AnalyzerApi = createAnalyzerService({ resolve: (ref) => resolveBrowserSource(ref, scope.location.href) },
+  { parallel, cores: workerCores() });
+
+/** The cores the browser offers this worker (navigator.hardwareConcurrency), 1 when it does not say. */
+function workerCores(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 1;
+}
 service.onProgress((progress) => scope.postMessage({ event: 'progress', progress }));
 
 scope.addEventListener('message', (e) => {

@@ -16,23 +16,8 @@ import { flowWorkerPath, runWithFlowWorker } from '../host/node/analyze-workers.
 import { runWithCaptureWorkers } from '../host/node/capture-workers.js';
 import { captureSplitReason } from '../session/parallel/capture-split.js';
 import { runWithFlowSplit } from '../host/node/flow-split-workers.js';
-import { ANALYSIS_THREADS } from '../api.js';
+import { autoThreads } from '../api.js';
 import { availableParallelism } from 'node:os';
-
-/**
- * `--threads auto` (the CLI's default): the capture split on min(cores, ANALYSIS_THREADS.autoMax) threads
- * for two or more plain captures of ANALYSIS_THREADS.autoMinBytes or more in all, else one thread: where
- * the split is measured faster (decision 0015 §9). On this 2-core machine 2 threads were slower than 1 on
- * one capture (the stage split, 0.83-1.05x) and on sessions up to ~0.5 GB (the 14-file lab 0.55 vs 0.47 s,
- * 2 files / 238 MB 1.75 vs 1.57 s, 4 / 477 MB 2.79 vs 2.50 s: a worker's start and two threads sharing the
- * cache cost more than half the reading saves), about even at 835 MB, faster from ~1 GB (14 files / 1.67 GB
- * 1.10-1.20x).
- */
-export function autoThreads(sizes: readonly number[], cores = availableParallelism()): number {
-  const bytes = sizes.reduce((a, b) => a + b, 0);
-  if (sizes.length < 2 || !ANALYSIS_THREADS.captureSplitFaster || bytes < ANALYSIS_THREADS.autoMinBytes) return 1;
-  return Math.max(1, Math.min(cores, ANALYSIS_THREADS.autoMax));
-}
 
 /** How one capture is read on 2+ threads (`analyze --split`): flows in one worker (stage) or split by flow key among N owners (flow). */
 export type OneCaptureSplit = 'stage' | 'flow';
@@ -68,7 +53,8 @@ export async function openSession(inputs: OpenedInputs, opts: AnalyzeOptions & P
     ? session.sources.map((s) => s.name) : null;
   const auto = opts.threads === 'auto';
   const threads: number = opts.threads === 'auto'
-    ? (files && !captureSplitReason(session.options) ? autoThreads(session.sources.map((s) => s.size)) : 1)
+    // `--threads auto` (the default): the app's Auto, src/api.ts autoThreads.
+    ? (files && !captureSplitReason(session.options) ? autoThreads(session.sources.map((s) => s.size), availableParallelism()) : 1)
     : opts.threads ?? 1;
   if (auto && process.env['OVERLAYSCOPE_TRACE_THREADS']) stderr(`overlayscope: --threads auto: ${threads} thread${threads > 1 ? 's' : ''}\n`);
   const worker = threads > 1 && files && !sequentialReason(session.options) ? flowWorkerPath() : null;

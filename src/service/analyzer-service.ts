@@ -9,7 +9,7 @@ import type {
   ClockSettings, LoadClusterOptions, ReportFormat, SessionSummary, SourceRef, StreamView, ComparisonOptions, ComparisonSideOptions, TxQuery,
   AnalysisThreads,
 } from '../api.js';
-import { ANALYSIS_THREADS } from '../api.js';
+import { ANALYSIS_THREADS, autoThreads } from '../api.js';
 import { parallelInputs, requestedThreads, threadsSummary, type ServiceHost } from './parallel-runner.js';
 import type { ByteSource } from '../capture/types.js';
 import { LAYER_NAMES, linkTypeName, COUNTED_LAYERS } from '../dissect/layers.js';
@@ -125,8 +125,10 @@ class ServiceImpl implements AnalyzerApi {
     const origins = bundle.origins;
     if (origins.some((o) => o.path.length || o.tool) || inputs.notes.length) session.inputs = { origins, notes: [...inputs.notes, ...bundle.inputNotes] };
     this.emit({ session: id, phase: 'reading', bytesRead: 0, bytesTotal: total, capture: 0, packets: 0 });
-    const requested = requestedThreads(options.threads, ANALYSIS_THREADS.max);
-    let threads: AnalysisThreads = { requested, used: 1 };
+    // Auto: chosen from the captures' sizes and the host's cores, as the CLI's default --threads auto.
+    const auto = options.threads === 'auto';
+    const requested = auto ? autoThreads(session.sources.map((s) => s.size), this.host.cores ?? 1) : requestedThreads(options.threads, ANALYSIS_THREADS.max);
+    let threads: AnalysisThreads = { requested, used: 1, ...(auto ? { auto: true as const } : {}) };
     try {
       const plan = requested < 2 ? null : this.host.parallel ? parallelInputs(session, refs.map((ref, i) => ({ ref, source: opened[i]! }))) : 'this build analyses on one thread';
       if (plan === null || typeof plan === 'string') {
@@ -135,7 +137,7 @@ class ServiceImpl implements AnalyzerApi {
       } else {
         const out = await this.host.parallel!({ session, inputs: plan, threads: requested, signal: abort.signal });
         session = out.session;
-        threads = threadsSummary(requested, out);
+        threads = { ...threadsSummary(requested, out), ...(auto ? { auto: true as const } : {}) };
       }
       this.threadsOf.set(session, threads);
     } catch (e) {

@@ -42,6 +42,8 @@ export type ParallelRunner = (run: ParallelRun) => Promise<ParallelOutcome>;
 /** What the service needs from its host beyond reading sources. */
 export interface ServiceHost {
   parallel?: ParallelRunner;
+  /** The cores the host offers (Auto's threads: src/api.ts autoThreads); 1 when absent. */
+  cores?: number;
 }
 
 /**

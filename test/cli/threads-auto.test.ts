@@ -10,8 +10,7 @@ import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ANALYSIS_THREADS } from '../../src/api.js';
-import { autoThreads } from '../../src/cli/open-session.js';
+import { ANALYSIS_THREADS, autoThreads } from '../../src/api.js';
 import { fixturePath, ROOT } from '../helpers/corpus.js';
 
 const bin = path.join(ROOT, 'dist/cli.js');

@@ -79,12 +79,12 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     const page = await h.newPage();
     await page.goto(`${h.url}?autoload=0`);
     await page.waitForSelector('text=Open a capture');
-    // Auto by default: the cores (up to 4) for two or more captures, 1 for one (the hint says so).
+    // Auto by default: the cores (up to 4) for two or more captures of 768 MiB or more, else 1 (the hint says so).
     const cores = Math.min(4, await page.evaluate(() => navigator.hardwareConcurrency));
     await page.click('[data-testid=settings-button]');
     expect(await page.inputValue('[data-testid=threads-select]')).toBe('auto');
-    expect(await page.textContent('[data-testid=threads-select] option[value=auto]')).toBe(cores > 1 ? `Auto (${cores} for 2+ captures, else 1)` : 'Auto (1)');
-    expect(await page.textContent('[data-testid=threads-hint]')).toContain(`Auto uses this machine's cores, up to 4 (${cores} here), for two or more captures, and 1 for one capture`);
+    expect(await page.textContent('[data-testid=threads-select] option[value=auto]')).toBe(cores > 1 ? `Auto (${cores} for 2+ captures of 768 MiB+, else 1)` : 'Auto (1)');
+    expect(await page.textContent('[data-testid=threads-hint]')).toContain(`Auto uses this machine's cores, up to 4 (${cores} here), for two or more captures of 768 MiB or more in all, and 1 otherwise`);
     await page.keyboard.press('Escape');
 
     await chooseThreads(page, '1');
@@ -140,14 +140,17 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
     await page.click('button[aria-label="Toggle dark theme"]');
   }, 240_000);
 
-  it('the lab captures served with the app (URLs) take the capture split with Auto; one capture takes the stage split', async () => {
+  it('the lab captures served with the app (URLs) take one thread with Auto (1.3 MB, under its bound); 2 threads on them the capture split; one capture the stage split', async () => {
     const page = await h.newPage();
-    // Auto (nothing chosen): the 14 lab captures on min(cores, 4) threads.
+    // Auto (nothing chosen): the 14 lab captures are 1.3 MB, under Auto's 768 MiB: one thread, said so.
     await page.goto(h.url);
     await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
-    const cores = Math.min(4, await page.evaluate(() => navigator.hardwareConcurrency));
-    expect(await threadsUsed(page)).toBe(cores > 1 ? `This session: ${cores} threads · capture split` : 'This session: 1 thread');
+    expect(await threadsUsed(page)).toBe('This session: Auto: 1 thread');
+    // The same URLs with 2 threads chosen: the capture split.
     await page.evaluate(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
+    await page.reload();
+    await page.waitForSelector('[data-testid=total-packets]', { timeout: 60_000 });
+    expect(await threadsUsed(page)).toBe('This session: 2 threads · capture split');
     expect(num(await page.textContent('[data-testid=total-packets]'))).toBe(cli.packets);
 
     const single = files.find((f) => f.endsWith('node1-eth0.pcap'))!;
@@ -307,6 +310,27 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
     }
   }, 120_000);
 
+  it('Auto: one thread for the lab (1.3 MB), the capture split on min(cores, 4) threads for ten 83 MB captures (830 MB)', async () => {
+    const gen = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-electron-auto-'));
+    const engine = engineClient(path.join(dir, 'engine-worker.js'));
+    try {
+      const lab = await engine.call<{ threads: unknown; packets: number }>('openSession', [files.map((f) => ({ kind: 'path', path: f })), { threads: 'auto' }]);
+      expect(lab.threads).toEqual({ requested: 1, used: 1, auto: true });
+      const file = path.join(gen, 'overlay-100000.pcap');
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`gen-overlay failed: ${r.stderr}`);
+      const refs = Array.from({ length: 10 }, (_, i) => { const f = path.join(gen, `point-${i}.pcap`); linkSync(file, f); return { kind: 'path', path: f }; });
+      const cores = Math.min(4, os.availableParallelism());
+      const big = await engine.call<{ threads: unknown; packets: number; captures: { complete: boolean }[] }>('openSession', [refs, { threads: 'auto' }]);
+      expect(big.threads).toEqual(cores > 1 ? { requested: cores, used: cores, split: 'capture', auto: true } : { requested: 1, used: 1, auto: true });
+      expect(big.packets).toBe(1_000_000);
+      expect(big.captures.every((c) => c.complete)).toBe(true);
+    } finally {
+      await engine.close();
+      rmSync(gen, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('Cancel during the capture split stops every thread promptly: the captures read in order are kept, the rest marked cancelled', async () => {
     const gen = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-electron-cancel-'));
     const engine = engineClient(path.join(dir, 'engine-worker.js'));
@@ -368,10 +392,11 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
 
 describe('OpenOptions.threads over IPC', () => {
   const ref = { kind: 'path', path: '/tmp/x.pcap' };
-  it('passes an integer 1-64 and refuses anything else, naming the field', () => {
+  it('passes auto or an integer 1-64 and refuses anything else, naming the field', () => {
+    expect(ENGINE_VALIDATORS.openSession([[ref], { threads: 'auto' }])).toEqual([[ref], { threads: 'auto' }]);
     expect(ENGINE_VALIDATORS.openSession([[ref], { threads: 2 }])).toEqual([[ref], { threads: 2 }]);
     expect(ENGINE_VALIDATORS.openSession([[ref], { threads: 64 }])).toEqual([[ref], { threads: 64 }]);
-    for (const bad of [0, 65, 1.5, '2', null, -1]) {
+    for (const bad of [0, 65, 1.5, '2', 'Auto', null, -1]) {
       expect(() => ENGINE_VALIDATORS.openSession([[ref], { threads: bad }])).toThrow(/options\.threads must be an integer in 1\.\.64/);
     }
   });

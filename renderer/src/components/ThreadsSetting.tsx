@@ -9,7 +9,7 @@
  * ran), with the reason when it ran on fewer threads than asked.
  */
 import { useRef, useState } from 'react';
-import { ANALYSIS_THREADS } from '../../../src/api.js';
+import { ANALYSIS_THREADS, autoThreads } from '../../../src/api.js';
 import { useSession } from '../session.js';
 import { usePopoverClose } from './DataTable.js';
 
@@ -37,27 +37,28 @@ export function coresCapped(): number {
   return Math.max(1, Math.min(ANALYSIS_THREADS.autoMax, Number.isInteger(n) && n > 0 ? n : 1));
 }
 
-/** What Auto stands for on this build and machine, for a session of `captures` captures. */
-export function autoThreads(captures = 1): number {
-  const split: boolean = ANALYSIS_THREADS.splitFaster || (ANALYSIS_THREADS.captureSplitFaster && captures >= 2);
-  return split ? coresCapped() : 1;
+/** What Auto stands for on this build and machine, for captures of `sizes` bytes (the engine decides: src/api.ts autoThreads). */
+function autoFor(sizes: number[]): number {
+  return autoThreads(sizes, coresCapped());
 }
 
-/** The threads the next open of `captures` captures asks for (OpenOptions.threads). */
-export function analysisThreads(captures = 1): number {
-  const c = readThreadsChoice();
-  return c === 'auto' ? autoThreads(captures) : c;
+/** The threads the next open asks for (OpenOptions.threads): Auto is resolved by the engine once it knows the captures' sizes. */
+export function analysisThreads(): number | 'auto' {
+  return readThreadsChoice();
 }
+
+const GiB = 2 ** 30;
+const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`;
 
 /** Auto's label: what it uses here. */
 function autoLabel(): string {
-  const one = autoThreads(1), many = autoThreads(2);
-  return one === many ? `Auto (${one})` : `Auto (${many} for 2+ captures, else ${one})`;
+  const one = autoFor([4 * GiB]), many = autoFor([2 * GiB, 2 * GiB]);
+  return one === many ? `Auto (${one})` : `Auto (${many} for 2+ captures of ${mib(ANALYSIS_THREADS.autoMinBytes)}+, else ${one})`;
 }
 
 /** "2 threads · capture split (…)": how the open session ran. */
-export function threadsUsedText(used: { requested: number; used: number; split?: 'stage' | 'capture'; note?: string }): string {
-  return `${used.used} thread${used.used === 1 ? '' : 's'}${used.requested !== used.used ? ` (${used.requested} asked for)` : ''}`
+export function threadsUsedText(used: { requested: number; used: number; split?: 'stage' | 'capture'; note?: string; auto?: true }): string {
+  return `${used.auto ? 'Auto: ' : ''}${used.used} thread${used.used === 1 ? '' : 's'}${used.requested !== used.used ? ` (${used.requested} asked for)` : ''}`
     + `${used.split ? ` · ${used.split} split` : ''}${used.note ? ` · ${used.note}` : ''}`;
 }
 
@@ -92,7 +93,7 @@ export function ThreadsSetting() {
             {ANALYSIS_THREADS.splitFaster
               ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here).`
               : ANALYSIS_THREADS.captureSplitFaster
-                ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here), for two or more captures, and 1 for one capture (the stage split is not faster than 1).`
+                ? ` Auto uses this machine's cores, up to ${ANALYSIS_THREADS.autoMax} (${cores} here), for two or more captures of ${mib(ANALYSIS_THREADS.autoMinBytes)} or more in all, and 1 otherwise (below that, or for one capture, a second thread was measured slower than 1).`
                 : ` Auto uses 1 until the parallel split is faster on this build (measured: slower than 1 here, with more CPU); this machine offers ${cores}.`}
           </p>
           {used ? (
