@@ -6,12 +6,13 @@
  * hard links of a generated 100 k-packet capture (~830 MB: the split).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ANALYSIS_THREADS, autoThreads } from '../../src/api.js';
 import { fixturePath, ROOT } from '../helpers/corpus.js';
+import { overlayPoints } from '../helpers/overlay-points.js';
 
 const bin = path.join(ROOT, 'dist/cli.js');
 const built = existsSync(bin) && existsSync(path.join(ROOT, 'dist/analyze-worker.js'));
@@ -59,10 +60,7 @@ describe.skipIf(!built)('analyze --threads auto (the default)', () => {
   it('ten captures of ~83 MB (830 MB): the capture split on min(cores, 4) threads, the same bytes as one thread', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-auto-big-'));
     try {
-      const file = path.join(dir, 'overlay-100000.pcap');
-      const g = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
-      if (g.status !== 0) throw new Error(`gen-overlay failed: ${g.stderr}`);
-      const points = Array.from({ length: 10 }, (_, i) => { const f = path.join(dir, `point-${i}.pcap`); linkSync(file, f); return f; });
+      const points = overlayPoints(dir, 10);
       const cores = Math.min(os.availableParallelism(), ANALYSIS_THREADS.autoMax);
       const err = analyze(points, [], path.join(dir, 'auto.json'));
       expect(err).toContain(`--threads auto: ${cores} thread${cores > 1 ? 's' : ''}\n`);

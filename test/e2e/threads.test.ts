@@ -22,11 +22,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { cpSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { CORPUS_FILES, ROOT } from '../helpers/corpus.js';
+import { overlayPoints } from '../helpers/overlay-points.js';
 import { ENGINE_VALIDATORS } from '../../electron/ipc-validate.js';
 import { ARTIFACTS, LAB, chromiumPresent, loadFiles, pageErrors, startHarness, type Harness } from './browser.js';
 
@@ -206,12 +207,8 @@ describe.skipIf(!chromiumPresent || files.length < 2)('analysis threads in the b
   it('Cancel ends the capture workers promptly; the captures read in order are kept, the rest are marked cancelled', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-threads-cancel-'));
     try {
-      const file = path.join(dir, 'overlay-100000.pcap');
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
-      if (r.status !== 0) throw new Error(`gen-overlay failed: ${r.stderr}`);
       // Four capture points (hard links, ~330 MB to read): time to cancel.
-      const points: string[] = [];
-      for (let i = 0; i < 4; i++) { const f = path.join(dir, `point-${i}.pcap`); linkSync(file, f); points.push(f); }
+      const points = overlayPoints(dir, 4);
       const page = await h.newPage();
       await page.addInitScript(() => localStorage.setItem('overlayscope.analysisThreads', '2'));
       await page.goto(`${h.url}?autoload=0`);
@@ -316,10 +313,7 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
     try {
       const lab = await engine.call<{ threads: unknown; packets: number }>('openSession', [files.map((f) => ({ kind: 'path', path: f })), { threads: 'auto' }]);
       expect(lab.threads).toEqual({ requested: 1, used: 1, auto: true });
-      const file = path.join(gen, 'overlay-100000.pcap');
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
-      if (r.status !== 0) throw new Error(`gen-overlay failed: ${r.stderr}`);
-      const refs = Array.from({ length: 10 }, (_, i) => { const f = path.join(gen, `point-${i}.pcap`); linkSync(file, f); return { kind: 'path', path: f }; });
+      const refs = overlayPoints(gen, 10).map((f) => ({ kind: 'path', path: f }));
       const cores = Math.min(4, os.availableParallelism());
       const big = await engine.call<{ threads: unknown; packets: number; captures: { complete: boolean }[] }>('openSession', [refs, { threads: 'auto' }]);
       expect(big.threads).toEqual(cores > 1 ? { requested: cores, used: cores, split: 'capture', auto: true } : { requested: 1, used: 1, auto: true });
@@ -335,11 +329,8 @@ describe.skipIf(files.length < 2)('analysis threads in the desktop engine worker
     const gen = mkdtempSync(path.join(os.tmpdir(), 'overlayscope-electron-cancel-'));
     const engine = engineClient(path.join(dir, 'engine-worker.js'));
     try {
-      const file = path.join(gen, 'overlay-100000.pcap');
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'gen-overlay.mjs'), '--out', file, '--packets', '100000', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
-      if (r.status !== 0) throw new Error(`gen-overlay failed: ${r.stderr}`);
       // Six capture points (hard links, ~500 MB to read, ~6 s on one thread here): time to cancel.
-      const refs = Array.from({ length: 6 }, (_, i) => { const f = path.join(gen, `point-${i}.pcap`); linkSync(file, f); return { kind: 'path', path: f }; });
+      const refs = overlayPoints(gen, 6).map((f) => ({ kind: 'path', path: f }));
       const open = engine.call<{ threads: { used: number; split?: string; note?: string }; packets: number }>('openSession', [refs, { threads: 2 }]);
       const t0 = Date.now();
       while (!engine.progress.some((p) => (p.packets ?? 0) > 0) && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 20));

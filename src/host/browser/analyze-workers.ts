@@ -20,7 +20,9 @@
  */
 import type { AnalysisSession } from '../../session/analysis-session.js';
 import { adoptWorkerFlows, FlowWorkerFailure, flowWorkOptions, sequentialReason, SparseRowFlows, type CaptureFlowIds, type FlowTrackerState, type FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
-import { CaptureMerge, captureShares, captureSplitReason, reserveSession, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
+import {
+  appendInOrder, CaptureMerge, captureShares, captureSplitReason, CaptureSplitCancelled, MergeRefused, reserveSession, type CaptureWorkOptions, type ShareState,
+} from '../../session/parallel/capture-split.js';
 import { LIMITS } from '../../capture/types.js';
 import type { ParallelInput, ParallelOutcome, ParallelRun, ParallelRunner } from '../../service/parallel-runner.js';
 
@@ -160,10 +162,6 @@ async function readWithWorker(session: AnalysisSession, request: FlowWorkerReque
  */
 const MERGE_COST = 0.12;
 
-/** The open was cancelled while the capture workers read. */
-class CaptureSplitCancelled extends Error {}
-/** A capture's state cannot be appended exactly. */
-class MergeRefused extends Error {}
 
 /**
  * The capture split: `shares` (2 or more) read by this thread (the first, in
@@ -193,22 +191,10 @@ async function captureSplit(run: ParallelRun, shares: number[][], host: BrowserR
       // Cancelled while this thread read its share: the session holds what one thread would have kept had it stopped there.
       if (read < shares[0]!.length || signal.aborted) { held = read; return read; }
       const merge = new CaptureMerge(session, read, session.options.maxFlows ?? LIMITS.maxFlows, shares[shares.length - 1]![0]!);
-      for (let id = read; id < n; id++) {
-        let state: ShareState;
-        try {
-          state = await readers.take(id);
-        } catch (e) {
-          if (!(e instanceof CaptureSplitCancelled)) throw e;
-          // Cancelled while the workers read: the captures merged so far are a prefix, exactly as one thread reads them.
-          held = id;
-          break;
-        }
-        const m0 = performance.now();
-        const why = merge.refusal(state);
-        if (why) throw new MergeRefused(why);
-        merge.add(state);
-        mergeMs += performance.now() - m0;
-      }
+      // Cancelled while the workers read: `held` captures, a prefix, exactly as one thread stopped there holds them.
+      const appended = await appendInOrder(merge, read, n, (id) => readers.take(id), () => performance.now());
+      held = appended.held;
+      mergeMs += appended.ms;
       const m0 = performance.now();
       const all = merge.finish();
       mergeMs += performance.now() - m0;

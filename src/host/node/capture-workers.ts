@@ -14,7 +14,9 @@
 import { Worker } from 'node:worker_threads';
 import type { AnalysisSession } from '../../session/analysis-session.js';
 import { readableTwice } from './analyze-workers.js';
-import { CaptureMerge, captureShares, reserveSession, type CaptureWorkOptions, type ShareState } from '../../session/parallel/capture-split.js';
+import {
+  appendInOrder, CaptureMerge, captureShares, CaptureSplitCancelled, MergeRefused, reserveSession, type CaptureWorkOptions, type ShareState,
+} from '../../session/parallel/capture-split.js';
 import type { FlowWorkOptions } from '../../session/parallel/flow-handoff.js';
 import { LIMITS } from '../../capture/types.js';
 
@@ -43,9 +45,7 @@ export type CaptureWorkerMessage =
 export const MERGE_COST = 0.12;
 
 class CaptureWorkerFailure extends Error {}
-class MergeRefused extends Error {}
-/** The open was cancelled while the capture workers read. */
-class CaptureSplitCancelled extends Error {}
+
 
 /**
  * Reads `session` (not run yet; two or more captures, all regular files:
@@ -76,22 +76,10 @@ export async function runWithCaptureWorkers(session: AnalysisSession, files: str
       if (cancel?.aborted) { held = read; return read; }
       if (read < shares[0]!.length) throw new CaptureWorkerFailure('reading was cancelled');
       const merge = new CaptureMerge(session, read, session.options.maxFlows ?? LIMITS.maxFlows, shares[shares.length - 1]![0]!);
-      for (let id = read; id < n; id++) {
-        let state: ShareState;
-        try {
-          state = await readers.take(id);
-        } catch (e) {
-          if (!(e instanceof CaptureSplitCancelled)) throw e;
-          // Cancelled while the workers read: the captures merged so far are a prefix, exactly as one thread reads them.
-          held = id;
-          break;
-        }
-        const m0 = performance.now();
-        const why = merge.refusal(state);
-        if (why) throw new MergeRefused(why);
-        merge.add(state);
-        mergeMs += performance.now() - m0;
-      }
+      // Cancelled while the workers read: `held` captures, a prefix, exactly as one thread stopped there holds them.
+      const appended = await appendInOrder(merge, read, n, (id) => readers.take(id), () => performance.now());
+      held = appended.held;
+      mergeMs += appended.ms;
       const m0 = performance.now();
       const all = merge.finish();
       mergeMs += performance.now() - m0;

@@ -387,6 +387,39 @@ export function mergeShares(target: MergeTarget, shares: readonly ShareState[]):
  * `refusal(state)` before each `add(state)` (a refusal after some adds leaves
  * the target half-merged: analyse again on a fresh session); `finish()` once.
  */
+/** A capture's state cannot be appended exactly (CaptureMerge.refusal's reason): the host analyses again on one thread. */
+export class MergeRefused extends Error {}
+/** The open was cancelled while capture workers read: what `take` rejects with then. */
+export class CaptureSplitCancelled extends Error {}
+
+/**
+ * Appends captures [from, to) to `merge` in capture order, each when `take(id)`
+ * gives its state (as the workers post them), refusal checked before each add
+ * (throws MergeRefused). Returns how many captures the session then holds: `to`,
+ * or the capture `take` was cancelled at (CaptureSplitCancelled: the captures
+ * before it are a prefix, exactly as one thread stopped there holds them), and
+ * the time spent appending (ms by the host's clock `now`, for its traces).
+ */
+export async function appendInOrder(merge: CaptureMerge, from: number, to: number, take: (id: number) => Promise<ShareState>,
+  now: () => number = () => 0): Promise<{ held: number; ms: number }> {
+  let ms = 0;
+  for (let id = from; id < to; id++) {
+    let state: ShareState;
+    try {
+      state = await take(id);
+    } catch (e) {
+      if (e instanceof CaptureSplitCancelled) return { held: id, ms };
+      throw e;
+    }
+    const m0 = now();
+    const why = merge.refusal(state);
+    if (why) throw new MergeRefused(why);
+    merge.add(state);
+    ms += now() - m0;
+  }
+  return { held: to, ms };
+}
+
 export class CaptureMerge {
   private next: number;
   private added = 0;
