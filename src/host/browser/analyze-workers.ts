@@ -162,7 +162,6 @@ async function readWithWorker(session: AnalysisSession, request: FlowWorkerReque
  */
 const MERGE_COST = 0.12;
 
-
 /**
  * The capture split: `shares` (2 or more) read by this thread (the first, in
  * place: AnalysisSession.runSplit) and a capture worker each (the others,
@@ -214,7 +213,7 @@ async function captureSplit(run: ParallelRun, shares: number[][], host: BrowserR
   }
   if (signal.aborted || held < n) {
     // Captures not read to their end here are not complete: the table says so (as for the one a single thread stops in).
-    for (let i = held; i < n; i++) session.captures[i]!.cancelled = true;
+    session.notReached(held);
     const part = held > 0 && session.captures[held - 1]!.cancelled;
     const kept = `${held} of ${n} captures${part ? (held === 1 ? ', in part' : ', the last in part') : ''}`;
     return { session, used: shares.length, split: 'capture', note: `the open was cancelled: the captures read in order are kept (${kept}), not what the other threads read after them` };

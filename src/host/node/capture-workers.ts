@@ -46,7 +46,6 @@ export const MERGE_COST = 0.12;
 
 class CaptureWorkerFailure extends Error {}
 
-
 /**
  * Reads `session` (not run yet; two or more captures, all regular files:
  * `files`) with up to `threads` threads: this one and capture workers.

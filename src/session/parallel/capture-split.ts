@@ -375,18 +375,6 @@ export function mergeShares(target: MergeTarget, shares: readonly ShareState[]):
   return m.finish();
 }
 
-/**
- * The merge a capture at a time (decision 0015 §7): appends captures' states,
- * in capture order, to a session that holds the captures before them: none
- * (mergeShares), or the first share read in place on this thread by
- * AnalysisSession.runSplit — that prefix of the session is exactly what one
- * thread builds, so it needs no merging, and its tunnel fingerprints are
- * already in the session's table. States can be added as they arrive from the
- * workers while the others still read.
- *
- * `refusal(state)` before each `add(state)` (a refusal after some adds leaves
- * the target half-merged: analyse again on a fresh session); `finish()` once.
- */
 /** A capture's state cannot be appended exactly (CaptureMerge.refusal's reason): the host analyses again on one thread. */
 export class MergeRefused extends Error {}
 /** The open was cancelled while capture workers read: what `take` rejects with then. */
@@ -420,6 +408,18 @@ export async function appendInOrder(merge: CaptureMerge, from: number, to: numbe
   return { held: to, ms };
 }
 
+/**
+ * The merge a capture at a time (decision 0015 §7): appends captures' states,
+ * in capture order, to a session that holds the captures before them: none
+ * (mergeShares), or the first share read in place on this thread by
+ * AnalysisSession.runSplit — that prefix of the session is exactly what one
+ * thread builds, so it needs no merging, and its tunnel fingerprints are
+ * already in the session's table. States can be added as they arrive from the
+ * workers while the others still read.
+ *
+ * `refusal(state)` before each `add(state)` (a refusal after some adds leaves
+ * the target half-merged: analyse again on a fresh session); `finish()` once.
+ */
 export class CaptureMerge {
   private next: number;
   private added = 0;
